@@ -1,0 +1,2 @@
+// The dispatch console is built under issue 5; see console/README.md.
+export {};

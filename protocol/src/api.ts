@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { EVENT_TYPES, ROLES } from './enums.js';
+import { FleetSchema, VehicleSchema } from './vehicles.js';
+import { FIX_QUALITIES } from './enums.js';
+
+/** REST API base path. Every route below it is listed in docs/API.md. */
+export const API_BASE = '/api';
+/** Name of the HttpOnly cookie a browser console authenticates with. */
+export const SESSION_COOKIE = 'fleetline_session';
+
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }));
+
+export const LoginRequestSchema = z.strictObject({
+  email,
+  password: z.string().min(1).max(1024),
+});
+export type LoginRequest = z.input<typeof LoginRequestSchema>;
+
+export const CurrentUserSchema = z.object({
+  id: z.number().int(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  fleetIds: z.array(z.number().int()),
+});
+export type CurrentUser = z.infer<typeof CurrentUserSchema>;
+
+export const LoginResponseSchema = z.object({
+  token: z.string(),
+  expiresAt: z.number().int(),
+  user: CurrentUserSchema,
+});
+export type LoginResponse = z.infer<typeof LoginResponseSchema>;
+
+export const FleetListSchema = z.object({ fleets: z.array(FleetSchema) });
+export type FleetList = z.infer<typeof FleetListSchema>;
+
+export const CreateFleetRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  overspeedLimitKmh: z.number().min(5).max(300).default(90),
+});
+export type CreateFleetRequest = z.input<typeof CreateFleetRequestSchema>;
+
+export const PASSWORD_MIN_LENGTH = 12;
+export const CreateUserRequestSchema = z.strictObject({
+  email,
+  name: z.string().trim().min(1).max(100),
+  password: z.string().min(PASSWORD_MIN_LENGTH).max(1024),
+  role: z.enum(ROLES),
+  fleetIds: z.array(z.number().int().positive()).max(1000).default([]),
+});
+export type CreateUserRequest = z.input<typeof CreateUserRequestSchema>;
+
+export const RegisterVehicleRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  plate: z.string().trim().min(1).max(20).nullable().optional(),
+  vin: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-HJ-NPR-Z0-9]{17}$/, 'must be 17 characters, letters I, O and Q excluded')
+    .nullable()
+    .optional(),
+  fleetIds: z.array(z.number().int().positive()).min(1).max(100),
+});
+export type RegisterVehicleRequest = z.input<typeof RegisterVehicleRequestSchema>;
+
+export const DeviceCredentialsSchema = z.object({
+  id: z.number().int(),
+  /** Shown once: the server keeps only its hash. */
+  token: z.string(),
+});
+export type DeviceCredentials = z.infer<typeof DeviceCredentialsSchema>;
+
+export const RegisterVehicleResponseSchema = z.object({
+  vehicle: VehicleSchema,
+  device: DeviceCredentialsSchema,
+});
+export type RegisterVehicleResponse = z.infer<typeof RegisterVehicleResponseSchema>;
+
+/** A time in a query string: epoch milliseconds or an ISO 8601 date-time. */
+export const TimeParamSchema = z.string().transform((raw, ctx) => {
+  const value = /^-?\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isSafeInteger(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be epoch milliseconds or an ISO 8601 date-time',
+    });
+    return z.NEVER;
+  }
+  return value;
+});
+
+/** The longest range one history request may cover. */
+export const MAX_HISTORY_RANGE_MS = 31 * 24 * 3600 * 1000;
+export const DEFAULT_HISTORY_POINTS = 2000;
+export const MAX_HISTORY_POINTS = 20_000;
+
+export const HistoryQuerySchema = z
+  .strictObject({
+    from: TimeParamSchema,
+    to: TimeParamSchema,
+    maxPoints: z.coerce
+      .number()
+      .int()
+      .min(2)
+      .max(MAX_HISTORY_POINTS)
+      .default(DEFAULT_HISTORY_POINTS),
+    pid: z.coerce.number().int().min(0).max(0xff).optional(),
+  })
+  .refine((q) => q.to > q.from, { message: 'must be after from', path: ['to'] })
+  .refine((q) => q.to - q.from <= MAX_HISTORY_RANGE_MS, {
+    message: 'the range may cover at most 31 days',
+    path: ['to'],
+  });
+export type HistoryQuery = z.infer<typeof HistoryQuerySchema>;
+
+export const PositionPointSchema = z.object({
+  t: z.number().int(),
+  lat: z.number(),
+  lon: z.number(),
+  speedKmh: z.number().nullable(),
+  headingDeg: z.number().nullable(),
+  altitudeM: z.number().nullable(),
+  hdop: z.number().nullable(),
+  satellites: z.number().int().nullable(),
+  fixQuality: z.enum(FIX_QUALITIES),
+});
+export type PositionPoint = z.infer<typeof PositionPointSchema>;
+
+const historyEnvelope = {
+  vehicleId: z.number().int(),
+  from: z.number().int(),
+  to: z.number().int(),
+  /** True when the range held more points than asked for and was thinned. */
+  downsampled: z.boolean(),
+  /** Width of a downsampling bucket; 0 when not downsampled. */
+  bucketMs: z.number().int(),
+};
+
+export const PositionHistorySchema = z.object({
+  ...historyEnvelope,
+  points: z.array(PositionPointSchema),
+});
+export type PositionHistory = z.infer<typeof PositionHistorySchema>;
+
+export const ReadingSeriesSchema = z.object({
+  pid: z.number().int(),
+  part: z.number().int(),
+  unit: z.string(),
+  points: z.array(z.object({ t: z.number().int(), value: z.number() })),
+});
+export type ReadingSeries = z.infer<typeof ReadingSeriesSchema>;
+
+export const ReadingHistorySchema = z.object({
+  ...historyEnvelope,
+  series: z.array(ReadingSeriesSchema),
+});
+export type ReadingHistory = z.infer<typeof ReadingHistorySchema>;
+
+export const EventQuerySchema = z.strictObject({
+  from: TimeParamSchema.optional(),
+  to: TimeParamSchema.optional(),
+  vehicleId: z.coerce.number().int().positive().optional(),
+  type: z
+    .string()
+    .transform((s) => s.split(','))
+    .pipe(z.array(z.enum(EVENT_TYPES)))
+    .optional(),
+  /** Return events with an id below this one (paging backwards). */
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export type EventQuery = z.infer<typeof EventQuerySchema>;
+
+export const HealthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  database: z.enum(['ok', 'unreachable']),
+  uptimeS: z.number(),
+  version: z.string(),
+});
+export type Health = z.infer<typeof HealthSchema>;
+
+/** `?fleetIds=1,2`: narrows a fleet snapshot; omitted means every fleet the user sees. */
+export const SnapshotQuerySchema = z.strictObject({
+  fleetIds: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be fleet ids separated by commas')
+    .transform((s) => s.split(',').map(Number))
+    .optional(),
+});
+export type SnapshotQuery = z.infer<typeof SnapshotQuerySchema>;
+
+/** A numeric id in a path. */
+export const IdParamSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
+  .transform(Number);

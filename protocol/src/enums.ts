@@ -1,0 +1,47 @@
+/** Domain enumerations shared by every process. Values are wire values: never rename one. */
+
+export const ROLES = ['admin', 'dispatcher', 'fleet_manager', 'driver', 'customer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Roles that may open the dispatch console and its live feed. */
+export const CONSOLE_ROLES = [
+  'admin',
+  'dispatcher',
+  'fleet_manager',
+] as const satisfies readonly Role[];
+
+/**
+ * GPS fix quality, after the NMEA 0183 GGA quality indicator (0..8).
+ * `none` means the receiver reported no fix; such a sample is still a valid
+ * sample (it tells the server the receiver is alive) but has no usable position.
+ */
+export const FIX_QUALITIES = [
+  'none',
+  'gps',
+  'dgps',
+  'pps',
+  'rtk',
+  'rtk_float',
+  'estimated',
+  'manual',
+  'simulated',
+] as const;
+export type FixQuality = (typeof FIX_QUALITIES)[number];
+
+/** Which OBD-II service reported a set of trouble codes: mode 03, 07 or 0A. */
+export const DTC_KINDS = ['stored', 'pending', 'permanent'] as const;
+export type DtcKind = (typeof DTC_KINDS)[number];
+
+export const SAMPLE_KINDS = ['position', 'reading', 'dtc', 'status'] as const;
+export type SampleKind = (typeof SAMPLE_KINDS)[number];
+
+/** Events the server derives from telemetry and stores. */
+export const EVENT_TYPES = [
+  'device_online',
+  'device_offline',
+  'overspeed',
+  'ignition_on',
+  'ignition_off',
+  'dtc_new',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

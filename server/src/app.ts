@@ -1,0 +1,208 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as SocketServer } from 'socket.io';
+import { CONSOLE_NAMESPACE, DEVICE_NAMESPACE } from '@fleetline/protocol';
+import type { ServerConfig } from './config.js';
+import { createCore } from './core.js';
+import type { Core, CoreOptions } from './core.js';
+import { createHttpApp } from './http/http-app.js';
+import { adminHandlers } from './http/handlers/admin.js';
+import { authHandlers } from './http/handlers/auth.js';
+import { fleetHandlers } from './http/handlers/fleet.js';
+import { systemHandlers } from './http/handlers/system.js';
+import { routes } from './http/routes.js';
+import { WriteBatcher } from './ingest/write-batcher.js';
+import { LiveState } from './live/live-state.js';
+import { VehicleDirectory } from './live/vehicle-directory.js';
+import { ConsoleFeed } from './realtime/console-feed.js';
+import { ConsoleGateway } from './realtime/console-gateway.js';
+import type { ConsoleNamespace } from './realtime/console-gateway.js';
+import { DeviceGateway } from './realtime/device-gateway.js';
+import type { DeviceNamespace } from './realtime/device-gateway.js';
+import { DeviceAuthService } from './services/device-auth-service.js';
+import { FleetView } from './services/fleet-view.js';
+import { HistoryService } from './services/history-service.js';
+import { SERVER_VERSION } from './version.js';
+
+/** socket.io's own frame limit; batches are bounded far below it by sample count. */
+const MAX_SOCKET_MESSAGE_BYTES = 4 * 1024 * 1024;
+const REVOCATION_SWEEP_MS = 15_000;
+const SESSION_SWEEP_MS = 60_000;
+
+export interface FleetlineServer extends Core {
+  live: LiveState;
+  feed: ConsoleFeed;
+  batcher: WriteBatcher;
+  devices: DeviceGateway;
+  consoles: ConsoleGateway;
+  httpServer: http.Server;
+  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  listen(): Promise<{ port: number; url: string }>;
+  /** Graceful stop: refuse new batches, commit and acknowledge pending ones, then close. */
+  close(): Promise<void>;
+}
+
+export async function createFleetlineServer(
+  config: ServerConfig,
+  options: CoreOptions = {},
+): Promise<FleetlineServer> {
+  const core = await createCore(config, options);
+  const { logger, clock, db, repos, access, auth, accounts } = core;
+  const startedAt = clock.now();
+
+  const live = new LiveState();
+  const directory = new VehicleDirectory(live, repos.vehicles, repos.vehicleStates);
+  await directory.loadAll();
+  // Downtime is not the devices' silence: give every online vehicle a full offline delay from now.
+  live.graceAll(startedAt);
+
+  const feed = new ConsoleFeed(live, clock, config.consoleFlushMs);
+  const batcher = new WriteBatcher(
+    { knex: db.knex, ...repos, live, listener: feed, clock, logger },
+    {
+      flushMs: config.ingestFlushMs,
+      maxPendingSamples: config.ingestMaxPendingSamples,
+      overspeedMinMs: config.overspeedMinMs,
+      offlineAfterMs: config.offlineAfterMs,
+    },
+  );
+  const fleetView = new FleetView(access, repos.fleets, directory, live, clock);
+  const history = new HistoryService(repos.telemetry, repos.events, access);
+
+  const httpServer = http.createServer();
+  const io = new SocketServer(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+  });
+  // socket.io types event maps per server, but each namespace here has its own
+  // (from protocol/): the two casts below are where they are attached.
+  const devices = new DeviceGateway(
+    io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace,
+    {
+      deviceAuth: new DeviceAuthService(repos.devices),
+      batcher,
+      ensureVehicle: (vehicleId) => directory.ensure([vehicleId]),
+      clock,
+      logger: logger.child({ gateway: 'device' }),
+    },
+    { maxBatchSamples: config.maxBatchSamples, maxClockSkewMs: config.maxClockSkewMs },
+  );
+  const consoles = new ConsoleGateway(io.of(CONSOLE_NAMESPACE) as unknown as ConsoleNamespace, {
+    auth,
+    access,
+    fleetView,
+    events: repos.events,
+    feed,
+    logger: logger.child({ gateway: 'console' }),
+  });
+
+  accounts.setListener({
+    vehiclesChanged: (vehicleIds) => {
+      directory
+        .refresh(vehicleIds)
+        .then(() => consoles.refreshScopes())
+        .catch((err: unknown) => logger.error({ err, vehicleIds }, 'refreshing vehicles failed'));
+    },
+    devicesRevoked: (deviceIds, reason) => devices.endSessions(deviceIds, reason),
+  });
+
+  const app = createHttpApp({
+    routes: routes({
+      system: systemHandlers({ db, version: SERVER_VERSION, startedAt }),
+      auth: authHandlers({ auth, onLogout: (sessionId) => consoles.endSession(sessionId) }),
+      fleet: fleetHandlers({ access, fleets: repos.fleets, fleetView, history }),
+      admin: adminHandlers({ accounts }),
+    }),
+    auth,
+    logger,
+  });
+  httpServer.on('request', app);
+
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, task: () => Promise<void> | void, what: string) => {
+    const timer = setInterval(() => {
+      Promise.resolve()
+        .then(task)
+        .catch((err: unknown) => logger.error({ err }, `${what} failed`));
+    }, ms);
+    timer.unref();
+    timers.push(timer);
+  };
+  let lastRevocationSweep = startedAt;
+  const sweeps = () => {
+    every(
+      Math.min(5000, config.offlineAfterMs / 4),
+      () => batcher.requestSweep(),
+      'presence sweep',
+    );
+    // Revocations made by another process (the CLI) reach connected devices here.
+    every(
+      REVOCATION_SWEEP_MS,
+      async () => {
+        const since = lastRevocationSweep - 1000;
+        lastRevocationSweep = clock.now();
+        const revoked = new Set(await repos.devices.revokedSince(since));
+        devices.endSessions(
+          devices.connectedDeviceIds().filter((id) => revoked.has(id)),
+          'revoked',
+        );
+      },
+      'revocation sweep',
+    );
+    every(
+      SESSION_SWEEP_MS,
+      () => consoles.endInactive((ids) => repos.sessions.activeIds(ids, clock.now())),
+      'session sweep',
+    );
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    ...core,
+    live,
+    feed,
+    batcher,
+    devices,
+    consoles,
+    httpServer,
+
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      feed.start();
+      sweeps();
+      const { port } = httpServer.address() as AddressInfo;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      logger.info(
+        { port, host: config.host, database: db.dialect.name, version: SERVER_VERSION },
+        'server listening',
+      );
+      return { port, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}` };
+    },
+
+    close() {
+      closing ??= (async () => {
+        logger.info('shutting down: flushing pending batches');
+        for (const timer of timers) clearInterval(timer);
+        devices.stopAccepting();
+        await batcher.drain();
+        feed.tick();
+        feed.stop();
+        devices.endAll();
+        consoles.disconnectAll();
+        await new Promise<void>((resolve) => {
+          void io.close(() => resolve());
+          httpServer.closeAllConnections();
+        });
+        await db.close();
+        logger.info('shut down');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { ROLES } from '@fleetline/protocol';
+import type { Role } from '@fleetline/protocol';
+import { ConfigError, loadConfig } from './config.js';
+import { createCore } from './core.js';
+import type { Core } from './core.js';
+import { createDatabase } from './db/database.js';
+import { migrateLatest, migrateRollback, pendingMigrations } from './db/migrate.js';
+import { AppError } from './domain/errors.js';
+import { createLogger } from './logger.js';
+import { serve } from './serve.js';
+
+const USAGE = `Usage: fleetline <command> [options]
+
+Commands:
+  serve                                   run the server (the default)
+  migrate                                 apply pending migrations
+  migrate:rollback [--all]                undo the last batch of migrations (or all)
+  migrate:status                          list pending migrations
+  create-admin --email E --name N [--password P]
+  create-fleet --name N [--overspeed-limit KMH]
+  create-user --email E --name N --role R [--fleet F]... [--password P]
+  register-vehicle --name N --fleet F [--fleet F]... [--plate P] [--vin V]
+                                          prints the device token, once
+  replace-device --vehicle ID             new device token for a vehicle; the old one is revoked
+  revoke-device --device ID
+
+Fleets (--fleet) are given by id or by name. A generated password is printed once.
+Configuration comes from the environment: see README.md.
+`;
+
+const OPTIONS = {
+  email: { type: 'string' },
+  name: { type: 'string' },
+  password: { type: 'string' },
+  role: { type: 'string' },
+  fleet: { type: 'string', multiple: true },
+  plate: { type: 'string' },
+  vin: { type: 'string' },
+  vehicle: { type: 'string' },
+  device: { type: 'string' },
+  'overspeed-limit': { type: 'string' },
+  all: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>['values'];
+
+function required(values: Values, name: 'email' | 'name' | 'role' | 'vehicle' | 'device'): string {
+  const value = values[name];
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+class UsageError extends Error {}
+
+async function withCore<T>(task: (core: Core) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const core = await createCore(config, { logger: createLogger(process.env.LOG_LEVEL ?? 'warn') });
+  try {
+    return await task(core);
+  } finally {
+    await core.db.close();
+  }
+}
+
+const print = (text: string) => process.stdout.write(`${text}\n`);
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  const command = positionals[0] ?? 'serve';
+  if (values.help || command === 'help') {
+    print(USAGE);
+    return;
+  }
+  switch (command) {
+    case 'serve':
+      await serve(loadConfig());
+      return;
+    case 'migrate':
+    case 'migrate:rollback':
+    case 'migrate:status': {
+      const db = createDatabase(loadConfig().database);
+      try {
+        if (command === 'migrate') {
+          const report = await migrateLatest(db);
+          print(
+            report.applied.length
+              ? `applied:\n  ${report.applied.join('\n  ')}`
+              : 'already up to date',
+          );
+        } else if (command === 'migrate:rollback') {
+          const report = await migrateRollback(db, values.all ?? false);
+          print(
+            report.applied.length
+              ? `rolled back:\n  ${report.applied.join('\n  ')}`
+              : 'nothing to roll back',
+          );
+        } else {
+          const pending = await pendingMigrations(db);
+          print(pending.length ? `pending:\n  ${pending.join('\n  ')}` : 'up to date');
+        }
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case 'create-admin':
+    case 'create-user': {
+      const role = command === 'create-admin' ? 'admin' : required(values, 'role');
+      if (!(ROLES as readonly string[]).includes(role))
+        throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      const generated = values.password === undefined;
+      const password = values.password ?? randomBytes(12).toString('base64url');
+      await withCore(async (core) => {
+        const fleetIds = await Promise.all(
+          (values.fleet ?? []).map((f) => core.accounts.findFleetId(f)),
+        );
+        const user = await core.accounts.createUser({
+          email: required(values, 'email'),
+          name: required(values, 'name'),
+          role: role as Role,
+          password,
+          fleetIds,
+        });
+        print(`created ${user.role} ${user.email} (id ${user.id})`);
+        if (generated) print(`password (shown once): ${password}`);
+      });
+      return;
+    }
+    case 'create-fleet':
+      await withCore(async (core) => {
+        const limit = values['overspeed-limit'];
+        const fleet = await core.accounts.createFleet({
+          name: required(values, 'name'),
+          ...(limit !== undefined ? { overspeedLimitKmh: Number(limit) } : {}),
+        });
+        print(
+          `created fleet "${fleet.name}" (id ${fleet.id}, overspeed limit ${fleet.overspeedLimitKmh} km/h)`,
+        );
+      });
+      return;
+    case 'register-vehicle':
+      await withCore(async (core) => {
+        if (!values.fleet?.length) throw new UsageError('--fleet is required');
+        const fleetIds = await Promise.all(values.fleet.map((f) => core.accounts.findFleetId(f)));
+        const { vehicle, device } = await core.accounts.registerVehicle({
+          name: required(values, 'name'),
+          plate: values.plate ?? null,
+          vin: values.vin ?? null,
+          fleetIds,
+        });
+        print(`registered vehicle "${vehicle.name}" (id ${vehicle.id}) with device ${device.id}`);
+        print(`device token (shown once; configure it in the companion): ${device.token}`);
+      });
+      return;
+    case 'replace-device':
+      await withCore(async (core) => {
+        const device = await core.accounts.replaceDevice(Number(required(values, 'vehicle')));
+        print(`new device ${device.id}; the previous device of this vehicle is revoked`);
+        print(`device token (shown once): ${device.token}`);
+      });
+      return;
+    case 'revoke-device':
+      await withCore(async (core) => {
+        await core.accounts.revokeDevice(Number(required(values, 'device')));
+        print('revoked; a connected companion is disconnected within 15 s');
+      });
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+try {
+  await run(process.argv.slice(2));
+} catch (err) {
+  if (
+    err instanceof UsageError ||
+    (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+  ) {
+    process.stderr.write(`${err.message}\n\n${USAGE}`);
+    process.exit(64);
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  if (err instanceof AppError) {
+    process.stderr.write(
+      `error: ${err.message}${err.errors ? `\n${err.errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}` : ''}\n`,
+    );
+    process.exit(1);
+  }
+  throw err;
+}

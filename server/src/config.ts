@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_MAX_BATCH_SAMPLES } from '@fleetline/protocol';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every setting, from the environment. Documented in README.md (Configuration). */
+const EnvSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for the embedded SQLite)')
+    .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a plain lower-case PostgreSQL identifier')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('data'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  OFFLINE_AFTER_S: int(5, 86_400).default(120),
+  OVERSPEED_MIN_S: int(0, 600).default(3),
+  INGEST_FLUSH_MS: int(1, 5_000).default(20),
+  INGEST_MAX_PENDING_SAMPLES: int(100, 1_000_000).default(200_000),
+  MAX_BATCH_SAMPLES: int(1, DEFAULT_MAX_BATCH_SAMPLES).default(DEFAULT_MAX_BATCH_SAMPLES),
+  MAX_CLOCK_SKEW_S: int(0, 86_400).default(300),
+  CONSOLE_FLUSH_MS: int(10, 10_000).default(50),
+  SESSION_TTL_H: int(1, 24 * 90).default(12),
+  PASSWORD_HASH_COST: int(10, 20).default(17),
+});
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; filename: string; synchronous: 'FULL' | 'NORMAL' }
+  | { kind: 'postgres'; url: string; schema: string | undefined };
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  dataDir: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  offlineAfterMs: number;
+  overspeedMinMs: number;
+  ingestFlushMs: number;
+  ingestMaxPendingSamples: number;
+  maxBatchSamples: number;
+  maxClockSkewMs: number;
+  consoleFlushMs: number;
+  sessionTtlMs: number;
+  /** log2 of the scrypt cost parameter N for new password hashes. */
+  passwordHashCost: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  // An empty variable means "unset", as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, schema: e.DATABASE_SCHEMA }
+      : {
+          kind: 'sqlite',
+          filename: path.join(dataDir, 'fleetline.sqlite'),
+          synchronous: e.SQLITE_SYNCHRONOUS,
+        },
+    logLevel: e.LOG_LEVEL,
+    offlineAfterMs: e.OFFLINE_AFTER_S * 1000,
+    overspeedMinMs: e.OVERSPEED_MIN_S * 1000,
+    ingestFlushMs: e.INGEST_FLUSH_MS,
+    ingestMaxPendingSamples: e.INGEST_MAX_PENDING_SAMPLES,
+    maxBatchSamples: e.MAX_BATCH_SAMPLES,
+    maxClockSkewMs: e.MAX_CLOCK_SKEW_S * 1000,
+    consoleFlushMs: e.CONSOLE_FLUSH_MS,
+    sessionTtlMs: e.SESSION_TTL_H * 3600 * 1000,
+    passwordHashCost: e.PASSWORD_HASH_COST,
+  };
+}

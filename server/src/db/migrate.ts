@@ -1,0 +1,37 @@
+import { migrationSource } from '@fleetline/migrations';
+import type { Database } from './database.js';
+
+export interface MigrationReport {
+  batch: number;
+  applied: string[];
+}
+
+export async function migrateLatest(db: Database): Promise<MigrationReport> {
+  await ensureSchema(db);
+  const [batch, applied] = (await db.knex.migrate.latest({ migrationSource })) as [
+    number,
+    string[],
+  ];
+  return { batch, applied };
+}
+
+/** Undoes the last batch, or every migration with `all`. */
+export async function migrateRollback(db: Database, all = false): Promise<MigrationReport> {
+  const [batch, applied] = (await db.knex.migrate.rollback({ migrationSource }, all)) as [
+    number,
+    string[],
+  ];
+  return { batch, applied };
+}
+
+export async function pendingMigrations(db: Database): Promise<string[]> {
+  const [, pending] = (await db.knex.migrate.list({ migrationSource })) as [
+    unknown[],
+    { name: string }[],
+  ];
+  return pending.map((m) => m.name);
+}
+
+async function ensureSchema(db: Database): Promise<void> {
+  if (db.schema) await db.knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [db.schema]);
+}

@@ -1,0 +1,79 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { PROBLEMS, problemTypeUri } from '@fleetline/protocol';
+import type { ProblemDetails, ProblemSlug } from '@fleetline/protocol';
+import { AppError } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+
+export function sendProblem(res: Response, error: AppError, instance?: string): void {
+  const problem: ProblemDetails = {
+    type: problemTypeUri(error.slug),
+    title: PROBLEMS[error.slug].title,
+    status: error.status,
+    detail: error.message,
+    ...(instance ? { instance } : {}),
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+  if (error.retryAfterMs !== undefined)
+    res.setHeader('Retry-After', String(Math.ceil(error.retryAfterMs / 1000)));
+  res.status(error.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+/** body-parser's own errors carry a `type`; map the ones a client can cause. */
+function fromBodyParser(err: unknown): AppError | undefined {
+  if (!err || typeof err !== 'object' || !('type' in err)) return undefined;
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('malformed-json', 'the body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError('payload-too-large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported-media-type', 'the body must be UTF-8 JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new AppError('validation-failed', 'the body was cut short');
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The single error pipeline. Known errors become problem details under their
+ * stable type; anything else is logged and reported as a bare 500, so no
+ * stack trace or database text ever reaches a client.
+ */
+export function errorPipeline(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const known = err instanceof AppError ? err : fromBodyParser(err);
+    if (known) {
+      sendProblem(res, known, req.originalUrl);
+      return;
+    }
+    logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error in request');
+    sendProblem(res, new AppError('internal'), req.originalUrl);
+  };
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new AppError('not-found', `no route for ${req.method} ${req.path}`));
+};
+
+/** Bodies are JSON or nothing: anything else is refused before it reaches a handler. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody =
+    Number(req.headers['content-length'] ?? 0) > 0 ||
+    req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    next(new AppError('unsupported-media-type'));
+    return;
+  }
+  next();
+};
+
+export function isProblemSlug(value: string): value is ProblemSlug {
+  return Object.hasOwn(PROBLEMS, value);
+}

@@ -1,0 +1,96 @@
+import {
+  SAMPLE_KINDS,
+  TelemetryBatchEnvelopeSchema,
+  TelemetrySampleSchema,
+  fieldErrors,
+} from '@fleetline/protocol';
+import type { SampleRejection, TelemetrySample } from '@fleetline/protocol';
+import { AppError } from '../domain/errors.js';
+
+export interface ValidatedBatch {
+  /** Valid samples with their position in the batch. */
+  accepted: { index: number; sample: TelemetrySample }[];
+  rejected: SampleRejection[];
+  /** Highest sequence number of any sample whose number could be read. */
+  highestSeq: number | null;
+}
+
+export interface ValidationLimits {
+  maxSamples: number;
+  maxClockSkewMs: number;
+}
+
+const KIND_SET = new Set<string>(SAMPLE_KINDS);
+
+/**
+ * Checks a batch: the envelope as a whole, then each sample on its own, so
+ * that one bad sample is refused with its reason and the others go through.
+ */
+export function validateBatch(raw: unknown, limits: ValidationLimits, now: number): ValidatedBatch {
+  const envelope = TelemetryBatchEnvelopeSchema.safeParse(raw);
+  if (!envelope.success) {
+    throw new AppError(
+      'batch-malformed',
+      'a batch is an object with a "samples" array',
+      fieldErrors(envelope.error),
+    );
+  }
+  const samples = envelope.data.samples;
+  if (samples.length > limits.maxSamples) {
+    throw new AppError(
+      'batch-too-large',
+      `${samples.length} samples in one batch; at most ${limits.maxSamples} are accepted`,
+    );
+  }
+
+  const accepted: ValidatedBatch['accepted'] = [];
+  const rejected: SampleRejection[] = [];
+  const firstIndexOfSeq = new Map<number, number>();
+  let highestSeq: number | null = null;
+
+  samples.forEach((candidate, index) => {
+    const seq = readSeq(candidate);
+    if (seq !== null) highestSeq = highestSeq === null ? seq : Math.max(highestSeq, seq);
+    const reject = (field: string, reason: string) => rejected.push({ index, seq, field, reason });
+
+    const kind = isRecord(candidate) ? candidate.kind : undefined;
+    if (typeof kind !== 'string' || !KIND_SET.has(kind)) {
+      reject('kind', `must be one of ${SAMPLE_KINDS.join(', ')}`);
+      return;
+    }
+    const parsed = TelemetrySampleSchema.safeParse(candidate);
+    if (!parsed.success) {
+      const [first] = fieldErrors(parsed.error);
+      reject(first?.path ?? '', first?.message ?? 'invalid sample');
+      return;
+    }
+    const sample = parsed.data;
+    if (sample.t > now + limits.maxClockSkewMs) {
+      const aheadS = Math.round((sample.t - now) / 1000);
+      reject(
+        't',
+        `is ${aheadS} s ahead of the server clock; at most ${limits.maxClockSkewMs / 1000} s is accepted`,
+      );
+      return;
+    }
+    const earlier = firstIndexOfSeq.get(sample.seq);
+    if (earlier !== undefined) {
+      reject('seq', `repeats the sequence number of sample ${earlier} in the same batch`);
+      return;
+    }
+    firstIndexOfSeq.set(sample.seq, index);
+    accepted.push({ index, sample });
+  });
+
+  return { accepted, rejected, highestSeq };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readSeq(candidate: unknown): number | null {
+  if (!isRecord(candidate)) return null;
+  const seq = candidate.seq;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1 ? seq : null;
+}

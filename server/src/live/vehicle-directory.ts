@@ -1,0 +1,36 @@
+import type { VehicleRepository } from '../repositories/vehicles.js';
+import type { VehicleStateRepository } from '../repositories/vehicle-states.js';
+import type { LiveState } from './live-state.js';
+
+/** Loads vehicle records and persisted state into the live state. */
+export class VehicleDirectory {
+  constructor(
+    private readonly live: LiveState,
+    private readonly vehicles: VehicleRepository,
+    private readonly states: VehicleStateRepository,
+  ) {}
+
+  /** At start: every vehicle with its last persisted state. */
+  async loadAll(): Promise<void> {
+    const [records, states] = await Promise.all([this.vehicles.records(), this.states.loadAll()]);
+    this.live.upsertRecords(records, states);
+  }
+
+  /** Loads vehicles the live state does not know (registered by another process, say). */
+  async ensure(vehicleIds: readonly number[]): Promise<void> {
+    const missing = vehicleIds.filter((id) => !this.live.has(id));
+    if (missing.length === 0) return;
+    const [records, states] = await Promise.all([
+      this.vehicles.records(missing),
+      this.states.loadAll(),
+    ]);
+    this.live.upsertRecords(records, states);
+  }
+
+  /** Re-reads records (name, fleets, limits, device) after they changed. */
+  async refresh(vehicleIds: readonly number[]): Promise<void> {
+    const records = await this.vehicles.records(vehicleIds);
+    const states = await this.states.loadAll();
+    this.live.upsertRecords(records, states);
+  }
+}

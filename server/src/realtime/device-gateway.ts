@@ -1,0 +1,201 @@
+import type { Namespace, Socket } from 'socket.io';
+import { DeviceAuthSchema } from '@fleetline/protocol';
+import type {
+  BatchReply,
+  DeviceSessionEnd,
+  DeviceToServerEvents,
+  ServerToDeviceEvents,
+} from '@fleetline/protocol';
+import { AppError, toErrorBody } from '../domain/errors.js';
+import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../logger.js';
+import { validateBatch } from '../ingest/sample-validator.js';
+import type { WriteBatcher } from '../ingest/write-batcher.js';
+import type { AuthenticatedDevice, DeviceAuthService } from '../services/device-auth-service.js';
+
+interface DeviceSocketData {
+  device: AuthenticatedDevice;
+  inFlight: number;
+}
+
+export type DeviceNamespace = Namespace<
+  DeviceToServerEvents,
+  ServerToDeviceEvents,
+  Record<string, never>,
+  DeviceSocketData
+>;
+type DeviceSocket = Socket<
+  DeviceToServerEvents,
+  ServerToDeviceEvents,
+  Record<string, never>,
+  DeviceSocketData
+>;
+
+/** A device may have this many batches awaiting their ack; more is a misbehaving client. */
+const MAX_IN_FLIGHT_BATCHES = 8;
+
+export interface DeviceGatewayOptions {
+  maxBatchSamples: number;
+  maxClockSkewMs: number;
+}
+
+/**
+ * The device uplink: authenticates companions by token, answers each batch
+ * once its samples are committed, and ends sessions of revoked devices.
+ */
+export class DeviceGateway {
+  private readonly sockets = new Map<number, DeviceSocket>();
+  private accepting = true;
+
+  constructor(
+    private readonly namespace: DeviceNamespace,
+    private readonly deps: {
+      deviceAuth: DeviceAuthService;
+      batcher: WriteBatcher;
+      /** Makes sure the live state knows the device's vehicle (registered by another process, say). */
+      ensureVehicle: (vehicleId: number) => Promise<void>;
+      clock: Clock;
+      logger: Logger;
+    },
+    private readonly options: DeviceGatewayOptions,
+  ) {
+    namespace.use((socket, next) => {
+      this.authenticate(socket).then(
+        () => next(),
+        (err: unknown) => next(connectError(err)),
+      );
+    });
+    namespace.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  get connected(): number {
+    return this.sockets.size;
+  }
+
+  /** Ends the sessions of devices that may no longer connect. */
+  endSessions(deviceIds: readonly number[], reason: DeviceSessionEnd['reason']): void {
+    for (const deviceId of deviceIds) {
+      const socket = this.sockets.get(deviceId);
+      if (!socket) continue;
+      this.deps.logger.info({ deviceId, reason }, 'ending device session');
+      socket.emit('session:end', { reason });
+      socket.disconnect(true);
+    }
+  }
+
+  connectedDeviceIds(): number[] {
+    return [...this.sockets.keys()];
+  }
+
+  /** From now on batches are refused with `shutting-down`; the device keeps them for later. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  endAll(): void {
+    this.endSessions([...this.sockets.keys()], 'shutting-down');
+  }
+
+  private async authenticate(socket: DeviceSocket): Promise<void> {
+    const auth = DeviceAuthSchema.safeParse(socket.handshake.auth);
+    if (!auth.success)
+      throw new AppError('device-token-invalid', 'the handshake must carry auth.token');
+    const device = await this.deps.deviceAuth.authenticate(auth.data.token);
+    await this.deps.ensureVehicle(device.vehicleId);
+    this.deps.batcher.noteDevice(device.deviceId, device.highestSeq);
+    socket.data.device = device;
+    socket.data.inFlight = 0;
+  }
+
+  private onConnection(socket: DeviceSocket): void {
+    const { device } = socket.data;
+    const log = this.deps.logger.child({ deviceId: device.deviceId, vehicleId: device.vehicleId });
+    const previous = this.sockets.get(device.deviceId);
+    if (previous) {
+      // One companion per device token: the newest connection wins.
+      log.warn('device connected twice; closing the older session');
+      previous.emit('session:end', { reason: 'replaced' });
+      previous.disconnect(true);
+    }
+    this.sockets.set(device.deviceId, socket);
+    log.info('device connected');
+    socket.emit('hello', {
+      deviceId: device.deviceId,
+      vehicleId: device.vehicleId,
+      highestStoredSeq: this.deps.batcher.highestStoredSeq(device.deviceId),
+      maxBatchSamples: this.options.maxBatchSamples,
+      serverTime: this.deps.clock.now(),
+    });
+
+    socket.on('telemetry', (batch: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (r: BatchReply) => void) : undefined;
+      if (!reply) {
+        log.warn('telemetry batch without an ack callback ignored');
+        return;
+      }
+      if (socket.data.inFlight >= MAX_IN_FLIGHT_BATCHES) {
+        reply({
+          error: {
+            type: 'rate-limited',
+            message: `at most ${MAX_IN_FLIGHT_BATCHES} batches may await their ack`,
+          },
+        });
+        return;
+      }
+      socket.data.inFlight++;
+      this.ingest(device, batch, log)
+        .then(reply, (err: unknown) => reply({ error: toErrorBody(err) }))
+        .finally(() => socket.data.inFlight--);
+    });
+
+    socket.on('disconnect', (reason) => {
+      if (this.sockets.get(device.deviceId) === socket) this.sockets.delete(device.deviceId);
+      log.info({ reason }, 'device disconnected');
+    });
+  }
+
+  private async ingest(
+    device: AuthenticatedDevice,
+    raw: unknown,
+    log: Logger,
+  ): Promise<BatchReply> {
+    if (!this.accepting)
+      throw new AppError('shutting-down', 'the server is restarting; keep the batch and retry');
+    const validated = validateBatch(
+      raw,
+      { maxSamples: this.options.maxBatchSamples, maxClockSkewMs: this.options.maxClockSkewMs },
+      this.deps.clock.now(),
+    );
+    if (validated.rejected.length > 0) {
+      log.warn(
+        { rejected: validated.rejected.slice(0, 10), count: validated.rejected.length },
+        'samples rejected',
+      );
+    }
+    const result =
+      validated.accepted.length > 0
+        ? await this.deps.batcher.submit(
+            device,
+            validated.accepted.map((a) => a.sample),
+          )
+        : {
+            stored: 0,
+            duplicates: 0,
+            highestStoredSeq: this.deps.batcher.highestStoredSeq(device.deviceId),
+          };
+    return {
+      ok: true,
+      ackSeq: validated.highestSeq,
+      highestStoredSeq: result.highestStoredSeq,
+      stored: result.stored,
+      duplicates: result.duplicates,
+      rejected: validated.rejected,
+    };
+  }
+}
+
+/** socket.io sends `data` of a middleware error to the client as `connect_error`'s `err.data`. */
+export function connectError(err: unknown): Error & { data: unknown } {
+  const body = toErrorBody(err);
+  return Object.assign(new Error(body.message), { data: { error: body } });
+}

@@ -1,0 +1,109 @@
+import type { Knex } from 'knex';
+import type { Dialect } from '../db/dialect.js';
+import { toNullableNumber, toNumber } from './types.js';
+import type { Queryable } from './types.js';
+
+export interface DeviceRecord {
+  id: number;
+  vehicleId: number;
+  revokedAt: number | null;
+  highestSeq: number;
+}
+
+interface DeviceRow {
+  id: number;
+  vehicle_id: number;
+  revoked_at: number | null;
+  highest_seq: number;
+}
+
+const toRecord = (row: DeviceRow): DeviceRecord => ({
+  id: toNumber(row.id),
+  vehicleId: toNumber(row.vehicle_id),
+  revokedAt: toNullableNumber(row.revoked_at),
+  highestSeq: toNumber(row.highest_seq),
+});
+
+export interface DeviceProgress {
+  deviceId: number;
+  highestSeq: number;
+  lastSeenAt: number;
+}
+
+export class DeviceRepository {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async create(
+    q: Queryable,
+    device: { vehicleId: number; tokenHash: string; now: number },
+  ): Promise<number> {
+    const [row] = await q('devices')
+      .insert({
+        vehicle_id: device.vehicleId,
+        token_hash: device.tokenHash,
+        created_at: device.now,
+      })
+      .returning<{ id: number }[]>('id');
+    return toNumber(row?.id);
+  }
+
+  async findByTokenHash(tokenHash: string): Promise<DeviceRecord | undefined> {
+    const row = (await this.knex('devices').where({ token_hash: tokenHash }).first()) as
+      DeviceRow | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  async findById(id: number): Promise<DeviceRecord | undefined> {
+    const row = await this.knex<DeviceRow>('devices').where({ id }).first();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Revokes one device; false when it does not exist or was already revoked. */
+  async revoke(q: Queryable, id: number, now: number): Promise<boolean> {
+    const changed = await q('devices')
+      .where({ id })
+      .whereNull('revoked_at')
+      .update({ revoked_at: now });
+    return changed > 0;
+  }
+
+  /** Revokes every active device of a vehicle (before issuing a new one); returns their ids. */
+  async revokeActiveForVehicle(q: Queryable, vehicleId: number, now: number): Promise<number[]> {
+    const rows = await q('devices')
+      .where({ vehicle_id: vehicleId })
+      .whereNull('revoked_at')
+      .select<{ id: number }[]>('id');
+    if (rows.length === 0) return [];
+    await q('devices')
+      .where({ vehicle_id: vehicleId })
+      .whereNull('revoked_at')
+      .update({ revoked_at: now });
+    return rows.map((r) => toNumber(r.id));
+  }
+
+  /** Ids of devices revoked at or after `since`. */
+  async revokedSince(since: number): Promise<number[]> {
+    const rows = await this.knex('devices')
+      .where('revoked_at', '>=', since)
+      .select<{ id: number }[]>('id');
+    return rows.map((r) => toNumber(r.id));
+  }
+
+  /** One statement for every device of an ingest tick. */
+  async recordProgress(q: Queryable, progress: readonly DeviceProgress[]): Promise<void> {
+    if (progress.length === 0) return;
+    const source = this.dialect.jsonRows([
+      { name: 'id', type: 'integer' },
+      { name: 'seq', type: 'bigint' },
+      { name: 'seen', type: 'bigint' },
+    ]);
+    await q.raw(
+      `UPDATE devices SET highest_seq = ${this.dialect.greatest('devices.highest_seq', 'v.seq')}, last_seen_at = v.seen
+       FROM ${source} AS v WHERE devices.id = v.id`,
+      [JSON.stringify(progress.map((p) => [p.deviceId, p.highestSeq, p.lastSeenAt]))],
+    );
+  }
+}

@@ -1,0 +1,309 @@
+import type { Knex } from 'knex';
+import type {
+  DtcSample,
+  FixQuality,
+  PositionPoint,
+  PositionSample,
+  ReadingSample,
+  ReadingSeries,
+  StatusSample,
+} from '@fleetline/protocol';
+import { rawRows } from '../db/dialect.js';
+import type { ColumnSpec, Dialect } from '../db/dialect.js';
+import { toNullableNumber, toNumber } from './types.js';
+import type { Queryable } from './types.js';
+
+/** A validated sample with the device and vehicle it came from. */
+export interface Located<S> {
+  deviceId: number;
+  vehicleId: number;
+  sample: S;
+}
+
+export interface SampleRows {
+  positions: Located<PositionSample>[];
+  readings: Located<ReadingSample>[];
+  dtcs: Located<DtcSample>[];
+  statuses: Located<StatusSample>[];
+}
+
+export const sampleKey = (deviceId: number, seq: number): string => `${deviceId}:${seq}`;
+
+const KEY_COLUMNS: ColumnSpec[] = [
+  { name: 'device_id', type: 'integer' },
+  { name: 'seq', type: 'bigint' },
+  { name: 'vehicle_id', type: 'integer' },
+  { name: 't', type: 'bigint' },
+];
+
+const POSITION_COLUMNS: ColumnSpec[] = [
+  ...KEY_COLUMNS,
+  { name: 'lat', type: 'double' },
+  { name: 'lon', type: 'double' },
+  { name: 'speed_kmh', type: 'double' },
+  { name: 'heading_deg', type: 'double' },
+  { name: 'altitude_m', type: 'double' },
+  { name: 'hdop', type: 'double' },
+  { name: 'satellites', type: 'integer' },
+  { name: 'fix_quality', type: 'text' },
+  { name: 'received_at', type: 'bigint' },
+];
+
+const READING_COLUMNS: ColumnSpec[] = [
+  ...KEY_COLUMNS,
+  { name: 'pid', type: 'integer' },
+  { name: 'part', type: 'integer' },
+  { name: 'value', type: 'double' },
+  { name: 'unit', type: 'text' },
+  { name: 'received_at', type: 'bigint' },
+];
+
+const DTC_COLUMNS: ColumnSpec[] = [
+  ...KEY_COLUMNS,
+  { name: 'dtc_kind', type: 'text' },
+  { name: 'codes', type: 'text' },
+  { name: 'received_at', type: 'bigint' },
+];
+
+const STATUS_COLUMNS: ColumnSpec[] = [
+  ...KEY_COLUMNS,
+  { name: 'battery_v', type: 'double' },
+  { name: 'ignition', type: 'boolean' },
+  { name: 'gps_fix', type: 'text' },
+  { name: 'received_at', type: 'bigint' },
+];
+
+/** Rows per statement: bounds the size of one JSON parameter. */
+const CHUNK = 5000;
+
+export class TelemetryRepository {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /**
+   * Appends samples, skipping any (device_id, seq) already stored, and returns
+   * the keys that were new. Runs inside the caller's transaction.
+   */
+  async insertSamples(q: Queryable, rows: SampleRows, receivedAt: number): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    const key = (s: Located<{ seq: number; t: number }>) => [
+      s.deviceId,
+      s.sample.seq,
+      s.vehicleId,
+      s.sample.t,
+    ];
+    await this.insertIgnoringDuplicates(
+      q,
+      'positions',
+      POSITION_COLUMNS,
+      rows.positions,
+      inserted,
+      (r) => {
+        const s = r.sample;
+        return [
+          ...key(r),
+          s.lat,
+          s.lon,
+          s.speedKmh ?? null,
+          s.headingDeg ?? null,
+          s.altitudeM ?? null,
+          s.hdop ?? null,
+          s.satellites ?? null,
+          s.fixQuality,
+          receivedAt,
+        ];
+      },
+    );
+    await this.insertIgnoringDuplicates(
+      q,
+      'readings',
+      READING_COLUMNS,
+      rows.readings,
+      inserted,
+      (r) => [...key(r), r.sample.pid, r.sample.part, r.sample.value, r.sample.unit, receivedAt],
+    );
+    await this.insertIgnoringDuplicates(q, 'dtc_reports', DTC_COLUMNS, rows.dtcs, inserted, (r) => [
+      ...key(r),
+      r.sample.dtcKind,
+      JSON.stringify(r.sample.codes),
+      receivedAt,
+    ]);
+    await this.insertIgnoringDuplicates(
+      q,
+      'device_statuses',
+      STATUS_COLUMNS,
+      rows.statuses,
+      inserted,
+      (r) => [
+        ...key(r),
+        r.sample.batteryV ?? null,
+        r.sample.ignition ?? null,
+        r.sample.gpsFix ?? null,
+        receivedAt,
+      ],
+    );
+    return inserted;
+  }
+
+  private async insertIgnoringDuplicates<R>(
+    q: Queryable,
+    table: string,
+    columns: ColumnSpec[],
+    rows: readonly R[],
+    inserted: Set<string>,
+    toRow: (row: R) => unknown[],
+  ): Promise<void> {
+    const sql =
+      `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) ` +
+      `SELECT * FROM ${this.dialect.jsonRows(columns)} AS v WHERE true ` +
+      `ON CONFLICT DO NOTHING RETURNING device_id, seq`;
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK).map(toRow);
+      const result: unknown = await q.raw(sql, [JSON.stringify(chunk)]);
+      for (const row of rawRows<{ device_id: number; seq: number }>(result)) {
+        inserted.add(sampleKey(toNumber(row.device_id), toNumber(row.seq)));
+      }
+    }
+  }
+
+  async countPositions(vehicleId: number, from: number, to: number): Promise<number> {
+    const row = await this.knex('positions')
+      .where({ vehicle_id: vehicleId })
+      .where('t', '>=', from)
+      .where('t', '<', to)
+      .count({ n: '*' })
+      .first();
+    return toNumber(row?.n ?? 0);
+  }
+
+  /**
+   * Positions in [from, to), oldest first. With `bucketMs` > 0, keeps the
+   * first fix of each bucket: a track thinned evenly in time.
+   */
+  async positions(
+    vehicleId: number,
+    from: number,
+    to: number,
+    bucketMs: number,
+  ): Promise<PositionPoint[]> {
+    const columns =
+      't, lat, lon, speed_kmh, heading_deg, altitude_m, hdop, satellites, fix_quality';
+    const rows =
+      bucketMs > 0
+        ? rawRows<PositionRow>(
+            await this.knex.raw(
+              `SELECT ${columns} FROM (
+                 SELECT ${columns}, ROW_NUMBER() OVER (PARTITION BY (t - ?) / ? ORDER BY t, seq) AS rn
+                 FROM positions WHERE vehicle_id = ? AND t >= ? AND t < ?
+               ) AS bucketed WHERE rn = 1 ORDER BY t`,
+              [from, bucketMs, vehicleId, from, to],
+            ),
+          )
+        : await this.knex('positions')
+            .where({ vehicle_id: vehicleId })
+            .where('t', '>=', from)
+            .where('t', '<', to)
+            .orderBy([{ column: 't' }, { column: 'seq' }])
+            .select<PositionRow[]>(this.knex.raw(columns));
+    return rows.map(toPositionPoint);
+  }
+
+  /** Largest number of readings any one (pid, part) series has in [from, to). */
+  async largestReadingSeries(
+    vehicleId: number,
+    from: number,
+    to: number,
+    pid?: number,
+  ): Promise<number> {
+    const query = this.knex('readings')
+      .where({ vehicle_id: vehicleId })
+      .where('t', '>=', from)
+      .where('t', '<', to)
+      .groupBy('pid', 'part')
+      .select<{ n: number }[]>(this.knex.raw('COUNT(*) AS n'));
+    if (pid !== undefined) void query.where({ pid });
+    const rows = await query;
+    return rows.reduce((max, r) => Math.max(max, toNumber(r.n)), 0);
+  }
+
+  /**
+   * Readings in [from, to) grouped into one series per (pid, part). With
+   * `bucketMs` > 0, each bucket becomes one point: the mean at the bucket's
+   * first timestamp.
+   */
+  async readings(
+    vehicleId: number,
+    from: number,
+    to: number,
+    bucketMs: number,
+    pid?: number,
+  ): Promise<ReadingSeries[]> {
+    const pidFilter = pid === undefined ? '' : ' AND pid = ?';
+    const pidBinding = pid === undefined ? [] : [pid];
+    const rows =
+      bucketMs > 0
+        ? rawRows<ReadingRow>(
+            await this.knex.raw(
+              `SELECT pid, part, MIN(t) AS t, AVG(value) AS value, MAX(unit) AS unit
+               FROM readings WHERE vehicle_id = ? AND t >= ? AND t < ?${pidFilter}
+               GROUP BY pid, part, (t - ?) / ? ORDER BY pid, part, t`,
+              [vehicleId, from, to, ...pidBinding, from, bucketMs],
+            ),
+          )
+        : rawRows<ReadingRow>(
+            await this.knex.raw(
+              `SELECT pid, part, t, value, unit FROM readings
+               WHERE vehicle_id = ? AND t >= ? AND t < ?${pidFilter} ORDER BY pid, part, t, seq`,
+              [vehicleId, from, to, ...pidBinding],
+            ),
+          );
+    const series: ReadingSeries[] = [];
+    let current: ReadingSeries | undefined;
+    for (const row of rows) {
+      const pidValue = toNumber(row.pid);
+      const part = toNumber(row.part);
+      if (!current || current.pid !== pidValue || current.part !== part) {
+        current = { pid: pidValue, part, unit: row.unit, points: [] };
+        series.push(current);
+      }
+      current.points.push({ t: toNumber(row.t), value: toNumber(row.value) });
+    }
+    return series;
+  }
+}
+
+interface PositionRow {
+  t: number;
+  lat: number;
+  lon: number;
+  speed_kmh: number | null;
+  heading_deg: number | null;
+  altitude_m: number | null;
+  hdop: number | null;
+  satellites: number | null;
+  fix_quality: FixQuality;
+}
+
+interface ReadingRow {
+  pid: number;
+  part: number;
+  t: number;
+  value: number;
+  unit: string;
+}
+
+function toPositionPoint(row: PositionRow): PositionPoint {
+  return {
+    t: toNumber(row.t),
+    lat: toNumber(row.lat),
+    lon: toNumber(row.lon),
+    speedKmh: toNullableNumber(row.speed_kmh),
+    headingDeg: toNullableNumber(row.heading_deg),
+    altitudeM: toNullableNumber(row.altitude_m),
+    hdop: toNullableNumber(row.hdop),
+    satellites: toNullableNumber(row.satellites),
+    fixQuality: row.fix_quality,
+  };
+}

@@ -1,0 +1,146 @@
+import type { Knex } from 'knex';
+import type { DtcKind, DtcState, FixQuality, ReadingState } from '@fleetline/protocol';
+import type { ColumnSpec, Dialect } from '../db/dialect.js';
+import type { LiveVehicleState } from '../live/vehicle-state.js';
+import { readingKey } from '../live/vehicle-state.js';
+import { toNullableNumber, toNumber } from './types.js';
+import type { Queryable } from './types.js';
+
+const COLUMNS: ColumnSpec[] = [
+  { name: 'vehicle_id', type: 'integer' },
+  { name: 'online', type: 'boolean' },
+  { name: 'last_seen_at', type: 'bigint' },
+  { name: 'overspeed', type: 'boolean' },
+  { name: 'position_t', type: 'bigint' },
+  { name: 'lat', type: 'double' },
+  { name: 'lon', type: 'double' },
+  { name: 'speed_kmh', type: 'double' },
+  { name: 'heading_deg', type: 'double' },
+  { name: 'altitude_m', type: 'double' },
+  { name: 'hdop', type: 'double' },
+  { name: 'satellites', type: 'integer' },
+  { name: 'fix_quality', type: 'text' },
+  { name: 'status_t', type: 'bigint' },
+  { name: 'battery_v', type: 'double' },
+  { name: 'ignition', type: 'boolean' },
+  { name: 'gps_fix', type: 'text' },
+  { name: 'readings', type: 'text' },
+  { name: 'dtcs', type: 'text' },
+  { name: 'updated_at', type: 'bigint' },
+];
+
+interface StateRow {
+  vehicle_id: number;
+  online: unknown;
+  last_seen_at: number | null;
+  overspeed: unknown;
+  position_t: number | null;
+  lat: number | null;
+  lon: number | null;
+  speed_kmh: number | null;
+  heading_deg: number | null;
+  altitude_m: number | null;
+  hdop: number | null;
+  satellites: number | null;
+  fix_quality: FixQuality | null;
+  status_t: number | null;
+  battery_v: number | null;
+  ignition: unknown;
+  gps_fix: FixQuality | null;
+  readings: string;
+  dtcs: string;
+}
+
+export class VehicleStateRepository {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async loadAll(): Promise<Map<number, LiveVehicleState>> {
+    const rows = await this.knex('vehicle_states').select<StateRow[]>();
+    const states = new Map<number, LiveVehicleState>();
+    for (const row of rows) states.set(toNumber(row.vehicle_id), this.fromRow(row));
+    return states;
+  }
+
+  /** One statement for every vehicle an ingest tick touched. */
+  async upsert(
+    q: Queryable,
+    states: readonly { vehicleId: number; state: LiveVehicleState }[],
+    now: number,
+  ): Promise<void> {
+    if (states.length === 0) return;
+    const updates = COLUMNS.slice(1)
+      .map((c) => `${c.name} = excluded.${c.name}`)
+      .join(', ');
+    const sql =
+      `INSERT INTO vehicle_states (${COLUMNS.map((c) => c.name).join(', ')}) ` +
+      `SELECT * FROM ${this.dialect.jsonRows(COLUMNS)} AS v WHERE true ` +
+      `ON CONFLICT (vehicle_id) DO UPDATE SET ${updates}`;
+    const rows = states.map(({ vehicleId, state }) => {
+      const p = state.position;
+      const s = state.status;
+      return [
+        vehicleId,
+        state.online,
+        state.lastSeenAt,
+        state.overspeed,
+        p?.t ?? null,
+        p?.lat ?? null,
+        p?.lon ?? null,
+        p?.speedKmh ?? null,
+        p?.headingDeg ?? null,
+        p?.altitudeM ?? null,
+        p?.hdop ?? null,
+        p?.satellites ?? null,
+        p?.fixQuality ?? null,
+        s?.t ?? null,
+        s?.batteryV ?? null,
+        s?.ignition ?? null,
+        s?.gpsFix ?? null,
+        JSON.stringify([...state.readings.values()]),
+        JSON.stringify([...state.dtcs.values()]),
+        now,
+      ];
+    });
+    await q.raw(sql, [JSON.stringify(rows)]);
+  }
+
+  private fromRow(row: StateRow): LiveVehicleState {
+    const readings = JSON.parse(row.readings) as ReadingState[];
+    const dtcs = JSON.parse(row.dtcs) as DtcState[];
+    const bool = (v: unknown) => this.dialect.readBoolean(v);
+    return {
+      online: bool(row.online) ?? false,
+      lastSeenAt: toNullableNumber(row.last_seen_at),
+      overspeed: bool(row.overspeed) ?? false,
+      overspeedSince: null,
+      position:
+        row.position_t === null || row.lat === null || row.lon === null
+          ? null
+          : {
+              t: toNumber(row.position_t),
+              lat: toNumber(row.lat),
+              lon: toNumber(row.lon),
+              speedKmh: toNullableNumber(row.speed_kmh),
+              headingDeg: toNullableNumber(row.heading_deg),
+              altitudeM: toNullableNumber(row.altitude_m),
+              hdop: toNullableNumber(row.hdop),
+              satellites: toNullableNumber(row.satellites),
+              fixQuality: row.fix_quality ?? 'gps',
+            },
+      status:
+        row.status_t === null
+          ? null
+          : {
+              t: toNumber(row.status_t),
+              batteryV: toNullableNumber(row.battery_v),
+              ignition: bool(row.ignition),
+              gpsFix: row.gps_fix,
+            },
+      readings: new Map(readings.map((r) => [readingKey(r.pid, r.part), r])),
+      dtcs: new Map(dtcs.map((d) => [d.kind, d] as [DtcKind, DtcState])),
+    };
+  }
+}

@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { CurrentUser, Fleet, RegisterVehicleResponse, Role } from '@fleetline/protocol';
+import {
+  CreateFleetRequestSchema,
+  CreateUserRequestSchema,
+  RegisterVehicleRequestSchema,
+} from '@fleetline/protocol';
+import { AppError } from '../domain/errors.js';
+import type { Clock } from '../domain/clock.js';
+import { hashPassword } from '../security/passwords.js';
+import { hashToken, newToken } from '../security/tokens.js';
+import type { DeviceRepository } from '../repositories/devices.js';
+import type { FleetRepository } from '../repositories/fleets.js';
+import type { UserRepository } from '../repositories/users.js';
+import type { VehicleRepository } from '../repositories/vehicles.js';
+import { parseOrThrow } from './validation.js';
+
+/** What the realtime side must learn when accounts change. */
+export interface AccountListener {
+  /** Vehicles were added or their fleets changed. */
+  vehiclesChanged(vehicleIds: readonly number[]): void;
+  /** Devices may no longer connect: drop their sessions. */
+  devicesRevoked(deviceIds: readonly number[], reason: 'revoked' | 'replaced'): void;
+}
+
+export interface InitialAdmin {
+  email: string;
+  password: string;
+}
+
+export const INITIAL_ADMIN_EMAIL = 'admin@fleetline.local';
+
+export class AccountService {
+  private listener: AccountListener = { vehiclesChanged: () => {}, devicesRevoked: () => {} };
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly repos: {
+      users: UserRepository;
+      fleets: FleetRepository;
+      vehicles: VehicleRepository;
+      devices: DeviceRepository;
+    },
+    private readonly clock: Clock,
+    private readonly options: { passwordHashCost: number },
+  ) {}
+
+  setListener(listener: AccountListener): void {
+    this.listener = listener;
+  }
+
+  async createFleet(input: unknown): Promise<Fleet> {
+    const req = parseOrThrow(CreateFleetRequestSchema, input);
+    if (await this.repos.fleets.findByName(req.name))
+      throw new AppError('conflict', `a fleet named "${req.name}" exists`);
+    const id = await this.repos.fleets.create(this.knex, { ...req, now: this.clock.now() });
+    return { id, name: req.name, overspeedLimitKmh: req.overspeedLimitKmh };
+  }
+
+  async createUser(input: unknown): Promise<CurrentUser> {
+    const req = parseOrThrow(CreateUserRequestSchema, input);
+    await this.assertFleetsExist(req.fleetIds);
+    if (await this.repos.users.findByEmail(req.email))
+      throw new AppError('conflict', `a user with email ${req.email} exists`);
+    const passwordHash = await hashPassword(req.password, this.options.passwordHashCost);
+    const id = await this.knex.transaction(async (trx) => {
+      const userId = await this.repos.users.create(trx, {
+        ...req,
+        passwordHash,
+        now: this.clock.now(),
+      });
+      await this.repos.users.addToFleets(trx, userId, req.fleetIds);
+      return userId;
+    });
+    return {
+      id,
+      email: req.email,
+      name: req.name,
+      role: req.role,
+      fleetIds: [...new Set(req.fleetIds)].sort((a, b) => a - b),
+    };
+  }
+
+  /** Registers a vehicle with its device; the device token is returned here and never again. */
+  async registerVehicle(input: unknown): Promise<RegisterVehicleResponse> {
+    const req = parseOrThrow(RegisterVehicleRequestSchema, input);
+    const fleetIds = [...new Set(req.fleetIds)].sort((a, b) => a - b);
+    await this.assertFleetsExist(fleetIds);
+    const plate = req.plate ?? null;
+    const vin = req.vin ?? null;
+    const token = newToken('device');
+    const now = this.clock.now();
+    const result = await this.knex.transaction(async (trx) => {
+      if (plate && (await trx('vehicles').where({ plate }).first('id'))) {
+        throw new AppError('conflict', `a vehicle with plate ${plate} exists`);
+      }
+      const vehicleId = await this.repos.vehicles.create(trx, { name: req.name, plate, vin, now });
+      await this.repos.vehicles.addToFleets(trx, vehicleId, fleetIds);
+      const deviceId = await this.repos.devices.create(trx, {
+        vehicleId,
+        tokenHash: hashToken(token),
+        now,
+      });
+      return { vehicleId, deviceId };
+    });
+    this.listener.vehiclesChanged([result.vehicleId]);
+    return {
+      vehicle: { id: result.vehicleId, name: req.name, plate, vin, fleetIds },
+      device: { id: result.deviceId, token },
+    };
+  }
+
+  /** Issues a new device token for a vehicle, revoking the previous device (one companion per vehicle). */
+  async replaceDevice(vehicleId: number): Promise<{ id: number; token: string }> {
+    if (!(await this.repos.vehicles.exists(vehicleId)))
+      throw new AppError('not-found', `vehicle ${vehicleId} not found`);
+    const token = newToken('device');
+    const now = this.clock.now();
+    const { deviceId, revoked } = await this.knex.transaction(async (trx) => {
+      const revokedIds = await this.repos.devices.revokeActiveForVehicle(trx, vehicleId, now);
+      const id = await this.repos.devices.create(trx, {
+        vehicleId,
+        tokenHash: hashToken(token),
+        now,
+      });
+      return { deviceId: id, revoked: revokedIds };
+    });
+    if (revoked.length > 0) this.listener.devicesRevoked(revoked, 'replaced');
+    this.listener.vehiclesChanged([vehicleId]);
+    return { id: deviceId, token };
+  }
+
+  async revokeDevice(deviceId: number): Promise<void> {
+    const device = await this.repos.devices.findById(deviceId);
+    if (!device) throw new AppError('not-found', `device ${deviceId} not found`);
+    if (!(await this.repos.devices.revoke(this.knex, deviceId, this.clock.now()))) {
+      throw new AppError('conflict', `device ${deviceId} is already revoked`);
+    }
+    this.listener.devicesRevoked([deviceId], 'revoked');
+    this.listener.vehiclesChanged([device.vehicleId]);
+  }
+
+  /** On a first start with no users at all, creates an admin with a random password. */
+  async ensureInitialAdmin(): Promise<InitialAdmin | null> {
+    if ((await this.repos.users.count()) > 0) return null;
+    const password = randomBytes(12).toString('base64url');
+    await this.createUser({
+      email: INITIAL_ADMIN_EMAIL,
+      name: 'Administrator',
+      password,
+      role: 'admin' satisfies Role,
+    });
+    return { email: INITIAL_ADMIN_EMAIL, password };
+  }
+
+  listFleets(): Promise<Fleet[]> {
+    return this.repos.fleets.list();
+  }
+
+  async findFleetId(nameOrId: string): Promise<number> {
+    if (/^\d+$/.test(nameOrId)) {
+      const [id] = await this.repos.fleets.existing([Number(nameOrId)]);
+      if (id !== undefined) return id;
+    }
+    const fleet = await this.repos.fleets.findByName(nameOrId);
+    if (!fleet) throw new AppError('not-found', `no fleet "${nameOrId}"`);
+    return fleet.id;
+  }
+
+  private async assertFleetsExist(fleetIds: readonly number[]): Promise<void> {
+    const existing = new Set(await this.repos.fleets.existing(fleetIds));
+    const missing = fleetIds.filter((id) => !existing.has(id));
+    if (missing.length > 0) {
+      throw new AppError('validation-failed', `unknown fleet ${missing.join(', ')}`, [
+        { path: 'fleetIds', message: `unknown fleet ${missing.join(', ')}` },
+      ]);
+    }
+  }
+}
