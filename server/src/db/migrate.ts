@@ -17,6 +17,7 @@ export async function migrateLatest(db: Database): Promise<MigrationReport> {
 
 /** Undoes the last batch, or every migration with `all`. */
 export async function migrateRollback(db: Database, all = false): Promise<MigrationReport> {
+  await ensureSchema(db);
   const [batch, applied] = (await db.knex.migrate.rollback({ migrationSource }, all)) as [
     number,
     string[],
@@ -25,6 +26,7 @@ export async function migrateRollback(db: Database, all = false): Promise<Migrat
 }
 
 export async function pendingMigrations(db: Database): Promise<string[]> {
+  await ensureSchema(db);
   const [, pending] = (await db.knex.migrate.list({ migrationSource })) as [
     unknown[],
     { name: string }[],
@@ -32,6 +34,7 @@ export async function pendingMigrations(db: Database): Promise<string[]> {
   return pending.map((m) => m.name);
 }
 
+/** knex keeps its bookkeeping table in the schema too, so the schema must exist first. */
 async function ensureSchema(db: Database): Promise<void> {
   if (db.schema) await db.knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [db.schema]);
 }

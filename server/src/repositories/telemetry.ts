@@ -73,6 +73,13 @@ const STATUS_COLUMNS: ColumnSpec[] = [
   { name: 'received_at', type: 'bigint' },
 ];
 
+/**
+ * Index of a row's time bucket, from two bound values (range start, width).
+ * The CAST matters: better-sqlite3 binds numbers as REAL, so without it SQLite
+ * divides in floating point and every row lands in a bucket of its own.
+ */
+const BUCKET = 'CAST((t - ?) / ? AS INTEGER)';
+
 /** Rows per statement: bounds the size of one JSON parameter. */
 const CHUNK = 5000;
 
@@ -195,7 +202,7 @@ export class TelemetryRepository {
         ? rawRows<PositionRow>(
             await this.knex.raw(
               `SELECT ${columns} FROM (
-                 SELECT ${columns}, ROW_NUMBER() OVER (PARTITION BY (t - ?) / ? ORDER BY t, seq) AS rn
+                 SELECT ${columns}, ROW_NUMBER() OVER (PARTITION BY ${BUCKET} ORDER BY t, seq) AS rn
                  FROM positions WHERE vehicle_id = ? AND t >= ? AND t < ?
                ) AS bucketed WHERE rn = 1 ORDER BY t`,
               [from, bucketMs, vehicleId, from, to],
@@ -248,7 +255,7 @@ export class TelemetryRepository {
             await this.knex.raw(
               `SELECT pid, part, MIN(t) AS t, AVG(value) AS value, MAX(unit) AS unit
                FROM readings WHERE vehicle_id = ? AND t >= ? AND t < ?${pidFilter}
-               GROUP BY pid, part, (t - ?) / ? ORDER BY pid, part, t`,
+               GROUP BY pid, part, ${BUCKET} ORDER BY pid, part, t`,
               [vehicleId, from, to, ...pidBinding, from, bucketMs],
             ),
           )

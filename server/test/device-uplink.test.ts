@@ -1,0 +1,235 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BatchAck, BatchReply, ErrorPayload } from '@fleetline/protocol';
+import {
+  closeClients,
+  connectDevice,
+  databaseTargets,
+  position,
+  seed,
+  sendBatch,
+  startServer,
+  testConfig,
+} from './harness.js';
+import type { RunningServer, Seed, TestDatabase } from './harness.js';
+
+function ack(reply: BatchReply): BatchAck {
+  if (!('ok' in reply)) throw new Error(`expected an ack, got ${JSON.stringify(reply)}`);
+  return reply;
+}
+function refusal(reply: BatchReply): ErrorPayload['error'] {
+  if ('ok' in reply) throw new Error(`expected an error, got ${JSON.stringify(reply)}`);
+  return reply.error;
+}
+
+describe.each(databaseTargets())('device uplink on $name', (target) => {
+  let db: TestDatabase;
+  let running: RunningServer;
+  let s: Seed;
+
+  beforeAll(async () => {
+    db = await target.create();
+    running = await startServer(testConfig(db.config));
+    s = await seed(running.server);
+  });
+  afterEach(() => closeClients());
+  afterAll(async () => {
+    await running?.close();
+    await db?.drop();
+  });
+
+  const count = async (table: string, deviceId: number) =>
+    Number(
+      (await running.server.db.knex(table).where({ device_id: deviceId }).count({ n: '*' }).first())
+        ?.n,
+    );
+
+  it('greets an authenticated device with its identity and stored high-water mark', async () => {
+    const v = s.vehiclesA[0]!;
+    const { hello } = await connectDevice(running.url, v.token);
+    expect(hello).toMatchObject({ deviceId: v.deviceId, vehicleId: v.id, maxBatchSamples: 1000 });
+    expect(Math.abs(hello.serverTime - Date.now())).toBeLessThan(5000);
+  });
+
+  it('stores a batch of every sample kind and acknowledges the highest sequence only after commit', async () => {
+    const v = s.vehiclesA[0]!;
+    const { socket } = await connectDevice(running.url, v.token);
+    const t = Date.now();
+    const reply = ack(
+      await sendBatch(socket, [
+        position({ seq: 1, t }),
+        { kind: 'reading', seq: 2, t, pid: 0x0c, value: 2100.5, unit: 'rpm' },
+        { kind: 'reading', seq: 3, t, pid: 0x14, part: 1, value: -3.1, unit: '%' },
+        { kind: 'dtc', seq: 4, t, dtcKind: 'stored', codes: ['P0301'] },
+        { kind: 'status', seq: 5, t, batteryV: 13.9, ignition: true, gpsFix: 'gps' },
+      ]),
+    );
+    expect(reply).toMatchObject({
+      ok: true,
+      ackSeq: 5,
+      highestStoredSeq: 5,
+      stored: 5,
+      duplicates: 0,
+      rejected: [],
+    });
+    // The ack came after the commit: everything is readable now.
+    expect(await count('positions', v.deviceId)).toBe(1);
+    expect(await count('readings', v.deviceId)).toBe(2);
+    expect(await count('dtc_reports', v.deviceId)).toBe(1);
+    expect(await count('device_statuses', v.deviceId)).toBe(1);
+    const reading = await running.server.db
+      .knex('readings')
+      .where({ device_id: v.deviceId, seq: 3 })
+      .first<Record<string, unknown>>();
+    expect(reading).toMatchObject({ pid: 0x14, part: 1, value: -3.1, unit: '%', vehicle_id: v.id });
+    const device = await running.server.db
+      .knex('devices')
+      .where({ id: v.deviceId })
+      .first<{ highest_seq: number }>();
+    expect(Number(device.highest_seq)).toBe(5);
+  });
+
+  it('recognises a replayed sample and never stores it twice', async () => {
+    const v = s.vehiclesA[1]!;
+    const { socket } = await connectDevice(running.url, v.token);
+    const batch = [position({ seq: 10 }), position({ seq: 11 }), position({ seq: 12 })];
+    expect(ack(await sendBatch(socket, batch))).toMatchObject({ stored: 3, duplicates: 0 });
+    // The same batch again (the ack was lost), and one overlapping a new sample.
+    expect(ack(await sendBatch(socket, batch))).toMatchObject({
+      stored: 0,
+      duplicates: 3,
+      ackSeq: 12,
+    });
+    expect(ack(await sendBatch(socket, [batch[2], position({ seq: 13 })]))).toMatchObject({
+      stored: 1,
+      duplicates: 1,
+    });
+    // Two concurrent copies of one batch land in the same tick: one stores, one is a duplicate.
+    const copy = [position({ seq: 14 })];
+    const [a, b] = await Promise.all([sendBatch(socket, copy), sendBatch(socket, copy)]);
+    expect(ack(a).stored + ack(b).stored).toBe(1);
+    expect(ack(a).duplicates + ack(b).duplicates).toBe(1);
+    expect(await count('positions', v.deviceId)).toBe(5);
+  });
+
+  it('a reconnecting device learns the highest sequence already stored', async () => {
+    const v = s.vehiclesA[1]!;
+    const { hello } = await connectDevice(running.url, v.token);
+    expect(hello.highestStoredSeq).toBe(14);
+  });
+
+  it('rejects each invalid sample with its index, sequence and field, and stores the rest', async () => {
+    const v = s.vehiclesB[0]!;
+    const { socket } = await connectDevice(running.url, v.token);
+    const t = Date.now();
+    const reply = ack(
+      await sendBatch(socket, [
+        position({ seq: 1, t }),
+        position({ seq: 2, t, lat: 91 }),
+        { kind: 'reading', seq: 3, t, pid: 'rpm', value: 1, unit: 'rpm' },
+        position({ seq: 4, t: t + 3_600_000 }),
+        { kind: 'teleport', seq: 5, t },
+        'not a sample',
+        { kind: 'dtc', seq: 7, t, dtcKind: 'stored', codes: ['X1234'] },
+        { kind: 'status', seq: 8, t },
+        position({ seq: 9, t, lon: Number.NaN }),
+        position({ seq: 1, t }),
+        position({ seq: 11, t: 0 }),
+        position({ seq: 12, t }),
+      ]),
+    );
+    expect(reply.stored).toBe(2);
+    expect(reply.ackSeq).toBe(12);
+    const byIndex = new Map(reply.rejected.map((r) => [r.index, r]));
+    expect([...byIndex.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(byIndex.get(1)).toMatchObject({ seq: 2, field: 'lat' });
+    expect(byIndex.get(2)).toMatchObject({ seq: 3, field: 'pid' });
+    expect(byIndex.get(3)).toMatchObject({ seq: 4, field: 't' });
+    expect(byIndex.get(3)?.reason).toMatch(/3600 s ahead/);
+    expect(byIndex.get(4)).toMatchObject({ seq: 5, field: 'kind' });
+    expect(byIndex.get(5)).toMatchObject({ seq: null, field: 'kind' });
+    expect(byIndex.get(6)).toMatchObject({ seq: 7, field: 'codes.0' });
+    expect(byIndex.get(7)?.reason).toMatch(/batteryV, ignition or gpsFix/);
+    expect(byIndex.get(8)).toMatchObject({ seq: 9, field: 'lon' });
+    expect(byIndex.get(9)).toMatchObject({ seq: 1, field: 'seq' });
+    expect(byIndex.get(9)?.reason).toMatch(/sample 0/);
+    expect(byIndex.get(10)).toMatchObject({ seq: 11, field: 't' });
+    const seqs = (
+      await running.server.db
+        .knex('positions')
+        .where({ device_id: v.deviceId })
+        .orderBy('seq')
+        .pluck('seq')
+    ).map(Number);
+    expect(seqs).toEqual([1, 12]);
+  });
+
+  it('refuses a batch that is not a batch, or holds too many samples, storing nothing', async () => {
+    const v = s.vehiclesB[1]!;
+    const { socket } = await connectDevice(running.url, v.token);
+    expect(
+      refusal((await socket.timeout(5000).emitWithAck('telemetry', 'junk' as never)) as BatchReply),
+    ).toMatchObject({ type: 'batch-malformed' });
+    expect(
+      refusal(
+        (await socket
+          .timeout(5000)
+          .emitWithAck('telemetry', { samples: 5 } as never)) as BatchReply,
+      ),
+    ).toMatchObject({
+      type: 'batch-malformed',
+      errors: [{ path: 'samples' }],
+    });
+    const tooMany = Array.from({ length: 1001 }, (_, i) => position({ seq: 100 + i }));
+    const error = refusal(await sendBatch(socket, tooMany));
+    expect(error.type).toBe('batch-too-large');
+    expect(error.message).toMatch(/1001 samples/);
+    expect(await count('positions', v.deviceId)).toBe(0);
+    // The connection is still usable.
+    expect(ack(await sendBatch(socket, [position({ seq: 5000 })])).stored).toBe(1);
+  });
+
+  it('refuses an unknown token and a malformed handshake with a clear error', async () => {
+    await expect(connectDevice(running.url, 'fld_' + 'A'.repeat(43))).rejects.toMatchObject({
+      body: { type: 'device-token-invalid' },
+    });
+    await expect(connectDevice(running.url, 'nonsense')).rejects.toMatchObject({
+      body: { type: 'device-token-invalid' },
+    });
+  });
+
+  it('refuses a revoked token, and ends the session of a device revoked while connected', async () => {
+    const extra = await running.server.accounts.registerVehicle({
+      name: 'Spare',
+      fleetIds: [s.fleetA],
+    });
+    const { socket } = await connectDevice(running.url, extra.device.token);
+    const ended = new Promise((resolve) => socket.once('session:end', resolve));
+    const closed = new Promise((resolve) => socket.once('disconnect', resolve));
+    await running.server.accounts.revokeDevice(extra.device.id);
+    await expect(ended).resolves.toEqual({ reason: 'revoked' });
+    await closed;
+    await expect(connectDevice(running.url, extra.device.token)).rejects.toMatchObject({
+      body: { type: 'device-token-revoked' },
+    });
+  });
+
+  it('replacing a device revokes the old token and the new one works', async () => {
+    const extra = await running.server.accounts.registerVehicle({
+      name: 'Swap',
+      fleetIds: [s.fleetA],
+    });
+    const { socket } = await connectDevice(running.url, extra.device.token);
+    const ended = new Promise((resolve) => socket.once('session:end', resolve));
+    const replacement = await running.server.accounts.replaceDevice(extra.vehicle.id);
+    await expect(ended).resolves.toEqual({ reason: 'replaced' });
+    await expect(connectDevice(running.url, extra.device.token)).rejects.toMatchObject({
+      body: { type: 'device-token-revoked' },
+    });
+    const { hello } = await connectDevice(running.url, replacement.token);
+    expect(hello).toMatchObject({
+      deviceId: replacement.id,
+      vehicleId: extra.vehicle.id,
+      highestStoredSeq: 0,
+    });
+  });
+});

@@ -1,0 +1,470 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  FleetEvent,
+  PositionHistory,
+  ProblemDetails,
+  ReadingHistory,
+} from '@fleetline/protocol';
+import {
+  PASSWORD,
+  api,
+  closeClients,
+  connectDevice,
+  databaseTargets,
+  login,
+  position,
+  seed,
+  sendBatch,
+  startServer,
+  testConfig,
+} from './harness.js';
+import type { RunningServer, Seed, TestDatabase } from './harness.js';
+
+const problem = (body: unknown) => body as ProblemDetails;
+
+describe.each(databaseTargets())('HTTP API on $name', (target) => {
+  let db: TestDatabase;
+  let running: RunningServer;
+  let s: Seed;
+  let admin: string;
+  let north: string;
+  let driver: string;
+
+  beforeAll(async () => {
+    db = await target.create();
+    running = await startServer(testConfig(db.config));
+    s = await seed(running.server, 1);
+    admin = await login(running.url, s.admin);
+    north = await login(running.url, s.dispatcherA);
+    driver = await login(running.url, s.driver);
+  });
+  afterEach(() => closeClients());
+  afterAll(async () => {
+    await running?.close();
+    await db?.drop();
+  });
+
+  it('reports health with a database round trip', async () => {
+    const res = await api(running.url, '/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ok', database: 'ok', version: '0.1.0' });
+  });
+
+  describe('authentication', () => {
+    it('logs in, reports the current user, and logs out', async () => {
+      const res = await fetch(`${running.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: '  NORTH@example.test ', password: PASSWORD }),
+      });
+      expect(res.status).toBe(200);
+      const cookie = res.headers.get('set-cookie') ?? '';
+      expect(cookie).toMatch(/^fleetline_session=fls_/);
+      expect(cookie).toMatch(/HttpOnly/);
+      expect(cookie).toMatch(/SameSite=Strict/);
+      const session = (await res.json()) as { token: string };
+      const me = await api(running.url, '/api/auth/me', { token: session.token });
+      expect(me.body).toEqual({
+        id: expect.any(Number) as number,
+        email: 'north@example.test',
+        name: 'north',
+        role: 'dispatcher',
+        fleetIds: [s.fleetA],
+      });
+      // The cookie alone authenticates too (a browser console).
+      const viaCookie = await fetch(`${running.url}/api/auth/me`, {
+        headers: { cookie: cookie.split(';')[0]! },
+      });
+      expect(viaCookie.status).toBe(200);
+      expect(
+        (await api(running.url, '/api/auth/logout', { token: session.token, method: 'POST' }))
+          .status,
+      ).toBe(204);
+      const after = await api(running.url, '/api/auth/me', { token: session.token });
+      expect(after.status).toBe(401);
+      expect(problem(after.body).type).toBe('/problems/unauthenticated');
+    });
+
+    it('answers a wrong password and an unknown email the same way', async () => {
+      const wrong = await api(running.url, '/api/auth/login', {
+        body: { email: s.dispatcherB, password: 'nope' },
+      });
+      const unknown = await api(running.url, '/api/auth/login', {
+        body: { email: 'ghost@example.test', password: 'nope' },
+      });
+      expect(wrong.status).toBe(401);
+      expect(unknown.status).toBe(401);
+      expect(wrong.body).toEqual(unknown.body);
+      expect(problem(wrong.body)).toMatchObject({
+        type: '/problems/invalid-credentials',
+        status: 401,
+      });
+    });
+
+    it('locks an account out after repeated failures, with Retry-After', async () => {
+      const email = 'south@example.test';
+      for (let i = 0; i < 10; i++)
+        await api(running.url, '/api/auth/login', { body: { email, password: `guess ${i}` } });
+      const locked = await api(running.url, '/api/auth/login', {
+        body: { email, password: PASSWORD },
+      });
+      expect(locked.status).toBe(429);
+      expect(problem(locked.body).type).toBe('/problems/rate-limited');
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+  });
+
+  describe('hostile and malformed requests', () => {
+    it('refuses malformed JSON, wrong types, unknown fields, other media types and oversized bodies', async () => {
+      const malformed = await api(running.url, '/api/auth/login', {
+        rawBody: '{"email": "a@b.c", ',
+      });
+      expect(malformed.status).toBe(400);
+      expect(problem(malformed.body)).toMatchObject({
+        type: '/problems/malformed-json',
+        title: 'The body is not valid JSON',
+      });
+      expect(malformed.headers.get('content-type')).toMatch(/application\/problem\+json/);
+
+      const wrongTypes = await api(running.url, '/api/auth/login', {
+        body: { email: 42, password: ['x'] },
+      });
+      expect(wrongTypes.status).toBe(400);
+      expect(problem(wrongTypes.body).type).toBe('/problems/validation-failed');
+      expect(
+        problem(wrongTypes.body)
+          .errors?.map((e) => e.path)
+          .sort(),
+      ).toEqual(['email', 'password']);
+
+      const extra = await api(running.url, '/api/admin/fleets', {
+        token: admin,
+        body: { name: 'X', isAdmin: true },
+      });
+      expect(extra.status).toBe(400);
+      expect(problem(extra.body).errors).toEqual([
+        { path: '', message: expect.stringMatching(/isAdmin/) as string },
+      ]);
+
+      const form = await api(running.url, '/api/auth/login', {
+        rawBody: 'email=a&password=b',
+        contentType: 'application/x-www-form-urlencoded',
+      });
+      expect(form.status).toBe(415);
+      expect(problem(form.body).type).toBe('/problems/unsupported-media-type');
+
+      const huge = await api(running.url, '/api/auth/login', {
+        rawBody: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(300_000) }),
+      });
+      expect(huge.status).toBe(413);
+      expect(problem(huge.body).type).toBe('/problems/payload-too-large');
+    });
+
+    it('answers unknown routes and ids with problem details, never a stack trace', async () => {
+      const missing = await api(running.url, '/api/nothing-here', { token: admin });
+      expect(missing.status).toBe(404);
+      expect(problem(missing.body).type).toBe('/problems/not-found');
+      const badId = await api(running.url, '/api/vehicles/abc/positions?from=0&to=1', {
+        token: admin,
+      });
+      expect(badId.status).toBe(400);
+      expect(problem(badId.body).errors?.[0]?.path).toBe('params.vehicleId');
+      expect(JSON.stringify(badId.body)).not.toMatch(/at .*\.ts:\d+/);
+    });
+
+    it('each problem type resolves to its description', async () => {
+      const res = await api(running.url, '/problems/forbidden-fleet');
+      expect(res.body).toEqual({
+        type: '/problems/forbidden-fleet',
+        slug: 'forbidden-fleet',
+        status: 403,
+        title: 'You may not see this fleet',
+      });
+    });
+  });
+
+  describe('access control', () => {
+    it('keeps every non-public route behind authentication and roles', async () => {
+      for (const path of ['/api/fleets', '/api/fleet/snapshot', '/api/events', '/api/auth/me']) {
+        expect((await api(running.url, path)).status).toBe(401);
+      }
+      expect((await api(running.url, '/api/fleets', { token: driver })).status).toBe(403);
+      const asDispatcher = await api(running.url, '/api/admin/vehicles', {
+        token: north,
+        body: { name: 'x', fleetIds: [s.fleetA] },
+      });
+      expect(asDispatcher.status).toBe(403);
+      expect(problem(asDispatcher.body).type).toBe('/problems/forbidden');
+    });
+
+    it('shows a dispatcher only their fleets and hides other fleets vehicles as not found', async () => {
+      const fleets = await api(running.url, '/api/fleets', { token: north });
+      expect(fleets.body).toEqual({
+        fleets: [{ id: s.fleetA, name: 'North', overspeedLimitKmh: 90 }],
+      });
+      const snapshot = await api(running.url, '/api/fleet/snapshot', { token: north });
+      expect((snapshot.body as { vehicles: { id: number }[] }).vehicles.map((v) => v.id)).toEqual([
+        s.vehiclesA[0]!.id,
+      ]);
+      const forbidden = await api(running.url, `/api/fleet/snapshot?fleetIds=${s.fleetB}`, {
+        token: north,
+      });
+      expect(forbidden.status).toBe(403);
+      expect(problem(forbidden.body).type).toBe('/problems/forbidden-fleet');
+      const hidden = await api(
+        running.url,
+        `/api/vehicles/${s.vehiclesB[0]!.id}/positions?from=0&to=1000`,
+        { token: north },
+      );
+      expect(hidden.status).toBe(404);
+    });
+  });
+
+  describe('history', () => {
+    const base = Date.UTC(2026, 10, 20, 8, 0, 0);
+    beforeAll(async () => {
+      const v = s.vehiclesA[0]!;
+      const { socket } = await connectDevice(running.url, v.token);
+      // One hour at 1 Hz: 3600 fixes, and a reading every second.
+      for (let chunk = 0; chunk < 8; chunk++) {
+        const samples = [];
+        for (let i = chunk * 450; i < (chunk + 1) * 450; i++) {
+          samples.push(
+            position({
+              seq: 2 * i + 1,
+              t: base + i * 1000,
+              lat: 59 + i / 10_000,
+              speedKmh: i % 100,
+            }),
+          );
+          samples.push({
+            kind: 'reading' as const,
+            seq: 2 * i + 2,
+            t: base + i * 1000,
+            pid: 0x05,
+            value: i % 2 === 0 ? 80 : 90,
+            unit: '°C',
+          });
+        }
+        await sendBatch(socket, samples);
+      }
+      socket.close();
+    });
+
+    it('returns every fix of a short range, oldest first', async () => {
+      const res = await api(
+        running.url,
+        `/api/vehicles/${s.vehiclesA[0]!.id}/positions?from=${base}&to=${base + 60_000}`,
+        { token: north },
+      );
+      const body = res.body as PositionHistory;
+      expect(body.downsampled).toBe(false);
+      expect(body.points).toHaveLength(60);
+      expect(body.points[0]).toMatchObject({ t: base, lat: 59, speedKmh: 0, fixQuality: 'gps' });
+      expect(body.points.map((p) => p.t)).toEqual(
+        [...body.points.map((p) => p.t)].sort((a, b) => a - b),
+      );
+    });
+
+    it('downsamples a long range evenly in time, to at most maxPoints', async () => {
+      const from = new Date(base).toISOString();
+      const to = new Date(base + 3_600_000).toISOString();
+      const res = await api(
+        running.url,
+        `/api/vehicles/${s.vehiclesA[0]!.id}/positions?from=${from}&to=${to}&maxPoints=100`,
+        { token: north },
+      );
+      const body = res.body as PositionHistory;
+      expect(body.downsampled).toBe(true);
+      expect(body.bucketMs).toBe(36_000);
+      expect(body.points).toHaveLength(100);
+      expect(body.points.every((p, i) => p.t === base + i * 36_000)).toBe(true);
+    });
+
+    it('groups readings per PID and averages them when downsampled', async () => {
+      const id = s.vehiclesA[0]!.id;
+      const full = (
+        await api(running.url, `/api/vehicles/${id}/readings?from=${base}&to=${base + 10_000}`, {
+          token: north,
+        })
+      ).body as ReadingHistory;
+      expect(full.series).toEqual([
+        {
+          pid: 5,
+          part: 0,
+          unit: '°C',
+          points: Array.from({ length: 10 }, (_, i) => ({
+            t: base + i * 1000,
+            value: i % 2 === 0 ? 80 : 90,
+          })),
+        },
+      ]);
+      const thin = (
+        await api(
+          running.url,
+          `/api/vehicles/${id}/readings?from=${base}&to=${base + 3_600_000}&maxPoints=60&pid=5`,
+          { token: north },
+        )
+      ).body as ReadingHistory;
+      expect(thin.downsampled).toBe(true);
+      expect(thin.series[0]!.points).toHaveLength(60);
+      expect(thin.series[0]!.points.every((p) => p.value === 85)).toBe(true);
+    });
+
+    it('refuses a reversed, too long or unparseable range', async () => {
+      const id = s.vehiclesA[0]!.id;
+      const reversed = await api(running.url, `/api/vehicles/${id}/positions?from=2000&to=1000`, {
+        token: north,
+      });
+      expect(problem(reversed.body).errors).toEqual([
+        { path: 'query.to', message: 'must be after from' },
+      ]);
+      const long = await api(
+        running.url,
+        `/api/vehicles/${id}/positions?from=0&to=${40 * 86_400_000}`,
+        { token: north },
+      );
+      expect(problem(long.body).errors?.[0]?.message).toMatch(/31 days/);
+      const junk = await api(running.url, `/api/vehicles/${id}/positions?from=yesterday&to=now`, {
+        token: north,
+      });
+      expect(junk.status).toBe(400);
+      expect(problem(junk.body).errors?.map((e) => e.path)).toEqual(['query.from', 'query.to']);
+    });
+  });
+
+  describe('event log', () => {
+    it('filters by type and vehicle, pages backwards, and hides other fleets', async () => {
+      const v = s.vehiclesB[0]!;
+      const { socket } = await connectDevice(running.url, v.token);
+      const t = Date.now();
+      await sendBatch(socket, [
+        { kind: 'status', seq: 1, t, ignition: true },
+        { kind: 'status', seq: 2, t: t + 1, ignition: false },
+        { kind: 'status', seq: 3, t: t + 2, ignition: true },
+      ]);
+      const adminLog = (
+        await api(running.url, `/api/events?vehicleId=${v.id}&type=ignition_on,ignition_off`, {
+          token: admin,
+        })
+      ).body as {
+        events: FleetEvent[];
+      };
+      expect(adminLog.events.map((e) => e.type)).toEqual(['ignition_on', 'ignition_off']);
+      const page = (
+        await api(
+          running.url,
+          `/api/events?vehicleId=${v.id}&limit=1&before=${adminLog.events[0]!.id}`,
+          { token: admin },
+        )
+      ).body as { events: FleetEvent[] };
+      expect(page.events.map((e) => e.id)).toEqual([adminLog.events[1]!.id]);
+      const northLog = (await api(running.url, '/api/events', { token: north })).body as {
+        events: FleetEvent[];
+      };
+      expect(northLog.events.some((e) => e.vehicleId === v.id)).toBe(false);
+      const badType = await api(running.url, '/api/events?type=explosion', { token: admin });
+      expect(badType.status).toBe(400);
+    });
+  });
+
+  describe('admin', () => {
+    it('creates a fleet, a user and a vehicle whose device token is shown once and works', async () => {
+      const fleet = await api(running.url, '/api/admin/fleets', {
+        token: admin,
+        body: { name: 'East', overspeedLimitKmh: 70 },
+      });
+      expect(fleet.status).toBe(201);
+      const fleetId = (fleet.body as { id: number }).id;
+      const dup = await api(running.url, '/api/admin/fleets', {
+        token: admin,
+        body: { name: 'East' },
+      });
+      expect(dup.status).toBe(409);
+
+      const user = await api(running.url, '/api/admin/users', {
+        token: admin,
+        body: {
+          email: 'east@example.test',
+          name: 'East desk',
+          password: 'long enough password',
+          role: 'fleet_manager',
+          fleetIds: [fleetId],
+        },
+      });
+      expect(user.status).toBe(201);
+      const weak = await api(running.url, '/api/admin/users', {
+        token: admin,
+        body: { email: 'weak@example.test', name: 'Weak', password: 'short', role: 'dispatcher' },
+      });
+      expect(problem(weak.body).errors?.[0]?.path).toBe('password');
+      const ghostFleet = await api(running.url, '/api/admin/users', {
+        token: admin,
+        body: {
+          email: 'ghost@example.test',
+          name: 'G',
+          password: 'long enough password',
+          role: 'dispatcher',
+          fleetIds: [9999],
+        },
+      });
+      expect(problem(ghostFleet.body).errors).toEqual([
+        { path: 'fleetIds', message: 'unknown fleet 9999' },
+      ]);
+
+      const vehicle = await api(running.url, '/api/admin/vehicles', {
+        token: admin,
+        body: { name: 'Van 7', plate: 'EAST7', vin: '1hgcm82633a004352', fleetIds: [fleetId] },
+      });
+      expect(vehicle.status).toBe(201);
+      const registered = vehicle.body as {
+        vehicle: { id: number; vin: string };
+        device: { id: number; token: string };
+      };
+      expect(registered.vehicle.vin).toBe('1HGCM82633A004352');
+      expect(registered.device.token).toMatch(/^fld_[A-Za-z0-9_-]{43}$/);
+      const stored = await running.server.db
+        .knex('devices')
+        .where({ id: registered.device.id })
+        .first<Record<string, unknown>>();
+      expect(JSON.stringify(stored)).not.toContain(registered.device.token);
+      const { hello } = await connectDevice(running.url, registered.device.token);
+      expect(hello.vehicleId).toBe(registered.vehicle.id);
+
+      const samePlate = await api(running.url, '/api/admin/vehicles', {
+        token: admin,
+        body: { name: 'Van 8', plate: 'EAST7', fleetIds: [fleetId] },
+      });
+      expect(samePlate.status).toBe(409);
+      const badVin = await api(running.url, '/api/admin/vehicles', {
+        token: admin,
+        body: { name: 'Van 9', vin: 'IOQ', fleetIds: [fleetId] },
+      });
+      expect(problem(badVin.body).errors?.[0]?.path).toBe('vin');
+
+      const manager = await login(running.url, 'east@example.test', 'long enough password');
+      const snapshot = (await api(running.url, '/api/fleet/snapshot', { token: manager })).body as {
+        vehicles: { id: number }[];
+      };
+      expect(snapshot.vehicles.map((v) => v.id)).toEqual([registered.vehicle.id]);
+
+      const revoke = await api(running.url, `/api/admin/devices/${registered.device.id}/revoke`, {
+        token: admin,
+        method: 'POST',
+      });
+      expect(revoke.status).toBe(204);
+      const again = await api(running.url, `/api/admin/devices/${registered.device.id}/revoke`, {
+        token: admin,
+        method: 'POST',
+      });
+      expect(again.status).toBe(409);
+      const replaced = await api(
+        running.url,
+        `/api/admin/vehicles/${registered.vehicle.id}/device`,
+        { token: admin, method: 'POST' },
+      );
+      expect(replaced.status).toBe(201);
+      expect((replaced.body as { token: string }).token).not.toBe(registered.device.token);
+    });
+  });
+});
