@@ -1,0 +1,67 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Reads gpsd's reference output for the shared NMEA logs. The logs stay in
+ * ../shared/fixtures/nmea beside the repository; they are never copied in.
+ */
+export const NMEA_FIXTURES = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../shared/fixtures/nmea',
+);
+
+export interface GpsdTpv {
+  class: 'TPV';
+  mode: number;
+  time?: string;
+  lat?: number;
+  lon?: number;
+  altMSL?: number;
+  speed?: number;
+  track?: number;
+}
+
+export interface GpsdSky {
+  class: 'SKY';
+  hdop?: number;
+  pdop?: number;
+  vdop?: number;
+  uSat?: number;
+  nSat?: number;
+  satellites?: unknown[];
+}
+
+/** One input sentence and the reports gpsd emitted right after it. */
+export interface GpsdStep {
+  sentence: string;
+  reports: (GpsdTpv | GpsdSky)[];
+}
+
+export function listNmeaLogs(): string[] {
+  return readdirSync(NMEA_FIXTURES)
+    .filter((name) => name.endsWith('.log'))
+    .map((name) => name.slice(0, -4))
+    .sort();
+}
+
+export function readNmeaLog(name: string): string {
+  return readFileSync(path.join(NMEA_FIXTURES, `${name}.log`), 'latin1');
+}
+
+export function readGpsdSteps(name: string): GpsdStep[] {
+  const steps: GpsdStep[] = [];
+  for (const line of readFileSync(path.join(NMEA_FIXTURES, `${name}.log.chk`), 'latin1').split(/\r?\n/)) {
+    if (!line) continue;
+    if (line.startsWith('{')) {
+      const report = JSON.parse(line) as { class: string };
+      const step = steps.at(-1);
+      if (step && (report.class === 'TPV' || report.class === 'SKY')) {
+        step.reports.push(report as GpsdTpv | GpsdSky);
+      }
+    } else {
+      steps.push({ sentence: line, reports: [] });
+    }
+  }
+  return steps;
+}
