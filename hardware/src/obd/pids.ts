@@ -50,7 +50,7 @@ const trim = (name: string, pick: (d: Uint8Array) => number): PidValueSpec => ({
   name,
   unit: '%',
   min: -100,
-  max: 99.2,
+  max: 99.21875,
   decode: (d) => pick(d) / 1.28 - 100,
 });
 const bitmask = (name: string): PidValueSpec => ({
@@ -88,7 +88,7 @@ const o2Narrow = (pid: number, sensor: number): PidDefinition => ({
       name: `O2 sensor ${sensor} short term fuel trim`,
       unit: '%',
       min: -100,
-      max: 99.2,
+      max: 99.21875,
       // 0xFF: this sensor is not used for trim.
       decode: (d) => (B(d) === 0xff ? null : B(d) / 1.28 - 100),
     },
@@ -226,7 +226,7 @@ const DEFINITIONS: readonly PidDefinition[] = [
   { pid: 0x5a, name: 'Relative accelerator pedal position', bytes: 1, values: [percent('Relative accelerator pedal position', A)] },
   { pid: 0x5b, name: 'Hybrid battery pack remaining life', bytes: 1, values: [percent('Hybrid battery pack remaining life', A)] },
   { pid: 0x5c, name: 'Engine oil temperature', bytes: 1, values: [temperature('Engine oil temperature', A)] },
-  single(0x5d, 'Fuel injection timing', 2, '°', -210, 301.992, (d) => AB(d) / 128 - 210),
+  single(0x5d, 'Fuel injection timing', 2, '°', -210, 301.9921875, (d) => AB(d) / 128 - 210),
   single(0x5e, 'Engine fuel rate', 2, 'L/h', 0, 3276.75, (d) => AB(d) / 20),
   single(0x5f, 'Emission requirements', 1, 'enum', 0, 255, A),
   supported(0x60),
