@@ -204,14 +204,17 @@ export class Elm327Client {
   }
 
   /**
-   * After a timeout the adapter may still answer the old command. A bare CR
-   * would make an idle ELM327 repeat its last command, so instead wait for
-   * the line to go quiet and drop what arrived. Once timeouts keep coming,
-   * the adapter has stopped answering: reset it with ATZ and replay the setup.
+   * After a timeout the adapter may still be working on the old command. Any
+   * byte interrupts a busy ELM327 (it answers STOPPED and a prompt), but a
+   * bare CR would make an idle one repeat its last command; a space does
+   * neither harm, as idle adapters ignore spaces. So send a space, let the
+   * line go quiet and drop what arrived. Once timeouts keep coming, the
+   * adapter has stopped answering: reset it with ATZ and replay the setup.
    */
   async #recover(): Promise<void> {
     this.#needsResync = false;
     if (this.#consecutiveTimeouts < this.#timeoutsBeforeReset) {
+      await this.transport.write(' ');
       await this.#waitQuiet(QUIET_MS, this.#timeoutMs);
       this.#buffer = '';
       return;
@@ -242,6 +245,7 @@ export class Elm327Client {
 
   async #waitQuiet(quietMs: number, maxMs: number): Promise<void> {
     const start = Date.now();
+    this.#lastDataAt = Math.max(this.#lastDataAt, start);
     for (;;) {
       const idle = Date.now() - this.#lastDataAt;
       if (idle >= quietMs || Date.now() - start >= maxMs) return;
