@@ -160,16 +160,17 @@ export class SimulatedVehicle {
     if (this.#random.next() < dtS / 20) this.#cruiseJitter = this.#random.between(0.85, 1.05);
     let target = here.limitKmh * this.#cruiseJitter;
     // Brake in time for the corner or stop ahead: v² = 2·a·d, corners at 20 km/h.
-    const approach = next.stopS ? 0 : 20;
+    const stopAhead = next.stopS !== undefined && this.#lastStopSegment !== where.segment;
+    const approach = stopAhead ? 0 : 20;
     const brakingLimit = Math.sqrt(approach ** 2 + 2 * 2.5 * 12.96 * Math.max(0, where.toNextM - 3));
     target = Math.min(target, brakingLimit);
-    if (next.stopS && where.toNextM < 4 && this.state.speedKmh < 3 && this.#lastStopSegment !== where.segment) {
+    if (stopAhead && next.stopS && where.toNextM < 4 && this.state.speedKmh < 3) {
       this.#lastStopSegment = where.segment;
       this.#stopRemainingS = next.stopS;
       return 0;
     }
-    // Creep forward when stopped short of the stop line.
-    return Math.max(target, where.toNextM > 1 ? 5 : 0);
+    // Creep up to a stop line short of it; roll on once the stop is done.
+    return Math.max(target, stopAhead ? (where.toNextM > 1 ? 5 : 0) : 10);
   }
 
   #rpmFor(speedKmh: number, accelerating: boolean): number {
