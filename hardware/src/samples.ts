@@ -23,7 +23,8 @@ export function fixToPositionSample(fix: GnssFix): PositionSampleDraft | null {
     lon: fix.lon,
     speedKmh: fix.speedMps === null ? null : Math.min(400, round(fix.speedMps * 3.6, 2) ?? 0),
     headingDeg: fix.trackDeg === null ? null : round(fix.trackDeg % 360, 2),
-    altitudeM: fix.altitudeMslM === null ? null : Math.max(-1000, Math.min(10000, fix.altitudeMslM)),
+    altitudeM:
+      fix.altitudeMslM === null ? null : Math.max(-1000, Math.min(10000, fix.altitudeMslM)),
     hdop: fix.hdop === null ? null : Math.min(99.99, fix.hdop),
     satellites: fix.satellitesUsed,
     fixQuality: fix.quality,

@@ -51,7 +51,9 @@ export function readNmeaLog(name: string): string {
 
 export function readGpsdSteps(name: string): GpsdStep[] {
   const steps: GpsdStep[] = [];
-  for (const line of readFileSync(path.join(NMEA_FIXTURES, `${name}.log.chk`), 'latin1').split(/\r?\n/)) {
+  for (const line of readFileSync(path.join(NMEA_FIXTURES, `${name}.log.chk`), 'latin1').split(
+    /\r?\n/,
+  )) {
     if (!line) continue;
     if (line.startsWith('{')) {
       const report = JSON.parse(line) as { class: string };

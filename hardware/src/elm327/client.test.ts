@@ -4,7 +4,8 @@ import { AdapterUnresponsiveError, DeviceGoneError, TimeoutError } from '../erro
 import { Elm327Client } from './client.js';
 import { AdapterReplyError } from './errors.js';
 
-const REPLY = '7E8 10 14 49 02 01 31 46 4C\r7E8 21 37 53 4D 56 33 48 50\r7E8 22 43 30 30 30 30 30 31\r\r>';
+const REPLY =
+  '7E8 10 14 49 02 01 31 46 4C\r7E8 21 37 53 4D 56 33 48 50\r7E8 22 43 30 30 30 30 30 31\r\r>';
 
 describe('Elm327Client framing', () => {
   it('frames a reply by its prompt however the bytes are split, at every position', async () => {
@@ -94,7 +95,15 @@ describe('Elm327Client queue and timeouts', () => {
     const reply = await client.send('010D');
     expect(reply.lines).toEqual(['7E8 03 41 0D 32']);
     const afterReset = adapter.received.slice(adapter.received.lastIndexOf('ATZ'));
-    expect(afterReset.slice(0, 7)).toEqual(['ATZ', 'ATE0', 'ATL0', 'ATS1', 'ATH1', 'ATAT1', 'ATSP6']);
+    expect(afterReset.slice(0, 7)).toEqual([
+      'ATZ',
+      'ATE0',
+      'ATL0',
+      'ATS1',
+      'ATH1',
+      'ATAT1',
+      'ATSP6',
+    ]);
     expect(client.headers).toBe(true);
   });
 
@@ -124,7 +133,15 @@ describe('Elm327Client initialisation', () => {
     expect(init.firstReply.searched).toBe(true);
     expect(client.headers).toBe(true);
     expect(adapter.received).toEqual([
-      'ATZ', 'ATE0', 'ATL0', 'ATS1', 'ATH1', 'ATAT1', 'ATSP0', '0100', 'ATDPN',
+      'ATZ',
+      'ATE0',
+      'ATL0',
+      'ATS1',
+      'ATH1',
+      'ATAT1',
+      'ATSP0',
+      '0100',
+      'ATDPN',
     ]);
   });
 

@@ -10,7 +10,9 @@ function canFrames(header: string, message: number[]): string[] {
   const h = (bytes: number[]): string =>
     bytes.map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
   if (message.length <= 7) return [`${header} ${h([message.length, ...message])}`];
-  const lines = [`${header} ${h([0x10 | (message.length >> 8), message.length & 0xff, ...message.slice(0, 6)])}`];
+  const lines = [
+    `${header} ${h([0x10 | (message.length >> 8), message.length & 0xff, ...message.slice(0, 6)])}`,
+  ];
   let seq = 1;
   for (let i = 6; i < message.length; i += 7) {
     lines.push(`${header} ${h([0x20 | seq, ...message.slice(i, i + 7)])}`);
@@ -40,7 +42,10 @@ describe('parseFrames, CAN 11-bit with headers', () => {
   });
 
   it('reassembles a multi-frame VIN from first and consecutive frames', () => {
-    const { messages, errors } = parseFrames(canFrames('7E8', vinMessage), { family: 'can11', headers: true });
+    const { messages, errors } = parseFrames(canFrames('7E8', vinMessage), {
+      family: 'can11',
+      headers: true,
+    });
     expect(errors).toEqual([]);
     expect(text(messages[0]?.bytes.subarray(3) ?? new Uint8Array())).toBe(VIN);
   });
@@ -88,7 +93,10 @@ describe('parseFrames, CAN 11-bit with headers', () => {
   });
 
   it('rejects a consecutive frame that has no first frame', () => {
-    const { errors } = parseFrames(['7E8 21 41 42 43 44 45 46 47'], { family: 'can11', headers: true });
+    const { errors } = parseFrames(['7E8 21 41 42 43 44 45 46 47'], {
+      family: 'can11',
+      headers: true,
+    });
     expect(errors[0]?.message).toMatch(/without a first frame/);
   });
 
@@ -110,13 +118,21 @@ describe('parseFrames, other formats', () => {
   });
 
   it('reads legacy frames: three header bytes, data, and a checksum byte dropped', () => {
-    const { messages } = parseFrames(['48 6B 10 41 0D 32 EB'], { family: 'iso9141', headers: true });
+    const { messages } = parseFrames(['48 6B 10 41 0D 32 EB'], {
+      family: 'iso9141',
+      headers: true,
+    });
     expect(messages[0]?.ecu).toBe('486B10');
     expect(hex(messages[0]?.bytes ?? new Uint8Array())).toBe('41 0D 32');
   });
 
   it('reads a CAN multi-frame answer printed with headers off (length line and numbered lines)', () => {
-    const lines = ['014', '0: 49 02 01 31 46 4C', '1: 37 53 4D 56 33 48 50', '2: 43 30 30 30 30 30 31'];
+    const lines = [
+      '014',
+      '0: 49 02 01 31 46 4C',
+      '1: 37 53 4D 56 33 48 50',
+      '2: 43 30 30 30 30 30 31',
+    ];
     const { messages, errors } = parseFrames(lines, { family: 'can11', headers: false });
     expect(errors).toEqual([]);
     expect(text(messages[0]?.bytes.subarray(3) ?? new Uint8Array())).toBe(VIN);
@@ -130,7 +146,10 @@ describe('parseFrames, other formats', () => {
   });
 
   it('reads single frames with headers off as bare service bytes', () => {
-    const { messages } = parseFrames(['41 0C 1A F8', '41 0C 1B 00'], { family: 'can11', headers: false });
+    const { messages } = parseFrames(['41 0C 1A F8', '41 0C 1B 00'], {
+      family: 'can11',
+      headers: false,
+    });
     expect(messages.map((m) => hex(m.bytes))).toEqual(['41 0C 1A F8', '41 0C 1B 00']);
   });
 });

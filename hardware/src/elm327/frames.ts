@@ -33,7 +33,8 @@ function hexBytes(text: string, ecu: string | null): Uint8Array {
     throw new IsoTpError(ecu, `not hex bytes: ${JSON.stringify(text)}`);
   }
   const bytes = new Uint8Array(text.length / 2);
-  for (let i = 0; i < bytes.length; i += 1) bytes[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < bytes.length; i += 1)
+    bytes[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
   return bytes;
 }
 
@@ -156,7 +157,10 @@ export function parseFrames(lines: readonly string[], format: FrameFormat): Pars
     const assembly = assemblies.get(ecu);
     if (assembly) {
       errors.push(
-        new IsoTpError(ecu, `answer ended after ${assembly.data.length} of ${assembly.expected} bytes`),
+        new IsoTpError(
+          ecu,
+          `answer ended after ${assembly.data.length} of ${assembly.expected} bytes`,
+        ),
       );
     }
   }
@@ -174,7 +178,10 @@ function parseCanWithoutHeaders(lines: readonly string[]): ParsedReply {
   const finishIncomplete = (): void => {
     if (assembly) {
       errors.push(
-        new IsoTpError(null, `answer ended after ${assembly.data.length} of ${assembly.expected} bytes`),
+        new IsoTpError(
+          null,
+          `answer ended after ${assembly.data.length} of ${assembly.expected} bytes`,
+        ),
       );
     }
     assembly = null;
@@ -199,7 +206,10 @@ function parseCanWithoutHeaders(lines: readonly string[]): ParsedReply {
         current.next = (current.next + 1) & 0x0f;
         current.data.push(...hexBytes((numbered[2] ?? '').replace(/\s+/g, ''), null));
         if (current.data.length >= current.expected) {
-          messages.push({ ecu: null, bytes: Uint8Array.from(current.data.slice(0, current.expected)) });
+          messages.push({
+            ecu: null,
+            bytes: Uint8Array.from(current.data.slice(0, current.expected)),
+          });
           assembly = null;
         }
         continue;

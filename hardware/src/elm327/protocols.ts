@@ -30,7 +30,9 @@ export function obdProtocol(id: string): ObdProtocol | null {
 }
 
 /** Parses ATDPN's answer: 'A6' means automatic search settled on protocol 6. */
-export function parseDescribeProtocolNumber(text: string): { protocol: ObdProtocol; auto: boolean } | null {
+export function parseDescribeProtocolNumber(
+  text: string,
+): { protocol: ObdProtocol; auto: boolean } | null {
   const match = /^(A?)([1-9A-C])$/i.exec(text.trim());
   if (!match) return null;
   const protocol = obdProtocol(match[2] ?? '');

@@ -83,8 +83,16 @@ describe('FixAssembler', () => {
       'GPRMC,083000.00,V,,,,,,,120525,,,N',
       'GPGGA,083001.00,5231.2000,N,01324.3000,E,1,03,3.9,,M,,M,,',
     ]);
-    expect(lost[0]).toMatchObject({ mode: 'no_fix', quality: 'none', lat: null, satellitesUsed: 0 });
-    const back = feed(assembler, ['GPGSA,A,2,02,05,07,,,,,,,,,,4.1,3.9,1.2', 'GPRMC,083001.00,A,5231.2000,N,01324.3000,E,0.5,10.0,120525,,,A']);
+    expect(lost[0]).toMatchObject({
+      mode: 'no_fix',
+      quality: 'none',
+      lat: null,
+      satellitesUsed: 0,
+    });
+    const back = feed(assembler, [
+      'GPGSA,A,2,02,05,07,,,,,,,,,,4.1,3.9,1.2',
+      'GPRMC,083001.00,A,5231.2000,N,01324.3000,E,0.5,10.0,120525,,,A',
+    ]);
     expect(back[0]).toMatchObject({ mode: '2d', quality: 'gps', satellitesUsed: 3 });
     expect(back[0]?.lat).toBeCloseTo(52.52, 6);
   });

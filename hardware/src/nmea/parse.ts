@@ -38,7 +38,13 @@ export function parseNmeaSentence(line: string, options: ParseOptions = {}): Nme
   if (start < 0) throw new NmeaFormatError(line, 'no $ start delimiter');
   const text = start === 0 ? line : line.slice(start);
   let end = text.length;
-  while (end > 0 && (text.charCodeAt(end - 1) === 13 || text.charCodeAt(end - 1) === 10 || text.charCodeAt(end - 1) === 32)) end -= 1;
+  while (
+    end > 0 &&
+    (text.charCodeAt(end - 1) === 13 ||
+      text.charCodeAt(end - 1) === 10 ||
+      text.charCodeAt(end - 1) === 32)
+  )
+    end -= 1;
   const star = text.lastIndexOf('*', end);
   let bodyEnd = end;
   if (star >= 0 && star >= end - 3) {
@@ -57,12 +63,27 @@ export function parseNmeaSentence(line: string, options: ParseOptions = {}): Nme
   const raw = text.slice(0, end);
   const fields = text.slice(1, bodyEnd).split(',');
   const address = fields[0] ?? '';
-  if (!/^[A-Z0-9]{3,}$/.test(address)) throw new NmeaFormatError(raw, `bad address field ${JSON.stringify(address)}`);
+  if (!/^[A-Z0-9]{3,}$/.test(address))
+    throw new NmeaFormatError(raw, `bad address field ${JSON.stringify(address)}`);
   if (address.charCodeAt(0) === 80 /* P */) {
-    return { type: 'OTHER', talker: '', raw, id: address, proprietary: true, fields: fields.slice(1) };
+    return {
+      type: 'OTHER',
+      talker: '',
+      raw,
+      id: address,
+      proprietary: true,
+      fields: fields.slice(1),
+    };
   }
   if (address.length !== 5) {
-    return { type: 'OTHER', talker: '', raw, id: address, proprietary: false, fields: fields.slice(1) };
+    return {
+      type: 'OTHER',
+      talker: '',
+      raw,
+      id: address,
+      proprietary: false,
+      fields: fields.slice(1),
+    };
   }
   const talker = address.slice(0, 2);
   const id = address.slice(2);
@@ -127,7 +148,8 @@ class Fields {
   char<T extends string>(i: number, allowed: readonly T[]): T | null {
     const value = this.text(i);
     if (value === null) return null;
-    if (!(allowed as readonly string[]).includes(value)) this.fail(i, `is not one of ${allowed.join('/')}`);
+    if (!(allowed as readonly string[]).includes(value))
+      this.fail(i, `is not one of ${allowed.join('/')}`);
     return value as T;
   }
 
@@ -176,7 +198,10 @@ class Fields {
   }
 
   fail(i: number, reason: string): never {
-    throw new NmeaFormatError(this.#raw, `field ${i} (${JSON.stringify(this.#fields[i] ?? '')}) ${reason}`);
+    throw new NmeaFormatError(
+      this.#raw,
+      `field ${i} (${JSON.stringify(this.#fields[i] ?? '')}) ${reason}`,
+    );
   }
 }
 
@@ -212,7 +237,8 @@ function parseRmc(talker: string, raw: string, f: Fields): RmcSentence {
     speedKnots: f.number(7),
     trackDeg: f.number(8),
     date: f.date(9),
-    magneticVariationDeg: variation === null ? null : variationSide === 'W' ? -variation : variation,
+    magneticVariationDeg:
+      variation === null ? null : variationSide === 'W' ? -variation : variation,
     mode: f.text(12),
   };
 }
@@ -232,7 +258,13 @@ function parseGll(talker: string, raw: string, f: Fields): GllSentence {
 
 function parseVtg(talker: string, raw: string, f: Fields): VtgSentence {
   // NMEA 2.x tags every value with a unit letter; 1.x had four bare numbers.
-  if (f.text(2) === 'T' || f.text(4) === 'M' || f.text(6) === 'N' || f.text(8) === 'K' || f.length > 5) {
+  if (
+    f.text(2) === 'T' ||
+    f.text(4) === 'M' ||
+    f.text(6) === 'N' ||
+    f.text(8) === 'K' ||
+    f.length > 5
+  ) {
     return {
       type: 'VTG',
       talker,
@@ -263,7 +295,8 @@ function parseGsa(talker: string, raw: string, f: Fields): GsaSentence {
     if (prn !== null) satellites.push(prn);
   }
   const fixType = f.int(2);
-  if (fixType !== null && fixType !== 1 && fixType !== 2 && fixType !== 3) f.fail(2, 'is not 1, 2 or 3');
+  if (fixType !== null && fixType !== 1 && fixType !== 2 && fixType !== 3)
+    f.fail(2, 'is not 1, 2 or 3');
   return {
     type: 'GSA',
     talker,
@@ -281,7 +314,12 @@ function parseGsa(talker: string, raw: string, f: Fields): GsaSentence {
 function parseGsv(talker: string, raw: string, f: Fields): GsvSentence {
   const messageCount = f.int(1);
   const messageNumber = f.int(2);
-  if (messageCount === null || messageNumber === null || messageNumber < 1 || messageNumber > messageCount) {
+  if (
+    messageCount === null ||
+    messageNumber === null ||
+    messageNumber < 1 ||
+    messageNumber > messageCount
+  ) {
     f.fail(2, 'is not a valid message number');
   }
   const satellites: SatelliteInView[] = [];

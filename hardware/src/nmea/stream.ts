@@ -6,8 +6,7 @@ import type { ParseOptions } from './parse.js';
 import type { NmeaSentence } from './types.js';
 
 export type NmeaStreamItem =
-  | { ok: true; sentence: NmeaSentence }
-  | { ok: false; line: string; error: HardwareError };
+  { ok: true; sentence: NmeaSentence } | { ok: false; line: string; error: HardwareError };
 
 /**
  * Bytes in, sentences out. A bad line (checksum, garbage, truncated) is

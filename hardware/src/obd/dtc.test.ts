@@ -20,20 +20,26 @@ describe('trouble codes', () => {
   });
 
   it('reads the CAN count byte and stops there', () => {
-    expect(decodeTroubleCodes(Uint8Array.from([0x02, 0x01, 0x43, 0x01, 0x96, 0x00, 0x00]), true)).toEqual([
-      'P0143',
-      'P0196',
-    ]);
-    expect(() => decodeTroubleCodes(Uint8Array.from([0x03, 0x01, 0x43]), true)).toThrow(/announces 3/);
+    expect(
+      decodeTroubleCodes(Uint8Array.from([0x02, 0x01, 0x43, 0x01, 0x96, 0x00, 0x00]), true),
+    ).toEqual(['P0143', 'P0196']);
+    expect(() => decodeTroubleCodes(Uint8Array.from([0x03, 0x01, 0x43]), true)).toThrow(
+      /announces 3/,
+    );
   });
 
   it('reads legacy frames of three codes, skipping the 0000 padding', () => {
-    expect(decodeTroubleCodes(Uint8Array.from([0x01, 0x43, 0x00, 0x00, 0x00, 0x00]), false)).toEqual(['P0143']);
+    expect(
+      decodeTroubleCodes(Uint8Array.from([0x01, 0x43, 0x00, 0x00, 0x00, 0x00]), false),
+    ).toEqual(['P0143']);
   });
 
   it('describes generic codes and leaves manufacturer codes undescribed', () => {
     expect(describeTroubleCode('P0420').description).toMatch(/Catalyst/);
-    expect(describeTroubleCode('P0304')).toMatchObject({ generic: true, description: 'Cylinder 4 misfire detected' });
+    expect(describeTroubleCode('P0304')).toMatchObject({
+      generic: true,
+      description: 'Cylinder 4 misfire detected',
+    });
     expect(describeTroubleCode('P0207').description).toMatch(/cylinder 7/);
     expect(describeTroubleCode('U0100')).toMatchObject({ system: 'network', generic: true });
     expect(describeTroubleCode('P1456')).toMatchObject({ generic: false, description: null });

@@ -44,8 +44,10 @@ function genericDescription(code: string): string | null {
   // Cylinder-indexed families are regular enough to describe by rule.
   const n = Number.parseInt(code.slice(3), 10);
   const family = code.slice(0, 3);
-  if (family === 'P03' && code[3] === '0' && n >= 1 && n <= 12) return `Cylinder ${n} misfire detected`;
-  if (family === 'P02' && code[3] === '0' && n >= 1 && n <= 12) return `Injector circuit / open, cylinder ${n}`;
+  if (family === 'P03' && code[3] === '0' && n >= 1 && n <= 12)
+    return `Cylinder ${n} misfire detected`;
+  if (family === 'P02' && code[3] === '0' && n >= 1 && n <= 12)
+    return `Injector circuit / open, cylinder ${n}`;
   if (family === 'P03' && code[3] === '5' && n >= 51 && n <= 62) {
     return `Ignition coil ${String.fromCharCode(64 + n - 50)} primary/secondary circuit`;
   }
@@ -64,7 +66,9 @@ export function decodeTroubleCodes(data: Uint8Array, can: boolean): string[] {
     if (count === undefined) throw new ObdDecodeError('trouble code answer without a count');
     body = data.subarray(1);
     if (body.length < count * 2) {
-      throw new ObdDecodeError(`answer announces ${count} codes but carries ${Math.floor(body.length / 2)}`);
+      throw new ObdDecodeError(
+        `answer announces ${count} codes but carries ${Math.floor(body.length / 2)}`,
+      );
     }
     body = body.subarray(0, count * 2);
   } else if (body.length % 2 !== 0) {

@@ -23,7 +23,10 @@ export const MAX_PIDS_PER_REQUEST = 6;
  * Only PIDs that were asked for are accepted, so a stray answer to another
  * request can never pass for this one.
  */
-export function decodeMode01Message(message: EcuMessage, requested: readonly number[]): ObdReading[] {
+export function decodeMode01Message(
+  message: EcuMessage,
+  requested: readonly number[],
+): ObdReading[] {
   const bytes = message.bytes;
   if (bytes[0] !== 0x41) throw new ObdDecodeError(`not a service 01 answer: ${hex(bytes[0] ?? 0)}`);
   const wanted = new Set(requested);
@@ -33,7 +36,8 @@ export function decodeMode01Message(message: EcuMessage, requested: readonly num
     const pid = bytes[offset] ?? 0;
     if (!wanted.has(pid)) {
       // Trailing CAN padding after the last PID is not an answer.
-      if (offset > 1 && bytes.subarray(offset).every((b) => b === 0x00 || b === 0x55 || b === 0xaa)) break;
+      if (offset > 1 && bytes.subarray(offset).every((b) => b === 0x00 || b === 0x55 || b === 0xaa))
+        break;
       throw new ObdDecodeError(`answer contains PID ${hex(pid)} that was not requested`);
     }
     const definition = pidDefinition(pid);
@@ -70,7 +74,8 @@ export function answersMode01(message: EcuMessage, requested: readonly number[])
 
 /** Turns the answer to 0100/0120/... into the list of supported PIDs it announces. */
 export function supportedPidsFromBitmask(base: number, bitmask: number): number[] {
-  if (!isSupportBitmaskPid(base)) throw new ObdDecodeError(`PID ${hex(base)} is not a support bitmask`);
+  if (!isSupportBitmaskPid(base))
+    throw new ObdDecodeError(`PID ${hex(base)} is not a support bitmask`);
   const pids: number[] = [];
   for (let bit = 0; bit < 32; bit += 1) {
     if (bitmask & (0x80000000 >>> bit)) pids.push(base + bit + 1);

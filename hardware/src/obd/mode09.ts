@@ -10,7 +10,11 @@ const VIN_PATTERN = /^[A-HJ-NPR-Z0-9]{17}$/;
  * `49 <type> <count> data...`; the legacy protocols send several messages
  * `49 <type> <seq> d d d d`, which are ordered by sequence and joined.
  */
-export function infoTypePayload(messages: readonly EcuMessage[], infoType: number, can: boolean): Uint8Array {
+export function infoTypePayload(
+  messages: readonly EcuMessage[],
+  infoType: number,
+  can: boolean,
+): Uint8Array {
   const answers = messages.filter((m) => m.bytes[0] === 0x49 && m.bytes[1] === infoType);
   if (answers.length === 0) throw new ObdDecodeError('no service 09 answer');
   if (can) {
@@ -50,7 +54,9 @@ export function decodeCalibrationIds(payload: Uint8Array): string[] {
   }
   const ids: string[] = [];
   for (let i = 0; i < payload.length; i += 16) {
-    const id = Buffer.from(payload.subarray(i, i + 16)).toString('latin1').replace(/\0+$/g, '');
+    const id = Buffer.from(payload.subarray(i, i + 16))
+      .toString('latin1')
+      .replace(/\0+$/g, '');
     if (id) ids.push(id);
   }
   return ids;
@@ -58,7 +64,8 @@ export function decodeCalibrationIds(payload: Uint8Array): string[] {
 
 /** ECU name: 20 ASCII bytes, a 4-character acronym, '-' and a 15-character name, NUL padded. */
 export function decodeEcuName(payload: Uint8Array): string {
-  if (payload.length < 20) throw new ObdDecodeError(`ECU name needs 20 bytes, got ${payload.length}`);
+  if (payload.length < 20)
+    throw new ObdDecodeError(`ECU name needs 20 bytes, got ${payload.length}`);
   const text = Buffer.from(payload.subarray(0, 20)).toString('latin1');
   const acronym = text.slice(0, 4).replace(/\0/g, '');
   const name = text.slice(5).replace(/\0/g, '');

@@ -3,12 +3,14 @@ import { ScriptedAdapter, initScript } from '../../test/scripted-adapter.js';
 import type { ScriptedAnswer } from '../../test/scripted-adapter.js';
 import { GuardError } from '../errors.js';
 import { Elm327Client } from '../elm327/client.js';
-import { AdapterReplyError } from '../elm327/errors.js';
+import type { AdapterReplyError } from '../elm327/errors.js';
 import { ObdNegativeResponseError, ReplyMismatchError } from './errors.js';
 import { CLEAR_TROUBLE_CODES_CONFIRMATION, ObdSession } from './session.js';
 import type { ClearTroubleCodesOptions } from './session.js';
 
-async function session(extra: Record<string, ScriptedAnswer>): Promise<{ obd: ObdSession; adapter: ScriptedAdapter }> {
+async function session(
+  extra: Record<string, ScriptedAnswer>,
+): Promise<{ obd: ObdSession; adapter: ScriptedAdapter }> {
   const adapter = new ScriptedAdapter({ ...initScript(), ...extra });
   await adapter.start();
   const elm = new Elm327Client(adapter.link.host);
@@ -23,20 +25,27 @@ describe('ObdSession', () => {
   });
 
   it('keeps the matching frame and drops a stray one in the same reply', async () => {
-    const { obd } = await session({ '010C': '7E8 03 41 0D 32 00 00 00 00\r7E8 04 41 0C 1A F8 00 00 00' });
+    const { obd } = await session({
+      '010C': '7E8 03 41 0D 32 00 00 00 00\r7E8 04 41 0C 1A F8 00 00 00',
+    });
     const readings = await obd.readPids([0x0c]);
     expect(readings.map((r) => [r.pid, r.value])).toEqual([[0x0c, 1726]]);
   });
 
   it('asks up to six PIDs at once on CAN and merges the answers of several ECUs', async () => {
     const { obd, adapter } = await session({
-      '010C0D05112F42': '7E8 10 0F 41 0C 1A F8 0D 32\r7E9 03 41 0D 32 00 00 00 00\r7E8 21 05 7B 11 33 2F 80 42\r7E8 22 37 14 00 00 00 00 00',
+      '010C0D05112F42':
+        '7E8 10 0F 41 0C 1A F8 0D 32\r7E9 03 41 0D 32 00 00 00 00\r7E8 21 05 7B 11 33 2F 80 42\r7E8 22 37 14 00 00 00 00 00',
       '0104': '7E8 03 41 04 80 00 00 00 00',
     });
     const readings = await obd.readPids([0x0c, 0x0d, 0x05, 0x11, 0x2f, 0x42, 0x04]);
     expect(adapter.received.slice(-2)).toEqual(['010C0D05112F42', '0104']);
-    expect(readings.filter((r) => r.ecu === '7E8').map((r) => r.pid)).toEqual([0x0c, 0x0d, 0x05, 0x11, 0x2f, 0x42, 0x04]);
-    expect(readings.filter((r) => r.ecu === '7E9').map((r) => [r.pid, r.value])).toEqual([[0x0d, 50]]);
+    expect(readings.filter((r) => r.ecu === '7E8').map((r) => r.pid)).toEqual([
+      0x0c, 0x0d, 0x05, 0x11, 0x2f, 0x42, 0x04,
+    ]);
+    expect(readings.filter((r) => r.ecu === '7E9').map((r) => [r.pid, r.value])).toEqual([
+      [0x0d, 50],
+    ]);
   });
 
   it('walks the supported-PID bitmasks while each announces the next', async () => {
@@ -56,7 +65,9 @@ describe('ObdSession', () => {
   });
 
   it('reads trouble codes per ECU with descriptions', async () => {
-    const { obd } = await session({ '03': '7E8 06 43 02 03 01 04 20 00\r7E9 02 43 00 00 00 00 00 00' });
+    const { obd } = await session({
+      '03': '7E8 06 43 02 03 01 04 20 00\r7E9 02 43 00 00 00 00 00 00',
+    });
     const reports = await obd.readTroubleCodes('stored');
     expect(reports).toEqual([
       {

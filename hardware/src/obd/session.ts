@@ -59,7 +59,8 @@ export class ObdSession {
 
   get protocol(): ObdProtocol {
     const protocol = this.elm.protocol;
-    if (!protocol) throw new GuardError('no vehicle protocol yet: call initialize() or connectVehicle()');
+    if (!protocol)
+      throw new GuardError('no vehicle protocol yet: call initialize() or connectVehicle()');
     return protocol;
   }
 
@@ -155,7 +156,9 @@ export class ObdSession {
    * the caller passes the confirmation token, so it never happens by accident.
    */
   async clearTroubleCodes(options: ClearTroubleCodesOptions): Promise<void> {
-    if (options?.confirm !== CLEAR_TROUBLE_CODES_CONFIRMATION) {
+    // Checked at run time too: JavaScript callers and casts bypass the type.
+    const confirm: unknown = (options as { confirm?: unknown } | undefined)?.confirm;
+    if (confirm !== CLEAR_TROUBLE_CODES_CONFIRMATION) {
       throw new GuardError(
         `clearing trouble codes needs { confirm: '${CLEAR_TROUBLE_CODES_CONFIRMATION}' }`,
       );

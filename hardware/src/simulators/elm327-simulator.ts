@@ -198,7 +198,8 @@ export class Elm327Simulator {
   #at(command: string, inputTimeMs: number): void {
     const s = this.#settings;
     const ok = (): void => this.#reply(['OK']);
-    const flag = (value: string): boolean | null => (value === '0' ? false : value === '1' ? true : null);
+    const flag = (value: string): boolean | null =>
+      value === '0' ? false : value === '1' ? true : null;
     const setFlag = (key: 'echo' | 'linefeeds' | 'spaces' | 'headers', value: string): void => {
       const parsed = flag(value);
       if (parsed === null) return this.#reply(['?']);
@@ -244,7 +245,11 @@ export class Elm327Simulator {
       return this.#reply([`${s.protocol === '0' ? 'AUTO, ' : ''}${found.name}`]);
     }
     // Settings we accept without modelling: timing, CAN formatting, memory, low power.
-    if (/^(AT[0-2]|ST[0-9A-F]{2}|CAF[01]|CFC[01]|M[01]|PC|LP|SH[0-9A-F]{3,8}|AL|NL|R[01])$/.test(command)) {
+    if (
+      /^(AT[0-2]|ST[0-9A-F]{2}|CAF[01]|CFC[01]|M[01]|PC|LP|SH[0-9A-F]{3,8}|AL|NL|R[01])$/.test(
+        command,
+      )
+    ) {
       return ok();
     }
     this.#reply(['?']);
@@ -318,13 +323,19 @@ export class Elm327Simulator {
     const family = this.protocol.family;
     if (family === 'can11' || family === 'can29') {
       const header =
-        family === 'can11' ? ecu.can11 : s.spaces ? (ecu.can29.match(/../g) ?? []).join(' ') : ecu.can29;
+        family === 'can11'
+          ? ecu.can11
+          : s.spaces
+            ? (ecu.can29.match(/../g) ?? []).join(' ')
+            : ecu.can29;
       if (message.length <= 7) {
         // With headers on the ELM327 shows the PCI byte and the frame's padding.
         if (s.headers) return [join(header, pad([message.length, ...message]))];
         return [hex(message)];
       }
-      const frames: number[][] = [[0x10 | (message.length >> 8), message.length & 0xff, ...message.slice(0, 6)]];
+      const frames: number[][] = [
+        [0x10 | (message.length >> 8), message.length & 0xff, ...message.slice(0, 6)],
+      ];
       let seq = 1;
       for (let i = 6; i < message.length; i += 7) {
         frames.push(pad([0x20 | seq, ...message.slice(i, i + 7)]));
@@ -334,7 +345,10 @@ export class Elm327Simulator {
       const length = message.length.toString(16).toUpperCase().padStart(3, '0');
       return [
         length,
-        ...frames.map((frame, i) => `${(i & 0x0f).toString(16).toUpperCase()}:${s.spaces ? ' ' : ''}${hex(frame.slice(i === 0 ? 2 : 1))}`),
+        ...frames.map(
+          (frame, i) =>
+            `${(i & 0x0f).toString(16).toUpperCase()}:${s.spaces ? ' ' : ''}${hex(frame.slice(i === 0 ? 2 : 1))}`,
+        ),
       ];
     }
     // ISO 9141 / KWP / J1850: one 7-byte data field per message; multi-message
@@ -380,7 +394,8 @@ function legacyMessages(message: readonly number[], mode: number): number[][] {
     const data = message.slice(3);
     const padded = [...new Array<number>((4 - (data.length % 4)) % 4).fill(0), ...data];
     const out: number[][] = [];
-    for (let i = 0; i < padded.length; i += 4) out.push([0x49, type, i / 4 + 1, ...padded.slice(i, i + 4)]);
+    for (let i = 0; i < padded.length; i += 4)
+      out.push([0x49, type, i / 4 + 1, ...padded.slice(i, i + 4)]);
     return out;
   }
   if ((mode === 0x03 || mode === 0x07 || mode === 0x0a) && sid === mode + 0x40) {

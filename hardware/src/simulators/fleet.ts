@@ -12,12 +12,18 @@ export interface DemoFleetOptions {
 /** A few dozen vehicles on plausible city loops, each with its own seed. */
 export function createDemoFleet(options: DemoFleetOptions): SimulatedVehicle[] {
   const center =
-    typeof options.city === 'object' ? options.city : DEMO_CITIES[options.city ?? 'berlin'] ?? DEMO_CITIES.berlin;
+    typeof options.city === 'object'
+      ? options.city
+      : (DEMO_CITIES[options.city ?? 'berlin'] ?? DEMO_CITIES.berlin);
   if (!center) throw new Error('no city centre');
   const seed = options.seed ?? 1;
   return Array.from({ length: options.size }, (_, i) => {
     const route = generateCityRoute({ center, seed: seed * 1000 + i });
-    return new SimulatedVehicle({ route, seed: seed * 7919 + i, fuelLevelPct: 20 + ((i * 37) % 75) });
+    return new SimulatedVehicle({
+      route,
+      seed: seed * 7919 + i,
+      fuelLevelPct: 20 + ((i * 37) % 75),
+    });
   });
 }
 

@@ -150,7 +150,9 @@ export class GpsSimulator {
     const scale = reacquiring ? 4 : 1;
     const s = this.vehicle.state;
     const position = offsetM(s.position, this.#noiseNorth * scale, this.#noiseEast * scale);
-    const used = fix ? this.#sky.filter((sat) => sat.elevation > 12).slice(0, reacquiring ? 4 : 12) : [];
+    const used = fix
+      ? this.#sky.filter((sat) => sat.elevation > 12).slice(0, reacquiring ? 4 : 12)
+      : [];
     const hdop = fix ? (reacquiring ? 3.8 : 0.8 + 6 / Math.max(used.length, 1)) : 99.99;
     const pdop = fix ? hdop * 1.6 : 99.99;
     const vdop = fix ? hdop * 1.3 : 99.99;
@@ -177,17 +179,24 @@ export class GpsSimulator {
         case 'GSA': {
           const prns = used.map((sat) => pad2(sat.prn));
           while (prns.length < 12) prns.push('');
-          out.push(`${t}GSA,A,${fix ? (mode3d ? 3 : 2) : 1},${prns.join(',')},${pdop.toFixed(2)},${hdop.toFixed(2)},${vdop.toFixed(2)}`);
+          out.push(
+            `${t}GSA,A,${fix ? (mode3d ? 3 : 2) : 1},${prns.join(',')},${pdop.toFixed(2)},${hdop.toFixed(2)},${vdop.toFixed(2)}`,
+          );
           break;
         }
         case 'GSV': {
           const visible = this.#sky.filter((sat) => sat.elevation > 0);
           const count = Math.max(1, Math.ceil(visible.length / 4));
           for (let i = 0; i < count; i += 1) {
-            const group = visible.slice(i * 4, i * 4 + 4).map(
-              (sat) => `${pad2(sat.prn)},${pad2(sat.elevation)},${String(sat.azimuth).padStart(3, '0')},${fix ? pad2(sat.snr) : ''}`,
+            const group = visible
+              .slice(i * 4, i * 4 + 4)
+              .map(
+                (sat) =>
+                  `${pad2(sat.prn)},${pad2(sat.elevation)},${String(sat.azimuth).padStart(3, '0')},${fix ? pad2(sat.snr) : ''}`,
+              );
+            out.push(
+              `GPGSV,${count},${i + 1},${pad2(visible.length)}${group.length ? ',' : ''}${group.join(',')}`,
             );
-            out.push(`GPGSV,${count},${i + 1},${pad2(visible.length)}${group.length ? ',' : ''}${group.join(',')}`);
           }
           break;
         }
@@ -209,10 +218,14 @@ export class GpsSimulator {
           out.push(fix ? `${t}GLL,${lat},${lon},${time},A,A` : `${t}GLL,,,,,${time},V,N`);
           break;
         case 'ZDA':
-          out.push(`${t}ZDA,${time},${pad2(date.getUTCDate())},${pad2(date.getUTCMonth() + 1)},${date.getUTCFullYear()},00,00`);
+          out.push(
+            `${t}ZDA,${time},${pad2(date.getUTCDate())},${pad2(date.getUTCMonth() + 1)},${date.getUTCFullYear()},00,00`,
+          );
           break;
         case 'GST':
-          out.push(`${t}GST,${time},${(hdop * 2).toFixed(1)},,,,${this.#noiseM.toFixed(1)},${this.#noiseM.toFixed(1)},${(this.#noiseM * 1.6).toFixed(1)}`);
+          out.push(
+            `${t}GST,${time},${(hdop * 2).toFixed(1)},,,,${this.#noiseM.toFixed(1)},${this.#noiseM.toFixed(1)},${(this.#noiseM * 1.6).toFixed(1)}`,
+          );
           break;
       }
     }
@@ -247,7 +260,12 @@ function pad2(n: number): string {
 }
 
 /** (d)ddmm.mmmmm with the rounding carried into the degrees (never 60.00000 minutes). */
-function formatCoordinate(value: number, degreeDigits: number, positive: string, negative: string): string {
+function formatCoordinate(
+  value: number,
+  degreeDigits: number,
+  positive: string,
+  negative: string,
+): string {
   const hundredThousandthsOfMinute = Math.round(Math.abs(value) * 60 * 1e5);
   const degrees = Math.floor(hundredThousandthsOfMinute / 6e6);
   const minutes = (hundredThousandthsOfMinute - degrees * 6e6) / 1e5;

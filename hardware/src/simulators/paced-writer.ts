@@ -54,10 +54,13 @@ export class PacedWriter {
     const start = Math.max(now, this.#lineFreeAt);
     // Each chunk leaves when the line is free and arrives after its byte time.
     this.#lineFreeAt = start + (chunk.length / rate) * 1000;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#transport.write(chunk).catch(() => undefined);
-      this.#pump();
-    }, Math.max(0, this.#lineFreeAt - now));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#transport.write(chunk).catch(() => undefined);
+        this.#pump();
+      },
+      Math.max(0, this.#lineFreeAt - now),
+    );
   }
 }

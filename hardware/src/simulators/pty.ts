@@ -39,7 +39,11 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (error) =>
-      reject(new SimulatorError(`cannot start socat (apt-get install socat): ${error.message}`, { cause: error })),
+      reject(
+        new SimulatorError(`cannot start socat (apt-get install socat): ${error.message}`, {
+          cause: error,
+        }),
+      ),
     ),
   );
   const close = async (): Promise<void> => {
@@ -58,7 +62,8 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
       );
       if (both) return;
       if (child.exitCode !== null) throw new SimulatorError(`socat exited: ${stderr.trim()}`);
-      if (Date.now() > deadline) throw new SimulatorError('socat did not create the pty pair in time');
+      if (Date.now() > deadline)
+        throw new SimulatorError('socat did not create the pty pair in time');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();

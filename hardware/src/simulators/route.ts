@@ -20,7 +20,8 @@ export function distanceM(a: LatLon, b: LatLon): number {
   const dLat = toRad(b.lat - a.lat);
   const dLon = toRad(b.lon - a.lon);
   const h =
-    Math.sin(dLat / 2) ** 2 + Math.cos(toRad(a.lat)) * Math.cos(toRad(b.lat)) * Math.sin(dLon / 2) ** 2;
+    Math.sin(dLat / 2) ** 2 +
+    Math.cos(toRad(a.lat)) * Math.cos(toRad(b.lat)) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -64,9 +65,12 @@ export class Route {
 
   /** Where the vehicle is after driving `distance` metres along the route. */
   at(distance: number): { position: LatLon; headingDeg: number; segment: number; toNextM: number } {
-    const d = this.loop ? ((distance % this.lengthM) + this.lengthM) % this.lengthM : Math.min(distance, this.lengthM);
+    const d = this.loop
+      ? ((distance % this.lengthM) + this.lengthM) % this.lengthM
+      : Math.min(distance, this.lengthM);
     let segment = 0;
-    while (segment < this.points.length - 2 && (this.#cumulative[segment + 1] ?? 0) <= d) segment += 1;
+    while (segment < this.points.length - 2 && (this.#cumulative[segment + 1] ?? 0) <= d)
+      segment += 1;
     const a = this.points[segment] as RoutePoint;
     const b = this.points[segment + 1] as RoutePoint;
     const start = this.#cumulative[segment] ?? 0;
@@ -133,10 +137,17 @@ export function generateCityRoute(options: CityRouteOptions): Route {
     const p = offsetM(start, north, east);
     const last = points.at(-1);
     if (last) last.limitKmh = arterial ? 70 : random.pick([30, 50, 50]);
-    points.push({ ...p, limitKmh: 50, ...(random.next() < 0.35 ? { stopS: random.between(5, 30) } : {}) });
+    points.push({
+      ...p,
+      limitKmh: 50,
+      ...(random.next() < 0.35 ? { stopS: random.between(5, 30) } : {}),
+    });
     const toStart = Math.atan2(-east, -north);
     const preferred = ((Math.round(toStart / (Math.PI / 2)) % 4) + 4) % 4;
-    heading = random.next() < 0.5 && preferred !== (heading + 2) % 4 ? preferred : (heading + (random.next() < 0.5 ? 1 : 3)) % 4;
+    heading =
+      random.next() < 0.5 && preferred !== (heading + 2) % 4
+        ? preferred
+        : (heading + (random.next() < 0.5 ? 1 : 3)) % 4;
   }
   // Return along the grid: first north/south, then east/west.
   const back1 = offsetM(start, 0, east);

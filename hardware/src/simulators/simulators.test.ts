@@ -37,7 +37,11 @@ describe('city routes', () => {
 
 describe('the simulated vehicle', () => {
   it('drives plausibly: bounded speed and acceleration, RPM with speed, warming engine, draining fuel', () => {
-    const vehicle = new SimulatedVehicle({ route: generateCityRoute({ center: berlin, seed: 2 }), seed: 2, fuelLevelPct: 50 });
+    const vehicle = new SimulatedVehicle({
+      route: generateCityRoute({ center: berlin, seed: 2 }),
+      seed: 2,
+      fuelLevelPct: 50,
+    });
     const fuelStart = vehicle.state.fuelLevelPct;
     let previous = 0;
     let maxSpeed = 0;
@@ -63,7 +67,10 @@ describe('the simulated vehicle', () => {
   });
 
   it('rests when the engine is off: no RPM, battery back to about 12.5 V', () => {
-    const vehicle = new SimulatedVehicle({ route: generateCityRoute({ center: berlin, seed: 2 }), engineRunning: false });
+    const vehicle = new SimulatedVehicle({
+      route: generateCityRoute({ center: berlin, seed: 2 }),
+      engineRunning: false,
+    });
     for (let t = 0; t < 600; t += 1) vehicle.step(1);
     expect(vehicle.state.rpm).toBe(0);
     expect(vehicle.state.speedKmh).toBe(0);
@@ -73,7 +80,9 @@ describe('the simulated vehicle', () => {
   it('builds a demo fleet of distinct vehicles', () => {
     const fleet = createDemoFleet({ size: 30, city: 'paris' });
     expect(fleet).toHaveLength(30);
-    const starts = new Set(fleet.map((v) => `${v.state.position.lat.toFixed(5)},${v.state.position.lon.toFixed(5)}`));
+    const starts = new Set(
+      fleet.map((v) => `${v.state.position.lat.toFixed(5)},${v.state.position.lon.toFixed(5)}`),
+    );
     expect(starts.size).toBe(30);
   });
 });
@@ -81,14 +90,22 @@ describe('the simulated vehicle', () => {
 describe('the GPS simulator', () => {
   it('emits valid NMEA at the configured rate that assembles into one fix per epoch', () => {
     for (const rateHz of [1, 5, 10]) {
-      const vehicle = new SimulatedVehicle({ route: generateCityRoute({ center: berlin, seed: 4 }), seed: 4 });
-      const sim = new GpsSimulator({ vehicle, rateHz, sentences: ['GGA', 'GSA', 'GSV', 'RMC', 'VTG', 'GLL', 'ZDA', 'GST'] });
+      const vehicle = new SimulatedVehicle({
+        route: generateCityRoute({ center: berlin, seed: 4 }),
+        seed: 4,
+      });
+      const sim = new GpsSimulator({
+        vehicle,
+        rateHz,
+        sentences: ['GGA', 'GSA', 'GSV', 'RMC', 'VTG', 'GLL', 'ZDA', 'GST'],
+      });
       const assembler = new FixAssembler();
       const times: number[] = [];
       for (let i = 0; i < 3 * rateHz + 1; i += 1) {
         vehicle.step(1 / rateHz);
         for (const line of sim.epochSentences()) {
-          for (const fix of assembler.push(parseNmeaSentence(line))) if (fix.time !== null) times.push(fix.time);
+          for (const fix of assembler.push(parseNmeaSentence(line)))
+            if (fix.time !== null) times.push(fix.time);
         }
       }
       const steps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
@@ -102,14 +119,18 @@ describe('the GPS simulator', () => {
   });
 
   it('adds noise around the true position, metres not kilometres', () => {
-    const vehicle = new SimulatedVehicle({ route: generateCityRoute({ center: berlin, seed: 4 }), engineRunning: false });
+    const vehicle = new SimulatedVehicle({
+      route: generateCityRoute({ center: berlin, seed: 4 }),
+      engineRunning: false,
+    });
     const sim = new GpsSimulator({ vehicle, noiseM: 3 });
     const assembler = new FixAssembler();
     const offsets: number[] = [];
     for (let i = 0; i < 120; i += 1) {
       for (const line of sim.epochSentences()) {
         for (const fix of assembler.push(parseNmeaSentence(line))) {
-          if (fix.lat !== null && fix.lon !== null) offsets.push(distanceM({ lat: fix.lat, lon: fix.lon }, vehicle.state.position));
+          if (fix.lat !== null && fix.lon !== null)
+            offsets.push(distanceM({ lat: fix.lat, lon: fix.lon }, vehicle.state.position));
         }
       }
     }

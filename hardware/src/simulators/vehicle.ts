@@ -123,7 +123,11 @@ export class SimulatedVehicle {
     const change = Math.max(-maxDown, Math.min(maxUp, dv));
     s.speedKmh = Math.max(0, s.speedKmh + change);
     const accelerating = change > 0.05 * dtS;
-    s.throttlePct = clamp(accelerating ? 18 + (change / maxUp) * 40 : s.speedKmh > 1 ? 12 : 0, 0, 100);
+    s.throttlePct = clamp(
+      accelerating ? 18 + (change / maxUp) * 40 : s.speedKmh > 1 ? 12 : 0,
+      0,
+      100,
+    );
     s.rpm = this.#rpmFor(s.speedKmh, accelerating) * (1 + this.#random.gaussian() * 0.005);
     s.engineLoadPct = clamp(15 + s.throttlePct * 0.8 + this.#random.gaussian(), 0, 100);
     s.intakeMapKpa = clamp(28 + s.engineLoadPct * 0.7, 20, s.barometricKpa);
@@ -133,7 +137,8 @@ export class SimulatedVehicle {
     s.fuelLevelPct = Math.max(0, s.fuelLevelPct - ((s.fuelRateLph * dtS) / 3600 / 50) * 100);
     s.coolantC += (90 - s.coolantC) * Math.min(1, dtS / 240);
     s.oilC += (100 - s.oilC) * Math.min(1, dtS / 480);
-    s.intakeAirC += (s.ambientC + 8 + (s.speedKmh < 10 ? 12 : 0) - s.intakeAirC) * Math.min(1, dtS / 60);
+    s.intakeAirC +=
+      (s.ambientC + 8 + (s.speedKmh < 10 ? 12 : 0) - s.intakeAirC) * Math.min(1, dtS / 60);
     s.batteryV += (14.1 + this.#random.gaussian() * 0.03 - s.batteryV) * Math.min(1, dtS / 5);
     s.runTimeS += dtS;
     this.#advancePosition(dtS);
@@ -162,7 +167,9 @@ export class SimulatedVehicle {
     // Brake in time for the corner or stop ahead: v² = 2·a·d, corners at 20 km/h.
     const stopAhead = next.stopS !== undefined && this.#lastStopSegment !== where.segment;
     const approach = stopAhead ? 0 : 20;
-    const brakingLimit = Math.sqrt(approach ** 2 + 2 * 2.5 * 12.96 * Math.max(0, where.toNextM - 3));
+    const brakingLimit = Math.sqrt(
+      approach ** 2 + 2 * 2.5 * 12.96 * Math.max(0, where.toNextM - 3),
+    );
     target = Math.min(target, brakingLimit);
     if (stopAhead && next.stopS && where.toNextM < 4 && this.state.speedKmh < 3) {
       this.#lastStopSegment = where.segment;

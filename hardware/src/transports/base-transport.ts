@@ -8,12 +8,10 @@ import {
 } from '../errors.js';
 import type { Transport, TransportKind, TransportState } from './transport.js';
 
-
 export function toBytes(data: Uint8Array | string): Uint8Array {
   // latin1 keeps one byte per char: ELM327 and NMEA are 7-bit ASCII on the wire.
   return typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
 }
-
 
 /**
  * State, listeners and the async stream shared by every transport; a concrete

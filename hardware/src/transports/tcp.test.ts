@@ -19,7 +19,9 @@ async function listen(onSocket: (socket: Socket) => void): Promise<number> {
 
 describe('TcpTransport (Wi-Fi adapters)', () => {
   it('writes, streams incoming bytes and closes cleanly', async () => {
-    const port = await listen((socket) => socket.on('data', (data) => socket.write(`echo:${data.toString()}`)));
+    const port = await listen((socket) =>
+      socket.on('data', (data) => socket.write(`echo:${data.toString()}`)),
+    );
     const transport = new TcpTransport({ host: '127.0.0.1', port });
     await transport.open();
     const chunks = transport.chunks();

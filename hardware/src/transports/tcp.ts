@@ -32,7 +32,11 @@ export class TcpTransport extends BaseTransport {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new TransportOpenError(`${this.description}: no connection within ${this.#connectTimeoutMs} ms`));
+        reject(
+          new TransportOpenError(
+            `${this.description}: no connection within ${this.#connectTimeoutMs} ms`,
+          ),
+        );
       }, this.#connectTimeoutMs);
       socket.once('error', (error) => {
         clearTimeout(timer);

@@ -36,7 +36,10 @@ afterEach(async () => {
 });
 
 function vehicleAfter(seconds: number): SimulatedVehicle {
-  const vehicle = new SimulatedVehicle({ route: generateCityRoute({ center: DEMO_CITIES.berlin ?? { lat: 52.52, lon: 13.4 }, seed: 3 }), seed: 3 });
+  const vehicle = new SimulatedVehicle({
+    route: generateCityRoute({ center: DEMO_CITIES.berlin ?? { lat: 52.52, lon: 13.4 }, seed: 3 }),
+    seed: 3,
+  });
   for (let t = 0; t < seconds; t += 1) vehicle.step(1);
   return vehicle;
 }
@@ -50,13 +53,21 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
     async function elm(
       options: Partial<Elm327SimulatorOptions> & { scenario?: Elm327Scenario } = {},
       clientTimeoutMs = 2000,
-    ): Promise<{ link: SimulatedLink; sim: Elm327Simulator; client: Elm327Client; obd: ObdSession }> {
+    ): Promise<{
+      link: SimulatedLink;
+      sim: Elm327Simulator;
+      client: Elm327Client;
+      obd: ObdSession;
+    }> {
       const link = await createSimulatedLink({ kind, baudRate: 38400 });
       open.push(link);
       const sim = new Elm327Simulator({ vehicle: vehicleAfter(90), vin: VIN, ...options });
       await sim.attach(link.device);
       await link.host.open();
-      const client = new Elm327Client(link.host, { timeoutMs: clientTimeoutMs, searchTimeoutMs: 5000 });
+      const client = new Elm327Client(link.host, {
+        timeoutMs: clientTimeoutMs,
+        searchTimeoutMs: 5000,
+      });
       return { link, sim, client, obd: new ObdSession(client) };
     }
 
@@ -74,11 +85,28 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
       const { client, obd, sim } = await elm();
       await client.initialize();
       const supported = await obd.supportedPids();
-      expect(supported).toEqual(expect.arrayContaining([PID.RPM, PID.SPEED, PID.COOLANT_TEMP, PID.FUEL_LEVEL, PID.CONTROL_MODULE_VOLTAGE, 0x20, 0x40]));
+      expect(supported).toEqual(
+        expect.arrayContaining([
+          PID.RPM,
+          PID.SPEED,
+          PID.COOLANT_TEMP,
+          PID.FUEL_LEVEL,
+          PID.CONTROL_MODULE_VOLTAGE,
+          0x20,
+          0x40,
+        ]),
+      );
       const single = await obd.readPids([PID.SPEED]);
       const ecm = single.find((r) => r.ecu === '7E8');
       expect(ecm?.value).toBe(Math.round(sim.vehicle.state.speedKmh));
-      const six = [PID.RPM, PID.SPEED, PID.COOLANT_TEMP, PID.FUEL_LEVEL, PID.CONTROL_MODULE_VOLTAGE, PID.THROTTLE];
+      const six = [
+        PID.RPM,
+        PID.SPEED,
+        PID.COOLANT_TEMP,
+        PID.FUEL_LEVEL,
+        PID.CONTROL_MODULE_VOLTAGE,
+        PID.THROTTLE,
+      ];
       const readings = await obd.readPids(six);
       const byPid = new Map(readings.filter((r) => r.ecu === '7E8').map((r) => [r.pid, r.value]));
       expect([...byPid.keys()].sort((a, b) => a - b)).toEqual([...six].sort((a, b) => a - b));
@@ -109,17 +137,32 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
 
     it('reports stored, pending and permanent codes and clears them only when confirmed', async () => {
       const { client, obd } = await elm({
-        scenario: { troubleCodes: { stored: ['P0301', 'P0420'], pending: ['P0171'], permanent: ['P0420'] } },
+        scenario: {
+          troubleCodes: { stored: ['P0301', 'P0420'], pending: ['P0171'], permanent: ['P0420'] },
+        },
       });
       await client.initialize();
       const stored = await obd.readTroubleCodes('stored');
-      expect(stored.find((r) => r.ecu === '7E8')?.codes.map((c) => c.code)).toEqual(['P0301', 'P0420']);
-      expect((await obd.readTroubleCodes('pending')).find((r) => r.ecu === '7E8')?.codes.map((c) => c.code)).toEqual(['P0171']);
-      expect((await obd.readTroubleCodes('permanent')).find((r) => r.ecu === '7E8')?.codes.map((c) => c.code)).toEqual(['P0420']);
+      expect(stored.find((r) => r.ecu === '7E8')?.codes.map((c) => c.code)).toEqual([
+        'P0301',
+        'P0420',
+      ]);
+      expect(
+        (await obd.readTroubleCodes('pending'))
+          .find((r) => r.ecu === '7E8')
+          ?.codes.map((c) => c.code),
+      ).toEqual(['P0171']);
+      expect(
+        (await obd.readTroubleCodes('permanent'))
+          .find((r) => r.ecu === '7E8')
+          ?.codes.map((c) => c.code),
+      ).toEqual(['P0420']);
       const mil = await obd.readPids([0x01]);
       expect(mil.find((r) => r.ecu === '7E8' && r.part === 1)?.value).toBe(2);
       await obd.clearTroubleCodes({ confirm: CLEAR_TROUBLE_CODES_CONFIRMATION });
-      expect((await obd.readTroubleCodes('stored')).find((r) => r.ecu === '7E8')?.codes).toEqual([]);
+      expect((await obd.readTroubleCodes('stored')).find((r) => r.ecu === '7E8')?.codes).toEqual(
+        [],
+      );
     });
 
     it('engine off: the vehicle query ends in UNABLE TO CONNECT', async () => {
@@ -134,7 +177,12 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
       await client.initialize();
       const outcomes: string[] = [];
       for (let i = 0; i < 3; i += 1) {
-        outcomes.push(await obd.readPids([PID.SPEED]).then(() => 'ok', (e: unknown) => (e as AdapterReplyError).outcome));
+        outcomes.push(
+          await obd.readPids([PID.SPEED]).then(
+            () => 'ok',
+            (e: unknown) => (e as AdapterReplyError).outcome,
+          ),
+        );
       }
       expect(outcomes).toEqual(['ok', 'can_error', 'ok']);
     });
@@ -150,7 +198,10 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
     });
 
     it('an adapter that stops answering is reset and the client carries on', async () => {
-      const { client, obd } = await elm({ scenario: { hang: { afterCommands: 9, commands: 2 } } }, 200);
+      const { client, obd } = await elm(
+        { scenario: { hang: { afterCommands: 9, commands: 2 } } },
+        200,
+      );
       await client.initialize();
       expect(await obd.readPids([PID.SPEED]).catch((e: unknown) => e)).toBeInstanceOf(TimeoutError);
       expect(await obd.readPids([PID.SPEED]).catch((e: unknown) => e)).toBeInstanceOf(TimeoutError);
@@ -161,7 +212,9 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
 
     it('unplugged mid-command: the pending query fails with DeviceGoneError, never a crash', async () => {
       let unplug: () => void = () => undefined;
-      const { client, obd, link } = await elm({ scenario: { unplugMidCommand: { atQuery: 3, unplug: () => unplug() } } });
+      const { client, obd, link } = await elm({
+        scenario: { unplugMidCommand: { atQuery: 3, unplug: () => unplug() } },
+      });
       unplug = () => void link.unplug();
       await client.initialize();
       await obd.readPids([PID.SPEED]);
@@ -170,7 +223,9 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
       await expect(obd.readPids([PID.SPEED])).rejects.toBeInstanceOf(DeviceGoneError);
     });
 
-    async function gps(options: Partial<GpsSimulatorOptions> = {}): Promise<{ sim: GpsSimulator; reader: GpsReader; fixes: GnssFix[] }> {
+    async function gps(
+      options: Partial<GpsSimulatorOptions> = {},
+    ): Promise<{ sim: GpsSimulator; reader: GpsReader; fixes: GnssFix[] }> {
       const link = await createSimulatedLink({ kind, baudRate: 38400 });
       open.push(link);
       const sim = new GpsSimulator({ vehicle: vehicleAfter(60), rateHz: 5, ...options });
@@ -210,19 +265,25 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
       expect(modes.slice(5, 10)).toEqual(['no_fix', 'no_fix', 'no_fix', 'no_fix', 'no_fix']);
       expect(modes[10]).toBe('2d');
       expect(modes.at(-1)).toBe('3d');
-      expect(fixes.filter((f) => f.mode === 'no_fix').every((f) => fixToPositionSample(f) === null)).toBe(true);
+      expect(
+        fixes.filter((f) => f.mode === 'no_fix').every((f) => fixToPositionSample(f) === null),
+      ).toBe(true);
     });
   });
 }
 
 describe('serial transport', () => {
   it('fails to open a missing device with a typed error', async () => {
-    const transport = new SerialTransport({ path: '/dev/does-not-exist-fleetline', baudRate: 38400 });
+    const transport = new SerialTransport({
+      path: '/dev/does-not-exist-fleetline',
+      baudRate: 38400,
+    });
     await expect(transport.open()).rejects.toBeInstanceOf(TransportOpenError);
   });
 });
 
 async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 500 && !condition(); i += 1)
+    await new Promise((resolve) => setTimeout(resolve, 10));
   expect(condition()).toBe(true);
 }

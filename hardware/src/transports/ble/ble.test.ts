@@ -14,14 +14,37 @@ describe('GATT profile matching', () => {
   const c = (uuid: string, properties: string[]) => ({ uuid, properties });
 
   it('finds each known profile', () => {
-    expect(matchGattProfile([{ uuid: 'ffe0', characteristics: [c('ffe1', ['read', 'writeWithoutResponse', 'notify'])] }])).toMatchObject({
-      profile: 'FFE0/FFE1', notify: 'ffe1', write: 'ffe1', writeWithoutResponse: true,
+    expect(
+      matchGattProfile([
+        { uuid: 'ffe0', characteristics: [c('ffe1', ['read', 'writeWithoutResponse', 'notify'])] },
+      ]),
+    ).toMatchObject({
+      profile: 'FFE0/FFE1',
+      notify: 'ffe1',
+      write: 'ffe1',
+      writeWithoutResponse: true,
     });
-    expect(matchGattProfile([{ uuid: 'fff0', characteristics: [c('fff1', ['notify']), c('fff2', ['write'])] }])).toMatchObject({
-      profile: 'FFF0/FFF1+FFF2', notify: 'fff1', write: 'fff2', writeWithoutResponse: false,
+    expect(
+      matchGattProfile([
+        { uuid: 'fff0', characteristics: [c('fff1', ['notify']), c('fff2', ['write'])] },
+      ]),
+    ).toMatchObject({
+      profile: 'FFF0/FFF1+FFF2',
+      notify: 'fff1',
+      write: 'fff2',
+      writeWithoutResponse: false,
     });
-    expect(matchGattProfile([{ uuid: '000018f0-0000-1000-8000-00805f9b34fb', characteristics: [c('2af0', ['notify']), c('2AF1', ['write', 'writeWithoutResponse'])] }])).toMatchObject({
-      profile: '18F0/2AF0+2AF1', service: '18f0', write: '2af1',
+    expect(
+      matchGattProfile([
+        {
+          uuid: '000018f0-0000-1000-8000-00805f9b34fb',
+          characteristics: [c('2af0', ['notify']), c('2AF1', ['write', 'writeWithoutResponse'])],
+        },
+      ]),
+    ).toMatchObject({
+      profile: '18F0/2AF0+2AF1',
+      service: '18f0',
+      write: '2af1',
     });
   });
 
@@ -36,17 +59,26 @@ describe('GATT profile matching', () => {
   it('guesses a notify+write pair on an unknown service, never on the standard ones', () => {
     const match = matchGattProfile([
       { uuid: '1800', characteristics: [c('2a00', ['read', 'write', 'notify'])] },
-      { uuid: 'e7810a7173ae499d8c15faa9aef0c3f2', characteristics: [c('bef8d6c99c214c9eb632bd58c1009f9f', ['notify', 'write'])] },
+      {
+        uuid: 'e7810a7173ae499d8c15faa9aef0c3f2',
+        characteristics: [c('bef8d6c99c214c9eb632bd58c1009f9f', ['notify', 'write'])],
+      },
     ]);
     expect(match).toMatchObject({ profile: null, service: 'e7810a7173ae499d8c15faa9aef0c3f2' });
-    expect(matchGattProfile([{ uuid: '1800', characteristics: [c('2a00', ['write', 'notify'])] }])).toBeNull();
+    expect(
+      matchGattProfile([{ uuid: '1800', characteristics: [c('2a00', ['write', 'notify'])] }]),
+    ).toBeNull();
   });
 
   it('normalises UUID spellings and sizes writes to the negotiated MTU', () => {
     expect(normalizeUuid('0000FFE1-0000-1000-8000-00805F9B34FB')).toBe('ffe1');
     expect(writeChunkSize(null)).toBe(20);
     expect(writeChunkSize(185)).toBe(182);
-    expect(splitForWrite(Uint8Array.from([1, 2, 3, 4, 5]), 2).map((b) => [...b])).toEqual([[1, 2], [3, 4], [5]]);
+    expect(splitForWrite(Uint8Array.from([1, 2, 3, 4, 5]), 2).map((b) => [...b])).toEqual([
+      [1, 2],
+      [3, 4],
+      [5],
+    ]);
   });
 });
 
@@ -82,7 +114,10 @@ describe('BleTransport', () => {
     const command = '01 0C 0D 05 11 2F 42 0C 0D 05 11\r';
     await transport.write(command);
     const writes = log.filter((e) => e.kind === 'write');
-    expect(writes.map((w) => (w.kind === 'write' ? w.data.length : 0))).toEqual([20, command.length - 20]);
+    expect(writes.map((w) => (w.kind === 'write' ? w.data.length : 0))).toEqual([
+      20,
+      command.length - 20,
+    ]);
     expect(writes.map((w) => (w.kind === 'write' ? w.data : '')).join('')).toBe(command);
 
     const log2: FakeEvent[] = [];
@@ -90,11 +125,14 @@ describe('BleTransport', () => {
     const transport2 = new BleTransport({ noble: new FakeNoble([big.peripheral]) });
     await transport2.open();
     await transport2.write(command);
-    expect(log2.filter((e) => e.kind === 'write').map((w) => (w.kind === 'write' ? w.data.length : 0))).toEqual([30, command.length - 30]);
+    expect(
+      log2.filter((e) => e.kind === 'write').map((w) => (w.kind === 'write' ? w.data.length : 0)),
+    ).toEqual([30, command.length - 30]);
   });
 
   it('hands notifications split anywhere to the ELM327 client as one reply', async () => {
-    const reply = '7E8 10 14 49 02 01 31 46 4C\r7E8 21 37 53 4D 56 33 48 50\r7E8 22 43 30 30 30 30 30 31\r\r>';
+    const reply =
+      '7E8 10 14 49 02 01 31 46 4C\r7E8 21 37 53 4D 56 33 48 50\r7E8 22 43 30 30 30 30 30 31\r\r>';
     for (const size of [1, 3, 7, 20]) {
       const log: FakeEvent[] = [];
       const { peripheral, notify, write } = fffAdapter(log);
@@ -105,7 +143,11 @@ describe('BleTransport', () => {
       await transport.open();
       const client = new Elm327Client(transport);
       const answer = await client.send('0902');
-      expect(answer.lines).toEqual(['7E8 10 14 49 02 01 31 46 4C', '7E8 21 37 53 4D 56 33 48 50', '7E8 22 43 30 30 30 30 30 31']);
+      expect(answer.lines).toEqual([
+        '7E8 10 14 49 02 01 31 46 4C',
+        '7E8 21 37 53 4D 56 33 48 50',
+        '7E8 22 43 30 30 30 30 30 31',
+      ]);
     }
   });
 
@@ -127,7 +169,11 @@ describe('BleTransport', () => {
     await transport.open();
     expect(transport.description).toBe('ble:aa:bb:cc:dd:ee:ff');
 
-    const noChannel = new FakePeripheral({ id: 'obd-x', localName: 'OBD X', services: [service('180a', [])] });
+    const noChannel = new FakePeripheral({
+      id: 'obd-x',
+      localName: 'OBD X',
+      services: [service('180a', [])],
+    });
     const failing = new BleTransport({ noble: new FakeNoble([noChannel]) });
     await expect(failing.open()).rejects.toMatchObject({ type: 'ble_profile_not_found' });
     expect(noChannel.connected).toBe(false);

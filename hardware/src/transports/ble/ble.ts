@@ -69,7 +69,8 @@ export class BleTransport extends BaseTransport {
       service?.characteristics.find((c) => normalizeUuid(c.uuid) === uuid);
     const notify = find(match.notify);
     const write = find(match.write);
-    if (!notify || !write) throw new TransportOpenError(`${this.description}: characteristics vanished`);
+    if (!notify || !write)
+      throw new TransportOpenError(`${this.description}: characteristics vanished`);
     // Subscribe before the first write: an adapter answers at once, and a reply
     // sent before the subscription exists is lost.
     notify.on('data', this.#onNotify);
@@ -115,15 +116,18 @@ export class BleTransport extends BaseTransport {
       );
       noble.on('discover', onDiscover);
       // Many adapters do not advertise their service, so scan without a filter.
-      noble.startScanningAsync([], false).catch((error: unknown) =>
-        finish(error instanceof Error ? error : new Error(String(error))),
-      );
+      noble
+        .startScanningAsync([], false)
+        .catch((error: unknown) =>
+          finish(error instanceof Error ? error : new Error(String(error))),
+        );
     });
   }
 
   protected async doWrite(bytes: Uint8Array): Promise<void> {
     const write = this.#write;
-    if (!write || !this.#match) throw new TransportOpenError(`${this.description} is not connected`);
+    if (!write || !this.#match)
+      throw new TransportOpenError(`${this.description} is not connected`);
     const size = writeChunkSize(this.#peripheral?.mtu);
     for (const chunk of splitForWrite(bytes, size)) {
       await write.writeAsync(Buffer.from(chunk), this.#match.writeWithoutResponse);

@@ -7,7 +7,9 @@ import type {
 } from './noble-like.js';
 
 /** Records what the transport did, in order, so tests can check the order. */
-export type FakeEvent = { kind: 'subscribe'; uuid: string } | { kind: 'write'; uuid: string; data: string; withoutResponse: boolean };
+export type FakeEvent =
+  | { kind: 'subscribe'; uuid: string }
+  | { kind: 'write'; uuid: string; data: string; withoutResponse: boolean };
 
 export class FakeCharacteristic extends EventEmitter implements NobleCharacteristicLike {
   readonly uuid: string;
@@ -32,7 +34,12 @@ export class FakeCharacteristic extends EventEmitter implements NobleCharacteris
   }
 
   writeAsync(data: Buffer, withoutResponse: boolean): Promise<void> {
-    this.#log.push({ kind: 'write', uuid: this.uuid, data: data.toString('latin1'), withoutResponse });
+    this.#log.push({
+      kind: 'write',
+      uuid: this.uuid,
+      data: data.toString('latin1'),
+      withoutResponse,
+    });
     this.onWrite?.(data);
     return Promise.resolve();
   }

@@ -21,9 +21,13 @@ export function loadNoble(): Promise<NobleLike> {
       return noble;
     } catch (error) {
       cached = null;
-      throw new HardwareError('ble_unavailable', `Bluetooth LE is unavailable: ${messageOf(error)}`, {
-        cause: error,
-      });
+      throw new HardwareError(
+        'ble_unavailable',
+        `Bluetooth LE is unavailable: ${messageOf(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   })();
   return cached;
