@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -6,10 +6,24 @@ import { fileURLToPath } from 'node:url';
  * Reads gpsd's reference output for the shared NMEA logs. The logs stay in
  * ../shared/fixtures/nmea beside the repository; they are never copied in.
  */
-export const NMEA_FIXTURES = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../shared/fixtures/nmea',
-);
+export const NMEA_FIXTURES = path.resolve(findRepoRoot(), '../shared/fixtures/nmea');
+
+/** The monorepo root, from the sources or from dist/ alike: the first ancestor holding hardware/. */
+function findRepoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (
+      existsSync(path.join(dir, 'hardware', 'package.json')) &&
+      existsSync(path.join(dir, 'package.json'))
+    ) {
+      return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir)
+      throw new Error('cannot find the repository root above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}
 
 export interface GpsdTpv {
   class: 'TPV';

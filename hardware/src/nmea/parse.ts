@@ -22,6 +22,28 @@ export interface ParseOptions {
   allowMissingChecksum?: boolean;
 }
 
+// Hand-rolled character checks: this runs for every line a receiver sends.
+function isAddress(text: string): boolean {
+  if (text.length < 3) return false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
+  }
+  return true;
+}
+
+function isDigits(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function digitsAt(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + (text.charCodeAt(at + 1) - 48);
+}
+
 function hexValue(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
   if (code >= 65 && code <= 70) return code - 55;
@@ -63,7 +85,7 @@ export function parseNmeaSentence(line: string, options: ParseOptions = {}): Nme
   const raw = text.slice(0, end);
   const fields = text.slice(1, bodyEnd).split(',');
   const address = fields[0] ?? '';
-  if (!/^[A-Z0-9]{3,}$/.test(address))
+  if (!isAddress(address))
     throw new NmeaFormatError(raw, `bad address field ${JSON.stringify(address)}`);
   if (address.charCodeAt(0) === 80 /* P */) {
     return {
@@ -157,10 +179,17 @@ class Fields {
   time(i: number): TimeOfDayMs | null {
     const value = this.#fields[i];
     if (value === undefined || value === '') return null;
-    if (!/^\d{6}(\.\d+)?$/.test(value)) this.fail(i, 'is not hhmmss.sss');
-    const h = Number(value.slice(0, 2));
-    const m = Number(value.slice(2, 4));
-    const s = Number(value.slice(4));
+    const fraction = value.length > 6 && value.charCodeAt(6) === 46; /* . */
+    if (
+      value.length < 6 ||
+      !isDigits(value, 0, 6) ||
+      (value.length > 6 && (!fraction || value.length === 7 || !isDigits(value, 7, value.length)))
+    ) {
+      this.fail(i, 'is not hhmmss.sss');
+    }
+    const h = digitsAt(value, 0);
+    const m = digitsAt(value, 2);
+    const s = value.length === 6 ? digitsAt(value, 4) : Number(value.slice(4));
     if (h > 23 || m > 59 || s >= 61) this.fail(i, 'is not a time of day');
     return Math.round(((h * 60 + m) * 60 + s) * 1000);
   }
@@ -169,10 +198,10 @@ class Fields {
   date(i: number): [number, number, number] | null {
     const value = this.#fields[i];
     if (value === undefined || value === '') return null;
-    if (!/^\d{6}$/.test(value)) this.fail(i, 'is not ddmmyy');
-    const day = Number(value.slice(0, 2));
-    const month = Number(value.slice(2, 4));
-    const yy = Number(value.slice(4, 6));
+    if (value.length !== 6 || !isDigits(value, 0, 6)) this.fail(i, 'is not ddmmyy');
+    const day = digitsAt(value, 0);
+    const month = digitsAt(value, 2);
+    const yy = digitsAt(value, 4);
     if (day < 1 || day > 31 || month < 1 || month > 12) this.fail(i, 'is not a date');
     return [yy >= 80 ? 1900 + yy : 2000 + yy, month, day];
   }
