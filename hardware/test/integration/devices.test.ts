@@ -135,6 +135,28 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
       expect(await obd.readVin()).toBe(VIN);
     });
 
+    for (const protocol of ['7', '3'] as const) {
+      it(`speaks protocol ${protocol} (${protocol === '7' ? 'CAN 29-bit' : 'ISO 9141-2, legacy frames'}) end to end`, async () => {
+        const { client, obd } = await elm({
+          protocol,
+          scenario: { troubleCodes: { stored: ['P0301', 'P0420', 'P0171', 'U0100'] } },
+        });
+        const init = await client.initialize();
+        expect(init.protocol.id).toBe(protocol);
+        expect(obd.maxPidsPerRequest).toBe(protocol === '7' ? 6 : 1);
+        const readings = await obd.readPids([PID.RPM, PID.SPEED, PID.COOLANT_TEMP]);
+        const ecm = readings.filter((r) => r.ecu === (protocol === '7' ? '18DAF110' : '486B10'));
+        expect(ecm.map((r) => r.pid).sort((a, b) => a - b)).toEqual(
+          [PID.RPM, PID.SPEED, PID.COOLANT_TEMP].sort((a, b) => a - b),
+        );
+        expect(await obd.readVin()).toBe(VIN);
+        const codes = (await obd.readTroubleCodes('stored')).flatMap((r) =>
+          r.codes.map((c) => c.code),
+        );
+        expect(codes).toEqual(['P0301', 'P0420', 'P0171', 'U0100']);
+      });
+    }
+
     it('reports stored, pending and permanent codes and clears them only when confirmed', async () => {
       const { client, obd } = await elm({
         scenario: {
