@@ -51,8 +51,6 @@ export async function up(knex: Knex): Promise<void> {
     t.string('token_hash', 64).notNullable().unique();
     t.bigInteger('created_at').notNullable();
     t.bigInteger('revoked_at').nullable();
-    t.bigInteger('last_seen_at').nullable();
-    t.bigInteger('highest_seq').notNullable().defaultTo(0);
     t.index(['vehicle_id']);
   });
 

@@ -22,6 +22,7 @@ import type { DeviceNamespace } from './realtime/device-gateway.js';
 import { DeviceAuthService } from './services/device-auth-service.js';
 import { FleetView } from './services/fleet-view.js';
 import { HistoryService } from './services/history-service.js';
+import { startRuntimeStats } from './runtime-stats.js';
 import { SERVER_VERSION } from './version.js';
 
 /** socket.io's own frame limit; batches are bounded far below it by sample count. */
@@ -56,9 +57,20 @@ export async function createFleetlineServer(
   // Downtime is not the devices' silence: give every online vehicle a full offline delay from now.
   live.graceAll(startedAt);
 
-  const feed = new ConsoleFeed(live, clock, config.consoleFlushMs);
+  const httpServer = http.createServer();
+  const io = new SocketServer(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+  });
+  // socket.io types event maps per server, but each namespace here has its own
+  // (from protocol/): the two casts below are where they are attached.
+  const consoleNamespace = io.of(CONSOLE_NAMESPACE) as unknown as ConsoleNamespace;
+  const feed = new ConsoleFeed(live, clock, config.consoleFlushMs, (transports, message) => {
+    // One encode for every console in the group.
+    consoleNamespace.to(transports.map((t) => t.id)).emit('vehicles', message);
+  });
   const batcher = new WriteBatcher(
-    { knex: db.knex, ...repos, live, listener: feed, clock, logger },
+    { db, ...repos, live, listener: feed, clock, logger },
     {
       flushMs: config.ingestFlushMs,
       maxPendingSamples: config.ingestMaxPendingSamples,
@@ -69,17 +81,10 @@ export async function createFleetlineServer(
   const fleetView = new FleetView(access, repos.fleets, directory, live, clock);
   const history = new HistoryService(repos.telemetry, repos.events, access);
 
-  const httpServer = http.createServer();
-  const io = new SocketServer(httpServer, {
-    serveClient: false,
-    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
-  });
-  // socket.io types event maps per server, but each namespace here has its own
-  // (from protocol/): the two casts below are where they are attached.
   const devices = new DeviceGateway(
     io.of(DEVICE_NAMESPACE) as unknown as DeviceNamespace,
     {
-      deviceAuth: new DeviceAuthService(repos.devices),
+      deviceAuth: new DeviceAuthService(repos.devices, repos.telemetry),
       batcher,
       ensureVehicle: (vehicleId) => directory.ensure([vehicleId]),
       clock,
@@ -87,7 +92,7 @@ export async function createFleetlineServer(
     },
     { maxBatchSamples: config.maxBatchSamples, maxClockSkewMs: config.maxClockSkewMs },
   );
-  const consoles = new ConsoleGateway(io.of(CONSOLE_NAMESPACE) as unknown as ConsoleNamespace, {
+  const consoles = new ConsoleGateway(consoleNamespace, {
     auth,
     access,
     fleetView,
@@ -157,6 +162,7 @@ export async function createFleetlineServer(
   };
 
   let closing: Promise<void> | undefined;
+  let stopStats = () => {};
   return {
     ...core,
     live,
@@ -176,6 +182,12 @@ export async function createFleetlineServer(
       });
       feed.start();
       sweeps();
+      stopStats = startRuntimeStats(logger, config.statsIntervalMs, {
+        devices: () => devices.connected,
+        consoles: () => consoles.connected,
+        storedSamples: () => batcher.storedSamples,
+        pendingSamples: () => batcher.waitingSamples,
+      });
       const { port } = httpServer.address() as AddressInfo;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       logger.info(
@@ -189,6 +201,7 @@ export async function createFleetlineServer(
       closing ??= (async () => {
         logger.info('shutting down: flushing pending batches');
         for (const timer of timers) clearInterval(timer);
+        stopStats();
         devices.stopAccepting();
         await batcher.drain();
         feed.tick();

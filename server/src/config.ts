@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   CONSOLE_FLUSH_MS: int(10, 10_000).default(50),
   SESSION_TTL_H: int(1, 24 * 90).default(12),
   PASSWORD_HASH_COST: int(10, 20).default(17),
+  STATS_INTERVAL_S: int(0, 3600).default(60),
 });
 
 export type DatabaseConfig =
@@ -52,6 +53,8 @@ export interface ServerConfig {
   sessionTtlMs: number;
   /** log2 of the scrypt cost parameter N for new password hashes. */
   passwordHashCost: number;
+  /** How often runtime stats are logged; 0 turns them off. */
+  statsIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -93,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     consoleFlushMs: e.CONSOLE_FLUSH_MS,
     sessionTtlMs: e.SESSION_TTL_H * 3600 * 1000,
     passwordHashCost: e.PASSWORD_HASH_COST,
+    statsIntervalMs: e.STATS_INTERVAL_S * 1000,
   };
 }

@@ -66,7 +66,7 @@ export async function createCore(config: ServerConfig, options: CoreOptions = {}
     users: new UserRepository(knex),
     fleets: new FleetRepository(knex),
     vehicles: new VehicleRepository(knex),
-    devices: new DeviceRepository(knex, dialect),
+    devices: new DeviceRepository(knex),
     sessions: new SessionRepository(knex),
     telemetry: new TelemetryRepository(knex, dialect),
     vehicleStates: new VehicleStateRepository(knex, dialect),

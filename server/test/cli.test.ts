@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeClients, connectDevice, databaseTargets, position, sendBatch } from './harness.js';
 import type { TestDatabase } from './harness.js';
-import { envFor, finished, runCli, spawnSource, waitForOutput } from './process.js';
+import { envFor, finished, killChildren, runCli, spawnSource, waitForOutput } from './process.js';
 
 describe.each(databaseTargets())('server process and CLI on $name', (target) => {
   let db: TestDatabase;
@@ -16,7 +16,10 @@ describe.each(databaseTargets())('server process and CLI on $name', (target) => 
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-cli-'));
     env = envFor(db.config, dataDir);
   });
-  afterEach(() => closeClients());
+  afterEach(() => {
+    closeClients();
+    killChildren();
+  });
   afterAll(async () => {
     await db?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });

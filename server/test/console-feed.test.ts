@@ -125,11 +125,9 @@ describe.each(databaseTargets())('console feed on $name', (target) => {
     await sendBatch(da.socket, [position({ t, lat: 10, lon: 10 })]);
     await sendBatch(dbv.socket, [position({ t, lat: 50, lon: 50 })]);
     const north = await connectConsole(running.url, { token: tokens.north });
-    const reply = (await north.socket
-      .timeout(5000)
-      .emitWithAck('subscribe', {
-        viewport: { west: 0, south: 0, east: 20, north: 20 },
-      })) as SubscribeReply;
+    const reply = (await north.socket.timeout(5000).emitWithAck('subscribe', {
+      viewport: { west: 0, south: 0, east: 20, north: 20 },
+    })) as SubscribeReply;
     expect(reply).toEqual({ ok: true, vehicles: 1 });
     const narrowed = north.snapshots.at(-1)!;
     expect(narrowed.vehicles.map((v) => v.id)).toEqual([a!.id]);

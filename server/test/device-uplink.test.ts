@@ -81,11 +81,7 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
       .where({ device_id: v.deviceId, seq: 3 })
       .first<Record<string, unknown>>();
     expect(reading).toMatchObject({ pid: 0x14, part: 1, value: -3.1, unit: '%', vehicle_id: v.id });
-    const device = await running.server.db
-      .knex('devices')
-      .where({ id: v.deviceId })
-      .first<{ highest_seq: number }>();
-    expect(Number(device.highest_seq)).toBe(5);
+    expect(await running.server.repos.telemetry.highestSeq(v.deviceId)).toBe(5);
   });
 
   it('recognises a replayed sample and never stores it twice', async () => {

@@ -101,6 +101,7 @@ export function testConfig(
     consoleFlushMs: 20,
     sessionTtlMs: 3600_000,
     passwordHashCost: 12,
+    statsIntervalMs: 0,
     ...overrides,
   };
 }

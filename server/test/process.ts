@@ -6,21 +6,24 @@ import type { DatabaseConfig } from '../src/config.js';
 
 export const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+const children = new Set<ChildProcessWithoutNullStreams>();
+
+/** Kills every process a test started that is still running (call in afterEach). */
+export function killChildren(): void {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  children.clear();
+}
+
 /** Runs a server source file in a real Node process (TypeScript through tsx). */
 export function spawnSource(
   file: string,
   args: string[],
   env: Record<string, string>,
 ): ChildProcessWithoutNullStreams {
-  return spawn(
+  const entry = path.join(SERVER_DIR, 'src', file);
+  const child = spawn(
     process.execPath,
-    [
-      '--conditions=fleetline-source',
-      '--import',
-      'tsx',
-      path.join(SERVER_DIR, 'src', file),
-      ...args,
-    ],
+    ['--conditions=fleetline-source', '--import', 'tsx', entry, ...args],
     {
       cwd: SERVER_DIR,
       env: {
@@ -32,6 +35,8 @@ export function spawnSource(
       },
     },
   );
+  children.add(child);
+  return child;
 }
 
 export function envFor(database: DatabaseConfig, dataDir: string): Record<string, string> {

@@ -4,14 +4,24 @@ import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
-import { createDialect } from './dialect.js';
+import { createDialect, rawRows } from './dialect.js';
 import type { Dialect } from './dialect.js';
+import { SqliteThreadClient, isSqliteThreadConnection } from './sqlite-thread/client.js';
+import type { Step, StepsResult } from './sqlite-thread/messages.js';
+
+export type { Step, StepsResult };
 
 export interface Database {
   knex: Knex;
   dialect: Dialect;
   /** PostgreSQL schema the tables live in, when not the default search path. */
   schema: string | undefined;
+  /**
+   * Runs steps of statements in one transaction; a step whose statements
+   * return fewer rows than it expects rolls the whole transaction back. On
+   * SQLite this is a single message to the SQLite thread.
+   */
+  runSteps(steps: Step[]): Promise<StepsResult>;
   /** Round-trips to the database; used by /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -44,6 +54,8 @@ export function createDatabase(config: DatabaseConfig): Database {
     knex,
     dialect: createDialect(config.kind),
     schema: config.kind === 'postgres' ? config.schema : undefined,
+    runSteps: (steps) =>
+      config.kind === 'sqlite' ? sqliteSteps(knex, steps) : postgresSteps(knex, steps),
     async ping() {
       await knex.raw('select 1');
     },
@@ -53,34 +65,33 @@ export function createDatabase(config: DatabaseConfig): Database {
   };
 }
 
+/**
+ * SQLite runs in its own thread (see sqlite-thread/): better-sqlite3 is
+ * synchronous, and on the event loop every insert, and the disk sync of every
+ * commit, would stall the sockets of every connected device and console.
+ */
 function sqliteKnex(config: Extract<DatabaseConfig, { kind: 'sqlite' }>): Knex {
   if (config.filename !== ':memory:')
     fs.mkdirSync(path.dirname(config.filename), { recursive: true });
   return knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename: config.filename },
+    client: SqliteThreadClient as unknown as typeof Knex.Client,
+    connection: {
+      filename: config.filename,
+      pragmas: [
+        'journal_mode = WAL',
+        // FULL: a commit is on disk before anyone is told it is stored. The
+        // sync happens on the SQLite thread, not on the event loop.
+        `synchronous = ${config.synchronous}`,
+        'foreign_keys = ON',
+        'busy_timeout = 5000',
+        // 64 MiB of page cache: sample inserts land all over the per-vehicle
+        // indexes, and the default 2 MiB turns them into page reads.
+        'cache_size = -65536',
+      ],
+    } as Knex.Sqlite3ConnectionConfig,
     useNullAsDefault: true,
-    // One connection: SQLite has one writer, and better-sqlite3 is synchronous,
-    // so a second connection would only add lock waits.
-    pool: {
-      min: 1,
-      max: 1,
-      afterCreate(
-        conn: { pragma(source: string): unknown },
-        done: (err: Error | null, conn: unknown) => void,
-      ) {
-        try {
-          conn.pragma('journal_mode = WAL');
-          // FULL: a commit is on disk before the device is told it may forget the sample.
-          conn.pragma(`synchronous = ${config.synchronous}`);
-          conn.pragma('foreign_keys = ON');
-          conn.pragma('busy_timeout = 5000');
-          done(null, conn);
-        } catch (err) {
-          done(err as Error, conn);
-        }
-      },
-    },
+    // One connection: SQLite has one writer, and a second connection would only add lock waits.
+    pool: { min: 1, max: 1 },
   });
 }
 
@@ -95,4 +106,59 @@ function postgresKnex(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Kn
     ...(config.schema ? { searchPath: [config.schema] } : {}),
     pool: { min: 1, max: 10 },
   });
+}
+
+interface PoolClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<void>;
+}
+
+async function sqliteSteps(knex: Knex, steps: Step[]): Promise<StepsResult> {
+  const client = knex.client as unknown as PoolClient;
+  const connection = await client.acquireConnection();
+  try {
+    if (!isSqliteThreadConnection(connection)) throw new Error('expected the SQLite thread client');
+    return await connection.transaction(steps);
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+/** Thrown inside the knex transaction to roll it back, carrying what the short step returned. */
+class StepShortfall extends Error {
+  constructor(
+    readonly failedStep: number,
+    readonly rows: unknown[],
+  ) {
+    super(`step ${failedStep} returned ${rows.length} rows`);
+  }
+}
+
+async function postgresSteps(knex: Knex, steps: Step[]): Promise<StepsResult> {
+  try {
+    const rows = await knex.transaction(async (trx) => {
+      const all: unknown[][] = [];
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i]!;
+        const stepRows: unknown[] = [];
+        for (const statement of step.statements) {
+          const result: unknown = await trx.raw(
+            statement.sql,
+            statement.params as Knex.RawBinding[],
+          );
+          if (statement.returns) stepRows.push(...rawRows(result));
+        }
+        if (step.expectRows !== undefined && stepRows.length !== step.expectRows)
+          throw new StepShortfall(i, stepRows);
+        // A guard that held needs no rows back: the caller knows them all.
+        all.push(step.expectRows === undefined ? stepRows : []);
+      }
+      return all;
+    });
+    return { committed: true, rows };
+  } catch (err) {
+    if (err instanceof StepShortfall)
+      return { committed: false, failedStep: err.failedStep, rows: err.rows };
+    throw err;
+  }
 }

@@ -1,10 +1,17 @@
+import type { Knex } from 'knex';
+import type { StatementRequest } from './sqlite-thread/messages.js';
+
 /**
- * The only place where SQL differs between SQLite and PostgreSQL.
+ * The only place where SQL differs between SQLite and PostgreSQL: bulk
+ * statements, and reading back what each driver returns.
  *
- * Bulk writes pass all rows of a statement as ONE JSON parameter (an array of
- * arrays) and read them back as a derived table. The SQL text is the same for
- * every batch size, nothing is limited by the bound-parameter count, and a
- * thousand rows cost one statement.
+ * Bulk writes are the hot path (every ingest tick), and both dialects write
+ * many rows per statement, never one statement per sample:
+ * - SQLite gets multi-row VALUES statements; the text for a given row count
+ *   never changes, so the SQLite thread prepares each one once;
+ * - PostgreSQL gets all rows of a statement as ONE JSON parameter, read back
+ *   as a derived table: constant SQL text and one round trip per table.
+ * Placeholders are `?` in both; knex renumbers them for PostgreSQL.
  */
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -16,46 +23,42 @@ export interface ColumnSpec {
   type: ColumnType;
 }
 
-const PG_TYPES: Record<ColumnType, string> = {
-  integer: 'integer',
-  bigint: 'bigint',
-  double: 'double precision',
-  text: 'text',
-  boolean: 'boolean',
-};
+export interface TableSpec {
+  name: string;
+  columns: readonly ColumnSpec[];
+}
+
+/** A connection or a transaction. */
+export type Queryable = Knex | Knex.Transaction;
+
+export type Row = readonly unknown[];
+
+export interface BulkSql {
+  /** Inserts rows (arrays in column order), skipping rows whose key exists; returns `returning` of the new rows. */
+  insertIgnoringDuplicates(
+    table: TableSpec,
+    rows: readonly Row[],
+    returning: readonly string[],
+  ): StatementRequest[];
+  /** Inserts rows and returns `returning` of each. */
+  insertReturning(
+    table: TableSpec,
+    rows: readonly Row[],
+    returning: readonly string[],
+  ): StatementRequest[];
+  /** Inserts rows, or updates every other column of the row with the same `key`. */
+  upsert(table: TableSpec, key: string, rows: readonly Row[]): StatementRequest[];
+}
 
 export interface Dialect {
   name: DialectName;
-  /**
-   * A parenthesised SELECT yielding `columns` from a single `?` parameter that
-   * holds `JSON.stringify(rows)`, each row an array in column order.
-   */
-  jsonRows(columns: readonly ColumnSpec[]): string;
-  /** SQL for the larger of two expressions. */
-  greatest(a: string, b: string): string;
+  bulk: BulkSql;
   /** Booleans come back as 0/1 from SQLite. */
   readBoolean(value: unknown): boolean | null;
 }
 
 export function createDialect(name: DialectName): Dialect {
-  if (name === 'sqlite') {
-    return {
-      name,
-      jsonRows: (columns) =>
-        `(SELECT ${columns.map((c, i) => `value->>${i} AS ${quote(c.name)}`).join(', ')} FROM json_each(?))`,
-      greatest: (a, b) => `MAX(${a}, ${b})`,
-      readBoolean,
-    };
-  }
-  return {
-    name,
-    jsonRows: (columns) =>
-      `(SELECT ${columns
-        .map((c, i) => `(e->>${i})::${PG_TYPES[c.type]} AS ${quote(c.name)}`)
-        .join(', ')} FROM json_array_elements(?::json) AS e)`,
-    greatest: (a, b) => `GREATEST(${a}, ${b})`,
-    readBoolean,
-  };
+  return { name, bulk: name === 'sqlite' ? sqliteBulk : postgresBulk, readBoolean };
 }
 
 function readBoolean(value: unknown): boolean | null {
@@ -68,10 +71,130 @@ function quote(identifier: string): string {
   return `"${identifier}"`;
 }
 
-/** Rows returned by `knex.raw`: an array from better-sqlite3, `{ rows }` from pg. */
+/** Rows returned by `knex.raw`: an array from SQLite, `{ rows }` from pg. */
 export function rawRows<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows))
     return result.rows as T[];
   return [];
 }
+
+const updateAllBut = (table: TableSpec, key: string) =>
+  table.columns
+    .filter((c) => c.name !== key)
+    .map((c) => `${quote(c.name)} = excluded.${quote(c.name)}`)
+    .join(', ');
+
+// --- SQLite ---------------------------------------------------------------
+
+/** Rows per statement: 100 rows of 20 columns stays far below SQLite's bound-parameter limit. */
+const SQLITE_ROWS_PER_STATEMENT = 100;
+const valuesSql = new Map<string, string>();
+
+function valuesStatement(table: TableSpec, rowCount: number, tail: string): string {
+  const key = `${table.name}|${rowCount}|${tail}`;
+  let sql = valuesSql.get(key);
+  if (!sql) {
+    const row = `(${table.columns.map(() => '?').join(', ')})`;
+    const columns = table.columns.map((c) => quote(c.name)).join(', ');
+    sql = `INSERT INTO ${quote(table.name)} (${columns}) VALUES ${Array.from({ length: rowCount }, () => row).join(', ')} ${tail}`;
+    valuesSql.set(key, sql);
+  }
+  return sql;
+}
+
+function sqliteStatements(
+  table: TableSpec,
+  rows: readonly Row[],
+  tail: string,
+  returns: boolean,
+): StatementRequest[] {
+  const width = table.columns.length;
+  const statements: StatementRequest[] = [];
+  for (let i = 0; i < rows.length; i += SQLITE_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + SQLITE_ROWS_PER_STATEMENT);
+    const params = new Array<unknown>(chunk.length * width);
+    let p = 0;
+    for (const row of chunk) {
+      for (let c = 0; c < width; c++) {
+        const value = row[c];
+        // better-sqlite3 binds numbers, strings, bigints, buffers and null only.
+        params[p++] =
+          value === undefined ? null : typeof value === 'boolean' ? (value ? 1 : 0) : value;
+      }
+    }
+    statements.push({ sql: valuesStatement(table, chunk.length, tail), params, returns });
+  }
+  return statements;
+}
+
+const sqliteBulk: BulkSql = {
+  insertIgnoringDuplicates: (table, rows, returning) =>
+    sqliteStatements(
+      table,
+      rows,
+      `ON CONFLICT DO NOTHING RETURNING ${returning.map(quote).join(', ')}`,
+      true,
+    ),
+  insertReturning: (table, rows, returning) =>
+    sqliteStatements(table, rows, `RETURNING ${returning.map(quote).join(', ')}`, true),
+  upsert: (table, key, rows) =>
+    sqliteStatements(
+      table,
+      rows,
+      `ON CONFLICT (${quote(key)}) DO UPDATE SET ${updateAllBut(table, key)}`,
+      false,
+    ),
+};
+
+// --- PostgreSQL -------------------------------------------------------------
+
+const PG_TYPES: Record<ColumnType, string> = {
+  integer: 'integer',
+  bigint: 'bigint',
+  double: 'double precision',
+  text: 'text',
+  boolean: 'boolean',
+};
+
+/** Rows per statement: bounds the size of one JSON parameter. */
+const PG_ROWS_PER_STATEMENT = 5000;
+
+function postgresStatements(
+  table: TableSpec,
+  rows: readonly Row[],
+  tail: string,
+  returns: boolean,
+): StatementRequest[] {
+  const columns = table.columns.map((c) => quote(c.name)).join(', ');
+  const source = table.columns.map((c, i) => `(e->>${i})::${PG_TYPES[c.type]}`).join(', ');
+  const sql = `INSERT INTO ${quote(table.name)} (${columns}) SELECT ${source} FROM json_array_elements(?::json) AS e ${tail}`;
+  const statements: StatementRequest[] = [];
+  for (let i = 0; i < rows.length; i += PG_ROWS_PER_STATEMENT) {
+    statements.push({
+      sql,
+      params: [JSON.stringify(rows.slice(i, i + PG_ROWS_PER_STATEMENT))],
+      returns,
+    });
+  }
+  return statements;
+}
+
+const postgresBulk: BulkSql = {
+  insertIgnoringDuplicates: (table, rows, returning) =>
+    postgresStatements(
+      table,
+      rows,
+      `ON CONFLICT DO NOTHING RETURNING ${returning.map(quote).join(', ')}`,
+      true,
+    ),
+  insertReturning: (table, rows, returning) =>
+    postgresStatements(table, rows, `RETURNING ${returning.map(quote).join(', ')}`, true),
+  upsert: (table, key, rows) =>
+    postgresStatements(
+      table,
+      rows,
+      `ON CONFLICT (${quote(key)}) DO UPDATE SET ${updateAllBut(table, key)}`,
+      false,
+    ),
+};

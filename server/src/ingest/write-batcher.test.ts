@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Knex } from 'knex';
 import type { TelemetrySample } from '@fleetline/protocol';
 import { LiveState } from '../live/live-state.js';
 import { createLogger } from '../logger.js';
@@ -8,7 +7,7 @@ import type { WriteBatcherDeps } from './write-batcher.js';
 
 // The database is faked here on purpose: this tests what the batcher does
 // around a failing or slow commit. Real commits are covered by server/test.
-function setup(transaction: () => Promise<unknown>) {
+function setup(runSteps: () => Promise<unknown>) {
   const live = new LiveState();
   live.upsertRecords([
     {
@@ -23,7 +22,13 @@ function setup(transaction: () => Promise<unknown>) {
   ]);
   const notified: number[][] = [];
   const deps = {
-    knex: { transaction } as unknown as Knex,
+    db: { runSteps },
+    telemetry: {
+      insertStatements: () => ({ statements: [], count: 0 }),
+      insertedKeys: () => new Set(),
+    },
+    events: { insertStatements: () => [], stored: () => [] },
+    vehicleStates: { upsertStatements: () => [] },
     live,
     listener: {
       vehiclesChanged: (ids: readonly number[]) => notified.push([...ids]),
@@ -83,7 +88,7 @@ describe('WriteBatcher', () => {
   });
 
   it('refuses new work once draining', async () => {
-    const { batcher } = setup(() => Promise.resolve());
+    const { batcher } = setup(() => Promise.resolve({ committed: true, rows: [[], [], []] }));
     await batcher.drain();
     await expect(batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1)])).rejects.toMatchObject({
       slug: 'shutting-down',

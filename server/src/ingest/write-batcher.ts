@@ -1,10 +1,9 @@
-import type { Knex } from 'knex';
+import type { Database } from '../db/database.js';
 import type { FleetEvent, TelemetrySample } from '@fleetline/protocol';
 import { AppError } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { LiveState } from '../live/live-state.js';
-import type { DeviceProgress, DeviceRepository } from '../repositories/devices.js';
 import type { EventRepository } from '../repositories/events.js';
 import { sampleKey } from '../repositories/telemetry.js';
 import type { SampleRows, TelemetryRepository } from '../repositories/telemetry.js';
@@ -28,6 +27,14 @@ export interface CommitListener {
   eventsStored(events: readonly FleetEvent[]): void;
 }
 
+/** A sample of this tick, with the submission that may store it. */
+interface Candidate {
+  submission: Submission;
+  sample: TelemetrySample;
+  /** Found already stored: not written, counted as a duplicate. */
+  excluded: boolean;
+}
+
 interface Submission {
   device: DeviceRef;
   samples: TelemetrySample[];
@@ -43,11 +50,10 @@ export interface WriteBatcherOptions {
 }
 
 export interface WriteBatcherDeps {
-  knex: Knex;
+  db: Pick<Database, 'runSteps'>;
   telemetry: TelemetryRepository;
   vehicleStates: VehicleStateRepository;
   events: EventRepository;
-  devices: DeviceRepository;
   live: LiveState;
   listener: CommitListener;
   clock: Clock;
@@ -58,20 +64,34 @@ export interface WriteBatcherDeps {
 const EAGER_FLUSH_SAMPLES = 5000;
 
 /**
+ * Refusals under overload come in storms: one shared error, built once,
+ * keeps each refusal cheap when the server can least afford the work.
+ */
+const OVERLOADED = new AppError('unavailable', 'the server is overloaded; retry later');
+
+/**
  * The single writer of telemetry. Batches from every device are gathered for
  * one tick and written in one transaction: samples (duplicates skipped),
- * derived events, latest vehicle state and device progress. Only after the
- * commit are devices answered, the live state updated and consoles told, so
- * an acknowledged sample is on disk and a pushed update is never undone.
+ * derived events and the latest vehicle state. Devices are answered, the
+ * live state updated and consoles told only after the commit, which is on
+ * disk when it returns (synchronous=FULL on SQLite, synchronous_commit on
+ * PostgreSQL): an acknowledged sample survives a crash or a power cut, and a
+ * pushed update is never undone.
  */
 export class WriteBatcher {
   private pending: Submission[] = [];
   private pendingSamples = 0;
   private sweepRequested = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The tick in its critical section (planning, transaction); one at a time. */
   private flushing: Promise<void> | undefined;
+  /** Every tick not yet done answering; a committed tick may overlap the next. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly highestSeq = new Map<number, number>();
   private stopped = false;
+  private storedTotal = 0;
+  /** When the oldest pending submission arrived. */
+  private pendingSince = 0;
 
   constructor(
     private readonly deps: WriteBatcherDeps,
@@ -81,6 +101,16 @@ export class WriteBatcher {
   /** Seeds a device's stored high-water mark (from the database, at authentication). */
   noteDevice(deviceId: number, highestSeq: number): void {
     this.highestSeq.set(deviceId, Math.max(this.highestSeq.get(deviceId) ?? 0, highestSeq));
+  }
+
+  /** Samples stored since start. */
+  get storedSamples(): number {
+    return this.storedTotal;
+  }
+
+  /** Samples accepted and waiting for their transaction. */
+  get waitingSamples(): number {
+    return this.pendingSamples;
   }
 
   highestStoredSeq(deviceId: number): number {
@@ -93,12 +123,17 @@ export class WriteBatcher {
     if (this.pendingSamples + samples.length > this.options.maxPendingSamples) {
       // The database is not keeping up: refuse rather than grow without bound.
       // The device keeps the samples and retries after a back-off.
-      return Promise.reject(new AppError('unavailable', 'the server is overloaded; retry later'));
+      return Promise.reject(OVERLOADED);
     }
     return new Promise<WriteResult>((resolve, reject) => {
+      if (this.pending.length === 0) this.pendingSince = performance.now();
       this.pending.push({ device, samples, resolve, reject });
       this.pendingSamples += samples.length;
-      this.schedule(this.pendingSamples >= EAGER_FLUSH_SAMPLES);
+      // Under heavy socket traffic libuv runs timers only between long poll
+      // phases, so the tick timer alone would fire late: a submission that
+      // finds the tick overdue starts it itself.
+      const overdue = performance.now() - this.pendingSince >= this.options.flushMs;
+      this.schedule(overdue || this.pendingSamples >= EAGER_FLUSH_SAMPLES);
     });
   }
 
@@ -116,6 +151,7 @@ export class WriteBatcher {
     while (this.flushing || this.pending.length > 0 || this.sweepRequested) {
       await (this.flushing ?? this.flush());
     }
+    await Promise.all(this.inFlight);
   }
 
   private schedule(now: boolean): void {
@@ -133,118 +169,190 @@ export class WriteBatcher {
   }
 
   private flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => {
-      this.flushing = undefined;
-      if (!this.stopped && (this.pending.length > 0 || this.sweepRequested)) {
-        this.schedule(this.pendingSamples >= EAGER_FLUSH_SAMPLES);
-      }
+    if (this.flushing) return this.flushing;
+    const tick: Promise<void> = this.write().finally(() => {
+      if (this.flushing === tick) this.flushing = undefined;
+      this.inFlight.delete(tick);
+      this.continueIfPending();
     });
-    return this.flushing;
+    this.flushing = tick;
+    this.inFlight.add(tick);
+    return tick;
+  }
+
+  /**
+   * Ends a tick's critical section (planning and the transaction) and starts
+   * the next tick at once, so the database works on it while this one is
+   * still answering its devices.
+   */
+  private releaseTick(): void {
+    this.flushing = undefined;
+    this.continueIfPending();
+  }
+
+  private continueIfPending(): void {
+    if (!this.stopped && !this.flushing && (this.pending.length > 0 || this.sweepRequested)) {
+      const overdue = performance.now() - this.pendingSince >= this.options.flushMs;
+      this.schedule(overdue || this.pendingSamples >= EAGER_FLUSH_SAMPLES);
+    }
   }
 
   private async write(): Promise<void> {
+    // Everything pending goes into this tick: ticks pay a fixed cost in event
+    // loop turns, so under load fewer, larger ticks keep up where a bounded
+    // tick size would fall behind.
     const batch = this.pending;
-    const sweep = this.sweepRequested;
     this.pending = [];
     this.pendingSamples = 0;
+    const sweep = this.sweepRequested;
     this.sweepRequested = false;
     if (batch.length === 0 && !sweep) return;
 
-    const { knex, telemetry, vehicleStates, events, devices, live, listener, clock, logger } =
-      this.deps;
-    const now = clock.now();
-    const rows: SampleRows = { positions: [], readings: [], dtcs: [], statuses: [] };
-    // The first submission of a (device, seq) in this tick is the one that may store it.
-    const owner = new Map<string, Submission>();
+    const { logger } = this.deps;
+    const started = performance.now();
+    // The first submission of a (device, seq) in this tick is the one that
+    // may store it; a later copy in the same tick is a duplicate.
+    const seen = new Map<number, Set<number>>();
+    const candidates: Candidate[] = [];
     for (const submission of batch) {
-      const { deviceId, vehicleId } = submission.device;
+      const { deviceId } = submission.device;
+      let seqs = seen.get(deviceId);
+      if (!seqs) seen.set(deviceId, (seqs = new Set()));
       for (const sample of submission.samples) {
-        const key = sampleKey(deviceId, sample.seq);
-        if (owner.has(key)) continue;
-        owner.set(key, submission);
-        const located = { deviceId, vehicleId, sample };
-        switch (located.sample.kind) {
-          case 'position':
-            rows.positions.push({ ...located, sample: located.sample });
-            break;
-          case 'reading':
-            rows.readings.push({ ...located, sample: located.sample });
-            break;
-          case 'dtc':
-            rows.dtcs.push({ ...located, sample: located.sample });
-            break;
-          case 'status':
-            rows.statuses.push({ ...located, sample: located.sample });
-            break;
-        }
+        if (seqs.has(sample.seq)) continue;
+        seqs.add(sample.seq);
+        candidates.push({ submission, sample, excluded: false });
       }
     }
-
-    const started = performance.now();
     try {
-      const outcome = await knex.transaction(async (trx) => {
-        const inserted = await telemetry.insertSamples(trx, rows, now);
-        const byVehicle = new Map<number, TelemetrySample[]>();
-        const progress = new Map<number, DeviceProgress>();
-        for (const submission of batch) {
-          const { deviceId, vehicleId } = submission.device;
-          let highest = progress.get(deviceId)?.highestSeq ?? 0;
-          for (const sample of submission.samples) {
-            const key = sampleKey(deviceId, sample.seq);
-            if (owner.get(key) !== submission || !inserted.has(key)) continue;
-            let list = byVehicle.get(vehicleId);
-            if (!list) byVehicle.set(vehicleId, (list = []));
-            list.push(sample);
-            highest = Math.max(highest, sample.seq);
-          }
-          progress.set(deviceId, { deviceId, highestSeq: highest, lastSeenAt: now });
-        }
-        const plan = live.plan(byVehicle, {
-          now,
-          overspeedMinMs: this.options.overspeedMinMs,
-          ...(sweep ? { offlineAfterMs: this.options.offlineAfterMs } : {}),
-        });
-        const storedEvents = await events.insert(trx, plan.events, now);
-        await vehicleStates.upsert(trx, plan.changes, now);
-        await devices.recordProgress(trx, [...progress.values()]);
-        return { inserted, plan, storedEvents, progress };
-      });
-
-      for (const p of outcome.progress.values()) this.noteDevice(p.deviceId, p.highestSeq);
-      const changed = live.commit(outcome.plan);
+      const { vehicles, events, attempts, dbMs } = await this.commitTick(candidates, sweep);
+      this.releaseTick();
+      const storedBy = new Map<Submission, number>();
+      let storedCount = 0;
+      for (const c of candidates) {
+        if (c.excluded) continue;
+        storedBy.set(c.submission, (storedBy.get(c.submission) ?? 0) + 1);
+        storedCount++;
+      }
+      this.storedTotal += storedCount;
       for (const submission of batch) {
-        const { deviceId } = submission.device;
-        let stored = 0;
-        for (const sample of submission.samples) {
-          const key = sampleKey(deviceId, sample.seq);
-          if (owner.get(key) === submission && outcome.inserted.has(key)) stored++;
-        }
+        const stored = storedBy.get(submission) ?? 0;
         submission.resolve({
           stored,
           duplicates: submission.samples.length - stored,
-          highestStoredSeq: this.highestStoredSeq(deviceId),
+          highestStoredSeq: this.highestStoredSeq(submission.device.deviceId),
         });
       }
       logger.debug(
         {
           submissions: batch.length,
-          samples: owner.size,
-          stored: outcome.inserted.size,
-          events: outcome.storedEvents.length,
+          samples: candidates.length,
+          stored: storedCount,
+          events: events.length,
+          attempts,
           ms: Math.round(performance.now() - started),
+          ...(dbMs !== undefined ? { dbMs: Math.round(dbMs) } : {}),
         },
         'ingest tick committed',
       );
-      if (changed.length > 0) listener.vehiclesChanged(changed);
-      if (outcome.storedEvents.length > 0) listener.eventsStored(outcome.storedEvents);
+      if (vehicles.length > 0) this.deps.listener.vehiclesChanged(vehicles);
+      if (events.length > 0) this.deps.listener.eventsStored(events);
     } catch (err) {
       logger.error(
-        { err, submissions: batch.length, samples: owner.size },
+        { err, submissions: batch.length, samples: candidates.length },
         'ingest tick failed; devices will retry',
       );
       if (sweep) this.sweepRequested = true;
       const failure = new AppError('unavailable', 'the samples could not be stored; retry later');
       for (const submission of batch) submission.reject(failure);
     }
+  }
+
+  /**
+   * Writes one tick in one transaction, planning optimistically: every
+   * candidate sample is taken to be new, and the plan (events, vehicle state)
+   * made from all of them. If the database finds some already stored (a
+   * replayed batch), the transaction rolls back, those candidates are marked
+   * excluded, and the tick is planned again without them. Only this writer
+   * stores samples, so the second attempt cannot find more. One round trip
+   * per tick in the usual case.
+   */
+  private async commitTick(
+    candidates: Candidate[],
+    sweep: boolean,
+  ): Promise<{
+    vehicles: number[];
+    events: FleetEvent[];
+    attempts: number;
+    dbMs: number | undefined;
+  }> {
+    const { db, telemetry, vehicleStates, events, live, clock } = this.deps;
+    const now = clock.now();
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const rows: SampleRows = { positions: [], readings: [], dtcs: [], statuses: [] };
+      const byVehicle = new Map<number, TelemetrySample[]>();
+      const highest = new Map<number, number>();
+      for (const c of candidates) {
+        if (c.excluded) continue;
+        const { deviceId, vehicleId } = c.submission.device;
+        addRow(rows, deviceId, vehicleId, c.sample);
+        let list = byVehicle.get(vehicleId);
+        if (!list) byVehicle.set(vehicleId, (list = []));
+        list.push(c.sample);
+        const h = highest.get(deviceId);
+        if (h === undefined || c.sample.seq > h) highest.set(deviceId, c.sample.seq);
+      }
+      const plan = live.plan(byVehicle, {
+        now,
+        overspeedMinMs: this.options.overspeedMinMs,
+        ...(sweep ? { offlineAfterMs: this.options.offlineAfterMs } : {}),
+      });
+      const samples = telemetry.insertStatements(rows, now);
+      const result = await db.runSteps([
+        { statements: samples.statements, expectRows: samples.count },
+        { statements: events.insertStatements(plan.events, now) },
+        { statements: vehicleStates.upsertStatements(plan.changes, now) },
+      ]);
+      if (!result.committed) {
+        // Some candidates were stored before (a replay): leave them out and plan again.
+        const inserted = telemetry.insertedKeys(result.rows);
+        for (const c of candidates) {
+          if (!c.excluded && !inserted.has(sampleKey(c.submission.device.deviceId, c.sample.seq)))
+            c.excluded = true;
+        }
+        continue;
+      }
+      const storedEvents = events.stored(plan.events, result.rows[1] ?? [], now);
+      for (const [deviceId, seq] of highest) this.noteDevice(deviceId, seq);
+      return {
+        vehicles: live.commit(plan),
+        events: storedEvents,
+        attempts: attempt,
+        dbMs: result.dbMs,
+      };
+    }
+    throw new Error('samples were found stored twice in a row; only this writer stores samples');
+  }
+}
+
+function addRow(
+  rows: SampleRows,
+  deviceId: number,
+  vehicleId: number,
+  sample: TelemetrySample,
+): void {
+  switch (sample.kind) {
+    case 'position':
+      rows.positions.push({ deviceId, vehicleId, sample });
+      break;
+    case 'reading':
+      rows.readings.push({ deviceId, vehicleId, sample });
+      break;
+    case 'dtc':
+      rows.dtcs.push({ deviceId, vehicleId, sample });
+      break;
+    case 'status':
+      rows.statuses.push({ deviceId, vehicleId, sample });
+      break;
   }
 }

@@ -1,4 +1,10 @@
-import type { DtcKind, NewFleetEvent, TelemetrySample } from '@fleetline/protocol';
+import type {
+  DtcKind,
+  DtcState,
+  NewFleetEvent,
+  ReadingState,
+  TelemetrySample,
+} from '@fleetline/protocol';
 import { positionState, readingKey } from './vehicle-state.js';
 import type { LiveVehicleState, Section } from './vehicle-state.js';
 
@@ -75,8 +81,14 @@ export function detect(
 ): Detection {
   const events: NewFleetEvent[] = [];
   const changed = new Set<Section>();
-  const readings = new Map(prev.readings);
-  const dtcs = new Map(prev.dtcs);
+  // Copied on first write: most ticks change one or two readings, or none.
+  let readings = prev.readings as Map<string, ReadingState>;
+  let dtcs = prev.dtcs as Map<DtcKind, DtcState>;
+  let readingsCopied = false;
+  let dtcsCopied = false;
+  const writableReadings = () =>
+    readingsCopied ? readings : ((readingsCopied = true), (readings = new Map(readings)));
+  const writableDtcs = () => (dtcsCopied ? dtcs : ((dtcsCopied = true), (dtcs = new Map(dtcs))));
   let { position, status, overspeed, overspeedSince } = prev;
   let backfill = prevBackfill;
   const base = { vehicleId: ctx.vehicleId };
@@ -156,7 +168,13 @@ export function detect(
         const current = readings.get(key);
         // Late readings are stored for history; the live panel only moves forward.
         if (current && s.t < current.t) break;
-        readings.set(key, { pid: s.pid, part: s.part, t: s.t, value: s.value, unit: s.unit });
+        writableReadings().set(key, {
+          pid: s.pid,
+          part: s.part,
+          t: s.t,
+          value: s.value,
+          unit: s.unit,
+        });
         changed.add(`reading:${key}`);
         break;
       }
@@ -181,7 +199,11 @@ export function detect(
           const stream = lateStream(s.t);
           backfill = { ...stream, dtcs: { ...stream.dtcs, [s.dtcKind]: s.codes } };
         } else {
-          dtcs.set(s.dtcKind, { kind: s.dtcKind, t: s.t, codes: [...new Set(s.codes)].sort() });
+          writableDtcs().set(s.dtcKind, {
+            kind: s.dtcKind,
+            t: s.t,
+            codes: [...new Set(s.codes)].sort(),
+          });
           changed.add(`dtc:${s.dtcKind}`);
         }
         break;

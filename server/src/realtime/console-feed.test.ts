@@ -10,7 +10,9 @@ import type { VehicleRecord } from '../repositories/vehicles.js';
 import { ConsoleFeed } from './console-feed.js';
 import type { FeedTransport } from './console-feed.js';
 
+let transportIds = 0;
 class RecordingTransport {
+  readonly id = `t${++transportIds}`;
   snapshots: FleetSnapshotMessage[] = [];
   messages: VehicleUpdatesMessage[] = [];
   events: FleetEventsMessage[] = [];
@@ -27,6 +29,7 @@ class RecordingTransport {
 }
 // The interface's method is named `events`; keep the recorder's list separate.
 const events = (t: RecordingTransport): FeedTransport => ({
+  id: t.id,
   snapshot: (m) => t.snapshot(m),
   vehicles: (m) => t.vehicles(m),
   events: (m) => t.events.push(m),
@@ -53,10 +56,13 @@ const fix = (t: number, lat: number, lon = 0): TelemetrySample => ({
   fixQuality: 'gps',
 });
 
-function setup(ids = [1, 2, 3]) {
+function setup(ids = [1, 2, 3], broadcasts: string[][] = []) {
   const live = new LiveState();
   live.upsertRecords(ids.map(record));
-  const feed = new ConsoleFeed(live, { now: () => 1 }, 50);
+  const feed = new ConsoleFeed(live, { now: () => 1 }, 50, (transports, message) => {
+    broadcasts.push(transports.map((t) => t.id));
+    for (const t of transports) t.vehicles(message);
+  });
   const apply = (samples: Record<number, TelemetrySample[]>) => {
     const plan = live.plan(new Map(Object.entries(samples).map(([k, v]) => [Number(k), v])), {
       now: 1,
@@ -150,5 +156,34 @@ describe('ConsoleFeed', () => {
     feed.tick();
     expect(t.messages[0]).toMatchObject({ removed: [2], updates: [] });
     expect(t.messages[0]!.added?.map((v) => v.id)).toEqual([3]);
+  });
+
+  it('builds one message for consoles sharing a scope and a revision, and keeps the others apart', () => {
+    const broadcasts: string[][] = [];
+    const { feed, apply } = setup([1, 2, 3], broadcasts);
+    const shared = { vehicleIds: new Set([1, 2]), fleets: [], viewport: null };
+    const a = new RecordingTransport();
+    const b = new RecordingTransport();
+    const c = new RecordingTransport();
+    const lagging = new RecordingTransport();
+    feed.add(events(a), shared);
+    feed.add(events(b), shared);
+    feed.add(events(c), { vehicleIds: new Set([1, 2]), fleets: [], viewport: null });
+    feed.add(events(lagging), shared);
+    lagging.busy = true;
+    apply({ 1: [fix(1, 1)] });
+    feed.tick();
+    expect(broadcasts).toEqual([[a.id, b.id]]);
+    // Equal messages, and the one built for another scope object has the same content.
+    expect(a.messages[0]).toBe(b.messages[0]);
+    expect(c.messages[0]).toEqual(a.messages[0]);
+    expect(lagging.messages).toHaveLength(0);
+    // The congested console catches up alone: its revision differs from the group's.
+    lagging.busy = false;
+    apply({ 2: [fix(2, 2)] });
+    feed.tick();
+    expect(broadcasts[1]).toEqual([a.id, b.id]);
+    expect(lagging.messages[0]!.updates.map((u) => u.id).sort()).toEqual([1, 2]);
+    expect(a.messages[1]!.updates.map((u) => u.id)).toEqual([2]);
   });
 });

@@ -15,6 +15,8 @@ import type { LiveState } from '../live/live-state.js';
 
 /** How the feed reaches one console; the socket.io gateway implements it. */
 export interface FeedTransport {
+  /** Unique per console connection. */
+  readonly id: string;
   snapshot(message: FleetSnapshotMessage): void;
   vehicles(message: VehicleUpdatesMessage): void;
   events(message: FleetEventsMessage): void;
@@ -56,11 +58,22 @@ export class ConsoleFeed {
   private readonly subscribers = new Set<FeedSubscriber>();
   private changed = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
+  private lastTick = 0;
 
   constructor(
     private readonly live: LiveState,
     private readonly clock: Clock,
     private readonly flushMs: number,
+    /**
+     * Sends one message to several consoles. The socket.io gateway encodes it
+     * once for all of them; the default sends it to each in turn.
+     */
+    private readonly broadcast: (
+      transports: FeedTransport[],
+      message: VehicleUpdatesMessage,
+    ) => void = (transports, message) => {
+      for (const t of transports) t.vehicles(message);
+    },
   ) {}
 
   get size(): number {
@@ -129,6 +142,10 @@ export class ConsoleFeed {
 
   vehiclesChanged(vehicleIds: readonly number[]): void {
     for (const id of vehicleIds) this.changed.add(id);
+    // Under heavy socket traffic the interval timer fires late (libuv runs
+    // timers only between poll phases): a change that finds a flush overdue
+    // flushes now.
+    if (this.timer && performance.now() - this.lastTick >= this.flushMs) this.tick();
   }
 
   /** Events go out at once: an alarm should not wait for a tick. */
@@ -139,23 +156,57 @@ export class ConsoleFeed {
     }
   }
 
-  /** One flush: normally driven by the timer, callable directly in tests. */
+  /**
+   * One flush: normally driven by the timer, callable directly in tests.
+   *
+   * Consoles that share a scope object, have no viewport and were last sent
+   * the same revision would receive identical messages: those are built once
+   * and broadcast, so ten dispatchers on one fleet cost one encode, not ten.
+   */
   tick(): void {
+    this.lastTick = performance.now();
     const changed = this.changed;
     this.changed = new Set();
     const cursor = this.cursor();
+    const groups = new Map<ReadonlySet<number>, Map<number, FeedSubscriber[]>>();
     for (const subscriber of this.subscribers) {
-      const { vehicleIds } = subscriber.scope;
+      const { vehicleIds, viewport } = subscriber.scope;
       for (const id of changed) if (vehicleIds.has(id)) subscriber.pending.add(id);
       const idle =
         subscriber.pending.size === 0 &&
         subscriber.added.size === 0 &&
         subscriber.removed.size === 0;
       if (idle || subscriber.transport.congested()) continue;
+      if (viewport === null && subscriber.added.size === 0 && subscriber.removed.size === 0) {
+        let byRev = groups.get(vehicleIds);
+        if (!byRev) groups.set(vehicleIds, (byRev = new Map<number, FeedSubscriber[]>()));
+        let group = byRev.get(subscriber.sentRev);
+        if (!group) byRev.set(subscriber.sentRev, (group = []));
+        group.push(subscriber);
+        continue;
+      }
       const message = this.buildUpdate(subscriber, cursor);
       subscriber.sentRev = cursor.rev;
       if (message.updates.length > 0 || message.added || message.removed)
         subscriber.transport.vehicles(message);
+    }
+    for (const byRev of groups.values()) {
+      for (const group of byRev.values()) {
+        const [first, ...rest] = group as [FeedSubscriber, ...FeedSubscriber[]];
+        // Same scope and same revision: the same pending set, hence the same message.
+        const message = this.buildUpdate(first, cursor);
+        for (const subscriber of group) {
+          subscriber.pending.clear();
+          subscriber.sentRev = cursor.rev;
+        }
+        if (message.updates.length === 0) continue;
+        if (rest.length === 0) first.transport.vehicles(message);
+        else
+          this.broadcast(
+            group.map((s) => s.transport),
+            message,
+          );
+      }
     }
   }
 

@@ -99,6 +99,7 @@ export class ConsoleGateway {
 
   /** Recomputes what every console may see, after vehicles or fleets changed. */
   async refreshScopes(): Promise<void> {
+    this.deps.fleetView.invalidate();
     for (const socket of this.sockets) {
       const subscriber = socket.data.subscriber;
       if (!subscriber) continue;
@@ -204,6 +205,7 @@ export class ConsoleGateway {
 
 function transportFor(socket: ConsoleSocket): FeedTransport {
   return {
+    id: socket.id,
     snapshot: (message) => socket.emit('snapshot', message),
     vehicles: (message) => socket.emit('vehicles', message),
     events: (message) => socket.emit('events', message),

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import type { Dialect } from '../db/dialect.js';
 import { toNullableNumber, toNumber } from './types.js';
 import type { Queryable } from './types.js';
 
@@ -7,34 +6,22 @@ export interface DeviceRecord {
   id: number;
   vehicleId: number;
   revokedAt: number | null;
-  highestSeq: number;
 }
 
 interface DeviceRow {
   id: number;
   vehicle_id: number;
   revoked_at: number | null;
-  highest_seq: number;
 }
 
 const toRecord = (row: DeviceRow): DeviceRecord => ({
   id: toNumber(row.id),
   vehicleId: toNumber(row.vehicle_id),
   revokedAt: toNullableNumber(row.revoked_at),
-  highestSeq: toNumber(row.highest_seq),
 });
 
-export interface DeviceProgress {
-  deviceId: number;
-  highestSeq: number;
-  lastSeenAt: number;
-}
-
 export class DeviceRepository {
-  constructor(
-    private readonly knex: Knex,
-    private readonly dialect: Dialect,
-  ) {}
+  constructor(private readonly knex: Knex) {}
 
   async create(
     q: Queryable,
@@ -90,20 +77,5 @@ export class DeviceRepository {
       .where('revoked_at', '>=', since)
       .select<{ id: number }[]>('id');
     return rows.map((r) => toNumber(r.id));
-  }
-
-  /** One statement for every device of an ingest tick. */
-  async recordProgress(q: Queryable, progress: readonly DeviceProgress[]): Promise<void> {
-    if (progress.length === 0) return;
-    const source = this.dialect.jsonRows([
-      { name: 'id', type: 'integer' },
-      { name: 'seq', type: 'bigint' },
-      { name: 'seen', type: 'bigint' },
-    ]);
-    await q.raw(
-      `UPDATE devices SET highest_seq = ${this.dialect.greatest('devices.highest_seq', 'v.seq')}, last_seen_at = v.seen
-       FROM ${source} AS v WHERE devices.id = v.id`,
-      [JSON.stringify(progress.map((p) => [p.deviceId, p.highestSeq, p.lastSeenAt]))],
-    );
   }
 }

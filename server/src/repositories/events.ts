@@ -1,9 +1,21 @@
 import type { Knex } from 'knex';
 import { FleetEventSchema } from '@fleetline/protocol';
 import type { EventType, FleetEvent, NewFleetEvent } from '@fleetline/protocol';
-import type { Dialect } from '../db/dialect.js';
+import type { Dialect, TableSpec } from '../db/dialect.js';
+import type { StatementRequest } from '../db/sqlite-thread/messages.js';
 import { toNumber } from './types.js';
-import type { Queryable } from './types.js';
+
+const EVENTS: TableSpec = {
+  name: 'events',
+  columns: [
+    { name: 'vehicle_id', type: 'integer' },
+    { name: 'type', type: 'text' },
+    { name: 't', type: 'bigint' },
+    { name: 'recorded_at', type: 'bigint' },
+    { name: 'late', type: 'boolean' },
+    { name: 'data', type: 'text' },
+  ],
+};
 
 /** Which vehicles a reader may see: everything, or those in some fleets. */
 export type Visibility = { all: true } | { all: false; fleetIds: readonly number[] };
@@ -37,43 +49,48 @@ export class EventRepository {
     private readonly dialect: Dialect,
   ) {}
 
-  /** Stores events and returns them with their ids, in the order given. */
-  async insert(
-    q: Queryable,
+  /** Statements storing events, each returning the new row. */
+  insertStatements(events: readonly NewFleetEvent[], recordedAt: number): StatementRequest[] {
+    if (events.length === 0) return [];
+    const rows = events.map((e) => [
+      e.vehicleId,
+      e.type,
+      e.t,
+      recordedAt,
+      e.late,
+      JSON.stringify(e.data),
+    ]);
+    return this.dialect.bulk.insertReturning(EVENTS, rows, [
+      'id',
+      'vehicle_id',
+      'type',
+      't',
+      'data',
+    ]);
+  }
+
+  /**
+   * The events as stored, with their ids, from what `insertStatements`
+   * returned. RETURNING order is not promised, so rows are matched by
+   * content; two events with identical content are interchangeable.
+   */
+  stored(
     events: readonly NewFleetEvent[],
+    returned: readonly unknown[],
     recordedAt: number,
-  ): Promise<FleetEvent[]> {
-    const stored: FleetEvent[] = [];
-    // Bounded chunks keep each statement under SQLite's bound-parameter limit.
-    for (let i = 0; i < events.length; i += 500) {
-      const chunk = events.slice(i, i + 500);
-      const rows = chunk.map((e) => ({
-        vehicle_id: e.vehicleId,
-        type: e.type,
-        t: e.t,
-        recorded_at: recordedAt,
-        late: e.late,
-        data: JSON.stringify(e.data),
-      }));
-      const returned = await q('events')
-        .insert(rows)
-        .returning<EventRow[]>(['id', 'vehicle_id', 'type', 't', 'data']);
-      // RETURNING order is not promised by SQLite: match rows by content. Two
-      // events with identical content are interchangeable, so any match is right.
-      const ids = new Map<string, number[]>();
-      for (const r of returned) {
-        const key = `${toNumber(r.vehicle_id)}|${r.type}|${toNumber(r.t)}|${r.data}`;
-        ids.set(key, [...(ids.get(key) ?? []), toNumber(r.id)]);
-      }
-      chunk.forEach((e, j) => {
-        const row = rows[j]!;
-        const key = `${row.vehicle_id}|${row.type}|${row.t}|${row.data}`;
-        const id = ids.get(key)?.shift();
-        if (id === undefined) throw new Error('inserted event not returned');
-        stored.push({ ...e, id, recordedAt });
-      });
+  ): FleetEvent[] {
+    const keyOf = (vehicleId: number, type: string, t: number, data: string) =>
+      `${vehicleId}|${type}|${t}|${data}`;
+    const ids = new Map<string, number[]>();
+    for (const r of returned as EventRow[]) {
+      const key = keyOf(toNumber(r.vehicle_id), r.type, toNumber(r.t), r.data);
+      ids.set(key, [...(ids.get(key) ?? []), toNumber(r.id)]);
     }
-    return stored;
+    return events.map((e) => {
+      const id = ids.get(keyOf(e.vehicleId, e.type, e.t, JSON.stringify(e.data)))?.shift();
+      if (id === undefined) throw new Error('a stored event was not returned');
+      return { ...e, id, recordedAt };
+    });
   }
 
   async find(filter: EventFilter): Promise<FleetEvent[]> {

@@ -9,9 +9,9 @@ import type {
   StatusSample,
 } from '@fleetline/protocol';
 import { rawRows } from '../db/dialect.js';
-import type { ColumnSpec, Dialect } from '../db/dialect.js';
+import type { ColumnSpec, Dialect, TableSpec } from '../db/dialect.js';
+import type { StatementRequest } from '../db/sqlite-thread/messages.js';
 import { toNullableNumber, toNumber } from './types.js';
-import type { Queryable } from './types.js';
 
 /** A validated sample with the device and vehicle it came from. */
 export interface Located<S> {
@@ -36,42 +36,54 @@ const KEY_COLUMNS: ColumnSpec[] = [
   { name: 't', type: 'bigint' },
 ];
 
-const POSITION_COLUMNS: ColumnSpec[] = [
-  ...KEY_COLUMNS,
-  { name: 'lat', type: 'double' },
-  { name: 'lon', type: 'double' },
-  { name: 'speed_kmh', type: 'double' },
-  { name: 'heading_deg', type: 'double' },
-  { name: 'altitude_m', type: 'double' },
-  { name: 'hdop', type: 'double' },
-  { name: 'satellites', type: 'integer' },
-  { name: 'fix_quality', type: 'text' },
-  { name: 'received_at', type: 'bigint' },
-];
+const POSITIONS: TableSpec = {
+  name: 'positions',
+  columns: [
+    ...KEY_COLUMNS,
+    { name: 'lat', type: 'double' },
+    { name: 'lon', type: 'double' },
+    { name: 'speed_kmh', type: 'double' },
+    { name: 'heading_deg', type: 'double' },
+    { name: 'altitude_m', type: 'double' },
+    { name: 'hdop', type: 'double' },
+    { name: 'satellites', type: 'integer' },
+    { name: 'fix_quality', type: 'text' },
+    { name: 'received_at', type: 'bigint' },
+  ],
+};
 
-const READING_COLUMNS: ColumnSpec[] = [
-  ...KEY_COLUMNS,
-  { name: 'pid', type: 'integer' },
-  { name: 'part', type: 'integer' },
-  { name: 'value', type: 'double' },
-  { name: 'unit', type: 'text' },
-  { name: 'received_at', type: 'bigint' },
-];
+const READINGS: TableSpec = {
+  name: 'readings',
+  columns: [
+    ...KEY_COLUMNS,
+    { name: 'pid', type: 'integer' },
+    { name: 'part', type: 'integer' },
+    { name: 'value', type: 'double' },
+    { name: 'unit', type: 'text' },
+    { name: 'received_at', type: 'bigint' },
+  ],
+};
 
-const DTC_COLUMNS: ColumnSpec[] = [
-  ...KEY_COLUMNS,
-  { name: 'dtc_kind', type: 'text' },
-  { name: 'codes', type: 'text' },
-  { name: 'received_at', type: 'bigint' },
-];
+const DTC_REPORTS: TableSpec = {
+  name: 'dtc_reports',
+  columns: [
+    ...KEY_COLUMNS,
+    { name: 'dtc_kind', type: 'text' },
+    { name: 'codes', type: 'text' },
+    { name: 'received_at', type: 'bigint' },
+  ],
+};
 
-const STATUS_COLUMNS: ColumnSpec[] = [
-  ...KEY_COLUMNS,
-  { name: 'battery_v', type: 'double' },
-  { name: 'ignition', type: 'boolean' },
-  { name: 'gps_fix', type: 'text' },
-  { name: 'received_at', type: 'bigint' },
-];
+const DEVICE_STATUSES: TableSpec = {
+  name: 'device_statuses',
+  columns: [
+    ...KEY_COLUMNS,
+    { name: 'battery_v', type: 'double' },
+    { name: 'ignition', type: 'boolean' },
+    { name: 'gps_fix', type: 'text' },
+    { name: 'received_at', type: 'bigint' },
+  ],
+};
 
 /**
  * Index of a row's time bucket, from two bound values (range start, width).
@@ -80,9 +92,6 @@ const STATUS_COLUMNS: ColumnSpec[] = [
  */
 const BUCKET = 'CAST((t - ?) / ? AS INTEGER)';
 
-/** Rows per statement: bounds the size of one JSON parameter. */
-const CHUNK = 5000;
-
 export class TelemetryRepository {
   constructor(
     private readonly knex: Knex,
@@ -90,27 +99,23 @@ export class TelemetryRepository {
   ) {}
 
   /**
-   * Appends samples, skipping any (device_id, seq) already stored, and returns
-   * the keys that were new. Runs inside the caller's transaction.
+   * Statements appending samples, each skipping a (device_id, seq) already
+   * stored and returning the key of each row it did store. For one tick.
    */
-  async insertSamples(q: Queryable, rows: SampleRows, receivedAt: number): Promise<Set<string>> {
-    const inserted = new Set<string>();
-    const key = (s: Located<{ seq: number; t: number }>) => [
-      s.deviceId,
-      s.sample.seq,
-      s.vehicleId,
-      s.sample.t,
-    ];
-    await this.insertIgnoringDuplicates(
-      q,
-      'positions',
-      POSITION_COLUMNS,
-      rows.positions,
-      inserted,
-      (r) => {
-        const s = r.sample;
-        return [
-          ...key(r),
+  insertStatements(
+    rows: SampleRows,
+    receivedAt: number,
+  ): { statements: StatementRequest[]; count: number } {
+    const bulk = this.dialect.bulk;
+    const returning = ['device_id', 'seq'];
+    const statements = [
+      ...bulk.insertIgnoringDuplicates(
+        POSITIONS,
+        rows.positions.map(({ deviceId, vehicleId, sample: s }) => [
+          deviceId,
+          s.seq,
+          vehicleId,
+          s.t,
           s.lat,
           s.lon,
           s.speedKmh ?? null,
@@ -120,59 +125,80 @@ export class TelemetryRepository {
           s.satellites ?? null,
           s.fixQuality,
           receivedAt,
-        ];
-      },
-    );
-    await this.insertIgnoringDuplicates(
-      q,
-      'readings',
-      READING_COLUMNS,
-      rows.readings,
-      inserted,
-      (r) => [...key(r), r.sample.pid, r.sample.part, r.sample.value, r.sample.unit, receivedAt],
-    );
-    await this.insertIgnoringDuplicates(q, 'dtc_reports', DTC_COLUMNS, rows.dtcs, inserted, (r) => [
-      ...key(r),
-      r.sample.dtcKind,
-      JSON.stringify(r.sample.codes),
-      receivedAt,
-    ]);
-    await this.insertIgnoringDuplicates(
-      q,
-      'device_statuses',
-      STATUS_COLUMNS,
-      rows.statuses,
-      inserted,
-      (r) => [
-        ...key(r),
-        r.sample.batteryV ?? null,
-        r.sample.ignition ?? null,
-        r.sample.gpsFix ?? null,
-        receivedAt,
-      ],
-    );
-    return inserted;
+        ]),
+        returning,
+      ),
+      ...bulk.insertIgnoringDuplicates(
+        READINGS,
+        rows.readings.map(({ deviceId, vehicleId, sample: s }) => [
+          deviceId,
+          s.seq,
+          vehicleId,
+          s.t,
+          s.pid,
+          s.part,
+          s.value,
+          s.unit,
+          receivedAt,
+        ]),
+        returning,
+      ),
+      ...bulk.insertIgnoringDuplicates(
+        DTC_REPORTS,
+        rows.dtcs.map(({ deviceId, vehicleId, sample: s }) => [
+          deviceId,
+          s.seq,
+          vehicleId,
+          s.t,
+          s.dtcKind,
+          JSON.stringify(s.codes),
+          receivedAt,
+        ]),
+        returning,
+      ),
+      ...bulk.insertIgnoringDuplicates(
+        DEVICE_STATUSES,
+        rows.statuses.map(({ deviceId, vehicleId, sample: s }) => [
+          deviceId,
+          s.seq,
+          vehicleId,
+          s.t,
+          s.batteryV ?? null,
+          s.ignition ?? null,
+          s.gpsFix ?? null,
+          receivedAt,
+        ]),
+        returning,
+      ),
+    ];
+    const count =
+      rows.positions.length + rows.readings.length + rows.dtcs.length + rows.statuses.length;
+    return { statements, count };
   }
 
-  private async insertIgnoringDuplicates<R>(
-    q: Queryable,
-    table: string,
-    columns: ColumnSpec[],
-    rows: readonly R[],
-    inserted: Set<string>,
-    toRow: (row: R) => unknown[],
-  ): Promise<void> {
-    const sql =
-      `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) ` +
-      `SELECT * FROM ${this.dialect.jsonRows(columns)} AS v WHERE true ` +
-      `ON CONFLICT DO NOTHING RETURNING device_id, seq`;
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const chunk = rows.slice(i, i + CHUNK).map(toRow);
-      const result: unknown = await q.raw(sql, [JSON.stringify(chunk)]);
-      for (const row of rawRows<{ device_id: number; seq: number }>(result)) {
-        inserted.add(sampleKey(toNumber(row.device_id), toNumber(row.seq)));
-      }
+  /** The keys in what `insertStatements` returned. */
+  insertedKeys(returned: readonly unknown[]): Set<string> {
+    const keys = new Set<string>();
+    for (const row of returned as { device_id: unknown; seq: unknown }[]) {
+      keys.add(sampleKey(toNumber(row.device_id), toNumber(row.seq)));
     }
+    return keys;
+  }
+
+  /**
+   * Highest sequence number stored for a device, across every sample table:
+   * four primary-key lookups, done when the device connects.
+   */
+  async highestSeq(deviceId: number): Promise<number> {
+    let highest = 0;
+    for (const table of [POSITIONS, READINGS, DTC_REPORTS, DEVICE_STATUSES]) {
+      const row = await this.knex(table.name)
+        .where({ device_id: deviceId })
+        .max({ m: 'seq' })
+        .first();
+      highest = Math.max(highest, toNumber(row?.m ?? 0));
+    }
+    return highest;
   }
 
   async countPositions(vehicleId: number, from: number, to: number): Promise<number> {

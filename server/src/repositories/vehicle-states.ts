@@ -1,33 +1,36 @@
 import type { Knex } from 'knex';
 import type { DtcKind, DtcState, FixQuality, ReadingState } from '@fleetline/protocol';
-import type { ColumnSpec, Dialect } from '../db/dialect.js';
+import type { Dialect, TableSpec } from '../db/dialect.js';
+import type { StatementRequest } from '../db/sqlite-thread/messages.js';
 import type { LiveVehicleState } from '../live/vehicle-state.js';
 import { readingKey } from '../live/vehicle-state.js';
 import { toNullableNumber, toNumber } from './types.js';
-import type { Queryable } from './types.js';
 
-const COLUMNS: ColumnSpec[] = [
-  { name: 'vehicle_id', type: 'integer' },
-  { name: 'online', type: 'boolean' },
-  { name: 'last_seen_at', type: 'bigint' },
-  { name: 'overspeed', type: 'boolean' },
-  { name: 'position_t', type: 'bigint' },
-  { name: 'lat', type: 'double' },
-  { name: 'lon', type: 'double' },
-  { name: 'speed_kmh', type: 'double' },
-  { name: 'heading_deg', type: 'double' },
-  { name: 'altitude_m', type: 'double' },
-  { name: 'hdop', type: 'double' },
-  { name: 'satellites', type: 'integer' },
-  { name: 'fix_quality', type: 'text' },
-  { name: 'status_t', type: 'bigint' },
-  { name: 'battery_v', type: 'double' },
-  { name: 'ignition', type: 'boolean' },
-  { name: 'gps_fix', type: 'text' },
-  { name: 'readings', type: 'text' },
-  { name: 'dtcs', type: 'text' },
-  { name: 'updated_at', type: 'bigint' },
-];
+const VEHICLE_STATES: TableSpec = {
+  name: 'vehicle_states',
+  columns: [
+    { name: 'vehicle_id', type: 'integer' },
+    { name: 'online', type: 'boolean' },
+    { name: 'last_seen_at', type: 'bigint' },
+    { name: 'overspeed', type: 'boolean' },
+    { name: 'position_t', type: 'bigint' },
+    { name: 'lat', type: 'double' },
+    { name: 'lon', type: 'double' },
+    { name: 'speed_kmh', type: 'double' },
+    { name: 'heading_deg', type: 'double' },
+    { name: 'altitude_m', type: 'double' },
+    { name: 'hdop', type: 'double' },
+    { name: 'satellites', type: 'integer' },
+    { name: 'fix_quality', type: 'text' },
+    { name: 'status_t', type: 'bigint' },
+    { name: 'battery_v', type: 'double' },
+    { name: 'ignition', type: 'boolean' },
+    { name: 'gps_fix', type: 'text' },
+    { name: 'readings', type: 'text' },
+    { name: 'dtcs', type: 'text' },
+    { name: 'updated_at', type: 'bigint' },
+  ],
+};
 
 interface StateRow {
   vehicle_id: number;
@@ -64,20 +67,12 @@ export class VehicleStateRepository {
     return states;
   }
 
-  /** One statement for every vehicle an ingest tick touched. */
-  async upsert(
-    q: Queryable,
+  /** Statements upserting the state of every vehicle an ingest tick touched. */
+  upsertStatements(
     states: readonly { vehicleId: number; state: LiveVehicleState }[],
     now: number,
-  ): Promise<void> {
-    if (states.length === 0) return;
-    const updates = COLUMNS.slice(1)
-      .map((c) => `${c.name} = excluded.${c.name}`)
-      .join(', ');
-    const sql =
-      `INSERT INTO vehicle_states (${COLUMNS.map((c) => c.name).join(', ')}) ` +
-      `SELECT * FROM ${this.dialect.jsonRows(COLUMNS)} AS v WHERE true ` +
-      `ON CONFLICT (vehicle_id) DO UPDATE SET ${updates}`;
+  ): StatementRequest[] {
+    if (states.length === 0) return [];
     const rows = states.map(({ vehicleId, state }) => {
       const p = state.position;
       const s = state.status;
@@ -104,7 +99,7 @@ export class VehicleStateRepository {
         now,
       ];
     });
-    await q.raw(sql, [JSON.stringify(rows)]);
+    return this.dialect.bulk.upsert(VEHICLE_STATES, 'vehicle_id', rows);
   }
 
   private fromRow(row: StateRow): LiveVehicleState {

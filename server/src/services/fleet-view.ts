@@ -7,11 +7,17 @@ import type { AccessPolicy, AuthenticatedUser } from './access.js';
 
 export interface FleetScope {
   fleets: Fleet[];
-  vehicleIds: Set<number>;
+  vehicleIds: ReadonlySet<number>;
 }
 
-/** The fleets and vehicles one user sees, and their snapshot. */
+/**
+ * The fleets and vehicles one user sees, and their snapshot. Scopes are
+ * cached per set of fleets and shared: consoles on the same fleets get the
+ * same scope object, which lets the feed build their messages once.
+ */
 export class FleetView {
+  private readonly scopes = new Map<string, Promise<FleetScope>>();
+
   constructor(
     private readonly access: AccessPolicy,
     private readonly fleets: FleetRepository,
@@ -22,7 +28,24 @@ export class FleetView {
 
   /** `fleetFilter`: fleets already checked as visible, or null for all the user may see. */
   async scope(user: AuthenticatedUser, fleetFilter: readonly number[] | null): Promise<FleetScope> {
-    const fleetIds = fleetFilter ?? (await this.access.visibleFleetIds(user));
+    const visible = fleetFilter ?? (await this.access.visibleFleetIds(user));
+    const fleetIds = [...new Set(visible)].sort((a, b) => a - b);
+    const key = fleetIds.join(',');
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      scope = this.load(fleetIds);
+      this.scopes.set(key, scope);
+      scope.catch(() => this.scopes.delete(key));
+    }
+    return scope;
+  }
+
+  /** Vehicles or fleets changed: scopes are computed afresh. */
+  invalidate(): void {
+    this.scopes.clear();
+  }
+
+  private async load(fleetIds: number[]): Promise<FleetScope> {
     const [vehicleIds, fleets] = await Promise.all([
       this.access.vehicleIdsInFleets(fleetIds),
       this.fleets.list(fleetIds),

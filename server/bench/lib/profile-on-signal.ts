@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+
+/**
+ * Benchmark-only preload (node --import): SIGUSR2 starts the CPU profiler,
+ * the next SIGUSR2 writes the profile to $BENCH_PROFILE_DIR. The benchmark
+ * brackets exactly the measured window, leaving out start-up and connects.
+ */
+const dir = process.env.BENCH_PROFILE_DIR ?? '.';
+const session = new inspector.Session();
+session.connect();
+let running = false;
+
+process.on('SIGUSR2', () => {
+  if (!running) {
+    running = true;
+    session.post('Profiler.enable', () => session.post('Profiler.start'));
+    return;
+  }
+  running = false;
+  session.post('Profiler.stop', (err, result) => {
+    if (!err)
+      fs.writeFileSync(
+        `${dir}/window-${process.pid}-${Date.now()}.cpuprofile`,
+        JSON.stringify(result.profile),
+      );
+  });
+});
+
+// With BENCH_HEARTBEAT set, a once-a-second line on stderr shows whether
+// timers run at all under load, and how busy the event loop was.
+if (process.env.BENCH_HEARTBEAT) {
+  let last = performance.eventLoopUtilization();
+  let lastAt = Date.now();
+  setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const elu = performance.eventLoopUtilization(now, last);
+    process.stderr.write(
+      `heartbeat gap=${Date.now() - lastAt}ms elu=${elu.utilization.toFixed(2)}\n`,
+    );
+    last = now;
+    lastAt = Date.now();
+  }, 1000).unref();
+}
