@@ -101,12 +101,21 @@ export async function createFleetlineServer(
     logger: logger.child({ gateway: 'console' }),
   });
 
+  // Work started by events rather than requests (refreshes, sweeps): a
+  // graceful stop waits for it before the database closes.
+  const running = new Set<Promise<unknown>>();
+  const background = (task: Promise<unknown>, what: string) => {
+    const tracked = task.catch((err: unknown) => logger.error({ err }, `${what} failed`));
+    running.add(tracked);
+    void tracked.finally(() => running.delete(tracked));
+  };
+
   accounts.setListener({
     vehiclesChanged: (vehicleIds) => {
-      directory
-        .refresh(vehicleIds)
-        .then(() => consoles.refreshScopes())
-        .catch((err: unknown) => logger.error({ err, vehicleIds }, 'refreshing vehicles failed'));
+      background(
+        directory.refresh(vehicleIds).then(() => consoles.refreshScopes()),
+        'refreshing vehicles',
+      );
     },
     devicesRevoked: (deviceIds, reason) => devices.endSessions(deviceIds, reason),
   });
@@ -125,11 +134,7 @@ export async function createFleetlineServer(
 
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, task: () => Promise<void> | void, what: string) => {
-    const timer = setInterval(() => {
-      Promise.resolve()
-        .then(task)
-        .catch((err: unknown) => logger.error({ err }, `${what} failed`));
-    }, ms);
+    const timer = setInterval(() => background(Promise.resolve().then(task), what), ms);
     timer.unref();
     timers.push(timer);
   };
@@ -212,6 +217,7 @@ export async function createFleetlineServer(
           void io.close(() => resolve());
           httpServer.closeAllConnections();
         });
+        await Promise.all(running);
         await db.close();
         logger.info('shut down');
       })();

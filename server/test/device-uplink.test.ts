@@ -107,6 +107,61 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     expect(await count('positions', v.deviceId)).toBe(5);
   });
 
+  it('a replay mixed with new samples stores only the new ones and derives their events exactly once', async () => {
+    const extra = await running.server.accounts.registerVehicle({
+      name: 'Replay',
+      fleetIds: [s.fleetA],
+    });
+    const { socket } = await connectDevice(running.url, extra.device.token);
+    const t = Date.now();
+    const first = [
+      { kind: 'status' as const, seq: 1, t, ignition: false },
+      { kind: 'status' as const, seq: 2, t: t + 1, ignition: true },
+      { kind: 'dtc' as const, seq: 3, t: t + 2, dtcKind: 'stored' as const, codes: ['P0300'] },
+    ];
+    expect(ack(await sendBatch(socket, first))).toMatchObject({ stored: 3, duplicates: 0 });
+    // The ack was lost: the device sends the same samples again, with two new ones.
+    const replay = [
+      ...first,
+      { kind: 'status' as const, seq: 4, t: t + 3, ignition: false },
+      {
+        kind: 'dtc' as const,
+        seq: 5,
+        t: t + 4,
+        dtcKind: 'stored' as const,
+        codes: ['P0300', 'P0171'],
+      },
+    ];
+    expect(ack(await sendBatch(socket, replay))).toMatchObject({
+      stored: 2,
+      duplicates: 3,
+      ackSeq: 5,
+    });
+    const events = (await running.server.db
+      .knex('events')
+      .where({ vehicle_id: extra.vehicle.id })
+      .orderBy('id')
+      .select('type', 'data')) as { type: string; data: string }[];
+    expect(events.map((e) => e.type)).toEqual([
+      'ignition_on',
+      'dtc_new',
+      'device_online',
+      'ignition_off',
+      'dtc_new',
+    ]);
+    expect(
+      events
+        .filter((e) => e.type === 'dtc_new')
+        .map((e) => (JSON.parse(e.data) as { code: string }).code),
+    ).toEqual(['P0300', 'P0171']);
+    const stored = await running.server.db
+      .knex('device_statuses')
+      .where({ device_id: extra.device.id })
+      .count({ n: '*' })
+      .first();
+    expect(Number(stored?.n)).toBe(3);
+  });
+
   it('a reconnecting device learns the highest sequence already stored', async () => {
     const v = s.vehiclesA[1]!;
     const { hello } = await connectDevice(running.url, v.token);
