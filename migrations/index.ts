@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as createAccounts from './20261121090000_create_accounts.js';
 import * as createTelemetry from './20261121090100_create_telemetry.js';
 import * as createEvents from './20261121090200_create_events.js';
+import * as createDrivingEvents from './20261121090300_create_driving_events.js';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -16,6 +17,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261121090000_create_accounts', ...createAccounts },
   { name: '20261121090100_create_telemetry', ...createTelemetry },
   { name: '20261121090200_create_events', ...createEvents },
+  { name: '20261121090300_create_driving_events', ...createDrivingEvents },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -201,3 +201,23 @@ export const IdParamSchema = z
   .string()
   .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
   .transform(Number);
+
+/** A trip as the companion reported it: from trip_start to trip_end. */
+export const TripSchema = z.object({
+  startT: z.number().int().nullable(),
+  /** Null while the trip goes on (or if its end was never reported). */
+  endT: z.number().int().nullable(),
+  durationS: z.number().nullable(),
+  distanceKm: z.number().nullable(),
+  start: z.object({ lat: z.number(), lon: z.number() }).nullable(),
+  end: z.object({ lat: z.number(), lon: z.number() }).nullable(),
+});
+export type Trip = z.infer<typeof TripSchema>;
+
+export const TripListSchema = z.object({
+  vehicleId: z.number().int(),
+  from: z.number().int(),
+  to: z.number().int(),
+  trips: z.array(TripSchema),
+});
+export type TripList = z.infer<typeof TripListSchema>;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { ErrorPayload } from './errors.js';
+import { ErrorPayloadSchema } from './errors.js';
+import { FleetEventSchema } from './events.js';
 import { BboxSchema } from './geo.js';
-import type { FleetEvent } from './events.js';
-import type { Fleet, VehicleSnapshot, VehicleUpdate } from './vehicles.js';
+import { FleetSchema, VehicleSnapshotSchema, VehicleUpdateSchema } from './vehicles.js';
 
 /** socket.io namespace of the live console feed. */
 export const CONSOLE_NAMESPACE = '/console';
@@ -37,34 +37,39 @@ export const ConsoleSubscriptionSchema = z.object({
 });
 export type ConsoleSubscription = z.infer<typeof ConsoleSubscriptionSchema>;
 
-export interface FleetSnapshotMessage {
-  cursor: FeedCursor;
+export const FleetSnapshotMessageSchema = z.object({
+  cursor: FeedCursorSchema,
   /**
    * True: `vehicles` is the complete visible set and replaces what the console
    * holds. False: a catch-up after a resume, holding only vehicles that changed.
    */
-  full: boolean;
-  fleets: Fleet[];
-  vehicles: VehicleSnapshot[];
+  full: z.boolean(),
+  fleets: z.array(FleetSchema),
+  vehicles: z.array(VehicleSnapshotSchema),
   /** With `full: false`: every vehicle still visible; drop any other the console holds. */
-  vehicleIds?: number[];
-  serverTime: number;
-}
+  vehicleIds: z.array(z.number().int()).optional(),
+  serverTime: z.number().int(),
+});
+export type FleetSnapshotMessage = z.infer<typeof FleetSnapshotMessageSchema>;
 
-export interface VehicleUpdatesMessage {
-  cursor: FeedCursor;
-  updates: VehicleUpdate[];
+export const VehicleUpdatesMessageSchema = z.object({
+  cursor: FeedCursorSchema,
+  updates: z.array(VehicleUpdateSchema),
   /** Vehicles that became visible (entered the viewport, joined a fleet): complete snapshots. */
-  added?: VehicleSnapshot[];
+  added: z.array(VehicleSnapshotSchema).optional(),
   /** Vehicles no longer visible to this console. */
-  removed?: number[];
-}
+  removed: z.array(z.number().int()).optional(),
+});
+export type VehicleUpdatesMessage = z.infer<typeof VehicleUpdatesMessageSchema>;
 
-export interface FleetEventsMessage {
-  events: FleetEvent[];
-}
+export const FleetEventsMessageSchema = z.object({ events: z.array(FleetEventSchema) });
+export type FleetEventsMessage = z.infer<typeof FleetEventsMessageSchema>;
 
-export type SubscribeReply = { ok: true; vehicles: number } | ErrorPayload;
+export const SubscribeReplySchema = z.union([
+  z.object({ ok: z.literal(true), vehicles: z.number().int() }),
+  ErrorPayloadSchema,
+]);
+export type SubscribeReply = z.infer<typeof SubscribeReplySchema>;
 
 export interface ConsoleToServerEvents {
   subscribe: (subscription: ConsoleSubscription, ack: (reply: SubscribeReply) => void) => void;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorPayloadSchema } from './errors.js';
 import type { ErrorPayload } from './errors.js';
-import type { TelemetrySampleInput } from './telemetry.js';
+import { TelemetrySampleSchema } from './telemetry.js';
 
 /** socket.io namespace of the device uplink. */
 export const DEVICE_NAMESPACE = '/device';
@@ -33,9 +33,9 @@ export type DeviceHello = z.infer<typeof DeviceHelloSchema>;
 export const TelemetryBatchEnvelopeSchema = z.object({
   samples: z.array(z.unknown()),
 });
-export interface TelemetryBatch {
-  samples: TelemetrySampleInput[];
-}
+/** A batch as a device builds it; the server checks it envelope first, then sample by sample. */
+export const TelemetryBatchSchema = z.object({ samples: z.array(TelemetrySampleSchema) });
+export type TelemetryBatch = z.input<typeof TelemetryBatchSchema>;
 
 /** Why one sample of a batch was refused; the rest of the batch is unaffected. */
 export const SampleRejectionSchema = z.object({

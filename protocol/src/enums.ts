@@ -32,10 +32,25 @@ export type FixQuality = (typeof FIX_QUALITIES)[number];
 export const DTC_KINDS = ['stored', 'pending', 'permanent'] as const;
 export type DtcKind = (typeof DTC_KINDS)[number];
 
-export const SAMPLE_KINDS = ['position', 'reading', 'dtc', 'status'] as const;
+export const SAMPLE_KINDS = ['position', 'reading', 'dtc', 'status', 'driving'] as const;
 export type SampleKind = (typeof SAMPLE_KINDS)[number];
 
-/** Events the server derives from telemetry and stores. */
+/**
+ * What a companion derives from its own sensors and reports as `driving`
+ * samples: trips (from ignition and speed), idling, and harsh acceleration
+ * and braking (from speed changes). Thresholds: driver-companion/README.md.
+ */
+export const DRIVING_EVENTS = [
+  'trip_start',
+  'trip_end',
+  'idle_start',
+  'idle_end',
+  'harsh_acceleration',
+  'harsh_braking',
+] as const;
+export type DrivingEvent = (typeof DRIVING_EVENTS)[number];
+
+/** Events the server stores: derived by the server from telemetry, or reported by the companion. */
 export const EVENT_TYPES = [
   'device_online',
   'device_offline',
@@ -43,5 +58,6 @@ export const EVENT_TYPES = [
   'ignition_on',
   'ignition_off',
   'dtc_new',
+  ...DRIVING_EVENTS,
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { DTC_KINDS } from './enums.js';
+import { DRIVING_EVENTS, DTC_KINDS } from './enums.js';
+
+/** What a companion reported with a driving event; absent values are null. */
+export const DrivingEventDataSchema = z.object({
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+  speedKmh: z.number().nullable(),
+  accelMs2: z.number().nullable(),
+  durationS: z.number().nullable(),
+  distanceKm: z.number().nullable(),
+});
+export type DrivingEventData = z.infer<typeof DrivingEventDataSchema>;
 
 const eventBase = {
   id: z.number().int(),
@@ -38,6 +49,11 @@ export const FleetEventSchema = z.discriminatedUnion('type', [
     ...eventBase,
     type: z.literal('dtc_new'),
     data: z.object({ code: z.string(), dtcKind: z.enum(DTC_KINDS) }),
+  }),
+  z.object({
+    ...eventBase,
+    type: z.enum(DRIVING_EVENTS),
+    data: DrivingEventDataSchema,
   }),
 ]);
 export type FleetEvent = z.infer<typeof FleetEventSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DTC_KINDS, FIX_QUALITIES } from './enums.js';
+import { DRIVING_EVENTS, DTC_KINDS, FIX_QUALITIES } from './enums.js';
 import { LatitudeSchema, LongitudeSchema } from './geo.js';
 
 /** 2000-01-01T00:00:00Z: older timestamps come from a receiver with no time yet. */
@@ -69,17 +69,44 @@ export const StatusSampleSchema = z
     message: 'a status sample needs batteryV, ignition or gpsFix',
   });
 
+/**
+ * Something the companion worked out about the driving: a trip started or
+ * ended, idling started or ended, a harsh acceleration or braking. The server
+ * stores it and turns it into an event of the same name.
+ */
+export const DrivingSampleSchema = z.object({
+  kind: z.literal('driving'),
+  ...sampleBase,
+  event: z.enum(DRIVING_EVENTS),
+  lat: LatitudeSchema.nullable().optional(),
+  lon: LongitudeSchema.nullable().optional(),
+  speedKmh: z.number().min(0).max(400).nullable().optional(),
+  /** Harsh events: the acceleration, m/s² (negative when braking). */
+  accelMs2: z.number().min(-30).max(30).nullable().optional(),
+  /** trip_end and idle_end: how long the trip or the idling lasted. */
+  durationS: z
+    .number()
+    .min(0)
+    .max(7 * 86400)
+    .nullable()
+    .optional(),
+  /** trip_end: distance driven. */
+  distanceKm: z.number().min(0).max(10000).nullable().optional(),
+});
+
 export const TelemetrySampleSchema = z.discriminatedUnion('kind', [
   PositionSampleSchema,
   ReadingSampleSchema,
   DtcSampleSchema,
   StatusSampleSchema,
+  DrivingSampleSchema,
 ]);
 
 export type PositionSample = z.infer<typeof PositionSampleSchema>;
 export type ReadingSample = z.infer<typeof ReadingSampleSchema>;
 export type DtcSample = z.infer<typeof DtcSampleSchema>;
 export type StatusSample = z.infer<typeof StatusSampleSchema>;
+export type DrivingSample = z.infer<typeof DrivingSampleSchema>;
 export type TelemetrySample = z.infer<typeof TelemetrySampleSchema>;
 /** What a device may put on the wire (defaults not yet applied). */
 export type TelemetrySampleInput = z.input<typeof TelemetrySampleSchema>;

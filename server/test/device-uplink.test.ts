@@ -137,11 +137,11 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
       duplicates: 3,
       ackSeq: 5,
     });
-    const events = (await running.server.db
+    const events = await running.server.db
       .knex('events')
       .where({ vehicle_id: extra.vehicle.id })
       .orderBy('id')
-      .select('type', 'data')) as { type: string; data: string }[];
+      .select<{ type: string; data: string }[]>('type', 'data');
     expect(events.map((e) => e.type)).toEqual([
       'ignition_on',
       'dtc_new',

@@ -5,7 +5,15 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import { CONSOLE_NAMESPACE, DEVICE_NAMESPACE } from '@fleetline/protocol';
+import {
+  BatchReplySchema,
+  CONSOLE_NAMESPACE,
+  DEVICE_NAMESPACE,
+  DeviceHelloSchema,
+  FleetEventsMessageSchema,
+  FleetSnapshotMessageSchema,
+  VehicleUpdatesMessageSchema,
+} from '@fleetline/protocol';
 import type {
   BatchReply,
   ConsoleAuth,
@@ -243,7 +251,7 @@ export function connectDevice(
   });
   sockets.add(socket);
   return new Promise((resolve, reject) => {
-    socket.once('hello', (hello) => resolve({ socket, hello }));
+    socket.once('hello', (hello) => resolve({ socket, hello: DeviceHelloSchema.parse(hello) }));
     socket.once('connect_error', (err: Error & { data?: { error?: ErrorBody } }) => {
       socket.close();
       reject(Object.assign(new Error(err.message), { body: err.data?.error }));
@@ -251,10 +259,11 @@ export function connectDevice(
   });
 }
 
-export function sendBatch(socket: DeviceClient, samples: unknown): Promise<BatchReply> {
-  return socket
+export async function sendBatch(socket: DeviceClient, samples: unknown): Promise<BatchReply> {
+  const reply: unknown = await socket
     .timeout(10_000)
     .emitWithAck('telemetry', { samples } as { samples: TelemetrySampleInput[] });
+  return BatchReplySchema.parse(reply);
 }
 
 export interface ConsoleRecorder {
@@ -277,11 +286,12 @@ export function connectConsole(
   });
   sockets.add(socket);
   const recorder: ConsoleRecorder = { socket, snapshots: [], updates: [], events: [] };
-  socket.on('vehicles', (m) => recorder.updates.push(m));
-  socket.on('events', (m) => recorder.events.push(...m.events));
+  // Every message is checked against the protocol's schema: the server may not drift from it.
+  socket.on('vehicles', (m) => recorder.updates.push(VehicleUpdatesMessageSchema.parse(m)));
+  socket.on('events', (m) => recorder.events.push(...FleetEventsMessageSchema.parse(m).events));
   return new Promise((resolve, reject) => {
     socket.on('snapshot', (m) => {
-      recorder.snapshots.push(m);
+      recorder.snapshots.push(FleetSnapshotMessageSchema.parse(m));
       if (recorder.snapshots.length === 1) resolve(recorder);
     });
     socket.once('connect_error', (err: Error & { data?: { error?: ErrorBody } }) => {

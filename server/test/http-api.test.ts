@@ -4,6 +4,7 @@ import type {
   PositionHistory,
   ProblemDetails,
   ReadingHistory,
+  TripList,
 } from '@fleetline/protocol';
 import {
   PASSWORD,
@@ -330,6 +331,91 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
       });
       expect(junk.status).toBe(400);
       expect(problem(junk.body).errors?.map((e) => e.path)).toEqual(['query.from', 'query.to']);
+    });
+  });
+
+  describe('trips', () => {
+    it('pairs the companion trip events into trips, leaving an unfinished one open', async () => {
+      const extra = await running.server.accounts.registerVehicle({
+        name: 'Tripper',
+        fleetIds: [s.fleetA],
+      });
+      const { socket } = await connectDevice(running.url, extra.device.token);
+      const t0 = Date.UTC(2026, 10, 20, 6, 0, 0);
+      const drive = (
+        seq: number,
+        t: number,
+        event: string,
+        extraFields: Record<string, unknown> = {},
+      ) => ({
+        kind: 'driving',
+        seq,
+        t,
+        event,
+        lat: 52.5,
+        lon: 13.4,
+        ...extraFields,
+      });
+      const reply = await sendBatch(socket, [
+        drive(1, t0, 'trip_start'),
+        drive(2, t0 + 60_000, 'harsh_braking', { accelMs2: -4.2, speedKmh: 38 }),
+        drive(3, t0 + 1_800_000, 'trip_end', { durationS: 1800, distanceKm: 14.2, lat: 52.52 }),
+        drive(4, t0 + 3_600_000, 'trip_start'),
+      ]);
+      expect(reply).toMatchObject({ ok: true, stored: 4 });
+      const day = `from=${t0 - 3_600_000}&to=${t0 + 20 * 3_600_000}`;
+      const trips = (
+        await api(running.url, `/api/vehicles/${extra.vehicle.id}/trips?${day}`, { token: north })
+      ).body as TripList;
+      expect(trips.trips).toEqual([
+        {
+          startT: t0,
+          endT: t0 + 1_800_000,
+          durationS: 1800,
+          distanceKm: 14.2,
+          start: { lat: 52.5, lon: 13.4 },
+          end: { lat: 52.52, lon: 13.4 },
+        },
+        {
+          startT: t0 + 3_600_000,
+          endT: null,
+          durationS: null,
+          distanceKm: null,
+          start: { lat: 52.5, lon: 13.4 },
+          end: null,
+        },
+      ]);
+      const harsh = (
+        await api(running.url, `/api/events?vehicleId=${extra.vehicle.id}&type=harsh_braking`, {
+          token: north,
+        })
+      ).body as {
+        events: FleetEvent[];
+      };
+      expect(harsh.events).toHaveLength(1);
+      expect(harsh.events[0]).toMatchObject({
+        t: t0 + 60_000,
+        data: { accelMs2: -4.2, speedKmh: 38, durationS: null },
+      });
+      // A replay stores nothing and repeats no event.
+      expect(
+        await sendBatch(socket, [
+          drive(2, t0 + 60_000, 'harsh_braking', { accelMs2: -4.2, speedKmh: 38 }),
+        ]),
+      ).toMatchObject({
+        stored: 0,
+        duplicates: 1,
+      });
+      const again = (
+        await api(running.url, `/api/events?vehicleId=${extra.vehicle.id}&type=harsh_braking`, {
+          token: north,
+        })
+      ).body as {
+        events: FleetEvent[];
+      };
+      expect(again.events).toHaveLength(1);
+      const bad = await sendBatch(socket, [drive(9, t0, 'teleport')]);
+      expect(bad).toMatchObject({ stored: 0, rejected: [{ index: 0, field: 'event' }] });
     });
   });
 

@@ -16,6 +16,8 @@ import type { DeviceSpec } from '../load/messages.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SERVER_MAIN = path.resolve(here, '../../src/main.js');
 export const RELAY_MAIN = path.resolve(here, '../relay.js');
+/** Node flags of the server in production: the same as in the root `start` script. */
+export const SERVER_NODE_FLAGS = '--max-semi-space-size=64';
 export const BENCH_ADMIN = { email: 'bench@fleetline.local', password: 'bench password 123' };
 
 export type DbKind = 'sqlite' | 'postgres';
@@ -110,8 +112,11 @@ export interface SpawnedServer {
 
 /** Starts the real server (or the relay) as its own process and waits for its URL. */
 export function spawnServer(main: string, env: Record<string, string>): Promise<SpawnedServer> {
-  // BENCH_SERVER_NODE_ARGS lets a profiling run pass e.g. --cpu-prof to the server.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The server runs with the flags `npm start` gives it (see the root
+  // package.json); BENCH_SERVER_NODE_ARGS replaces them, e.g. to add --cpu-prof.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? SERVER_NODE_FLAGS)
+    .split(' ')
+    .filter(Boolean);
   if (process.env.BENCH_PROFILE_DIR || process.env.BENCH_HEARTBEAT) {
     nodeArgs.push('--import', path.resolve(here, 'profile-on-signal.js'));
   }

@@ -46,6 +46,12 @@ export function routes(h: {
       access: CONSOLE,
       handler: h.fleet.readings,
     },
+    {
+      method: 'get',
+      path: `${api}/vehicles/:vehicleId/trips`,
+      access: CONSOLE,
+      handler: h.fleet.trips,
+    },
     { method: 'get', path: `${api}/events`, access: CONSOLE, handler: h.fleet.events },
 
     { method: 'post', path: `${api}/admin/fleets`, access: ADMIN, handler: h.admin.createFleet },

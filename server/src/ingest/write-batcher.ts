@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { LiveState } from '../live/live-state.js';
 import type { EventRepository } from '../repositories/events.js';
 import { sampleKey } from '../repositories/telemetry.js';
+import { emptySampleRows } from '../repositories/telemetry.js';
 import type { SampleRows, TelemetryRepository } from '../repositories/telemetry.js';
 import type { VehicleStateRepository } from '../repositories/vehicle-states.js';
 
@@ -289,7 +290,7 @@ export class WriteBatcher {
     const { db, telemetry, vehicleStates, events, live, clock } = this.deps;
     const now = clock.now();
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const rows: SampleRows = { positions: [], readings: [], dtcs: [], statuses: [] };
+      const rows = emptySampleRows();
       const byVehicle = new Map<number, TelemetrySample[]>();
       const highest = new Map<number, number>();
       for (const c of candidates) {
@@ -353,6 +354,9 @@ function addRow(
       break;
     case 'status':
       rows.statuses.push({ deviceId, vehicleId, sample });
+      break;
+    case 'driving':
+      rows.driving.push({ deviceId, vehicleId, sample });
       break;
   }
 }

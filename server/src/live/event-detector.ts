@@ -101,8 +101,29 @@ export function detect(
     return backfill;
   };
 
+  // What the vehicle's timeline had reached before this tick: driving events
+  // older than that arrive from a backlog.
+  const reached = Math.max(prev.position?.t ?? 0, prev.status?.t ?? 0);
+
   for (const s of samples) {
     switch (s.kind) {
+      case 'driving': {
+        events.push({
+          ...base,
+          type: s.event,
+          t: s.t,
+          late: s.t < reached,
+          data: {
+            lat: s.lat ?? null,
+            lon: s.lon ?? null,
+            speedKmh: s.speedKmh ?? null,
+            accelMs2: s.accelMs2 ?? null,
+            durationS: s.durationS ?? null,
+            distanceKm: s.distanceKm ?? null,
+          },
+        });
+        break;
+      }
       case 'position': {
         const late = position !== null && s.t < position.t;
         const runBefore = late ? lateStream(s.t) : { overspeed, overspeedSince };

@@ -93,6 +93,24 @@ export class EventRepository {
     });
   }
 
+  /** One vehicle's events of some types in [from, to), in time order. */
+  async timeline(
+    vehicleId: number,
+    types: readonly EventType[],
+    from: number,
+    to: number,
+    limit: number,
+  ): Promise<FleetEvent[]> {
+    const rows = await this.knex<EventRow>('events')
+      .where({ vehicle_id: vehicleId })
+      .whereIn('type', types)
+      .where('t', '>=', from)
+      .where('t', '<', to)
+      .orderBy([{ column: 't' }, { column: 'id' }])
+      .limit(limit);
+    return rows.map((row) => this.toEvent(row));
+  }
+
   async find(filter: EventFilter): Promise<FleetEvent[]> {
     const q = this.knex<EventRow>('events');
     if (!filter.visibility.all) {

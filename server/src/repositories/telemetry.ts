@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type {
+  DrivingSample,
   DtcSample,
   FixQuality,
   PositionPoint,
@@ -25,7 +26,16 @@ export interface SampleRows {
   readings: Located<ReadingSample>[];
   dtcs: Located<DtcSample>[];
   statuses: Located<StatusSample>[];
+  driving: Located<DrivingSample>[];
 }
+
+export const emptySampleRows = (): SampleRows => ({
+  positions: [],
+  readings: [],
+  dtcs: [],
+  statuses: [],
+  driving: [],
+});
 
 export const sampleKey = (deviceId: number, seq: number): string => `${deviceId}:${seq}`;
 
@@ -81,6 +91,21 @@ const DEVICE_STATUSES: TableSpec = {
     { name: 'battery_v', type: 'double' },
     { name: 'ignition', type: 'boolean' },
     { name: 'gps_fix', type: 'text' },
+    { name: 'received_at', type: 'bigint' },
+  ],
+};
+
+const DRIVING_EVENTS_TABLE: TableSpec = {
+  name: 'driving_events',
+  columns: [
+    ...KEY_COLUMNS,
+    { name: 'event', type: 'text' },
+    { name: 'lat', type: 'double' },
+    { name: 'lon', type: 'double' },
+    { name: 'speed_kmh', type: 'double' },
+    { name: 'accel_ms2', type: 'double' },
+    { name: 'duration_s', type: 'double' },
+    { name: 'distance_km', type: 'double' },
     { name: 'received_at', type: 'bigint' },
   ],
 };
@@ -170,9 +195,31 @@ export class TelemetryRepository {
         ]),
         returning,
       ),
+      ...bulk.insertIgnoringDuplicates(
+        DRIVING_EVENTS_TABLE,
+        rows.driving.map(({ deviceId, vehicleId, sample: s }) => [
+          deviceId,
+          s.seq,
+          vehicleId,
+          s.t,
+          s.event,
+          s.lat ?? null,
+          s.lon ?? null,
+          s.speedKmh ?? null,
+          s.accelMs2 ?? null,
+          s.durationS ?? null,
+          s.distanceKm ?? null,
+          receivedAt,
+        ]),
+        returning,
+      ),
     ];
     const count =
-      rows.positions.length + rows.readings.length + rows.dtcs.length + rows.statuses.length;
+      rows.positions.length +
+      rows.readings.length +
+      rows.dtcs.length +
+      rows.statuses.length +
+      rows.driving.length;
     return { statements, count };
   }
 
@@ -187,11 +234,11 @@ export class TelemetryRepository {
 
   /**
    * Highest sequence number stored for a device, across every sample table:
-   * four primary-key lookups, done when the device connects.
+   * one primary-key lookup per table, done when the device connects.
    */
   async highestSeq(deviceId: number): Promise<number> {
     let highest = 0;
-    for (const table of [POSITIONS, READINGS, DTC_REPORTS, DEVICE_STATUSES]) {
+    for (const table of [POSITIONS, READINGS, DTC_REPORTS, DEVICE_STATUSES, DRIVING_EVENTS_TABLE]) {
       const row = await this.knex(table.name)
         .where({ device_id: deviceId })
         .max({ m: 'seq' })

@@ -1,9 +1,18 @@
 import { EventQuerySchema, HistoryQuerySchema } from '@fleetline/protocol';
-import type { FleetEvent, PositionHistory, ReadingHistory } from '@fleetline/protocol';
+import type {
+  FleetEvent,
+  PositionHistory,
+  ReadingHistory,
+  Trip,
+  TripList,
+} from '@fleetline/protocol';
 import type { EventRepository } from '../repositories/events.js';
 import type { TelemetryRepository } from '../repositories/telemetry.js';
 import type { AccessPolicy, AuthenticatedUser } from './access.js';
 import { parseOrThrow } from './validation.js';
+
+/** How far past a range to look for the end of a trip that starts inside it. */
+const TRIP_END_LOOKAHEAD_MS = 24 * 3600 * 1000;
 
 /** Time-bucket width that brings `count` points spread over `rangeMs` down to at most `maxPoints`. */
 export function bucketWidth(count: number, rangeMs: number, maxPoints: number): number {
@@ -41,6 +50,57 @@ export class HistoryService {
     const bucketMs = bucketWidth(largest, q.to - q.from, q.maxPoints);
     const series = await this.telemetry.readings(vehicleId, q.from, q.to, bucketMs, q.pid);
     return { vehicleId, from: q.from, to: q.to, downsampled: bucketMs > 0, bucketMs, series };
+  }
+
+  /**
+   * Trips whose start lies in [from, to), paired from the companion's
+   * trip_start and trip_end events. A start without an end is a trip still
+   * going (or one whose end was never reported); an end whose start came
+   * before `from` is left to the earlier range.
+   */
+  async trips(user: AuthenticatedUser, vehicleId: number, query: unknown): Promise<TripList> {
+    const q = parseOrThrow(HistoryQuerySchema, query, ['query']);
+    await this.access.assertVehicleVisible(user, vehicleId);
+    // Look past `to` for the ends of trips that start inside the range.
+    const events = await this.events.timeline(
+      vehicleId,
+      ['trip_start', 'trip_end'],
+      q.from,
+      q.to + TRIP_END_LOOKAHEAD_MS,
+      10_000,
+    );
+    const trips: Trip[] = [];
+    let open: Trip | undefined;
+    const at = (e: FleetEvent) =>
+      'lat' in e.data && e.data.lat !== null && e.data.lon !== null
+        ? { lat: e.data.lat, lon: e.data.lon }
+        : null;
+    for (const e of events) {
+      if (e.type === 'trip_start') {
+        if (e.t >= q.to) break;
+        if (open) trips.push(open);
+        open = {
+          startT: e.t,
+          endT: null,
+          durationS: null,
+          distanceKm: null,
+          start: at(e),
+          end: null,
+        };
+      } else if (e.type === 'trip_end' && open) {
+        const data = e.data as { durationS: number | null; distanceKm: number | null };
+        trips.push({
+          ...open,
+          endT: e.t,
+          durationS: data.durationS ?? (e.t - (open.startT ?? e.t)) / 1000,
+          distanceKm: data.distanceKm,
+          end: at(e),
+        });
+        open = undefined;
+      }
+    }
+    if (open) trips.push(open);
+    return { vehicleId, from: q.from, to: q.to, trips };
   }
 
   async eventLog(user: AuthenticatedUser, query: unknown): Promise<{ events: FleetEvent[] }> {

@@ -34,6 +34,10 @@ export function fleetHandlers(deps: {
       res.json(await deps.history.readings(currentUser(res), vehicleId(req), req.query));
     },
 
+    trips: async (req: Request, res: Response) => {
+      res.json(await deps.history.trips(currentUser(res), vehicleId(req), req.query));
+    },
+
     events: async (req: Request, res: Response) => {
       res.json(await deps.history.eventLog(currentUser(res), req.query));
     },
