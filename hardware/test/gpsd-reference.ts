@@ -3,10 +3,28 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Reads gpsd's reference output for the shared NMEA logs. The logs stay in
- * ../shared/fixtures/nmea beside the repository; they are never copied in.
+ * Reads gpsd's reference output for the shared NMEA logs. The logs are never
+ * copied into the repository. They are found, in this order, under
+ * $FLEETLINE_FIXTURES_DIR, in shared/fixtures beside the repository, or in
+ * the workplace's /work/shared/fixtures (a clone checked out elsewhere, as
+ * CI's may be). None found is an error, not a skip.
  */
-export const NMEA_FIXTURES = path.resolve(findRepoRoot(), '../shared/fixtures/nmea');
+export const NMEA_FIXTURES = locateFixtures('nmea');
+
+function locateFixtures(kind: string): string {
+  const candidates = [
+    ...(process.env.FLEETLINE_FIXTURES_DIR ? [process.env.FLEETLINE_FIXTURES_DIR] : []),
+    path.resolve(findRepoRoot(), '../shared/fixtures'),
+    '/work/shared/fixtures',
+  ].map((dir) => path.join(dir, kind));
+  const found = candidates.find((dir) => existsSync(path.join(dir, 'README.md')));
+  if (!found) {
+    throw new Error(
+      `the ${kind} fixtures are missing; looked in:\n  ${candidates.join('\n  ')}\nset FLEETLINE_FIXTURES_DIR`,
+    );
+  }
+  return found;
+}
 
 /** The monorepo root, from the sources or from dist/ alike: the first ancestor holding hardware/. */
 function findRepoRoot(): string {
