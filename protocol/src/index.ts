@@ -7,3 +7,5 @@ export * from './events.js';
 export * from './device.js';
 export * from './console.js';
 export * from './api.js';
+export * from './obd/pids.js';
+export * from './obd/trouble-codes.js';

@@ -1,7 +1,8 @@
 /**
  * Descriptions of common generic (SAE J2012) trouble codes. Manufacturer
  * codes (P1xxx, P3xxx, C1xxx, ...) mean different things per make and are
- * deliberately absent. Cylinder-indexed families are described by rule in dtc.ts.
+ * deliberately absent. Cylinder-indexed families are described by rule below.
+ * Shared by the companion (which decodes codes) and the console (which shows them).
  */
 export const DTC_DESCRIPTIONS: Readonly<Record<string, string>> = {
   P0010: 'Intake camshaft position actuator circuit (bank 1)',
@@ -173,3 +174,43 @@ export const DTC_DESCRIPTIONS: Readonly<Record<string, string>> = {
   U0140: 'Lost communication with body control module',
   U0155: 'Lost communication with instrument panel cluster (IPC) control module',
 };
+
+export interface TroubleCode {
+  /** e.g. 'P0301'. */
+  code: string;
+  system: 'powertrain' | 'chassis' | 'body' | 'network';
+  /** SAE-defined (generic) codes have a 0 or 2 (P) / 0 (C, B, U) second character. */
+  generic: boolean;
+  /** Description for generic codes; null for manufacturer-specific ones we cannot know. */
+  description: string | null;
+}
+
+const SYSTEM_NAMES = { P: 'powertrain', C: 'chassis', B: 'body', U: 'network' } as const;
+
+export function describeTroubleCode(code: string): TroubleCode {
+  const system = (code[0] ?? 'P') as keyof typeof SYSTEM_NAMES;
+  const second = code[1] ?? '0';
+  const generic = system === 'P' ? second === '0' || second === '2' : second === '0';
+  return {
+    code,
+    system: SYSTEM_NAMES[system],
+    generic,
+    description: generic ? genericDescription(code) : null,
+  };
+}
+
+function genericDescription(code: string): string | null {
+  const known = DTC_DESCRIPTIONS[code];
+  if (known) return known;
+  // Cylinder-indexed families are regular enough to describe by rule.
+  const n = Number.parseInt(code.slice(3), 10);
+  const family = code.slice(0, 3);
+  if (family === 'P03' && code[3] === '0' && n >= 1 && n <= 12)
+    return `Cylinder ${n} misfire detected`;
+  if (family === 'P02' && code[3] === '0' && n >= 1 && n <= 12)
+    return `Injector circuit / open, cylinder ${n}`;
+  if (family === 'P03' && code[3] === '5' && n >= 51 && n <= 62) {
+    return `Ignition coil ${String.fromCharCode(64 + n - 50)} primary/secondary circuit`;
+  }
+  return null;
+}
