@@ -221,3 +221,15 @@ export const TripListSchema = z.object({
   trips: z.array(TripSchema),
 });
 export type TripList = z.infer<typeof TripListSchema>;
+
+/** What a console needs before anyone logs in: map settings. Public. */
+export const ConsoleConfigSchema = z.object({
+  map: z.object({
+    /** A Mapbox public token: with it the console draws Mapbox tiles; without, its bundled offline style. */
+    mapboxToken: z.string().nullable(),
+    /** A self-hosted style to use instead of either. */
+    styleUrl: z.string().nullable(),
+  }),
+  version: z.string(),
+});
+export type ConsoleConfig = z.infer<typeof ConsoleConfigSchema>;

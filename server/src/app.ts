@@ -61,6 +61,8 @@ export async function createFleetlineServer(
   const io = new SocketServer(httpServer, {
     serveClient: false,
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    // Long-polling requests from the desktop console's origin (WebSockets need no CORS).
+    cors: { origin: config.corsOrigins, credentials: false },
   });
   // socket.io types event maps per server, but each namespace here has its own
   // (from protocol/): the two casts below are where they are attached.
@@ -122,13 +124,16 @@ export async function createFleetlineServer(
 
   const app = createHttpApp({
     routes: routes({
-      system: systemHandlers({ db, version: SERVER_VERSION, startedAt }),
+      system: systemHandlers({ db, version: SERVER_VERSION, startedAt, map: config.map }),
       auth: authHandlers({ auth, onLogout: (sessionId) => consoles.endSession(sessionId) }),
       fleet: fleetHandlers({ access, fleets: repos.fleets, fleetView, history }),
       admin: adminHandlers({ accounts }),
     }),
     auth,
     logger,
+    consoleDir: config.consoleDir,
+    corsOrigins: config.corsOrigins,
+    mapOrigins: mapOrigins(config.map),
   });
   httpServer.on('request', app);
 
@@ -224,4 +229,12 @@ export async function createFleetlineServer(
       return closing;
     },
   };
+}
+
+/** Origins the console's pages must reach for their map, for the CSP. */
+function mapOrigins(map: ServerConfig['map']): string[] {
+  const origins: string[] = [];
+  if (map.mapboxToken) origins.push('https://api.mapbox.com', 'https://events.mapbox.com');
+  if (map.styleUrl) origins.push(new URL(map.styleUrl).origin);
+  return origins;
 }

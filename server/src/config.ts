@@ -1,6 +1,11 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_MAX_BATCH_SAMPLES } from '@fleetline/protocol';
+
+/** The origin of the desktop console's bundled renderer (its own privileged scheme). */
+export const DESKTOP_CONSOLE_ORIGIN = 'fleetline://app';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -31,6 +36,10 @@ const EnvSchema = z.object({
   SESSION_TTL_H: int(1, 24 * 90).default(12),
   PASSWORD_HASH_COST: int(10, 20).default(17),
   STATS_INTERVAL_S: int(0, 3600).default(60),
+  CONSOLE_DIR: z.string().min(1).optional(),
+  CORS_ORIGINS: z.string().default(DESKTOP_CONSOLE_ORIGIN),
+  MAPBOX_TOKEN: z.string().min(1).optional(),
+  MAP_STYLE_URL: z.url({ message: 'must be a URL' }).optional(),
 });
 
 export type DatabaseConfig =
@@ -55,6 +64,12 @@ export interface ServerConfig {
   passwordHashCost: number;
   /** How often runtime stats are logged; 0 turns them off. */
   statsIntervalMs: number;
+  /** Directory of the console's web build, served at /console; null when it is not built. */
+  consoleDir: string | null;
+  /** Origins (besides the server's own) whose pages may call the API: the desktop console by default. */
+  corsOrigins: string[];
+  /** Map settings handed to consoles (GET /api/config). */
+  map: { mapboxToken: string | null; styleUrl: string | null };
 }
 
 export class ConfigError extends Error {
@@ -97,5 +112,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     sessionTtlMs: e.SESSION_TTL_H * 3600 * 1000,
     passwordHashCost: e.PASSWORD_HASH_COST,
     statsIntervalMs: e.STATS_INTERVAL_S * 1000,
+    consoleDir: e.CONSOLE_DIR ? path.resolve(e.CONSOLE_DIR) : defaultConsoleDir(),
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    map: { mapboxToken: e.MAPBOX_TOKEN ?? null, styleUrl: e.MAP_STYLE_URL ?? null },
   };
+}
+
+/** The console's web build in this checkout (console/dist/web), when it has been built. */
+function defaultConsoleDir(): string | null {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'console', 'dist', 'web');
+    if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  return null;
 }

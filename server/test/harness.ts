@@ -110,6 +110,9 @@ export function testConfig(
     sessionTtlMs: 3600_000,
     passwordHashCost: 12,
     statsIntervalMs: 0,
+    consoleDir: null,
+    corsOrigins: ['fleetline://app'],
+    map: { mapboxToken: null, styleUrl: null },
     ...overrides,
   };
 }

@@ -3,17 +3,27 @@ import type { Express } from 'express';
 import type { Logger } from '../logger.js';
 import type { AuthService } from '../services/auth-service.js';
 import { guard } from './authenticate.js';
+import { consoleSite } from './console-site.js';
+import { cors } from './cors.js';
 import { errorPipeline, notFound, requireJsonBody } from './problems.js';
 import type { Route } from './routes.js';
 
 /** Largest JSON body the API accepts. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export function createHttpApp(deps: {
+export interface HttpAppOptions {
   routes: Route[];
   auth: AuthService;
   logger: Logger;
-}): Express {
+  /** The web console's build directory, or null. */
+  consoleDir: string | null;
+  /** Origins whose pages may call the API (see cors.ts). */
+  corsOrigins: readonly string[];
+  /** Map provider origins the console's pages may reach (for the CSP). */
+  mapOrigins: readonly string[];
+}
+
+export function createHttpApp(deps: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -34,6 +44,7 @@ export function createHttpApp(deps: {
     });
     next();
   });
+  app.use('/api', cors(deps.corsOrigins));
   app.use(requireJsonBody);
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: true }));
 
@@ -42,6 +53,9 @@ export function createHttpApp(deps: {
       await route.handler(req, res);
     });
   }
+
+  // The web console (static files, public: its login page is the way in).
+  app.use(consoleSite(deps.consoleDir, deps.mapOrigins));
 
   app.use(notFound);
   app.use(errorPipeline(deps.logger));

@@ -27,6 +27,7 @@ export function routes(h: {
   return [
     { method: 'get', path: '/healthz', access: 'public', handler: h.system.health },
     { method: 'get', path: '/problems/:slug', access: 'public', handler: h.system.problem },
+    { method: 'get', path: `${api}/config`, access: 'public', handler: h.system.config },
 
     { method: 'post', path: `${api}/auth/login`, access: 'public', handler: h.auth.login },
     { method: 'post', path: `${api}/auth/logout`, access: 'authenticated', handler: h.auth.logout },

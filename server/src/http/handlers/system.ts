@@ -1,13 +1,18 @@
 import type { Request, Response } from 'express';
 import { PROBLEMS, problemTypeUri } from '@fleetline/protocol';
-import type { Health } from '@fleetline/protocol';
+import type { ConsoleConfig, Health } from '@fleetline/protocol';
 import { AppError } from '../../domain/errors.js';
 import type { Database } from '../../db/database.js';
 import { isProblemSlug } from '../problems.js';
 
 const HEALTH_TIMEOUT_MS = 2000;
 
-export function systemHandlers(deps: { db: Database; version: string; startedAt: number }) {
+export function systemHandlers(deps: {
+  db: Database;
+  version: string;
+  startedAt: number;
+  map: ConsoleConfig['map'];
+}) {
   return {
     /** 200 when the database answers, 503 otherwise; the body says which. */
     health: async (_req: Request, res: Response) => {
@@ -29,6 +34,12 @@ export function systemHandlers(deps: { db: Database; version: string; startedAt:
         version: deps.version,
       };
       res.status(database === 'ok' ? 200 : 503).json(body);
+    },
+
+    /** What a console needs before anyone logs in. */
+    config: (_req: Request, res: Response) => {
+      const body: ConsoleConfig = { map: deps.map, version: deps.version };
+      res.json(body);
     },
 
     /** Each problem `type` URI resolves to its description. */
