@@ -1,3 +1,4 @@
+import { FIX_QUALITIES } from '@fleetline/protocol';
 import type { FixQuality } from '@fleetline/protocol';
 
 export type FixMode = 'no_fix' | '2d' | '3d';
@@ -34,18 +35,8 @@ export interface GnssFix {
 
 export const KNOTS_TO_MPS = 1852 / 3600;
 
-/** GGA quality indicator 0..8, as named in @fleetline/protocol. */
-export const GGA_QUALITIES: readonly FixQuality[] = [
-  'none',
-  'gps',
-  'dgps',
-  'pps',
-  'rtk',
-  'rtk_float',
-  'estimated',
-  'manual',
-  'simulated',
-];
+/** GGA quality indicator 0..8: protocol's FIX_QUALITIES is listed in that order. */
+export const GGA_QUALITIES: readonly FixQuality[] = FIX_QUALITIES;
 
 /** RMC/GLL/VTG/GNS mode indicator letters to fix quality. */
 export function qualityFromModeIndicator(mode: string): FixQuality | null {

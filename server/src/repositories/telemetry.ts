@@ -46,20 +46,21 @@ const KEY_COLUMNS: ColumnSpec[] = [
   { name: 't', type: 'bigint' },
 ];
 
+/** The columns of a fix, in positions and in vehicle_states alike. */
+export const FIX_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'lat', type: 'double' },
+  { name: 'lon', type: 'double' },
+  { name: 'speed_kmh', type: 'double' },
+  { name: 'heading_deg', type: 'double' },
+  { name: 'altitude_m', type: 'double' },
+  { name: 'hdop', type: 'double' },
+  { name: 'satellites', type: 'integer' },
+  { name: 'fix_quality', type: 'text' },
+];
+
 const POSITIONS: TableSpec = {
   name: 'positions',
-  columns: [
-    ...KEY_COLUMNS,
-    { name: 'lat', type: 'double' },
-    { name: 'lon', type: 'double' },
-    { name: 'speed_kmh', type: 'double' },
-    { name: 'heading_deg', type: 'double' },
-    { name: 'altitude_m', type: 'double' },
-    { name: 'hdop', type: 'double' },
-    { name: 'satellites', type: 'integer' },
-    { name: 'fix_quality', type: 'text' },
-    { name: 'received_at', type: 'bigint' },
-  ],
+  columns: [...KEY_COLUMNS, ...FIX_COLUMNS, { name: 'received_at', type: 'bigint' }],
 };
 
 const READINGS: TableSpec = {

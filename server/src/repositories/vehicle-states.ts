@@ -4,6 +4,7 @@ import type { Dialect, TableSpec } from '../db/dialect.js';
 import type { StatementRequest } from '../db/sqlite-thread/messages.js';
 import type { LiveVehicleState } from '../live/vehicle-state.js';
 import { readingKey } from '../live/vehicle-state.js';
+import { FIX_COLUMNS } from './telemetry.js';
 import { toNullableNumber, toNumber } from './types.js';
 
 const VEHICLE_STATES: TableSpec = {
@@ -14,14 +15,7 @@ const VEHICLE_STATES: TableSpec = {
     { name: 'last_seen_at', type: 'bigint' },
     { name: 'overspeed', type: 'boolean' },
     { name: 'position_t', type: 'bigint' },
-    { name: 'lat', type: 'double' },
-    { name: 'lon', type: 'double' },
-    { name: 'speed_kmh', type: 'double' },
-    { name: 'heading_deg', type: 'double' },
-    { name: 'altitude_m', type: 'double' },
-    { name: 'hdop', type: 'double' },
-    { name: 'satellites', type: 'integer' },
-    { name: 'fix_quality', type: 'text' },
+    ...FIX_COLUMNS,
     { name: 'status_t', type: 'bigint' },
     { name: 'battery_v', type: 'double' },
     { name: 'ignition', type: 'boolean' },
