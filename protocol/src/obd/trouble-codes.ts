@@ -183,7 +183,51 @@ export interface TroubleCode {
   generic: boolean;
   /** Description for generic codes; null for manufacturer-specific ones we cannot know. */
   description: string | null;
+  /**
+   * The subsystem SAE J2012 assigns to the code's range (e.g. 'Ignition
+   * system or misfire' for P03xx), for every generic code, described or not.
+   */
+  category: string | null;
 }
+
+/** SAE J2012 ranges of generic codes: first three characters to subsystem. */
+const GENERIC_CATEGORIES: Readonly<Record<string, string>> = {
+  P00: 'Fuel and air metering and auxiliary emission controls',
+  P01: 'Fuel and air metering',
+  P02: 'Fuel and air metering (injector circuit)',
+  P03: 'Ignition system or misfire',
+  P04: 'Auxiliary emission controls',
+  P05: 'Vehicle speed controls and idle control system',
+  P06: 'Computer output circuit',
+  P07: 'Transmission',
+  P08: 'Transmission',
+  P09: 'Transmission',
+  P0A: 'Hybrid propulsion',
+  P20: 'Fuel and air metering and auxiliary emission controls',
+  P21: 'Fuel and air metering and auxiliary emission controls',
+  P22: 'Fuel and air metering and auxiliary emission controls',
+  P23: 'Ignition system or misfire',
+  P24: 'Auxiliary emission controls',
+  P25: 'Auxiliary inputs',
+  P26: 'Computer and auxiliary outputs',
+  P27: 'Transmission',
+  P28: 'Transmission',
+  P29: 'Fuel and air metering and auxiliary emission controls',
+  P2A: 'Fuel and air metering and auxiliary emission controls',
+  U00: 'Network electrical',
+  U01: 'Network communication',
+  U02: 'Network communication',
+  U03: 'Network software',
+  U04: 'Network data',
+  B00: 'Body',
+  B01: 'Body',
+  B02: 'Body',
+  B03: 'Body',
+  C00: 'Chassis',
+  C01: 'Chassis',
+  C02: 'Chassis',
+  C03: 'Chassis',
+};
 
 const SYSTEM_NAMES = { P: 'powertrain', C: 'chassis', B: 'body', U: 'network' } as const;
 
@@ -196,6 +240,7 @@ export function describeTroubleCode(code: string): TroubleCode {
     system: SYSTEM_NAMES[system],
     generic,
     description: generic ? genericDescription(code) : null,
+    category: generic ? (GENERIC_CATEGORIES[code.slice(0, 3)] ?? null) : null,
   };
 }
 
