@@ -5,8 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { LiveState } from '../live/live-state.js';
 import type { EventRepository } from '../repositories/events.js';
-import { sampleKey } from '../repositories/telemetry.js';
-import { emptySampleRows } from '../repositories/telemetry.js';
+import { emptySampleRows, sampleKey } from '../repositories/telemetry.js';
 import type { SampleRows, TelemetryRepository } from '../repositories/telemetry.js';
 import type { VehicleStateRepository } from '../repositories/vehicle-states.js';
 
