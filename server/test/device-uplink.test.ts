@@ -264,6 +264,24 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     });
   });
 
+  it('tells whether a device token is still accepted, and finds vehicles by plate', async () => {
+    const extra = await running.server.accounts.registerVehicle({
+      name: 'Probe',
+      plate: 'PRB-1',
+      fleetIds: [s.fleetA],
+    });
+    expect(await running.server.accounts.isDeviceTokenActive(extra.device.token)).toBe(true);
+    expect(await running.server.accounts.findVehicleByPlate('PRB-1')).toEqual({
+      id: extra.vehicle.id,
+      name: 'Probe',
+    });
+    expect(await running.server.accounts.findVehicleByPlate('NOPE')).toBeUndefined();
+    await running.server.accounts.revokeDevice(extra.device.id);
+    expect(await running.server.accounts.isDeviceTokenActive(extra.device.token)).toBe(false);
+    expect(await running.server.accounts.isDeviceTokenActive('fld_' + 'x'.repeat(43))).toBe(false);
+    expect(await running.server.accounts.isDeviceTokenActive('garbage')).toBe(false);
+  });
+
   it('replacing a device revokes the old token and the new one works', async () => {
     const extra = await running.server.accounts.registerVehicle({
       name: 'Swap',

@@ -46,6 +46,11 @@ export class VehicleRepository {
       .ignore();
   }
 
+  async findByPlate(plate: string): Promise<{ id: number; name: string } | undefined> {
+    const row = await this.knex<VehicleRow>('vehicles').where({ plate }).first('id', 'name');
+    return row ? { id: toNumber(row.id), name: row.name } : undefined;
+  }
+
   async exists(id: number): Promise<boolean> {
     return (await this.knex('vehicles').where({ id }).first('id')) !== undefined;
   }

@@ -9,7 +9,7 @@ import {
 import { AppError } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import { hashPassword } from '../security/passwords.js';
-import { hashToken, newToken } from '../security/tokens.js';
+import { hashToken, looksLikeToken, newToken } from '../security/tokens.js';
 import type { DeviceRepository } from '../repositories/devices.js';
 import type { FleetRepository } from '../repositories/fleets.js';
 import type { UserRepository } from '../repositories/users.js';
@@ -152,6 +152,18 @@ export class AccountService {
       role: 'admin' satisfies Role,
     });
     return { email: INITIAL_ADMIN_EMAIL, password };
+  }
+
+  /** Whether a device token would be accepted now (known and not revoked). */
+  async isDeviceTokenActive(token: string): Promise<boolean> {
+    if (!looksLikeToken('device', token)) return false;
+    const device = await this.repos.devices.findByTokenHash(hashToken(token));
+    return device !== undefined && device.revokedAt === null;
+  }
+
+  /** The vehicle with this plate, if any. */
+  async findVehicleByPlate(plate: string): Promise<{ id: number; name: string } | undefined> {
+    return this.repos.vehicles.findByPlate(plate);
   }
 
   listFleets(): Promise<Fleet[]> {
