@@ -3,6 +3,7 @@ import * as createAccounts from './20261121090000_create_accounts.js';
 import * as createTelemetry from './20261121090100_create_telemetry.js';
 import * as createEvents from './20261121090200_create_events.js';
 import * as createDrivingEvents from './20261121090300_create_driving_events.js';
+import * as addVehicleDriver from './20261121090400_add_vehicle_driver.js';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -18,6 +19,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261121090100_create_telemetry', ...createTelemetry },
   { name: '20261121090200_create_events', ...createEvents },
   { name: '20261121090300_create_driving_events', ...createDrivingEvents },
+  { name: '20261121090400_add_vehicle_driver', ...addVehicleDriver },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -67,8 +67,16 @@ export const RegisterVehicleRequestSchema = z.strictObject({
     .nullable()
     .optional(),
   fleetIds: z.array(z.number().int().positive()).min(1).max(100),
+  /** A user with the driver role who has the vehicle now. */
+  driverUserId: z.number().int().positive().nullable().optional(),
 });
 export type RegisterVehicleRequest = z.input<typeof RegisterVehicleRequestSchema>;
+
+/** Assigns a vehicle's driver (a user with the driver role), or clears it with null. */
+export const AssignDriverRequestSchema = z.strictObject({
+  userId: z.number().int().positive().nullable(),
+});
+export type AssignDriverRequest = z.input<typeof AssignDriverRequestSchema>;
 
 export const DeviceCredentialsSchema = z.object({
   id: z.number().int(),

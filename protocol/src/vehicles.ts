@@ -39,6 +39,21 @@ export const DtcStateSchema = z.object({
 });
 export type DtcState = z.infer<typeof DtcStateSchema>;
 
+/** The driver who has a vehicle now. */
+export const DriverRefSchema = z.object({ id: z.number().int(), name: z.string() });
+export type DriverRef = z.infer<typeof DriverRefSchema>;
+
+/** What describes a vehicle, as opposed to what it reports. */
+export const VehicleDetailsSchema = z.object({
+  name: z.string(),
+  plate: z.string().nullable(),
+  vin: z.string().nullable(),
+  fleetIds: z.array(z.number().int()),
+  deviceId: z.number().int().nullable(),
+  driver: DriverRefSchema.nullable(),
+});
+export type VehicleDetails = z.infer<typeof VehicleDetailsSchema>;
+
 /**
  * Everything a console needs to draw and describe one vehicle. `rev` grows
  * each time the server changes this vehicle's state; a console keeps the
@@ -51,6 +66,7 @@ export const VehicleSnapshotSchema = z.object({
   vin: z.string().nullable(),
   fleetIds: z.array(z.number().int()),
   deviceId: z.number().int().nullable(),
+  driver: DriverRefSchema.nullable(),
   online: z.boolean(),
   lastSeenAt: z.number().int().nullable(),
   overspeed: z.boolean(),
@@ -76,6 +92,8 @@ export const VehicleUpdateSchema = z.object({
   status: StatusStateSchema.optional(),
   readings: z.array(ReadingStateSchema).optional(),
   dtcs: z.array(DtcStateSchema).optional(),
+  /** Present when the vehicle's record changed (renamed, new driver, other fleets, new device). */
+  details: VehicleDetailsSchema.optional(),
 });
 export type VehicleUpdate = z.infer<typeof VehicleUpdateSchema>;
 
@@ -92,5 +110,6 @@ export const VehicleSchema = z.object({
   plate: z.string().nullable(),
   vin: z.string().nullable(),
   fleetIds: z.array(z.number().int()),
+  driver: DriverRefSchema.nullable(),
 });
 export type Vehicle = z.infer<typeof VehicleSchema>;

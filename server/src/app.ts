@@ -115,7 +115,10 @@ export async function createFleetlineServer(
   accounts.setListener({
     vehiclesChanged: (vehicleIds) => {
       background(
-        directory.refresh(vehicleIds).then(() => consoles.refreshScopes()),
+        directory.refresh(vehicleIds).then((changed) => {
+          feed.vehiclesChanged(changed);
+          return consoles.refreshScopes();
+        }),
         'refreshing vehicles',
       );
     },

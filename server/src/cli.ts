@@ -24,6 +24,7 @@ Commands:
   register-vehicle --name N --fleet F [--fleet F]... [--plate P] [--vin V]
                                           prints the device token, once
   replace-device --vehicle ID             new device token for a vehicle; the old one is revoked
+  assign-driver --vehicle ID --user U     give the vehicle to a driver (by e-mail or id); --user none takes it back
   revoke-device --device ID
 
 Fleets (--fleet) are given by id or by name. A generated password is printed once.
@@ -39,6 +40,7 @@ const OPTIONS = {
   plate: { type: 'string' },
   vin: { type: 'string' },
   vehicle: { type: 'string' },
+  user: { type: 'string' },
   device: { type: 'string' },
   'overspeed-limit': { type: 'string' },
   all: { type: 'boolean' },
@@ -160,6 +162,26 @@ async function run(argv: string[]): Promise<void> {
         });
         print(`registered vehicle "${vehicle.name}" (id ${vehicle.id}) with device ${device.id}`);
         print(`device token (shown once; configure it in the companion): ${device.token}`);
+      });
+      return;
+    case 'assign-driver':
+      await withCore(async (core) => {
+        const vehicleId = Number(required(values, 'vehicle'));
+        const user = values.user;
+        if (!user) throw new UsageError('--user is required (an e-mail, an id, or none)');
+        let userId: number | null = null;
+        if (user !== 'none') {
+          userId = /^\d+$/.test(user)
+            ? Number(user)
+            : ((await core.repos.users.findByEmail(user))?.id ?? 0);
+          if (!userId) throw new UsageError(`no user ${user}`);
+        }
+        const driver = await core.accounts.assignDriver(vehicleId, { userId });
+        print(
+          driver
+            ? `vehicle ${vehicleId} is now driven by ${driver.name}`
+            : `vehicle ${vehicleId} has no driver now`,
+        );
       });
       return;
     case 'replace-device':

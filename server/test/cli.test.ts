@@ -93,6 +93,28 @@ describe.each(databaseTargets())('server process and CLI on $name', (target) => 
     );
     expect(badRole.code).toBe(64);
     expect(badRole.stderr).toMatch(/--role must be one of admin, dispatcher/);
+    const driver = await runCli(
+      [
+        'create-user',
+        '--email',
+        'drv@example.test',
+        '--name',
+        'Dora Driver',
+        '--role',
+        'driver',
+        '--fleet',
+        'Depot',
+      ],
+      env,
+    );
+    expect(driver.code).toBe(0);
+    const assigned = await runCli(
+      ['assign-driver', '--vehicle', '1', '--user', 'drv@example.test'],
+      env,
+    );
+    expect(assigned.stdout).toMatch(/vehicle 1 is now driven by Dora Driver/);
+    const cleared = await runCli(['assign-driver', '--vehicle', '1', '--user', 'none'], env);
+    expect(cleared.stdout).toMatch(/vehicle 1 has no driver now/);
     const unknownFleet = await runCli(
       ['register-vehicle', '--name', 'Y', '--fleet', 'Nowhere'],
       env,

@@ -243,6 +243,38 @@ describe.each(databaseTargets())('console feed on $name', (target) => {
     );
   });
 
+  it('tells consoles at once when a vehicle gets another driver, and includes the driver in snapshots', async () => {
+    const v = s.vehiclesA[1]!;
+    const north = await connectConsole(running.url, { token: tokens.north });
+    expect(north.snapshots[0]!.vehicles.find((x) => x.id === v.id)?.driver).toBeNull();
+    const driver = await running.server.accounts.createUser({
+      email: 'anna@example.test',
+      name: 'Anna Becker',
+      password: 'long enough password',
+      role: 'driver',
+      fleetIds: [s.fleetA],
+    });
+    await running.server.accounts.assignDriver(v.id, { userId: driver.id });
+    const update = await eventually(
+      () => updatesFor(north, v.id).find((u) => u.details?.driver),
+      3000,
+      'details update',
+    );
+    expect(update.details).toMatchObject({
+      name: 'N-2',
+      plate: 'N2',
+      fleetIds: [s.fleetA],
+      driver: { id: driver.id, name: 'Anna Becker' },
+    });
+    // Only the details changed: no position or presence rides along.
+    expect(update.position).toBeUndefined();
+    const later = await connectConsole(running.url, { token: tokens.north });
+    expect(later.snapshots[0]!.vehicles.find((x) => x.id === v.id)?.driver).toEqual({
+      id: driver.id,
+      name: 'Anna Becker',
+    });
+  });
+
   it('replays events a reconnecting console missed', async () => {
     const v = s.vehiclesB[0]!;
     const south = await connectConsole(running.url, { token: tokens.south });

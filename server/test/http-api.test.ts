@@ -528,11 +528,63 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
       });
       expect(problem(badVin.body).errors?.[0]?.path).toBe('vin');
 
+      const driverUser = await api(running.url, '/api/admin/users', {
+        token: admin,
+        body: {
+          email: 'ben@example.test',
+          name: 'Ben Okafor',
+          password: 'long enough password',
+          role: 'driver',
+          fleetIds: [fleetId],
+        },
+      });
+      const driverId = (driverUser.body as { id: number }).id;
+      const assigned = await api(
+        running.url,
+        `/api/admin/vehicles/${registered.vehicle.id}/driver`,
+        {
+          token: admin,
+          method: 'PUT',
+          body: { userId: driverId },
+        },
+      );
+      expect(assigned.status).toBe(200);
+      expect(assigned.body).toEqual({ driver: { id: driverId, name: 'Ben Okafor' } });
+      const notADriver = await api(
+        running.url,
+        `/api/admin/vehicles/${registered.vehicle.id}/driver`,
+        {
+          token: admin,
+          method: 'PUT',
+          body: { userId: (user.body as { id: number }).id },
+        },
+      );
+      expect(problem(notADriver.body).errors).toEqual([
+        { path: 'userId', message: 'must be an active user with the driver role' },
+      ]);
+      const noVehicle = await api(running.url, '/api/admin/vehicles/99999/driver', {
+        token: admin,
+        method: 'PUT',
+        body: { userId: null },
+      });
+      expect(noVehicle.status).toBe(404);
+      const asDispatcherAssign = await api(
+        running.url,
+        `/api/admin/vehicles/${registered.vehicle.id}/driver`,
+        {
+          token: north,
+          method: 'PUT',
+          body: { userId: null },
+        },
+      );
+      expect(asDispatcherAssign.status).toBe(403);
+
       const manager = await login(running.url, 'east@example.test', 'long enough password');
       const snapshot = (await api(running.url, '/api/fleet/snapshot', { token: manager })).body as {
-        vehicles: { id: number }[];
+        vehicles: { id: number; driver: unknown }[];
       };
       expect(snapshot.vehicles.map((v) => v.id)).toEqual([registered.vehicle.id]);
+      expect(snapshot.vehicles[0]!.driver).toEqual({ id: driverId, name: 'Ben Okafor' });
 
       const revoke = await api(running.url, `/api/admin/devices/${registered.device.id}/revoke`, {
         token: admin,

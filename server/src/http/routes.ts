@@ -7,7 +7,7 @@ import type { fleetHandlers } from './handlers/fleet.js';
 import type { systemHandlers } from './handlers/system.js';
 
 export interface Route {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   access: Access;
   handler: (req: Request, res: Response) => unknown;
@@ -68,6 +68,12 @@ export function routes(h: {
       path: `${api}/admin/vehicles/:vehicleId/device`,
       access: ADMIN,
       handler: h.admin.replaceDevice,
+    },
+    {
+      method: 'put',
+      path: `${api}/admin/vehicles/:vehicleId/driver`,
+      access: ADMIN,
+      handler: h.admin.assignDriver,
     },
     {
       method: 'post',

@@ -18,6 +18,7 @@ function setup(runSteps: () => Promise<unknown>) {
       fleetIds: [1],
       overspeedLimitKmh: 90,
       deviceId: 1,
+      driver: null,
     },
   ]);
   const notified: number[][] = [];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   NewFleetEvent,
   TelemetrySample,
+  VehicleDetails,
   VehicleSnapshot,
   VehicleUpdate,
 } from '@fleetline/protocol';
@@ -71,14 +72,25 @@ export class LiveState {
     return this.vehicles.get(vehicleId)?.state;
   }
 
-  /** Adds vehicles or refreshes their records (name, fleets, device) without touching their state. */
+  /**
+   * Adds vehicles or refreshes their records (name, fleets, device, driver)
+   * without touching their state. Returns the vehicles whose record changed,
+   * each with a new revision of its `details` section.
+   */
   upsertRecords(
     records: readonly VehicleRecord[],
     states?: ReadonlyMap<number, LiveVehicleState>,
-  ): void {
+  ): number[] {
+    const changed: number[] = [];
     for (const record of records) {
       const existing = this.vehicles.get(record.id);
       if (existing) {
+        if (JSON.stringify(details(existing.record)) !== JSON.stringify(details(record))) {
+          const rev = ++this.revision;
+          existing.rev = rev;
+          existing.sectionRevs.set('details', rev);
+          changed.push(record.id);
+        }
         existing.record = record;
         continue;
       }
@@ -90,6 +102,7 @@ export class LiveState {
         sectionRevs: new Map(),
       });
     }
+    return changed;
   }
 
   /**
@@ -179,6 +192,7 @@ export class LiveState {
       vin: record.vin,
       fleetIds: record.fleetIds,
       deviceId: record.deviceId,
+      driver: record.driver,
       online: state.online,
       lastSeenAt: state.lastSeenAt,
       overspeed: state.overspeed,
@@ -198,7 +212,9 @@ export class LiveState {
     const update: VehicleUpdate = { id: vehicleId, rev: vehicle.rev };
     for (const [section, rev] of vehicle.sectionRevs) {
       if (rev <= sinceRev) continue;
-      if (section === 'presence') {
+      if (section === 'details') {
+        update.details = details(vehicle.record);
+      } else if (section === 'presence') {
         update.online = state.online;
         update.lastSeenAt = state.lastSeenAt;
       } else if (section === 'overspeed') {
@@ -217,4 +233,16 @@ export class LiveState {
     }
     return update;
   }
+}
+
+/** The descriptive part of a record, as consoles see it. */
+function details(record: VehicleRecord): VehicleDetails {
+  return {
+    name: record.name,
+    plate: record.plate,
+    vin: record.vin,
+    fleetIds: record.fleetIds,
+    deviceId: record.deviceId,
+    driver: record.driver,
+  };
 }

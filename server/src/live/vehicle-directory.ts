@@ -27,10 +27,13 @@ export class VehicleDirectory {
     this.live.upsertRecords(records, states);
   }
 
-  /** Re-reads records (name, fleets, limits, device) after they changed. */
-  async refresh(vehicleIds: readonly number[]): Promise<void> {
+  /**
+   * Re-reads records (name, fleets, limits, device, driver) after they
+   * changed; returns the vehicles whose details consoles must be told about.
+   */
+  async refresh(vehicleIds: readonly number[]): Promise<number[]> {
     const records = await this.vehicles.records(vehicleIds);
     const states = await this.states.loadAll();
-    this.live.upsertRecords(records, states);
+    return this.live.upsertRecords(records, states);
   }
 }

@@ -55,4 +55,10 @@ export function positionState(s: PositionSample): PositionState {
  * update carries only the sections that changed since that console's last one.
  */
 export type Section =
-  'presence' | 'overspeed' | 'position' | 'status' | `reading:${string}` | `dtc:${DtcKind}`;
+  | 'details'
+  | 'presence'
+  | 'overspeed'
+  | 'position'
+  | 'status'
+  | `reading:${string}`
+  | `dtc:${DtcKind}`;

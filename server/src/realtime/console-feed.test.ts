@@ -44,6 +44,7 @@ const record = (id: number): VehicleRecord => ({
   fleetIds: [1],
   overspeedLimitKmh: 90,
   deviceId: id,
+  driver: null,
 });
 let seq = 0;
 const fix = (t: number, lat: number, lon = 0): TelemetrySample => ({

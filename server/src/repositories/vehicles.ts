@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { DriverRef } from '@fleetline/protocol';
 import { toNumber } from './types.js';
 import type { Queryable } from './types.js';
 
@@ -12,6 +13,7 @@ export interface VehicleRecord {
   /** The lowest overspeed limit of its fleets, km/h. */
   overspeedLimitKmh: number | null;
   deviceId: number | null;
+  driver: DriverRef | null;
 }
 
 interface VehicleRow {
@@ -19,6 +21,8 @@ interface VehicleRow {
   name: string;
   plate: string | null;
   vin: string | null;
+  driver_user_id: number | null;
+  driver_name: string | null;
 }
 
 export class VehicleRepository {
@@ -26,13 +30,20 @@ export class VehicleRepository {
 
   async create(
     q: Queryable,
-    vehicle: { name: string; plate: string | null; vin: string | null; now: number },
+    vehicle: {
+      name: string;
+      plate: string | null;
+      vin: string | null;
+      driverUserId: number | null;
+      now: number;
+    },
   ): Promise<number> {
     const [row] = await q('vehicles')
       .insert({
         name: vehicle.name,
         plate: vehicle.plate,
         vin: vehicle.vin,
+        driver_user_id: vehicle.driverUserId,
         created_at: vehicle.now,
       })
       .returning<{ id: number }[]>('id');
@@ -46,8 +57,15 @@ export class VehicleRepository {
       .ignore();
   }
 
+  /** Returns false when the vehicle does not exist. */
+  async setDriver(q: Queryable, vehicleId: number, userId: number | null): Promise<boolean> {
+    return (await q('vehicles').where({ id: vehicleId }).update({ driver_user_id: userId })) > 0;
+  }
+
   async findByPlate(plate: string): Promise<{ id: number; name: string } | undefined> {
-    const row = await this.knex<VehicleRow>('vehicles').where({ plate }).first('id', 'name');
+    const row = await this.knex('vehicles')
+      .where({ plate })
+      .first<{ id: number; name: string } | undefined>('id', 'name');
     return row ? { id: toNumber(row.id), name: row.name } : undefined;
   }
 
@@ -66,14 +84,24 @@ export class VehicleRepository {
 
   /** Full records, for all vehicles or for `ids`. */
   async records(ids?: readonly number[]): Promise<VehicleRecord[]> {
-    const vehicles = this.knex<VehicleRow>('vehicles').orderBy('id');
+    const vehicles = this.knex('vehicles as v')
+      .leftJoin('users as u', 'u.id', 'v.driver_user_id')
+      .orderBy('v.id')
+      .select<VehicleRow[]>(
+        'v.id',
+        'v.name',
+        'v.plate',
+        'v.vin',
+        'v.driver_user_id',
+        'u.name as driver_name',
+      );
     const memberships = this.knex('fleet_vehicles as fv')
       .join('fleets as f', 'f.id', 'fv.fleet_id')
       .select('fv.vehicle_id', 'fv.fleet_id', 'f.overspeed_limit_kmh');
     const devices = this.knex('devices').whereNull('revoked_at').select('id', 'vehicle_id');
     if (ids) {
       if (ids.length === 0) return [];
-      vehicles.whereIn('id', ids);
+      vehicles.whereIn('v.id', ids);
       memberships.whereIn('fv.vehicle_id', ids);
       devices.whereIn('vehicle_id', ids);
     }
@@ -95,6 +123,10 @@ export class VehicleRepository {
         fleetIds: [],
         overspeedLimitKmh: null,
         deviceId: null,
+        driver:
+          row.driver_user_id === null
+            ? null
+            : { id: toNumber(row.driver_user_id), name: row.driver_name ?? '' },
       });
     }
     for (const m of membershipRows) {

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { CurrentUser, Fleet, RegisterVehicleResponse, Role } from '@fleetline/protocol';
+import type {
+  CurrentUser,
+  DriverRef,
+  Fleet,
+  RegisterVehicleResponse,
+  Role,
+} from '@fleetline/protocol';
 import {
+  AssignDriverRequestSchema,
   CreateFleetRequestSchema,
   CreateUserRequestSchema,
   RegisterVehicleRequestSchema,
@@ -89,13 +96,20 @@ export class AccountService {
     await this.assertFleetsExist(fleetIds);
     const plate = req.plate ?? null;
     const vin = req.vin ?? null;
+    const driver = req.driverUserId ? await this.driverRef(req.driverUserId, 'driverUserId') : null;
     const token = newToken('device');
     const now = this.clock.now();
     const result = await this.knex.transaction(async (trx) => {
       if (plate && (await trx('vehicles').where({ plate }).first('id'))) {
         throw new AppError('conflict', `a vehicle with plate ${plate} exists`);
       }
-      const vehicleId = await this.repos.vehicles.create(trx, { name: req.name, plate, vin, now });
+      const vehicleId = await this.repos.vehicles.create(trx, {
+        name: req.name,
+        plate,
+        vin,
+        driverUserId: driver?.id ?? null,
+        now,
+      });
       await this.repos.vehicles.addToFleets(trx, vehicleId, fleetIds);
       const deviceId = await this.repos.devices.create(trx, {
         vehicleId,
@@ -106,9 +120,30 @@ export class AccountService {
     });
     this.listener.vehiclesChanged([result.vehicleId]);
     return {
-      vehicle: { id: result.vehicleId, name: req.name, plate, vin, fleetIds },
+      vehicle: { id: result.vehicleId, name: req.name, plate, vin, fleetIds, driver },
       device: { id: result.deviceId, token },
     };
+  }
+
+  /** Gives a vehicle to a driver (a user with the driver role), or takes it back with null. */
+  async assignDriver(vehicleId: number, input: unknown): Promise<DriverRef | null> {
+    const req = parseOrThrow(AssignDriverRequestSchema, input);
+    const driver = req.userId === null ? null : await this.driverRef(req.userId, 'userId');
+    if (!(await this.repos.vehicles.setDriver(this.knex, vehicleId, driver?.id ?? null))) {
+      throw new AppError('not-found', `vehicle ${vehicleId} not found`);
+    }
+    this.listener.vehiclesChanged([vehicleId]);
+    return driver;
+  }
+
+  private async driverRef(userId: number, field: string): Promise<DriverRef> {
+    const user = await this.repos.users.findById(userId);
+    if (!user || user.role !== 'driver' || user.disabledAt !== null) {
+      throw new AppError('validation-failed', `user ${userId} is not an active driver`, [
+        { path: field, message: 'must be an active user with the driver role' },
+      ]);
+    }
+    return { id: user.id, name: user.name };
   }
 
   /** Issues a new device token for a vehicle, revoking the previous device (one companion per vehicle). */

@@ -23,6 +23,10 @@ export function adminHandlers(deps: { accounts: AccountService }) {
       res.status(201).json(await deps.accounts.replaceDevice(id(req, 'vehicleId')));
     },
 
+    assignDriver: async (req: Request, res: Response) => {
+      res.json({ driver: await deps.accounts.assignDriver(id(req, 'vehicleId'), req.body) });
+    },
+
     revokeDevice: async (req: Request, res: Response) => {
       await deps.accounts.revokeDevice(id(req, 'deviceId'));
       res.status(204).end();
