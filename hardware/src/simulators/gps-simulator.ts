@@ -102,14 +102,35 @@ export class GpsSimulator {
     transport.onClose(() => this.stop());
   }
 
-  /** Emits epochs in real time at rateHz, stepping the vehicle unless `stepVehicle` is false. */
+  /**
+   * Emits epochs in real time at rateHz, stepping the vehicle unless
+   * `stepVehicle` is false. Epochs follow a fixed schedule from the start, as
+   * a receiver's do: timer lateness does not accumulate, so the simulated UTC
+   * keeps pace with the wall clock. After a stall the missed epochs come in a
+   * burst, like a serial buffer emptying; past a few seconds' worth they are
+   * skipped, as that buffer would have overflowed.
+   */
   start(options: { stepVehicle?: boolean } = {}): void {
     if (this.#timer) return;
     const periodMs = 1000 / this.rateHz;
+    const startedAt = performance.now();
+    const maxBurst = 3 * this.rateHz;
+    let emitted = 0;
     const tick = (): void => {
-      if (options.stepVehicle !== false) this.vehicle.step(periodMs / 1000);
-      this.emitEpoch();
-      this.#timer = setTimeout(tick, periodMs);
+      const owed = Math.floor((performance.now() - startedAt) / periodMs);
+      if (owed - emitted > maxBurst) {
+        const skip = owed - emitted - maxBurst;
+        if (options.stepVehicle !== false) this.vehicle.step((skip * periodMs) / 1000);
+        this.#skipEpochs(skip);
+        emitted += skip;
+      }
+      while (emitted < owed) {
+        if (options.stepVehicle !== false) this.vehicle.step(periodMs / 1000);
+        this.emitEpoch();
+        emitted += 1;
+      }
+      const nextAt = startedAt + (emitted + 1) * periodMs;
+      this.#timer = setTimeout(tick, Math.max(0, nextAt - performance.now()));
     };
     this.#timer = setTimeout(tick, periodMs);
   }
@@ -232,6 +253,12 @@ export class GpsSimulator {
     this.#epochs += 1;
     this.#timeMs = this.#startMs + Math.round((this.#epochs * 1000) / this.rateHz);
     return out.map(formatNmeaSentence);
+  }
+
+  /** Advances the simulated clock over epochs that are never sent. */
+  #skipEpochs(count: number): void {
+    this.#epochs += count;
+    this.#timeMs = this.#startMs + Math.round((this.#epochs * 1000) / this.rateHz);
   }
 
   #hasFix(elapsedS: number): boolean {

@@ -113,6 +113,36 @@ describe('the GPS simulator', () => {
     }
   });
 
+  it('keeps its simulated time in step with the wall clock in real time, through timer lateness and a stall', async () => {
+    const vehicle = new SimulatedVehicle({
+      route: generateCityRoute({ center: berlin, seed: 4 }),
+      seed: 4,
+    });
+    const startTime = new Date(Date.UTC(2026, 0, 1));
+    const sim = new GpsSimulator({ vehicle, rateHz: 10, startTime });
+    const started = performance.now();
+    sim.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      // Block the event loop the way a busy host would; the epochs owed must still be sent.
+      const until = performance.now() + 400;
+      while (performance.now() < until) {
+        /* busy */
+      }
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      // Let the tick that follows the wait run, then compare the two clocks.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const wallMs = performance.now() - started;
+      const simulatedMs = sim.time.getTime() - startTime.getTime();
+      // Before its first epoch is due a receiver is one period behind at most; a
+      // schedule that drifted would be behind by the stall (400 ms) and more.
+      expect(simulatedMs).toBeGreaterThan(wallMs - 250);
+      expect(simulatedMs).toBeLessThanOrEqual(wallMs + 100);
+    } finally {
+      sim.stop();
+    }
+  });
+
   it('rejects a rate outside 1..10 Hz', () => {
     const vehicle = new SimulatedVehicle({ route: generateCityRoute({ center: berlin, seed: 4 }) });
     expect(() => new GpsSimulator({ vehicle, rateHz: 20 })).toThrow(/between 1 and 10/);
