@@ -1,0 +1,494 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { AdapterReplyError, Elm327Client, GpsReader, ObdSession } from '@fleetline/hardware';
+import type { Transport } from '@fleetline/hardware';
+import { OUTBOX_FILE } from '../companion.js';
+import { formatDeviceSpec } from '../config/device-spec.js';
+import type { CompanionConfig, DeviceConfig } from '../config/schema.js';
+import { DEFAULT_BAUD, endpointFor } from '../devices/endpoints.js';
+import type { DeviceRole } from '../devices/endpoints.js';
+import { DeviceLocator } from '../devices/locator.js';
+import { probeSerialPort } from '../devices/probe.js';
+import type { CompanionStatus } from '../health/status.js';
+import { Outbox, tokenHash } from '../outbox/outbox.js';
+import { checkServer } from '../uplink/check-server.js';
+import { createLogger, messageOf, typeOf } from '../util/logger.js';
+import type { ParsedCommand } from './commands.js';
+import { configFlags } from './commands.js';
+import { EXIT_CONFIG } from './io.js';
+import type { CliIo } from './io.js';
+import { configOrReport } from './run.js';
+import { runningCompanion } from './running.js';
+
+export interface Check {
+  status: 'ok' | 'info' | 'warn' | 'fail';
+  area: string;
+  message: string;
+  fix?: string;
+}
+
+const MARK: Record<Check['status'], string> = {
+  ok: 'ok  ',
+  info: 'info',
+  warn: 'warn',
+  fail: 'FAIL',
+};
+
+/**
+ * `doctor`: checks the configuration, the outbox, the devices and the
+ * server, and prints a plain report with what to fix. With a companion
+ * running it reports that companion's view instead of touching its devices
+ * or taking over its connection.
+ */
+export async function doctor(io: CliIo, parsed: ParsedCommand): Promise<number> {
+  const config = configOrReport(io, configFlags(parsed.values));
+  if (!config) return EXIT_CONFIG;
+  const checks: Check[] = [
+    {
+      status: 'ok',
+      area: 'configuration',
+      message: `valid (server ${config.server.url}; OBD ${formatDeviceSpec(config.devices.obd)}; GPS ${formatDeviceSpec(config.devices.gps)}; data ${config.storage.dataDir})`,
+    },
+  ];
+  const running =
+    config.health.port !== null && config.health.port !== 0
+      ? await runningCompanion(config.health.host, config.health.port)
+      : null;
+  if (running) checks.push(...fromRunning(running));
+  else checks.push(...(await standalone(config)));
+
+  if (parsed.values.json === true) {
+    io.out(JSON.stringify({ running: running !== null, checks }, null, 2));
+  } else {
+    io.out(`fleetline-companion doctor (${config.name})`);
+    for (const check of checks) {
+      io.out(`  ${MARK[check.status]}  ${check.area}: ${check.message}`);
+      if (check.fix) io.out(`        fix: ${check.fix}`);
+    }
+    const failures = checks.filter((c) => c.status === 'fail').length;
+    const warnings = checks.filter((c) => c.status === 'warn').length;
+    io.out(
+      failures + warnings === 0
+        ? 'All good.'
+        : `${failures} problem(s) to fix, ${warnings} warning(s).`,
+    );
+  }
+  return checks.some((c) => c.status === 'fail') ? 1 : 0;
+}
+
+/** A running companion's own view, from its health endpoint. */
+function fromRunning(status: CompanionStatus): Check[] {
+  const checks: Check[] = [
+    {
+      status: 'info',
+      area: 'daemon',
+      message: `running (pid ${status.pid}, version ${status.version}, up ${status.uptimeS} s, health ${status.health}); its devices and connection are left alone`,
+    },
+  ];
+  const u = status.uplink;
+  const uplinkProblem = status.problems.find(
+    (p) => p.area === 'uplink' && p.severity === 'failing',
+  );
+  checks.push({
+    status: u.state === 'connected' ? 'ok' : u.state === 'refused' ? 'fail' : 'warn',
+    area: 'server',
+    message:
+      u.state === 'connected'
+        ? `connected to ${u.server} as device ${u.deviceId ?? '?'} (vehicle ${u.vehicleId ?? '?'}); ${u.sender?.samplesStored ?? 0} samples stored since start`
+        : u.state === 'refused' && u.refusal
+          ? `the server refused the token (${u.refusal.type}) at ${new Date(u.refusal.at).toISOString()}; not retrying it`
+          : `${u.state}${u.lastError ? `: ${u.lastError.message}` : ''}`,
+    ...(uplinkProblem ? { fix: uplinkProblem.message } : {}),
+  });
+  const obd = status.devices.obd;
+  checks.push({
+    status:
+      obd.state === 'polling' || obd.state === 'ignition_off' || obd.state === 'disabled'
+        ? 'ok'
+        : 'warn',
+    area: 'OBD adapter',
+    message:
+      obd.state === 'disabled'
+        ? 'not configured'
+        : `${obd.state} on ${obd.device ?? '?'}${obd.adapter ? ` (${obd.adapter}${obd.protocol ? `, ${obd.protocol}` : ''})` : ''}${obd.vin ? `, VIN ${obd.vin}` : ''}${obd.state === 'polling' ? `, ${obd.polling.length} PIDs` : ''}${obd.lastError && obd.state !== 'polling' ? `; last error: ${obd.lastError.message}` : ''}`,
+  });
+  const gps = status.devices.gps;
+  checks.push({
+    status:
+      gps.state === 'fix' || gps.state === 'disabled'
+        ? 'ok'
+        : gps.state === 'no_fix'
+          ? 'info'
+          : 'warn',
+    area: 'GPS receiver',
+    message:
+      gps.state === 'disabled'
+        ? 'not configured'
+        : `${gps.state} on ${gps.device ?? '?'}${gps.fix?.satellites != null ? `, ${gps.fix.satellites} satellites` : ''}${gps.lastError && gps.state !== 'fix' ? `; last error: ${gps.lastError.message}` : ''}`,
+  });
+  const o = status.outbox;
+  checks.push({
+    status: o.full ? 'fail' : 'ok',
+    area: 'outbox',
+    message: `${o.pending} sample(s) waiting${o.oldestT ? ` (oldest from ${new Date(o.oldestT).toISOString()})` : ''}; ${mb(o.fileBytes)} of ${mb(o.maxBytes)}`,
+  });
+  checks.push({
+    status: status.clock.drifting ? 'warn' : 'ok',
+    area: 'clock',
+    message: `sample times from ${status.clock.source}${status.clock.gpsDriftMs !== null ? `; system clock ${signed(status.clock.gpsDriftMs)} ms from GPS` : ''}`,
+  });
+  for (const problem of status.problems) {
+    if (problem.area === 'uplink' && problem.severity === 'failing') continue;
+    checks.push({
+      status: problem.severity === 'failing' ? 'fail' : 'warn',
+      area: problem.area,
+      message: problem.message,
+    });
+  }
+  return checks;
+}
+
+/** No companion running: look at everything directly. */
+async function standalone(config: CompanionConfig): Promise<Check[]> {
+  const checks: Check[] = [];
+  const logger = createLogger('silent');
+  const file = path.join(config.storage.dataDir, OUTBOX_FILE);
+  let outbox: Outbox | null = null;
+  if (fs.existsSync(file)) {
+    try {
+      outbox = Outbox.open({
+        file,
+        maxBytes: config.storage.maxDiskMb * 1024 * 1024,
+        synchronous: config.storage.synchronous,
+        logger,
+      });
+    } catch (error) {
+      checks.push({
+        status: 'fail',
+        area: 'outbox',
+        message: `${file} cannot be opened: ${messageOf(error)}`,
+        fix: `check the permissions of ${config.storage.dataDir} and the free disk space`,
+      });
+    }
+  } else {
+    checks.push({
+      status: 'info',
+      area: 'outbox',
+      message: `none yet (${file} is created at the first run)`,
+    });
+  }
+  try {
+    if (outbox) checks.push(...outboxChecks(outbox, config));
+    checks.push(await deviceCheck('obd', config));
+    checks.push(await deviceCheck('gps', config));
+    checks.push(...(await serverChecks(config, outbox)));
+  } finally {
+    outbox?.close();
+  }
+  return checks;
+}
+
+function outboxChecks(outbox: Outbox, config: CompanionConfig): Check[] {
+  const stats = outbox.stats();
+  const checks: Check[] = [
+    {
+      status: stats.full ? 'fail' : 'ok',
+      area: 'outbox',
+      message: `${stats.pending} sample(s) waiting${stats.oldestT ? ` (oldest from ${new Date(stats.oldestT).toISOString()})` : ''}; last sequence number ${stats.lastAssignedSeq}; ${mb(stats.fileBytes)} of ${mb(stats.maxBytes)}`,
+      ...(stats.full
+        ? { fix: 'restore the uplink so the server takes the backlog, or raise storage.maxDiskMb' }
+        : {}),
+    },
+  ];
+  const c = stats.counters;
+  if (c.thinnedPositions + c.thinnedReadings + c.droppedOldest > 0) {
+    checks.push({
+      status: 'warn',
+      area: 'outbox',
+      message: `the disk bound was reached: ${c.thinnedPositions} positions and ${c.thinnedReadings} readings thinned, ${c.droppedOldest} dropped (events never are)`,
+      fix: `raise storage.maxDiskMb (now ${config.storage.maxDiskMb}) if the disk allows, or keep the uplink up`,
+    });
+  }
+  const rejections = outbox.recentRejections(3);
+  if (c.rejectedByServer > 0) {
+    checks.push({
+      status: 'warn',
+      area: 'outbox',
+      message: `the server rejected ${c.rejectedByServer} sample(s) for good; latest: ${rejections
+        .map((r) => `seq ${r.seq ?? '?'} ${r.field}: ${r.reason}`)
+        .join('; ')}`,
+      fix: 'a rejection for "t" means a clock far ahead: check GPS and NTP; others are companion bugs worth reporting',
+    });
+  }
+  if (outbox.quarantined() > 0) {
+    checks.push({
+      status: 'warn',
+      area: 'outbox',
+      message: `${outbox.quarantined()} sample(s) in quarantine (their batch was refused as malformed)`,
+      fix: 'report it with the outbox file; the samples are kept in its quarantine table',
+    });
+  }
+  return checks;
+}
+
+async function deviceCheck(role: DeviceRole, config: CompanionConfig): Promise<Check> {
+  const device: DeviceConfig = config.devices[role];
+  const area = role === 'obd' ? 'OBD adapter' : 'GPS receiver';
+  const scanFix = 'run `fleetline-companion scan` to see what is plugged in';
+  if (device.transport === 'none')
+    return { status: 'info', area, message: 'not configured (none)' };
+  if (device.transport === 'serial' && !fs.existsSync(device.path)) {
+    return {
+      status: 'fail',
+      area,
+      message: `${device.path} does not exist`,
+      fix: `plug the device in, or ${scanFix}`,
+    };
+  }
+  const locator = new DeviceLocator({ logger: createLogger('silent') });
+  const endpoint = endpointFor(role, device, locator);
+  if (!endpoint) return { status: 'info', area, message: 'not configured' };
+  let transport: Transport;
+  try {
+    transport = await endpoint.open();
+  } catch (error) {
+    const type = typeOf(error);
+    return {
+      status: 'fail',
+      area,
+      message: `${endpoint.label}: ${messageOf(error)}`,
+      fix:
+        type === 'ble_unavailable'
+          ? 'this machine has no usable Bluetooth LE (or noble lacks permissions: setcap cap_net_raw+eip on node)'
+          : /EACCES|permission/i.test(messageOf(error))
+            ? 'add the companion user to the dialout group (sudo usermod -aG dialout fleetline)'
+            : scanFix,
+    };
+  }
+  try {
+    return role === 'obd'
+      ? await checkObd(transport, endpoint.label, device)
+      : await checkGps(transport, endpoint.label, device);
+  } finally {
+    await transport.close().catch(() => undefined);
+  }
+}
+
+async function checkObd(transport: Transport, label: string, device: DeviceConfig): Promise<Check> {
+  const area = 'OBD adapter';
+  const elm = new Elm327Client(transport, {
+    timeoutMs: 2000,
+    searchTimeoutMs: 10_000,
+    resetTimeoutMs: 3000,
+  });
+  try {
+    const adapter = await elm.configureAdapter();
+    try {
+      const vehicle = await elm.connectVehicle();
+      let vin = '';
+      try {
+        vin = await new ObdSession(elm).readVin();
+      } catch {
+        // Not every vehicle reports its VIN over OBD.
+      }
+      return {
+        status: 'ok',
+        area,
+        message: `${label}: ${adapter.version}, vehicle answers on ${vehicle.protocol.name}${vin ? `, VIN ${vin}` : ''}`,
+      };
+    } catch (error) {
+      if (
+        error instanceof AdapterReplyError &&
+        (error.outcome === 'unable_to_connect' || error.outcome === 'no_data')
+      ) {
+        return {
+          status: 'ok',
+          area,
+          message: `${label}: ${adapter.version}; the vehicle does not answer (ignition off?)`,
+        };
+      }
+      return {
+        status: 'warn',
+        area,
+        message: `${label}: ${adapter.version}; the vehicle answered badly: ${messageOf(error)}`,
+      };
+    }
+  } catch (error) {
+    return {
+      status: 'fail',
+      area,
+      message: `${label}: no ELM327 answer (${messageOf(error)})`,
+      fix: await suggestSerial(device, 'elm327'),
+    };
+  } finally {
+    elm.dispose();
+  }
+}
+
+async function checkGps(transport: Transport, label: string, device: DeviceConfig): Promise<Check> {
+  const area = 'GPS receiver';
+  const reader = new GpsReader(transport);
+  let sentences = 0;
+  let fixes = 0;
+  let withPosition = 0;
+  let satellites: number | null = null;
+  reader.onSentence(() => (sentences += 1));
+  reader.onFix((fix) => {
+    fixes += 1;
+    if (fix.lat !== null && fix.mode !== 'no_fix') withPosition += 1;
+    satellites = fix.satellitesUsed ?? satellites;
+  });
+  reader.start();
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  reader.stop();
+  if (sentences === 0) {
+    return {
+      status: 'fail',
+      area,
+      message: `${label}: no NMEA within 4 s`,
+      fix: await suggestSerial(device, 'gps'),
+    };
+  }
+  if (withPosition === 0) {
+    return {
+      status: 'warn',
+      area,
+      message: `${label}: NMEA flowing (${fixes} epochs) but no fix yet`,
+      fix: 'give the antenna a view of the sky; a cold start can take minutes',
+    };
+  }
+  return { status: 'ok', area, message: `${label}: fix, ${satellites ?? '?'} satellites` };
+}
+
+/** When a serial device does not answer at its configured rate, find out what does. */
+async function suggestSerial(device: DeviceConfig, wanted: 'elm327' | 'gps'): Promise<string> {
+  if (device.transport !== 'serial') return 'check the adapter, or run `fleetline-companion scan`';
+  const found = await probeSerialPort(device.path, { prefer: wanted });
+  if (
+    found.kind === wanted &&
+    found.baudRate !== (device.baudRate ?? DEFAULT_BAUD[wanted === 'elm327' ? 'obd' : 'gps'])
+  ) {
+    return `it answers at ${found.baudRate} baud: set baudRate ${found.baudRate} (serial:${device.path}@${found.baudRate})`;
+  }
+  if (found.kind && found.kind !== wanted) {
+    return `${device.path} is ${found.kind === 'gps' ? 'a GPS receiver' : 'an ELM327 adapter'} (${found.detail}); the two devices may be swapped`;
+  }
+  return 'check the cable and power, or run `fleetline-companion scan`';
+}
+
+async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Promise<Check[]> {
+  const checks: Check[] = [];
+  const url = config.server.url;
+  try {
+    const response = await fetch(new URL('healthz', url.endsWith('/') ? url : `${url}/`), {
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = (await response.json().catch(() => null)) as {
+      status?: unknown;
+      database?: unknown;
+    } | null;
+    const status = typeof body?.status === 'string' ? body.status : null;
+    const database = typeof body?.database === 'string' ? body.database : null;
+    checks.push({
+      status: response.ok && status === 'ok' ? 'ok' : 'warn',
+      area: 'server',
+      message: `${url} answers (HTTP ${response.status}${status ? `, status ${status}` : ''}${database ? `, database ${database}` : ''})`,
+    });
+  } catch (error) {
+    checks.push({
+      status: 'fail',
+      area: 'server',
+      message: `${url} cannot be reached: ${messageOf(error instanceof Error && error.cause ? error.cause : error)}`,
+      fix: 'check server.url, the network (mobile data, APN) and any firewall; samples wait in the outbox meanwhile',
+    });
+    return checks;
+  }
+  const result = await checkServer(url, config.server.token);
+  const refusal = outbox?.getRefusal() ?? null;
+  const sameToken = refusal?.tokenHash === tokenHash(config.server.token);
+  switch (result.outcome) {
+    case 'accepted': {
+      const hello = result.hello;
+      checks.push({
+        status: 'ok',
+        area: 'device token',
+        message: `accepted: device ${hello.deviceId}, vehicle ${hello.vehicleId}; the server holds samples up to seq ${hello.highestStoredSeq}`,
+      });
+      if (outbox && hello.highestStoredSeq > outbox.lastAssignedSeq) {
+        checks.push({
+          status: 'info',
+          area: 'outbox',
+          message: `this outbox has assigned up to seq ${outbox.lastAssignedSeq}, the server holds up to ${hello.highestStoredSeq}: the outbox is new or was reset; the daemon renumbers waiting samples above the server's before sending`,
+        });
+      }
+      const offset = Date.now() - hello.serverTime;
+      if (Math.abs(offset) > config.clock.maxDriftMs) {
+        checks.push({
+          status: 'warn',
+          area: 'clock',
+          message: `the system clock is ${signed(offset)} ms from the server's`,
+          fix: 'enable NTP (timedatectl set-ntp true); with a GPS fix sample times follow GPS anyway',
+        });
+      }
+      if (outbox && refusal && sameToken) {
+        outbox.setRefusal(null);
+        checks.push({
+          status: 'info',
+          area: 'device token',
+          message:
+            'it was refused before; accepted now, so the refusal record is cleared and run will connect again',
+        });
+      }
+      break;
+    }
+    case 'refused':
+      outbox?.setRefusal({
+        type: result.type,
+        message: result.message,
+        at: Date.now(),
+        tokenHash: tokenHash(config.server.token),
+      });
+      checks.push({
+        status: 'fail',
+        area: 'device token',
+        message: `refused by the server: ${result.type} (${result.message})`,
+        fix:
+          result.type === 'device-token-revoked'
+            ? 'the token was revoked or replaced: get a new one (npm run fleetline -- replace-device) and put it in server.token or server.tokenFile'
+            : 'the server does not know this token: check it was copied whole (fld_ and 43 characters) and points at the right server, or register the vehicle',
+      });
+      break;
+    case 'unreachable':
+      checks.push({
+        status: 'fail',
+        area: 'device uplink',
+        message: `the /device namespace did not answer: ${result.message}`,
+        fix: 'a proxy in front of the server must pass WebSocket upgrades on /socket.io/',
+      });
+      break;
+    case 'invalid':
+      checks.push({
+        status: 'fail',
+        area: 'device uplink',
+        message: result.message,
+        fix: 'is server.url a Fleetline server of a compatible version?',
+      });
+      break;
+  }
+  if (result.outcome !== 'refused' && refusal && !sameToken) {
+    checks.push({
+      status: 'info',
+      area: 'device token',
+      message: `an older token was refused (${refusal.type}); the configured one is different, so it does not matter`,
+    });
+  }
+  return checks;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function signed(value: number): string {
+  return value > 0 ? `+${value}` : String(value);
+}

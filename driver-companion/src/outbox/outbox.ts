@@ -1,0 +1,743 @@
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from '../util/logger.js';
+import { messageOf } from '../util/logger.js';
+import { SAMPLE_CLASS, sampleClass, sampleSeries } from './samples.js';
+import type { OutboxSample, SampleClass, SampleDraft } from './samples.js';
+
+/**
+ * The outbox: every sample is committed here, with its sequence number,
+ * before it may be sent, and deleted only once the server has settled it.
+ *
+ * Durability (SQLite in WAL mode, one connection, synchronous API):
+ * - A transaction is committed when its commit record is in the WAL file.
+ *   From then on it survives the process being killed (SIGKILL included) in
+ *   any synchronous mode: the bytes are in the kernel's page cache, and the
+ *   kernel writes them out whether or not the process is alive.
+ * - synchronous=FULL adds an fsync of the WAL at every commit, so a commit
+ *   also survives a power cut or a kernel crash (the usual way a vehicle
+ *   computer stops). NORMAL syncs only at checkpoints: the last commits may
+ *   roll back after a power cut, but the database stays consistent.
+ * - Samples are committed in groups (storage.commitIntervalMs), so FULL
+ *   costs one fsync per group, not one per sample. A sample still waiting
+ *   for its group is not in the outbox yet: it has no sequence number, has
+ *   not been sent, and is lost with the process, like a reading that was on
+ *   the serial line at that moment.
+ * - The sequence counter is written in the same transactions as the
+ *   samples, so a number is never handed out twice, even after a crash.
+ *
+ * Events and alarms (driving, dtc, status) live in their own table: the
+ * disk policy drops positions and readings only, and keeping them apart
+ * means dropping those frees whole pages instead of leaving a page alive
+ * for every event scattered among them.
+ */
+
+export interface OutboxOptions {
+  file: string;
+  /** Disk the outbox may use: database, WAL and shared-memory file together. */
+  maxBytes: number;
+  synchronous: 'FULL' | 'NORMAL';
+  /** Keep a copy of every committed sample forever (audit; acceptance tests). */
+  journal?: boolean;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface OutboxRow {
+  seq: number;
+  sample: OutboxSample;
+}
+
+export interface AppendResult {
+  first: number | null;
+  last: number | null;
+  stored: number;
+  /** Positions and readings refused because the bound is reached and only events remain. */
+  refused: number;
+}
+
+export interface SettledRejection {
+  seq: number | null;
+  field: string;
+  reason: string;
+}
+
+export interface Refusal {
+  type: 'device-token-invalid' | 'device-token-revoked';
+  message: string;
+  at: number;
+  /** SHA-256 prefix of the refused token: a new token clears the refusal, the same one never retries. */
+  tokenHash: string;
+}
+
+export interface OutboxCounters {
+  thinnedPositions: number;
+  thinnedReadings: number;
+  droppedOldest: number;
+  refusedWhileFull: number;
+  rejectedByServer: number;
+  quarantined: number;
+  renumbered: number;
+}
+
+export interface OutboxStats {
+  /** Samples waiting for the server. */
+  pending: number;
+  oldestSeq: number | null;
+  oldestT: number | null;
+  lastAssignedSeq: number;
+  /** Database pages in use (what the policy steers by). */
+  usedBytes: number;
+  /** Database, WAL and shared-memory files as they are on disk. */
+  fileBytes: number;
+  maxBytes: number;
+  /** Only events are left and the bound is reached: positions and readings are refused. */
+  full: boolean;
+  counters: OutboxCounters;
+  outboxId: string;
+  createdAt: number;
+}
+
+export interface ThinReport {
+  thinnedPositions: number;
+  thinnedReadings: number;
+  droppedOldest: number;
+  usedBytesBefore: number;
+  usedBytesAfter: number;
+  full: boolean;
+}
+
+export interface RenumberResult {
+  renumbered: number;
+  /** The first new sequence number, or null when nothing was waiting. */
+  from: number | null;
+  lastAssignedSeq: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+/** Rows per transaction while thinning or dropping: each transaction's pages pass through the WAL. */
+const CHUNK_ROWS = 2000;
+/** The policy stops this far under the bound, so it does not run again at the next commit. */
+const LOW_WATER = 0.85;
+/** The -shm file SQLite keeps beside a WAL database. */
+const SHM_BYTES = 32 * 1024;
+
+const ZERO_COUNTERS: OutboxCounters = {
+  thinnedPositions: 0,
+  thinnedReadings: 0,
+  droppedOldest: 0,
+  refusedWhileFull: 0,
+  rejectedByServer: 0,
+  quarantined: 0,
+  renumbered: 0,
+};
+
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+/** Thinning steps, gentlest first: the class and the bucket that keeps one sample per series. */
+const THIN_STEPS: readonly { cls: SampleClass; bucketMs: number }[] = [
+  { cls: SAMPLE_CLASS.position, bucketMs: 10_000 },
+  { cls: SAMPLE_CLASS.reading, bucketMs: 60_000 },
+  { cls: SAMPLE_CLASS.position, bucketMs: 60_000 },
+  { cls: SAMPLE_CLASS.reading, bucketMs: 300_000 },
+];
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+export class Outbox {
+  readonly file: string;
+  readonly maxBytes: number;
+  readonly #db: Database.Database;
+  readonly #sql: Statements;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #journal: boolean;
+  readonly #pageSize: number;
+  /** Pages in use may reach this before the policy runs (the rest is the WAL's and the -shm's). */
+  readonly #highWaterBytes: number;
+  #lastSeq: number;
+  #pending: number;
+  #counters: OutboxCounters;
+  #full = false;
+  readonly #outboxId: string;
+  readonly #createdAt: number;
+
+  private constructor(db: Database.Database, walBytes: number, options: OutboxOptions) {
+    this.#db = db;
+    this.#sql = prepareStatements(db);
+    this.file = options.file;
+    this.maxBytes = options.maxBytes;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#journal = options.journal ?? false;
+    this.#pageSize = Number(db.pragma('page_size', { simple: true }));
+    // The WAL may briefly hold one chunk beyond its limit before a checkpoint trims it.
+    this.#highWaterBytes = Math.max(
+      this.#pageSize * 64,
+      options.maxBytes - 2 * walBytes - SHM_BYTES,
+    );
+
+    let outboxId = this.#meta('outbox_id');
+    let createdAt = Number(this.#meta('created_at'));
+    if (!outboxId) {
+      outboxId = randomUUID();
+      createdAt = this.#now();
+      this.#sql.setMeta.run('outbox_id', outboxId);
+      this.#sql.setMeta.run('created_at', String(createdAt));
+    }
+    this.#outboxId = outboxId;
+    this.#createdAt = createdAt;
+    this.#counters = {
+      ...ZERO_COUNTERS,
+      ...parseJson<Partial<OutboxCounters>>(this.#meta('counters'), {}),
+    };
+    // The counter never goes back, whatever table holds the highest number.
+    const highest = db
+      .prepare(
+        `SELECT max(
+           coalesce((SELECT max(seq) FROM samples), 0),
+           coalesce((SELECT max(seq) FROM events), 0),
+           coalesce((SELECT max(seq) FROM quarantine), 0),
+           coalesce((SELECT max(seq) FROM journal), 0)) AS seq`,
+      )
+      .get() as { seq: number };
+    this.#lastSeq = Math.max(Number(this.#meta('last_seq') ?? 0), highest.seq);
+    this.#pending = (
+      db
+        .prepare('SELECT (SELECT count(*) FROM samples) + (SELECT count(*) FROM events) AS n')
+        .get() as {
+        n: number;
+      }
+    ).n;
+    if (this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
+  }
+
+  /**
+   * Opens (or creates) the outbox. A file SQLite cannot read is moved aside
+   * (`outbox.sqlite.corrupt-<time>`) and a new outbox is started: a vehicle
+   * must keep recording, and the server's hello tells the new outbox where
+   * the old sequence numbers ended.
+   */
+  static open(options: OutboxOptions): Outbox {
+    fs.mkdirSync(path.dirname(options.file), { recursive: true });
+    try {
+      const { db, walBytes } = openDatabase(options);
+      return new Outbox(db, walBytes, options);
+    } catch (error) {
+      if (!isCorruption(error)) throw error;
+      const aside = `${options.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      options.logger.error(
+        { err: messageOf(error), file: options.file, movedTo: aside },
+        'outbox unreadable; moved aside, starting a new one',
+      );
+      for (const suffix of ['', '-wal', '-shm']) {
+        if (fs.existsSync(options.file + suffix))
+          fs.renameSync(options.file + suffix, aside + suffix);
+      }
+      const { db, walBytes } = openDatabase(options);
+      return new Outbox(db, walBytes, options);
+    }
+  }
+
+  get lastAssignedSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get pending(): number {
+    return this.#pending;
+  }
+
+  get full(): boolean {
+    return this.#full;
+  }
+
+  /**
+   * Commits drafts in one transaction, numbering them in order. Drafts must
+   * already be valid samples (the sink checks them with the protocol's schema).
+   */
+  append(drafts: readonly SampleDraft[]): AppendResult {
+    if (drafts.length === 0) return { first: null, last: null, stored: 0, refused: 0 };
+    let refused = 0;
+    let first: number | null = null;
+    let seq = this.#lastSeq;
+    let stored = 0;
+    let counters = this.#counters;
+    this.#db.transaction(() => {
+      for (const draft of drafts) {
+        const cls = sampleClass(draft.kind);
+        if (this.#full && cls !== SAMPLE_CLASS.critical) {
+          refused += 1;
+          continue;
+        }
+        seq += 1;
+        first ??= seq;
+        const body = JSON.stringify(draft);
+        if (cls === SAMPLE_CLASS.critical) this.#sql.insertEvent.run(seq, draft.t, body);
+        else this.#sql.insertSample.run(seq, draft.t, cls, sampleSeries(draft), body);
+        if (this.#journal) this.#sql.insertJournal.run(seq, body);
+        stored += 1;
+      }
+      this.#sql.setMeta.run('last_seq', String(seq));
+      if (refused > 0) {
+        counters = { ...counters, refusedWhileFull: counters.refusedWhileFull + refused };
+        this.#sql.setMeta.run('counters', JSON.stringify(counters));
+      }
+    })();
+    this.#counters = counters;
+    this.#lastSeq = seq;
+    this.#pending += stored;
+    if (this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
+    return { first, last: first === null ? null : seq, stored, refused };
+  }
+
+  /** Samples with afterSeq < seq <= throughSeq, oldest first. */
+  read(afterSeq: number, throughSeq: number | null, limit: number): OutboxRow[] {
+    const through = throughSeq ?? MAX_SEQ;
+    const rows = this.#sql.read.all(afterSeq, through, afterSeq, through, limit) as {
+      seq: number;
+      body: string;
+    }[];
+    return rows.map((row) => ({
+      seq: row.seq,
+      sample: { seq: row.seq, ...(JSON.parse(row.body) as SampleDraft) },
+    }));
+  }
+
+  /**
+   * The server settled every sample from first to last (one batch): delete
+   * them and keep the rejections for `doctor`. A batch is always a run of
+   * consecutive outbox rows, so the range holds exactly its samples.
+   */
+  settle(first: number, last: number, rejections: readonly SettledRejection[] = []): number {
+    let deleted = 0;
+    let counters = this.#counters;
+    this.#db.transaction(() => {
+      deleted = this.#deleteRange(first, last);
+      if (rejections.length > 0) {
+        const at = this.#now();
+        for (const r of rejections) this.#sql.reject.run(r.seq, r.field, r.reason, at);
+        this.#sql.trimRejections.run();
+        counters = { ...counters, rejectedByServer: counters.rejectedByServer + rejections.length };
+        this.#sql.setMeta.run('counters', JSON.stringify(counters));
+      }
+    })();
+    this.#counters = counters;
+    this.#pending -= deleted;
+    this.#releaseIfRoom();
+    return deleted;
+  }
+
+  /** Moves a batch the server could not read at all out of the way (kept for inspection). */
+  quarantine(first: number, last: number, reason: string): number {
+    let moved = 0;
+    let counters = this.#counters;
+    this.#db.transaction(() => {
+      const at = this.#now();
+      this.#sql.quarantineSamples.run(reason, at, first, last);
+      this.#sql.quarantineEvents.run(reason, at, first, last);
+      moved = this.#deleteRange(first, last);
+      counters = { ...counters, quarantined: counters.quarantined + moved };
+      this.#sql.setMeta.run('counters', JSON.stringify(counters));
+    })();
+    this.#counters = counters;
+    this.#pending -= moved;
+    return moved;
+  }
+
+  /**
+   * The server has stored numbers this outbox never handed out: the local
+   * database was reset (a new SD card, a wiped disk) while the server kept
+   * the old outbox's samples. Waiting samples get new numbers above the
+   * server's, in their order, or the server would take them for replays and
+   * drop them. Call only with nothing in flight.
+   */
+  renumberAbove(highestStoredSeq: number): RenumberResult {
+    if (highestStoredSeq <= this.#lastSeq) {
+      return { renumbered: 0, from: null, lastAssignedSeq: this.#lastSeq };
+    }
+    let result: RenumberResult = { renumbered: 0, from: null, lastAssignedSeq: highestStoredSeq };
+    let counters = this.#counters;
+    this.#db.transaction(() => {
+      const span = this.#db
+        .prepare(
+          `SELECT min(low) AS low, sum(n) AS n FROM (
+             SELECT min(seq) AS low, count(*) AS n FROM samples
+             UNION ALL SELECT min(seq), count(*) FROM events)`,
+        )
+        .get() as { low: number | null; n: number | null };
+      if (span.low === null || !span.n) {
+        this.#sql.setMeta.run('last_seq', String(highestStoredSeq));
+        return;
+      }
+      // Every new number is above every old one, so the shift cannot collide.
+      const delta = highestStoredSeq + 1 - span.low;
+      if (this.#journal) {
+        this.#db
+          .prepare(
+            `UPDATE journal SET seq = seq + ?
+             WHERE seq IN (SELECT seq FROM samples UNION ALL SELECT seq FROM events)`,
+          )
+          .run(delta);
+      }
+      this.#db.prepare('UPDATE samples SET seq = seq + ?').run(delta);
+      this.#db.prepare('UPDATE events SET seq = seq + ?').run(delta);
+      const last = this.#lastSeq + delta;
+      this.#sql.setMeta.run('last_seq', String(last));
+      counters = { ...counters, renumbered: counters.renumbered + span.n };
+      this.#sql.setMeta.run('counters', JSON.stringify(counters));
+      result = { renumbered: span.n, from: highestStoredSeq + 1, lastAssignedSeq: last };
+    })();
+    this.#counters = counters;
+    this.#lastSeq = result.lastAssignedSeq;
+    return result;
+  }
+
+  /**
+   * The disk-bound policy, gentlest step first, until the pages in use are
+   * back under the low-water mark:
+   * 1. thin the older half of the waiting positions to one per 10 s;
+   * 2. thin the older half of the readings to one per PID per minute;
+   * 3. and 4. the same at one position per minute and one reading per 5 min;
+   * 5. drop the oldest positions and readings.
+   * Events and alarms (driving, trouble codes, status) are never touched. If
+   * they alone fill the bound, new positions and readings are refused until
+   * the server takes some. Work is done in chunks of a few thousand rows, one
+   * transaction each, so the WAL stays small.
+   */
+  enforceDiskBound(): ThinReport {
+    const before = this.usedBytes();
+    const report: ThinReport = {
+      thinnedPositions: 0,
+      thinnedReadings: 0,
+      droppedOldest: 0,
+      usedBytesBefore: before,
+      usedBytesAfter: before,
+      full: false,
+    };
+    const target = this.#highWaterBytes * LOW_WATER;
+    if (before <= this.#highWaterBytes) {
+      this.#setFull(false);
+      return report;
+    }
+    for (const step of THIN_STEPS) {
+      if (this.usedBytes() <= target) break;
+      const median = this.#sql.medianSeq.get(step.cls, step.cls) as { seq: number } | undefined;
+      if (!median) continue;
+      let cursor = 0;
+      while (cursor < median.seq && this.usedBytes() > target) {
+        const edge = this.#sql.chunkEdge.get(step.cls, cursor, CHUNK_ROWS - 1) as
+          { seq: number } | undefined;
+        const upTo = Math.min(median.seq, edge?.seq ?? median.seq);
+        const thinned = this.#inTransaction(() =>
+          this.#sql.thin.run(step.cls, cursor, upTo, step.cls, cursor, upTo, step.bucketMs),
+        ).changes;
+        if (step.cls === SAMPLE_CLASS.position) report.thinnedPositions += thinned;
+        else report.thinnedReadings += thinned;
+        this.#pending -= thinned;
+        cursor = upTo;
+      }
+    }
+    while (this.usedBytes() > target) {
+      const dropped = this.#inTransaction(() => this.#sql.dropOldest.run(CHUNK_ROWS)).changes;
+      if (dropped === 0) break;
+      report.droppedOldest += dropped;
+      this.#pending -= dropped;
+    }
+    this.#counters = {
+      ...this.#counters,
+      thinnedPositions: this.#counters.thinnedPositions + report.thinnedPositions,
+      thinnedReadings: this.#counters.thinnedReadings + report.thinnedReadings,
+      droppedOldest: this.#counters.droppedOldest + report.droppedOldest,
+    };
+    this.#sql.setMeta.run('counters', JSON.stringify(this.#counters));
+    report.usedBytesAfter = this.usedBytes();
+    report.full = report.usedBytesAfter > this.#highWaterBytes;
+    this.#setFull(report.full);
+    this.#logger.warn(
+      {
+        thinnedPositions: report.thinnedPositions,
+        thinnedReadings: report.thinnedReadings,
+        droppedOldest: report.droppedOldest,
+        usedBytesBefore: before,
+        usedBytesAfter: report.usedBytesAfter,
+        maxBytes: this.maxBytes,
+        full: report.full,
+      },
+      'outbox reached its disk bound: old positions and readings thinned',
+    );
+    return report;
+  }
+
+  /** Bytes of database pages holding data (the file keeps freed pages for reuse). */
+  usedBytes(): number {
+    const pages = Number(this.#db.pragma('page_count', { simple: true }));
+    const free = Number(this.#db.pragma('freelist_count', { simple: true }));
+    return (pages - free) * this.#pageSize;
+  }
+
+  getRefusal(): Refusal | null {
+    return parseJson<Refusal | null>(this.#meta('refusal'), null);
+  }
+
+  setRefusal(refusal: Refusal | null): void {
+    if (refusal) this.#sql.setMeta.run('refusal', JSON.stringify(refusal));
+    else this.#sql.deleteMeta.run('refusal');
+  }
+
+  /** What the server said about this device at the last hello. */
+  getIdentity(): { deviceId: number; vehicleId: number } | null {
+    return parseJson<{ deviceId: number; vehicleId: number } | null>(this.#meta('identity'), null);
+  }
+
+  setIdentity(identity: { deviceId: number; vehicleId: number }): void {
+    this.#sql.setMeta.run('identity', JSON.stringify(identity));
+  }
+
+  /** Small state other parts keep between runs (the trip in progress, say), as JSON. */
+  getState<T>(key: string): T | null {
+    return parseJson<T | null>(this.#meta(`state:${key}`), null);
+  }
+
+  setState(key: string, value: unknown): void {
+    if (value === null) this.#sql.deleteMeta.run(`state:${key}`);
+    else this.#sql.setMeta.run(`state:${key}`, JSON.stringify(value));
+  }
+
+  getVin(): string | null {
+    return this.#meta('vin') ?? null;
+  }
+
+  setVin(vin: string): void {
+    this.#sql.setMeta.run('vin', vin);
+  }
+
+  recentRejections(
+    limit = 10,
+  ): { seq: number | null; field: string; reason: string; at: number }[] {
+    return this.#sql.recentRejections.all(limit) as {
+      seq: number | null;
+      field: string;
+      reason: string;
+      at: number;
+    }[];
+  }
+
+  quarantined(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM quarantine').get() as { n: number }).n;
+  }
+
+  /** The oldest waiting sample's number and time. */
+  oldest(): { seq: number; t: number } | null {
+    return (this.#sql.oldest.get() as { seq: number; t: number } | undefined) ?? null;
+  }
+
+  stats(): OutboxStats {
+    const oldest = this.oldest();
+    return {
+      pending: this.#pending,
+      oldestSeq: oldest?.seq ?? null,
+      oldestT: oldest?.t ?? null,
+      lastAssignedSeq: this.#lastSeq,
+      usedBytes: this.usedBytes(),
+      fileBytes: this.fileBytes(),
+      maxBytes: this.maxBytes,
+      full: this.#full,
+      counters: { ...this.#counters },
+      outboxId: this.#outboxId,
+      createdAt: this.#createdAt,
+    };
+  }
+
+  fileBytes(): number {
+    let total = 0;
+    for (const suffix of ['', '-wal', '-shm']) {
+      try {
+        total += fs.statSync(this.file + suffix).size;
+      } catch {
+        // Not there (no WAL yet): nothing to count.
+      }
+    }
+    return total;
+  }
+
+  /** Every sample ever committed, when the journal is on (audits and acceptance tests). */
+  journal(): OutboxRow[] {
+    const rows = this.#db.prepare('SELECT seq, body FROM journal ORDER BY seq').all() as {
+      seq: number;
+      body: string;
+    }[];
+    return rows.map((row) => ({
+      seq: row.seq,
+      sample: { seq: row.seq, ...(JSON.parse(row.body) as SampleDraft) },
+    }));
+  }
+
+  close(): void {
+    if (!this.#db.open) return;
+    try {
+      // Fold the WAL back into the database so the file is complete on its own.
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      this.#logger.warn({ err: messageOf(error) }, 'outbox checkpoint at close failed');
+    }
+    this.#db.close();
+  }
+
+  #meta(key: string): string | undefined {
+    return (this.#sql.getMeta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  #deleteRange(first: number, last: number): number {
+    return (
+      this.#sql.deleteSamples.run(first, last).changes +
+      this.#sql.deleteEvents.run(first, last).changes
+    );
+  }
+
+  #inTransaction<T>(work: () => T): T {
+    return this.#db.transaction(work)();
+  }
+
+  #releaseIfRoom(): void {
+    if (this.#full && this.usedBytes() <= this.#highWaterBytes * LOW_WATER) this.#setFull(false);
+  }
+
+  #setFull(full: boolean): void {
+    if (full === this.#full) return;
+    this.#full = full;
+    if (full) {
+      this.#logger.error(
+        { maxBytes: this.maxBytes, pending: this.#pending },
+        'outbox full of events alone: refusing positions and readings until the server takes some',
+      );
+    } else {
+      this.#logger.info({ pending: this.#pending }, 'outbox has room again');
+    }
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+    deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
+    insertSample: db.prepare(
+      'INSERT INTO samples (seq, t, class, series, body) VALUES (?, ?, ?, ?, ?)',
+    ),
+    insertEvent: db.prepare('INSERT INTO events (seq, t, body) VALUES (?, ?, ?)'),
+    insertJournal: db.prepare('INSERT INTO journal (seq, body) VALUES (?, ?)'),
+    read: db.prepare(
+      `SELECT seq, body FROM samples WHERE seq > ? AND seq <= ?
+       UNION ALL SELECT seq, body FROM events WHERE seq > ? AND seq <= ?
+       ORDER BY seq LIMIT ?`,
+    ),
+    deleteSamples: db.prepare('DELETE FROM samples WHERE seq >= ? AND seq <= ?'),
+    deleteEvents: db.prepare('DELETE FROM events WHERE seq >= ? AND seq <= ?'),
+    reject: db.prepare('INSERT INTO rejections (seq, field, reason, at) VALUES (?, ?, ?, ?)'),
+    trimRejections: db.prepare(
+      'DELETE FROM rejections WHERE id <= (SELECT max(id) FROM rejections) - 1000',
+    ),
+    quarantineSamples: db.prepare(
+      'INSERT INTO quarantine (seq, body, reason, at) SELECT seq, body, ?, ? FROM samples WHERE seq >= ? AND seq <= ?',
+    ),
+    quarantineEvents: db.prepare(
+      'INSERT INTO quarantine (seq, body, reason, at) SELECT seq, body, ?, ? FROM events WHERE seq >= ? AND seq <= ?',
+    ),
+    oldest: db.prepare(
+      `SELECT seq, t FROM (
+         SELECT seq, t FROM (SELECT seq, t FROM samples ORDER BY seq LIMIT 1)
+         UNION ALL SELECT seq, t FROM (SELECT seq, t FROM events ORDER BY seq LIMIT 1))
+       ORDER BY seq LIMIT 1`,
+    ),
+    medianSeq: db.prepare(
+      'SELECT seq FROM samples WHERE class = ? ORDER BY seq LIMIT 1 OFFSET (SELECT count(*) / 2 FROM samples WHERE class = ?)',
+    ),
+    chunkEdge: db.prepare(
+      'SELECT seq FROM samples WHERE class = ? AND seq > ? ORDER BY seq LIMIT 1 OFFSET ?',
+    ),
+    // Keeps the first sample of each series in each time bucket. The CAST
+    // matters: better-sqlite3 binds numbers as REAL, so the division would
+    // otherwise be exact and every row its own bucket.
+    thin: db.prepare(
+      `DELETE FROM samples WHERE class = ? AND seq > ? AND seq <= ? AND seq NOT IN (
+         SELECT min(seq) FROM samples WHERE class = ? AND seq > ? AND seq <= ?
+         GROUP BY series, CAST(t / ? AS INTEGER))`,
+    ),
+    dropOldest: db.prepare(
+      'DELETE FROM samples WHERE seq IN (SELECT seq FROM samples ORDER BY seq LIMIT ?)',
+    ),
+    recentRejections: db.prepare(
+      'SELECT seq, field, reason, at FROM rejections ORDER BY id DESC LIMIT ?',
+    ),
+  };
+}
+
+function openDatabase(options: OutboxOptions): { db: Database.Database; walBytes: number } {
+  const db = new Database(options.file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous}`);
+    // A busy SD card should delay a commit, not fail it.
+    db.pragma('busy_timeout = 5000');
+    // Keep the WAL small against the bound: checkpoint often and truncate it back afterwards.
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    const walPages = Math.max(16, Math.min(1000, Math.floor(options.maxBytes / pageSize / 16)));
+    db.pragma(`wal_autocheckpoint = ${walPages}`);
+    db.pragma(`journal_size_limit = ${walPages * pageSize}`);
+    const version = Number(db.pragma('user_version', { simple: true }));
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `outbox schema ${version} is newer than this companion understands (${SCHEMA_VERSION})`,
+      );
+    }
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+      CREATE TABLE IF NOT EXISTS samples (
+        seq INTEGER PRIMARY KEY,
+        t INTEGER NOT NULL,
+        class INTEGER NOT NULL,
+        series TEXT,
+        body TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX IF NOT EXISTS samples_by_class ON samples (class, seq);
+      CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, body TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE IF NOT EXISTS quarantine (
+        seq INTEGER PRIMARY KEY, body TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE IF NOT EXISTS rejections (
+        id INTEGER PRIMARY KEY, seq INTEGER, field TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT;
+      PRAGMA user_version = ${SCHEMA_VERSION};
+    `);
+    return { db, walBytes: walPages * pageSize };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function isCorruption(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
+}
+
+function parseJson<T>(text: string | undefined, fallback: T): T {
+  if (text === undefined) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}

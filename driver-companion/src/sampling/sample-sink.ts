@@ -1,0 +1,155 @@
+import { TelemetrySampleSchema, fieldErrors } from '@fleetline/protocol';
+import type { Outbox, AppendResult } from '../outbox/outbox.js';
+import { SAMPLE_CLASS, sampleClass } from '../outbox/samples.js';
+import type { SampleDraft } from '../outbox/samples.js';
+import type { Logger } from '../util/logger.js';
+import { messageOf } from '../util/logger.js';
+
+export interface SinkStats {
+  /** Samples accepted from sampling (valid). */
+  accepted: number;
+  /** Samples refused before the outbox because they break the protocol (a bug or a bad sensor). */
+  invalid: number;
+  /** Samples committed to the outbox. */
+  committed: number;
+  /** Waiting for the next commit. */
+  staged: number;
+  /** Dropped from the staging area while the disk refused commits. */
+  droppedWhileFailing: number;
+  lastCommitAt: number | null;
+  lastError: string | null;
+}
+
+export interface SampleSinkOptions {
+  outbox: Outbox;
+  commitIntervalMs: number;
+  logger: Logger;
+  /** Called after each commit (the uplink sends what was committed). */
+  onCommitted?: (result: AppendResult) => void;
+  /** Staging bound while commits fail (a full or broken disk). */
+  maxStaged?: number;
+  now?: () => number;
+}
+
+/**
+ * Where sampling puts samples: each is checked against the protocol's schema
+ * (so the outbox never holds a sample the server must refuse), then staged
+ * and committed in groups, one transaction each. If the disk refuses a
+ * commit the group stays staged and is retried; staging is bounded, and
+ * positions and readings go before events if it overflows.
+ */
+export class SampleSink {
+  readonly #outbox: Outbox;
+  readonly #logger: Logger;
+  readonly #intervalMs: number;
+  readonly #onCommitted: SampleSinkOptions['onCommitted'];
+  readonly #maxStaged: number;
+  readonly #now: () => number;
+  #staged: SampleDraft[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #stats: SinkStats = {
+    accepted: 0,
+    invalid: 0,
+    committed: 0,
+    staged: 0,
+    droppedWhileFailing: 0,
+    lastCommitAt: null,
+    lastError: null,
+  };
+  #invalidLogged = 0;
+
+  constructor(options: SampleSinkOptions) {
+    this.#outbox = options.outbox;
+    this.#logger = options.logger;
+    this.#intervalMs = options.commitIntervalMs;
+    this.#onCommitted = options.onCommitted;
+    this.#maxStaged = options.maxStaged ?? 20_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    const tick = (): void => {
+      this.flush();
+      this.#timer = setTimeout(tick, this.#intervalMs);
+      this.#timer.unref();
+    };
+    this.#timer = setTimeout(tick, this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer after committing what is staged. */
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.flush();
+  }
+
+  /** Checks a sample and stages it; false if it breaks the protocol. */
+  push(draft: SampleDraft): boolean {
+    const parsed = TelemetrySampleSchema.safeParse({ ...draft, seq: 1 });
+    if (!parsed.success) {
+      this.#stats.invalid += 1;
+      // A broken sensor repeats itself: log the first few, then every thousandth.
+      if (this.#invalidLogged < 20 || this.#stats.invalid % 1000 === 0) {
+        this.#invalidLogged += 1;
+        this.#logger.warn(
+          { kind: draft.kind, errors: fieldErrors(parsed.error), invalid: this.#stats.invalid },
+          'sample breaks the protocol; not recorded',
+        );
+      }
+      return false;
+    }
+    // The parsed form: defaults applied, unknown fields gone.
+    const { seq: _seq, ...clean } = parsed.data;
+    this.#staged.push(clean);
+    this.#stats.accepted += 1;
+    if (this.#staged.length > this.#maxStaged) this.#shed();
+    return true;
+  }
+
+  /** Commits what is staged now. */
+  flush(): AppendResult | null {
+    if (this.#staged.length === 0) return null;
+    const batch = this.#staged;
+    this.#staged = [];
+    let result: AppendResult;
+    try {
+      result = this.#outbox.append(batch);
+    } catch (error) {
+      // Keep them for the next attempt, ahead of anything staged since.
+      this.#staged = batch.concat(this.#staged);
+      const message = messageOf(error);
+      if (this.#stats.lastError !== message) {
+        this.#logger.error(
+          { err: message, staged: this.#staged.length },
+          'outbox commit failed; retrying',
+        );
+      }
+      this.#stats.lastError = message;
+      return null;
+    }
+    if (this.#stats.lastError) this.#logger.info('outbox commits again');
+    this.#stats.lastError = null;
+    this.#stats.committed += result.stored;
+    this.#stats.lastCommitAt = this.#now();
+    this.#onCommitted?.(result);
+    return result;
+  }
+
+  stats(): SinkStats {
+    return { ...this.#stats, staged: this.#staged.length };
+  }
+
+  /** Staging overflowed while commits fail: the oldest positions and readings go first. */
+  #shed(): void {
+    const excess = this.#staged.length - this.#maxStaged;
+    let dropped = 0;
+    this.#staged = this.#staged.filter((draft) => {
+      if (dropped >= excess || sampleClass(draft.kind) === SAMPLE_CLASS.critical) return true;
+      dropped += 1;
+      return false;
+    });
+    this.#stats.droppedWhileFailing += dropped;
+  }
+}
