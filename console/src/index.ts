@@ -1,2 +1,0 @@
-// The dispatch console is built under issue 5; see console/README.md.
-export {};

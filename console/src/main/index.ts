@@ -1,0 +1,128 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  BrowserWindow,
+  Notification,
+  app,
+  dialog,
+  ipcMain,
+  protocol,
+  safeStorage,
+} from 'electron';
+import { APP_ORIGIN } from '../shared/ipc.js';
+import type { Settings } from '../shared/ipc.js';
+import { registerAppScheme, serveRenderer } from './app-protocol.js';
+import { desktopCsp } from './csp.js';
+import type { MapSettings } from './csp.js';
+import { saveFileWithDialog } from './file-save.js';
+import { registerIpcHandlers } from './ipc-handlers.js';
+import { IpcRegistry } from './ipc-registry.js';
+import { LocalStore } from './local-store.js';
+import { Notifier } from './notifications.js';
+import { fetchMapSettings } from './server-config.js';
+import { openMainWindow, originOf } from './window.js';
+import type { WindowLike } from './window.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PRELOAD = path.join(here, '../preload/index.cjs');
+const RENDERER_DIR = path.join(here, '../renderer');
+/** electron-vite's dev server during `npm run dev -w console`; the bundled renderer otherwise. */
+const DEV_RENDERER_URL = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
+const RENDERER_URL = DEV_RENDERER_URL ?? `${APP_ORIGIN}/`;
+
+// Privileged schemes must be declared before the app is ready.
+registerAppScheme(protocol);
+
+if (!app.requestSingleInstanceLock()) {
+  // One console per workstation: a second start focuses the first.
+  app.quit();
+} else {
+  let window: WindowLike | null = null;
+  const log = (message: string, error?: unknown) =>
+    process.stderr.write(`[fleetline console] ${message}${error ? `: ${String(error)}` : ''}\n`);
+
+  app.on('second-instance', () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('window-all-closed', () => app.quit());
+
+  void app.whenReady().then(async () => {
+    const store = new LocalStore(path.join(app.getPath('userData'), 'console.sqlite'), {
+      available: () => safeStorage.isEncryptionAvailable(),
+      encrypt: (plain) => safeStorage.encryptString(plain),
+      decrypt: (sealed) => safeStorage.decryptString(sealed),
+    }, log);
+    app.on('will-quit', () => store.close());
+
+    // A server given on the command line (--server=URL) or in the environment wins for this run.
+    const override =
+      process.argv.find((a) => a.startsWith('--server='))?.slice('--server='.length) ??
+      process.env.FLEETLINE_SERVER_URL;
+    let settings: Settings = store.getSettings();
+    if (override) {
+      try {
+        settings = store.updateSettings({ serverUrl: override });
+      } catch (err) {
+        log(`ignoring the server URL ${override}`, err);
+      }
+    }
+    let map: MapSettings | null = store.getMapSettings();
+    const learnMapSettings = async (serverUrl: string) => {
+      const fresh = await fetchMapSettings(serverUrl);
+      if (fresh) {
+        map = fresh;
+        store.setMapSettings(fresh);
+      }
+    };
+    await learnMapSettings(settings.serverUrl);
+
+    serveRenderer(protocol, RENDERER_DIR, () => desktopCsp(settings.serverUrl, map));
+
+    const trusted = new Set([APP_ORIGIN, ...(DEV_RENDERER_URL ? [originOf(DEV_RENDERER_URL)] : [])]);
+    const registry = new IpcRegistry(ipcMain, {
+      isTrustedSender: (url) => trusted.has(originOf(url) ?? ''),
+      onError: (channel, error) => log(`IPC ${channel}`, error),
+    });
+    const notifier = new Notifier(
+      {
+        isSupported: () => Notification.isSupported(),
+        create: (options) => new Notification(options),
+      },
+      () => window?.focus(),
+    );
+    registerIpcHandlers(registry, {
+      store,
+      appInfo: () => ({
+        version: app.getVersion(),
+        platform: process.platform,
+        electron: process.versions.electron ?? 'unknown',
+        secureStorage: safeStorage.isEncryptionAvailable(),
+      }),
+      notify: (request) => notifier.show(request),
+      saveFile: (request) =>
+        saveFileWithDialog(
+          dialog,
+          (file, content) => writeFile(file, content, 'utf8'),
+          app.getPath('downloads'),
+          request,
+        ),
+      settingsChanged: (next) => {
+        const serverChanged = next.serverUrl !== settings.serverUrl;
+        settings = next;
+        if (serverChanged) void learnMapSettings(next.serverUrl);
+      },
+    });
+
+    window = await openMainWindow(
+      (options) => new BrowserWindow(options),
+      PRELOAD,
+      RENDERER_URL,
+    );
+    window.on('closed', () => {
+      window = null;
+    });
+  });
+}

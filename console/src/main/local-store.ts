@@ -1,0 +1,223 @@
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { FleetEventSchema, FleetSchema, VehicleSnapshotSchema } from '@fleetline/protocol';
+import type { FleetEvent } from '@fleetline/protocol';
+import { DEFAULT_SETTINGS, SettingsSchema, StoredSessionSchema } from '../shared/ipc.js';
+import type { MapSettings } from './csp.js';
+import type { LastPicture, Settings, SettingsPatch, StoredSession } from '../shared/ipc.js';
+
+/** Encrypts the session token at rest (Electron's safeStorage; a fake in tests). */
+export interface SecretBox {
+  available(): boolean;
+  encrypt(plain: string): Buffer;
+  decrypt(sealed: Buffer): string;
+}
+
+/** Events kept per server for the last known picture. */
+export const MAX_STORED_EVENTS = 2000;
+
+const SCHEMA_VERSION = 1;
+
+const MapSettingsSchema = z.object({
+  mapboxToken: z.string().nullable(),
+  styleUrl: z.string().nullable(),
+});
+
+/**
+ * The desktop console's local store (SQLite in the user's profile, main
+ * process only): settings and layout, the login, and the last known picture
+ * (fleets, vehicles, recent events) so the console can open with it when the
+ * server is out of reach. Everything read back is validated: a damaged or
+ * older file gives defaults, never a crash.
+ */
+export class LocalStore {
+  readonly #db: Database.Database;
+
+  constructor(
+    filename: string,
+    private readonly secrets: SecretBox,
+    private readonly log: (message: string, error?: unknown) => void = () => {},
+  ) {
+    this.#db = new Database(filename);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#migrate();
+  }
+
+  #migrate(): void {
+    const version = this.#db.pragma('user_version', { simple: true }) as number;
+    if (version >= SCHEMA_VERSION) return;
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS kv (
+        key TEXT PRIMARY KEY,
+        value BLOB NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS picture (
+        server_url TEXT PRIMARY KEY,
+        saved_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        fleets TEXT NOT NULL,
+        vehicles TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS events (
+        server_url TEXT NOT NULL,
+        id INTEGER NOT NULL,
+        t INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (server_url, id)
+      );
+      PRAGMA user_version = ${SCHEMA_VERSION};
+    `);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  getSettings(): Settings {
+    const raw = this.#get('settings');
+    if (raw === undefined) return structuredClone(DEFAULT_SETTINGS);
+    const stored = parseJson(raw.toString());
+    const parsed = SettingsSchema.safeParse({
+      ...DEFAULT_SETTINGS,
+      ...(typeof stored === 'object' && stored !== null ? stored : {}),
+    });
+    if (parsed.success) return parsed.data;
+    this.log('stored settings are invalid: using defaults', parsed.error);
+    return structuredClone(DEFAULT_SETTINGS);
+  }
+
+  updateSettings(patch: SettingsPatch): Settings {
+    const next = SettingsSchema.parse({ ...this.getSettings(), ...patch });
+    this.#set('settings', Buffer.from(JSON.stringify(next)));
+    return next;
+  }
+
+  /** Map settings last learnt from the server, for the CSP of the next start while it is unreachable. */
+  getMapSettings(): MapSettings | null {
+    const raw = this.#get('map');
+    const parsed = MapSettingsSchema.safeParse(raw === undefined ? null : parseJson(raw.toString()));
+    return parsed.success ? parsed.data : null;
+  }
+
+  setMapSettings(map: MapSettings): void {
+    this.#set('map', Buffer.from(JSON.stringify(MapSettingsSchema.parse(map))));
+  }
+
+  /** The kept login, or null (none, expired, or it cannot be decrypted on this machine). */
+  loadSession(now = Date.now()): StoredSession | null {
+    const sealed = this.#get('session');
+    if (sealed === undefined || !this.secrets.available()) return null;
+    try {
+      const session = StoredSessionSchema.parse(JSON.parse(this.secrets.decrypt(sealed)));
+      return session.expiresAt > now ? session : null;
+    } catch (err) {
+      this.log('the stored session cannot be read: forgetting it', err);
+      this.#delete('session');
+      return null;
+    }
+  }
+
+  /** Keeps the login only where the OS can encrypt it; never as plain text. */
+  saveSession(session: StoredSession | null): boolean {
+    if (session === null || !this.secrets.available()) {
+      this.#delete('session');
+      return session === null;
+    }
+    this.#set('session', this.secrets.encrypt(JSON.stringify(StoredSessionSchema.parse(session))));
+    return true;
+  }
+
+  savePicture(picture: LastPicture): void {
+    const insertEvent = this.#db.prepare(
+      'INSERT OR REPLACE INTO events (server_url, id, t, body) VALUES (?, ?, ?, ?)',
+    );
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO picture (server_url, saved_at, received_at, fleets, vehicles)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (server_url) DO UPDATE SET saved_at = excluded.saved_at,
+             received_at = excluded.received_at, fleets = excluded.fleets, vehicles = excluded.vehicles`,
+        )
+        .run(
+          picture.serverUrl,
+          picture.savedAt,
+          picture.receivedAt,
+          JSON.stringify(picture.fleets),
+          JSON.stringify(picture.vehicles),
+        );
+      for (const event of picture.events)
+        insertEvent.run(picture.serverUrl, event.id, event.t, JSON.stringify(event));
+      this.#db
+        .prepare(
+          `DELETE FROM events WHERE server_url = ? AND id NOT IN
+             (SELECT id FROM events WHERE server_url = ? ORDER BY id DESC LIMIT ?)`,
+        )
+        .run(picture.serverUrl, picture.serverUrl, MAX_STORED_EVENTS);
+    })();
+  }
+
+  loadPicture(serverUrl: string): LastPicture | null {
+    const row = this.#db
+      .prepare(
+        'SELECT saved_at, received_at, fleets, vehicles FROM picture WHERE server_url = ?',
+      )
+      .get(serverUrl) as
+      | { saved_at: number; received_at: number; fleets: string; vehicles: string }
+      | undefined;
+    if (!row) return null;
+    const fleets = z.array(FleetSchema).safeParse(parseJson(row.fleets));
+    const vehicles = z.array(VehicleSnapshotSchema).safeParse(parseJson(row.vehicles));
+    if (!fleets.success || !vehicles.success) {
+      this.log('the stored picture is damaged: ignoring it');
+      return null;
+    }
+    const events: FleetEvent[] = [];
+    const rows = this.#db
+      .prepare('SELECT body FROM events WHERE server_url = ? ORDER BY id DESC LIMIT ?')
+      .all(serverUrl, MAX_STORED_EVENTS) as { body: string }[];
+    for (const { body } of rows) {
+      const event = FleetEventSchema.safeParse(parseJson(body));
+      if (event.success) events.push(event.data);
+    }
+    return {
+      serverUrl,
+      savedAt: row.saved_at,
+      receivedAt: row.received_at,
+      fleets: fleets.data,
+      vehicles: vehicles.data,
+      events,
+    };
+  }
+
+  #get(key: string): Buffer | undefined {
+    const row = this.#db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as
+      | { value: Buffer | string }
+      | undefined;
+    if (!row) return undefined;
+    return Buffer.isBuffer(row.value) ? row.value : Buffer.from(row.value);
+  }
+
+  #set(key: string, value: Buffer): void {
+    this.#db
+      .prepare(
+        `INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      )
+      .run(key, value, Date.now());
+  }
+
+  #delete(key: string): void {
+    this.#db.prepare('DELETE FROM kv WHERE key = ?').run(key);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,155 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useConsole, useSlice } from './context';
+import { ConnectionBadge } from './ConnectionBadge';
+import { STATE_LABELS, VEHICLE_STATES } from '../stores/vehicle-state';
+import type { VehicleState } from '../stores/vehicle-state';
+import { useNow } from '../panels/use-now';
+
+export function TopBar({ onSignOut }: { onSignOut: () => void }) {
+  const { stores } = useConsole();
+  const user = useSlice(stores.session, (s) => s.user);
+  const now = useNow();
+  return (
+    <header className="topbar">
+      <div className="brand">
+        Fleetline <span className="muted">Console</span>
+      </div>
+      <FleetPicker />
+      <SearchBox />
+      <StateFilter />
+      <div className="spacer" />
+      <ConnectionBadge />
+      <time className="clock" dateTime={new Date(now).toISOString()}>
+        {new Date(now).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}
+      </time>
+      <UserMenu name={user?.name ?? ''} role={user?.role ?? ''} onSignOut={onSignOut} />
+      <button type="button" className="icon" onClick={() => stores.ui.getState().setShortcutsOpen(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+        ?
+      </button>
+    </header>
+  );
+}
+
+function SearchBox() {
+  const { stores } = useConsole();
+  const text = useSlice(stores.ui, (s) => s.filter.text);
+  const focusRequest = useSlice(stores.ui, (s) => s.searchFocusRequest);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (focusRequest > 0) {
+      input.current?.focus();
+      input.current?.select();
+    }
+  }, [focusRequest]);
+  return (
+    <input
+      ref={input}
+      type="search"
+      className="search"
+      placeholder="Search name, plate, VIN  ( / )"
+      aria-label="Search vehicles"
+      value={text}
+      onChange={(e) => stores.ui.getState().setText(e.target.value)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') {
+          // Enter opens the first match, as a dispatcher expects of a search box.
+          const first = document.querySelector<HTMLElement>('[data-testid="vehicle-list"] [data-vehicle-id]');
+          const id = Number(first?.dataset.vehicleId);
+          if (Number.isInteger(id)) stores.ui.getState().select(id);
+        }
+      }}
+    />
+  );
+}
+
+function StateFilter() {
+  const { stores } = useConsole();
+  const states = useSlice(stores.ui, (s) => s.filter.states);
+  const listRevision = useSlice(stores.fleet, (s) => s.listRevision);
+  const counts = useMemo(() => {
+    const c: Record<VehicleState, number> = { moving: 0, idle: 0, offline: 0, alarm: 0 };
+    for (const v of stores.fleet.getState().vehicles.values()) c[v.state] += 1;
+    return c;
+  }, [stores, listRevision]);
+  return (
+    <div className="chips state-filter" role="group" aria-label="Filter by state">
+      {VEHICLE_STATES.map((state, i) => (
+        <button
+          key={state}
+          type="button"
+          className={`chip state-${state} ${states.has(state) ? 'on' : ''}`}
+          aria-pressed={states.has(state)}
+          onClick={() => stores.ui.getState().toggleState(state)}
+          title={`${STATE_LABELS[state]} (${i + 1})`}
+        >
+          <span className="dot" aria-hidden="true" /> {STATE_LABELS[state]} <span className="count">{counts[state]}</span>
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function FleetPicker() {
+  const { platform, stores } = useConsole();
+  const fleets = useSlice(stores.fleet, (s) => s.fleets);
+  const selected = useSlice(stores.ui, (s) => s.fleetIds);
+  const [options, setOptions] = useState(fleets);
+  // Keep every fleet the user may see listed, even while narrowed to one.
+  useEffect(() => {
+    if (selected === null) setOptions(fleets);
+  }, [fleets, selected]);
+  if (options.length <= 1) return null;
+  const value = selected?.length === 1 ? String(selected[0]) : 'all';
+  return (
+    <select
+      className="fleet-picker"
+      aria-label="Fleet"
+      value={value}
+      onChange={(e) => {
+        const fleetIds = e.target.value === 'all' ? null : [Number(e.target.value)];
+        stores.ui.getState().setFleetIds(fleetIds);
+        void platform.updateSettings({ fleetIds });
+      }}
+    >
+      <option value="all">All fleets</option>
+      {options.map((f) => (
+        <option key={f.id} value={f.id}>
+          {f.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function UserMenu({ name, role, onSignOut }: { name: string; role: string; onSignOut: () => void }) {
+  const { platform } = useConsole();
+  const [open, setOpen] = useState(false);
+  const [notifications, setNotifications] = useState(true);
+  useEffect(() => {
+    void platform.settings().then((s) => setNotifications(s.notifications));
+  }, [platform]);
+  const toggleNotifications = async () => {
+    const next = !notifications;
+    if (next && platform.kind === 'web' && 'Notification' in window && Notification.permission === 'default') {
+      await Notification.requestPermission();
+    }
+    setNotifications((await platform.updateSettings({ notifications: next })).notifications);
+  };
+  return (
+    <div className="user-menu">
+      <button type="button" className="secondary" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {name} <span className="muted">{role.replace('_', ' ')}</span>
+      </button>
+      {open && (
+        <div className="menu" role="menu">
+          <button type="button" role="menuitemcheckbox" aria-checked={notifications} onClick={() => void toggleNotifications()}>
+            {notifications ? '☑' : '☐'} Alarm notifications
+          </button>
+          <button type="button" role="menuitem" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}

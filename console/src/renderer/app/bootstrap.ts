@@ -1,0 +1,63 @@
+import { createApiClient } from '../api/client';
+import { ApiError } from '../api/errors';
+import { createPlatform } from '../platform/platform';
+import type { Platform } from '../platform/platform';
+import { createConsoleStores } from './context';
+import type { ConsoleServices } from './context';
+
+/**
+ * Start-up: the platform (desktop or browser), the stores, the API client;
+ * then the last known picture (desktop) and who is signed in. The console
+ * opens with the stored picture, marked stale, even when the server cannot
+ * be reached; the feed brings it up to date once it can.
+ */
+export async function bootstrap(platform?: Platform): Promise<ConsoleServices> {
+  const resolved = platform ?? (await createPlatform());
+  const stores = createConsoleStores();
+  const settings = await resolved.settings();
+  stores.ui.setState({ panelTab: settings.layout.panelTab, fleetIds: settings.fleetIds });
+  const api = createApiClient({
+    baseUrl: () => resolved.serverUrl(),
+    token: () => stores.session.getState().token,
+  });
+  const services: ConsoleServices = { platform: resolved, api, stores };
+
+  const picture = await resolved.loadPicture().catch(() => null);
+  if (picture) {
+    stores.fleet.getState().loadStored(picture);
+    stores.events.getState().loadStored(picture.events);
+  }
+
+  await restoreSession(services);
+  return services;
+}
+
+async function restoreSession({ platform, api, stores }: ConsoleServices): Promise<void> {
+  const session = stores.session.getState();
+  const stored = await platform.loadSession().catch(() => null);
+  if (stored && stored.serverUrl === platform.serverUrl() && stored.expiresAt > Date.now()) {
+    // Signed in on this machine before: trust it until the server says otherwise,
+    // so the console is usable (stale) while the server is down.
+    session.signedIn(stored.user, stored.token, stored.expiresAt);
+    try {
+      stores.session.setState({ user: await api.me() });
+    } catch (err) {
+      if (err instanceof ApiError && err.type === 'unauthenticated') {
+        await platform.saveSession(null);
+        session.signedOut('Your session has ended. Please sign in again.');
+      }
+    }
+    return;
+  }
+  try {
+    // The web console's login is its HttpOnly cookie: ask who it belongs to.
+    const user = await api.me();
+    session.signedIn(user, null, null);
+  } catch (err) {
+    session.signedOut(
+      err instanceof ApiError && (err.type === 'network' || err.type === 'timeout')
+        ? 'The server cannot be reached.'
+        : null,
+    );
+  }
+}

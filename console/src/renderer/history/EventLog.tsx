@@ -1,0 +1,174 @@
+import { useEffect, useMemo, useState } from 'react';
+import { EVENT_TYPES } from '@fleetline/protocol';
+import type { EventType, FleetEvent } from '@fleetline/protocol';
+import { useConsole, useSlice } from '../app/context';
+import { errorMessage } from '../api/errors';
+import { formatDateTime, formatTime } from '../panels/format';
+import { dayRange, localDay } from '../stores/history-store';
+import { eventsCsv, exportFileName } from './csv';
+import { EVENT_LABELS, describeEvent } from './event-text';
+
+const PAGE = 200;
+
+/** Filter groups a dispatcher thinks in, rather than twelve raw types. */
+export const EVENT_GROUPS: { label: string; types: EventType[] }[] = [
+  { label: 'Overspeed', types: ['overspeed'] },
+  { label: 'Online / offline', types: ['device_online', 'device_offline'] },
+  { label: 'Ignition', types: ['ignition_on', 'ignition_off'] },
+  { label: 'Trouble codes', types: ['dtc_new'] },
+  { label: 'Trips', types: ['trip_start', 'trip_end'] },
+  { label: 'Driving', types: ['idle_start', 'idle_end', 'harsh_acceleration', 'harsh_braking'] },
+];
+
+export interface EventScope {
+  /** Omitted: every vehicle the user may see. */
+  vehicleId?: number;
+  day: string;
+}
+
+/**
+ * The event log: stored events of a day (from the server, newest first, with
+ * older pages on demand) joined by live ones as they arrive, filtered by
+ * kind, exportable as CSV.
+ */
+export function EventLog({ scope, title }: { scope: EventScope; title: string }) {
+  const { api, platform, stores } = useConsole();
+  const [groups, setGroups] = useState<ReadonlySet<string>>(new Set());
+  const [stored, setStored] = useState<FleetEvent[]>([]);
+  const [status, setStatus] = useState<'loading' | 'ready' | 'error'>('loading');
+  const [error, setError] = useState<string | null>(null);
+  const [hasMore, setHasMore] = useState(false);
+  const [exportState, setExportState] = useState<string | null>(null);
+  const liveEvents = useSlice(stores.events, (s) => s.events);
+
+  const types = useMemo(
+    () => EVENT_GROUPS.filter((g) => groups.has(g.label)).flatMap((g) => g.types),
+    [groups],
+  );
+  const { from, to } = dayRange(scope.day);
+
+  useEffect(() => {
+    let cancelled = false;
+    setStatus('loading');
+    api.events({ vehicleId: scope.vehicleId, from, to, types, limit: PAGE }).then(
+      (events) => {
+        if (cancelled) return;
+        setStored(events);
+        setHasMore(events.length === PAGE);
+        setStatus('ready');
+      },
+      (err: unknown) => {
+        if (cancelled) return;
+        setError(errorMessage(err));
+        setStatus('error');
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, scope.vehicleId, from, to, types]);
+
+  const shown = useMemo(() => {
+    const wanted = new Set<EventType>(types.length ? types : EVENT_TYPES);
+    const byId = new Map<number, FleetEvent>();
+    for (const e of stored) byId.set(e.id, e);
+    for (const e of liveEvents) {
+      if (scope.vehicleId !== undefined && e.vehicleId !== scope.vehicleId) continue;
+      if (e.t < from || e.t >= to || !wanted.has(e.type)) continue;
+      byId.set(e.id, e);
+    }
+    return [...byId.values()].sort((a, b) => b.t - a.t || b.id - a.id);
+  }, [stored, liveEvents, types, scope.vehicleId, from, to]);
+
+  const loadOlder = async () => {
+    const oldest = stored.reduce((min, e) => Math.min(min, e.id), Infinity);
+    if (!Number.isFinite(oldest)) return;
+    try {
+      const older = await api.events({ vehicleId: scope.vehicleId, from, to, types, before: oldest, limit: PAGE });
+      setStored((s) => [...s, ...older]);
+      setHasMore(older.length === PAGE);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
+  const vehicleName = (id: number) => stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
+  const exportShown = async () => {
+    try {
+      const subject = scope.vehicleId === undefined ? 'fleet' : vehicleName(scope.vehicleId);
+      const where = await platform.exportFile({
+        name: exportFileName(subject, 'events', scope.day),
+        mime: 'text/csv;charset=utf-8',
+        content: eventsCsv(shown, vehicleName),
+      });
+      setExportState(where ? `Saved ${where}` : 'Export cancelled');
+    } catch (err) {
+      setExportState(`Export failed: ${errorMessage(err)}`);
+    }
+  };
+
+  const toggle = (label: string) =>
+    setGroups((g) => {
+      const next = new Set(g);
+      if (next.has(label)) next.delete(label);
+      else next.add(label);
+      return next;
+    });
+
+  return (
+    <section className="event-log" aria-label={title}>
+      <h3>
+        {title}
+        <button type="button" className="link" onClick={() => void exportShown()} disabled={shown.length === 0}>
+          Export CSV
+        </button>
+      </h3>
+      <div className="chips" role="group" aria-label="Event kinds">
+        {EVENT_GROUPS.map((g) => (
+          <button
+            key={g.label}
+            type="button"
+            className={`chip ${groups.has(g.label) ? 'on' : ''}`}
+            aria-pressed={groups.has(g.label)}
+            onClick={() => toggle(g.label)}
+          >
+            {g.label}
+          </button>
+        ))}
+      </div>
+      {status === 'loading' && <p className="muted">Loading events…</p>}
+      {status === 'error' && <p className="error">Events could not be loaded: {error}</p>}
+      {status === 'ready' && shown.length === 0 && <p className="muted">No events.</p>}
+      <ol className="events" data-testid="event-log">
+        {shown.map((e) => {
+          const text = describeEvent(e);
+          return (
+            <li key={e.id} className={`event event-${e.type}`}>
+              <time dateTime={new Date(e.t).toISOString()} title={formatDateTime(e.t)}>
+                {scope.day === localDay(e.t) ? formatTime(e.t) : formatDateTime(e.t)}
+              </time>
+              {scope.vehicleId === undefined && (
+                <button type="button" className="link vehicle-link" onClick={() => stores.ui.getState().select(e.vehicleId)}>
+                  {vehicleName(e.vehicleId)}
+                </button>
+              )}
+              <span className="event-title">{text.title || EVENT_LABELS[e.type]}</span>
+              {text.detail && <span className="muted"> {text.detail}</span>}
+              {e.late && <span className="badge" title="Reported late, from a backlog after an outage">late</span>}
+            </li>
+          );
+        })}
+      </ol>
+      {hasMore && (
+        <button type="button" className="secondary" onClick={() => void loadOlder()}>
+          Older events
+        </button>
+      )}
+      {exportState && (
+        <p className="muted" role="status">
+          {exportState}
+        </p>
+      )}
+    </section>
+  );
+}

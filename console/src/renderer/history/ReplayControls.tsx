@@ -1,0 +1,154 @@
+import { useEffect, useState } from 'react';
+import { useConsole, useSlice } from '../app/context';
+import { errorMessage } from '../api/errors';
+import { formatNumber, formatTime, readingMeta, sortReadings } from '../panels/format';
+import { Sparkline } from '../panels/Sparkline';
+import { REPLAY_SPEEDS, localDay, positionAt, valueAt } from '../stores/history-store';
+import type { ReplaySpeed } from '../stores/history-store';
+import type { VehicleRecord } from '../stores/fleet-store';
+import { eventsCsv, exportFileName, positionsCsv, readingsCsv } from './csv';
+
+/** The replay clock ticks this often while playing (the map cursor moves with it). */
+const TICK_MS = 100;
+
+export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
+  const { api, platform, stores } = useConsole();
+  const history = stores.history;
+  const range = useSlice(history, (s) => s.range);
+  const track = useSlice(history, (s) => s.track);
+  const readings = useSlice(history, (s) => s.readings);
+  const status = useSlice(history, (s) => s.trackStatus);
+  const error = useSlice(history, (s) => s.trackError);
+  const downsampled = useSlice(history, (s) => s.downsampled);
+  const cursorT = useSlice(history, (s) => s.cursorT);
+  const playing = useSlice(history, (s) => s.playing);
+  const speed = useSlice(history, (s) => s.speed);
+  const [exportState, setExportState] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!playing) return;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      history.getState().advance((now - last) * history.getState().speed);
+      last = now;
+    }, TICK_MS);
+    return () => clearInterval(timer);
+  }, [history, playing]);
+
+  if (!range) return null;
+  const first = track[0]?.t ?? range.from;
+  const last = track.at(-1)?.t ?? range.to;
+  const at = cursorT === null ? null : positionAt(track, cursorT);
+
+  const exportCsv = async (kind: 'positions' | 'readings' | 'events') => {
+    setExportState(`Exporting ${kind}…`);
+    try {
+      let content: string;
+      if (kind === 'positions') content = positionsCsv(vehicle.name, track);
+      else if (kind === 'readings') content = readingsCsv(vehicle.name, readings);
+      else {
+        const events = await api.events({ vehicleId: vehicle.id, from: range.from, to: range.to, limit: 1000 });
+        content = eventsCsv(events, (id) => stores.fleet.getState().vehicles.get(id)?.name ?? `#${id}`);
+      }
+      const where = await platform.exportFile({
+        name: exportFileName(vehicle.name, kind, localDay(range.from)),
+        mime: 'text/csv;charset=utf-8',
+        content,
+      });
+      setExportState(where ? `Saved ${where}` : 'Export cancelled');
+    } catch (err) {
+      setExportState(`Export failed: ${errorMessage(err)}`);
+    }
+  };
+
+  return (
+    <section className="replay" aria-labelledby="replay-heading" data-testid="replay">
+      <h3 id="replay-heading">
+        Replay <span className="muted">{range.label}</span>
+        <button type="button" className="link" onClick={() => history.getState().closeReplay()}>
+          Close
+        </button>
+      </h3>
+      {status === 'loading' && <p className="muted">Loading the track…</p>}
+      {status === 'error' && <p className="error">The track could not be loaded: {error}</p>}
+      {status === 'ready' && track.length === 0 && <p className="muted">No positions in this range.</p>}
+      {status === 'ready' && track.length > 0 && (
+        <>
+          <div className="replay-bar">
+            <button
+              type="button"
+              onClick={() => history.getState().setPlaying(!playing)}
+              aria-label={playing ? 'Pause replay' : 'Play replay'}
+              title="Space"
+            >
+              {playing ? '❚❚' : '▶'}
+            </button>
+            <input
+              type="range"
+              min={first}
+              max={last}
+              step={1000}
+              value={cursorT ?? first}
+              onChange={(e) => history.getState().seek(Number(e.target.value))}
+              aria-label="Replay time"
+              aria-valuetext={formatTime(cursorT)}
+            />
+            <select
+              value={speed}
+              onChange={(e) => history.getState().setSpeed(Number(e.target.value) as ReplaySpeed)}
+              aria-label="Replay speed"
+            >
+              {REPLAY_SPEEDS.map((s) => (
+                <option key={s} value={s}>
+                  {s}×
+                </option>
+              ))}
+            </select>
+          </div>
+          <p className="replay-time" data-testid="replay-time">
+            {formatTime(cursorT)} · {formatNumber(at?.speedKmh, 0)} km/h · {track.length} positions
+            {downsampled ? ' (thinned)' : ''}
+          </p>
+          <table className="readings replay-readings" data-testid="replay-readings">
+            <tbody>
+              {sortReadings(readings.map((s) => ({ pid: s.pid, part: s.part, unit: s.unit, t: 0, value: 0 }))).map((r) => {
+                const s = readings.find((x) => x.pid === r.pid && x.part === r.part);
+                if (!s) return null;
+                const meta = readingMeta(s.pid, s.part, s.unit);
+                return (
+                  <tr key={`${s.pid}:${s.part}`}>
+                    <th scope="row">{meta.name}</th>
+                    <td className="value">
+                      {formatNumber(cursorT === null ? null : valueAt(s.points, cursorT), meta.digits)} <span className="unit">{meta.unit}</span>
+                    </td>
+                    <td className="chart">
+                      <Sparkline points={s.points} label={meta.name} cursorT={cursorT} />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
+      )}
+      <div className="export">
+        <span>Export CSV:</span>
+        <button type="button" disabled={track.length === 0} onClick={() => void exportCsv('positions')}>
+          Positions
+        </button>
+        <button type="button" disabled={readings.length === 0} onClick={() => void exportCsv('readings')}>
+          Readings
+        </button>
+        <button type="button" onClick={() => void exportCsv('events')}>
+          Events
+        </button>
+      </div>
+      {exportState && (
+        <p className="muted" role="status" data-testid="export-status">
+          {exportState}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,11 @@
+import { useEffect, useState } from 'react';
+
+/** The current time, updated every `intervalMs`: for "12 s ago" labels. */
+export function useNow(intervalMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}

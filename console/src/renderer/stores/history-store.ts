@@ -1,0 +1,185 @@
+import { createStore } from 'zustand/vanilla';
+import type { PositionPoint, ReadingSeries, Trip } from '@fleetline/protocol';
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+/** What is being replayed: one trip, or a whole day when no trip was reported. */
+export interface ReplayRange {
+  vehicleId: number;
+  from: number;
+  to: number;
+  label: string;
+}
+
+export const REPLAY_SPEEDS = [1, 10, 30, 60, 120] as const;
+export type ReplaySpeed = (typeof REPLAY_SPEEDS)[number];
+
+export interface HistoryState {
+  vehicleId: number | null;
+  /** The day shown, as YYYY-MM-DD in the console's time zone. */
+  day: string;
+  trips: Trip[];
+  tripsStatus: LoadStatus;
+  tripsError: string | null;
+
+  range: ReplayRange | null;
+  track: PositionPoint[];
+  readings: ReadingSeries[];
+  trackStatus: LoadStatus;
+  trackError: string | null;
+  downsampled: boolean;
+
+  /** The replay cursor (epoch ms within the range). */
+  cursorT: number | null;
+  playing: boolean;
+  speed: ReplaySpeed;
+
+  setVehicle(vehicleId: number | null): void;
+  setDay(day: string): void;
+  tripsLoading(): void;
+  tripsLoaded(trips: Trip[]): void;
+  tripsFailed(message: string): void;
+  trackLoading(range: ReplayRange): void;
+  trackLoaded(track: PositionPoint[], readings: ReadingSeries[], downsampled: boolean): void;
+  trackFailed(message: string): void;
+  seek(t: number): void;
+  setPlaying(playing: boolean): void;
+  setSpeed(speed: ReplaySpeed): void;
+  /** Moves the cursor by `ms` of replay time; stops at the end. */
+  advance(ms: number): void;
+  closeReplay(): void;
+}
+
+export type HistoryStore = ReturnType<typeof createHistoryStore>;
+
+export function localDay(t: number): string {
+  const d = new Date(t);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** [start, end) of a YYYY-MM-DD day in the console's time zone (DST days are 23 or 25 h). */
+export function dayRange(day: string): { from: number; to: number } {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) throw new Error(`not a day: ${day}`);
+  const [y, m, d] = match.slice(1).map(Number) as [number, number, number];
+  return { from: new Date(y, m - 1, d).getTime(), to: new Date(y, m - 1, d + 1).getTime() };
+}
+
+export function createHistoryStore(now: () => number = Date.now) {
+  return createStore<HistoryState>()((set, get) => ({
+    vehicleId: null,
+    day: localDay(now()),
+    trips: [],
+    tripsStatus: 'idle',
+    tripsError: null,
+    range: null,
+    track: [],
+    readings: [],
+    trackStatus: 'idle',
+    trackError: null,
+    downsampled: false,
+    cursorT: null,
+    playing: false,
+    speed: 30,
+
+    setVehicle(vehicleId) {
+      if (vehicleId === get().vehicleId) return;
+      set({
+        vehicleId,
+        trips: [],
+        tripsStatus: 'idle',
+        tripsError: null,
+        range: null,
+        track: [],
+        readings: [],
+        trackStatus: 'idle',
+        cursorT: null,
+        playing: false,
+      });
+    },
+    setDay: (day) => set({ day, trips: [], tripsStatus: 'idle', tripsError: null }),
+    tripsLoading: () => set({ tripsStatus: 'loading', tripsError: null }),
+    tripsLoaded: (trips) => set({ trips, tripsStatus: 'ready' }),
+    tripsFailed: (message) => set({ tripsStatus: 'error', tripsError: message }),
+    trackLoading: (range) =>
+      set({ range, track: [], readings: [], trackStatus: 'loading', trackError: null, cursorT: null, playing: false }),
+    trackLoaded: (track, readings, downsampled) =>
+      set({
+        track,
+        readings,
+        downsampled,
+        trackStatus: 'ready',
+        cursorT: track[0]?.t ?? get().range?.from ?? null,
+      }),
+    trackFailed: (message) => set({ trackStatus: 'error', trackError: message }),
+    seek(t) {
+      const { track } = get();
+      const first = track[0]?.t;
+      const last = track.at(-1)?.t;
+      if (first === undefined || last === undefined) return;
+      set({ cursorT: Math.min(last, Math.max(first, t)) });
+    },
+    setPlaying(playing) {
+      const { track, cursorT } = get();
+      const last = track.at(-1)?.t;
+      if (playing && (last === undefined || cursorT === null)) return;
+      // Play from the start again once the end was reached.
+      if (playing && cursorT !== null && last !== undefined && cursorT >= last)
+        set({ cursorT: track[0]?.t ?? cursorT });
+      set({ playing });
+    },
+    setSpeed: (speed) => set({ speed }),
+    advance(ms) {
+      const { cursorT, track } = get();
+      const last = track.at(-1)?.t;
+      if (cursorT === null || last === undefined) return;
+      const next = cursorT + ms;
+      if (next >= last) set({ cursorT: last, playing: false });
+      else set({ cursorT: next });
+    },
+    closeReplay: () =>
+      set({ range: null, track: [], readings: [], trackStatus: 'idle', cursorT: null, playing: false }),
+  }));
+}
+
+/** The replayed vehicle's position at `t`, interpolated between the two fixes around it. */
+export function positionAt(
+  track: readonly PositionPoint[],
+  t: number,
+): { lon: number; lat: number; headingDeg: number | null; speedKmh: number | null } | null {
+  if (track.length === 0) return null;
+  let lo = 0;
+  let hi = track.length - 1;
+  const first = track[0] as PositionPoint;
+  const last = track[hi] as PositionPoint;
+  if (t <= first.t) return first;
+  if (t >= last.t) return last;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if ((track[mid] as PositionPoint).t <= t) lo = mid;
+    else hi = mid;
+  }
+  const a = track[lo] as PositionPoint;
+  const b = track[hi] as PositionPoint;
+  const f = (t - a.t) / (b.t - a.t || 1);
+  return {
+    lon: a.lon + (b.lon - a.lon) * f,
+    lat: a.lat + (b.lat - a.lat) * f,
+    headingDeg: b.headingDeg ?? a.headingDeg,
+    speedKmh: a.speedKmh === null || b.speedKmh === null ? (a.speedKmh ?? b.speedKmh) : a.speedKmh + (b.speedKmh - a.speedKmh) * f,
+  };
+}
+
+/** The value of a series at `t`: the latest point at or before it. */
+export function valueAt(points: readonly { t: number; value: number }[], t: number): number | null {
+  let lo = 0;
+  let hi = points.length - 1;
+  if (hi < 0 || (points[0] as { t: number }).t > t) return null;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((points[mid] as { t: number }).t <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return (points[lo] as { value: number }).value;
+}

@@ -1,0 +1,31 @@
+import { createStore } from 'zustand/vanilla';
+import type { CurrentUser } from '@fleetline/protocol';
+
+export interface SessionState {
+  status: 'checking' | 'signed-out' | 'signed-in';
+  user: CurrentUser | null;
+  /** Bearer token (desktop). The web console's token lives in an HttpOnly cookie instead. */
+  token: string | null;
+  expiresAt: number | null;
+  /** Why the console is signed out, when it was not the dispatcher's choice. */
+  notice: string | null;
+
+  signedIn(user: CurrentUser, token: string | null, expiresAt: number | null): void;
+  signedOut(notice?: string | null): void;
+}
+
+export type SessionStore = ReturnType<typeof createSessionStore>;
+
+export function createSessionStore() {
+  return createStore<SessionState>()((set) => ({
+    status: 'checking',
+    user: null,
+    token: null,
+    expiresAt: null,
+    notice: null,
+    signedIn: (user, token, expiresAt) =>
+      set({ status: 'signed-in', user, token, expiresAt, notice: null }),
+    signedOut: (notice = null) =>
+      set({ status: 'signed-out', user: null, token: null, expiresAt: null, notice }),
+  }));
+}
