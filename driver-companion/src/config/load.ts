@@ -175,7 +175,13 @@ export function loadConfig(sources: ConfigSources = {}): CompanionConfig {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const dotted = issue.path.map(String).join('.');
-      problems.push({ path: dotted, message: issue.message, source: sourceOf(dotted) });
+      // A missing value was set nowhere; blaming the source of its parent object would mislead.
+      const missing = getPath(merged, issue.path.map(String)) === undefined;
+      problems.push({
+        path: dotted,
+        message: issue.message,
+        source: missing ? 'not set anywhere' : sourceOf(dotted),
+      });
     }
   }
   if (parsed.success && tokenFromFile) {
@@ -289,7 +295,11 @@ function mergeInto(
 }
 
 function baseDirOf(origins: Map<string, Layer>, dotted: string, cwd: string): string {
-  return origins.get(dotted)?.baseDir ?? cwd;
+  for (let parts = dotted.split('.'); parts.length > 0; parts = parts.slice(0, -1)) {
+    const layer = origins.get(parts.join('.'));
+    if (layer) return layer.baseDir;
+  }
+  return cwd;
 }
 
 function setPath(target: Json, keys: readonly string[], value: unknown): void {
@@ -301,6 +311,15 @@ function setPath(target: Json, keys: readonly string[], value: unknown): void {
   }
   const last = keys.at(-1);
   if (last !== undefined) node[last] = value;
+}
+
+function getPath(target: unknown, keys: readonly string[]): unknown {
+  let node = target;
+  for (const key of keys) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
 }
 
 function isPlainObject(value: unknown): value is Json {

@@ -255,7 +255,8 @@ export class BatchSender {
         const waiting = this.#o.outbox.lastAssignedSeq - lane.cursor;
         if (waiting <= 0) return Infinity;
         if (now < this.#nextLiveAt && waiting < this.#batchSize) return this.#nextLiveAt;
-      } else if (now < this.#nextBacklogAt) {
+      } else if (this.#nextBacklogAt - now >= 1) {
+        // Sub-millisecond debts are rounding, not pacing.
         return this.#nextBacklogAt;
       }
       const rows = this.#o.outbox.read(lane.cursor, lane.through, this.#batchSize);

@@ -1,0 +1,268 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TimeSource } from '../src/clock/time-source.js';
+import { CompanionConfigSchema } from '../src/config/schema.js';
+import type { UplinkConfig } from '../src/config/schema.js';
+import { Outbox } from '../src/outbox/outbox.js';
+import type { SampleDraft } from '../src/outbox/samples.js';
+import { Uplink } from '../src/uplink/uplink.js';
+import { createLogger } from '../src/util/logger.js';
+import {
+  eventually,
+  normalised,
+  registerVehicle,
+  startTestServer,
+  storedSamples,
+} from './support/server.js';
+import type { TestServer } from './support/server.js';
+
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+const UPLINK: UplinkConfig = {
+  ...CompanionConfigSchema.shape.uplink.parse(undefined),
+  reconnectMinS: 0.1,
+  reconnectMaxS: 0.5,
+  sendIntervalMs: 50,
+  replacedRetryS: 3600,
+};
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function server(): Promise<TestServer> {
+  const s = await startTestServer();
+  cleanups.push(async () => {
+    await s.stop().catch(() => undefined);
+    fs.rmSync(s.dir, { recursive: true, force: true });
+  });
+  return s;
+}
+
+function outbox(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'companion-uplink-'))): Outbox {
+  const o = Outbox.open({
+    file: path.join(dir, 'outbox.sqlite'),
+    maxBytes: 64 << 20,
+    synchronous: 'NORMAL',
+    logger,
+    journal: true,
+  });
+  cleanups.push(() => {
+    o.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return o;
+}
+
+function uplink(
+  url: string,
+  token: string,
+  box: Outbox,
+  config: Partial<UplinkConfig> = {},
+): Uplink {
+  const u = new Uplink({
+    url,
+    token,
+    config: { ...UPLINK, ...config },
+    outbox: box,
+    time: new TimeSource({ maxDriftMs: 2000 }),
+    logger,
+  });
+  cleanups.push(() => u.stop(1000));
+  return u;
+}
+
+let t = Date.now() - 3_600_000;
+function drafts(n: number, lat = 52.5): SampleDraft[] {
+  return Array.from({ length: n }, (_, i) =>
+    i % 3 === 2
+      ? { kind: 'reading' as const, t: (t += 100), pid: 13, part: 0, value: i, unit: 'km/h' }
+      : {
+          kind: 'position' as const,
+          t: (t += 100),
+          lat,
+          lon: 13.4 + i / 1e5,
+          speedKmh: 30,
+          fixQuality: 'gps' as const,
+        },
+  );
+}
+
+describe('Uplink against the real server', () => {
+  it('sends what the outbox holds and deletes it only once stored', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U1');
+    const box = outbox();
+    box.append(drafts(1200));
+    const u = uplink(s.url, v.token, box);
+    u.start();
+    await eventually(() => (box.pending === 0 ? true : undefined), 15_000, 'the backlog to drain');
+    box.append(drafts(7));
+    u.notify();
+    await eventually(() => (box.pending === 0 ? true : undefined), 5000, 'live samples');
+    const stored = storedSamples(s.dbFile, v.deviceId).sort((a, b) => a.seq - b.seq);
+    expect(stored.map(normalised)).toEqual(box.journal().map((r) => normalised(r.sample)));
+    expect(u.status()).toMatchObject({
+      state: 'connected',
+      deviceId: v.deviceId,
+      vehicleId: v.vehicleId,
+    });
+  });
+
+  it('renumbers the waiting samples of a reset outbox above what the server holds, so none is taken for a replay', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U2');
+    const first = outbox();
+    first.append(drafts(100, 50));
+    const u1 = uplink(s.url, v.token, first);
+    u1.start();
+    await eventually(
+      () => (first.pending === 0 ? true : undefined),
+      10_000,
+      'the first outbox to drain',
+    );
+    await u1.stop();
+
+    // A new SD card: the counter starts at 1 again, and 20 new samples wait.
+    const fresh = outbox();
+    fresh.append(drafts(20, 51));
+    expect(fresh.lastAssignedSeq).toBe(20);
+    const u2 = uplink(s.url, v.token, fresh);
+    u2.start();
+    await eventually(
+      () => (fresh.pending === 0 ? true : undefined),
+      10_000,
+      'the fresh outbox to drain',
+    );
+    const stored = storedSamples(s.dbFile, v.deviceId);
+    expect(stored).toHaveLength(120);
+    const renumbered = stored.filter((r) => r.seq > 100).sort((a, b) => a.seq - b.seq);
+    expect(renumbered.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 101 + i));
+    expect(renumbered.map(normalised)).toEqual(fresh.journal().map((r) => normalised(r.sample)));
+    expect(u2.status().sender).toMatchObject({ duplicates: 0, samplesStored: 20 });
+    expect(fresh.stats().counters.renumbered).toBe(20);
+  });
+
+  it('keeps samples through a server restart and delivers each exactly once', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U3');
+    const box = outbox();
+    const u = uplink(s.url, v.token, box);
+    u.start();
+    box.append(drafts(50));
+    u.notify();
+    await eventually(() => (box.pending === 0 ? true : undefined), 5000, 'first samples');
+    await s.stop();
+    box.append(drafts(300));
+    u.notify();
+    await eventually(
+      () => (u.status().state === 'backoff' ? true : undefined),
+      5000,
+      'the uplink to notice',
+    );
+    expect(box.pending).toBe(300);
+    await s.restart();
+    await eventually(
+      () => (box.pending === 0 ? true : undefined),
+      15_000,
+      'the backlog after the restart',
+    );
+    const stored = storedSamples(s.dbFile, v.deviceId).sort((a, b) => a.seq - b.seq);
+    expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 350 }, (_, i) => i + 1));
+    expect(stored.map(normalised)).toEqual(box.journal().map((r) => normalised(r.sample)));
+  });
+
+  it('stops for good when the token is revoked while connected, and remembers it across restarts', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U4');
+    const box = outbox();
+    const u = uplink(s.url, v.token, box);
+    u.start();
+    await eventually(
+      () => (u.status().state === 'connected' ? true : undefined),
+      5000,
+      'connected',
+    );
+    await s.server.accounts.revokeDevice(v.deviceId);
+    await eventually(() => (u.status().state === 'refused' ? true : undefined), 5000, 'refused');
+    expect(u.status().refusal).toMatchObject({ type: 'device-token-revoked' });
+    const connects = u.status().connects;
+    box.append(drafts(10));
+    u.notify();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // No retry: still one session, nothing connected, the samples kept.
+    expect(u.status()).toMatchObject({ state: 'refused', connects });
+    expect(s.server.devices.connected).toBe(0);
+    expect(box.pending).toBe(10);
+    await u.stop();
+
+    // The same token after a restart: refused without asking the server.
+    const again = uplink(s.url, v.token, box);
+    again.start();
+    expect(again.status().state).toBe('refused');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(s.server.devices.connected).toBe(0);
+
+    // A new token for the vehicle connects and delivers what was kept.
+    const replacement = await s.server.accounts.replaceDevice(v.vehicleId);
+    const renewed = uplink(s.url, replacement.token, box);
+    renewed.start();
+    await eventually(
+      () => (box.pending === 0 ? true : undefined),
+      5000,
+      'delivery with the new token',
+    );
+    expect(box.getRefusal()).toBeNull();
+    expect(storedSamples(s.dbFile, replacement.id)).toHaveLength(10);
+  });
+
+  it('reports an unknown token as refused without retrying', async () => {
+    const s = await server();
+    const box = outbox();
+    const u = uplink(s.url, `fld_${'Z'.repeat(43)}`, box);
+    u.start();
+    await eventually(() => (u.status().state === 'refused' ? true : undefined), 5000, 'refused');
+    expect(u.status().refusal).toMatchObject({ type: 'device-token-invalid' });
+    expect(box.getRefusal()?.type).toBe('device-token-invalid');
+  });
+
+  it('settles a sample the server rejects (too far in the future) and never sends it again', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U5');
+    const box = outbox();
+    box.append([
+      { kind: 'position', t: Date.now() - 1000, lat: 52.5, lon: 13.4, fixQuality: 'gps' },
+      { kind: 'position', t: Date.now() + 3_600_000, lat: 52.5, lon: 13.4, fixQuality: 'gps' },
+    ]);
+    const u = uplink(s.url, v.token, box);
+    u.start();
+    await eventually(() => (box.pending === 0 ? true : undefined), 5000, 'settled');
+    expect(u.status().sender).toMatchObject({ samplesStored: 1, rejected: 1, batchesSent: 1 });
+    expect(box.recentRejections()).toMatchObject([{ seq: 2, field: 't' }]);
+    expect(storedSamples(s.dbFile, v.deviceId).map((r) => r.seq)).toEqual([1]);
+  });
+
+  it('backs off for a long time when another companion takes the token over', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U6');
+    const a = uplink(s.url, v.token, outbox());
+    a.start();
+    await eventually(
+      () => (a.status().state === 'connected' ? true : undefined),
+      5000,
+      'first connected',
+    );
+    const b = uplink(s.url, v.token, outbox());
+    b.start();
+    await eventually(
+      () => (a.status().state === 'replaced' ? true : undefined),
+      5000,
+      'first replaced',
+    );
+    expect(b.status().state).toBe('connected');
+    const next = a.status().nextAttemptAt ?? 0;
+    expect(next - Date.now()).toBeGreaterThan(3_500_000);
+  });
+});
