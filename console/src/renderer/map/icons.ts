@@ -2,7 +2,8 @@ import { STATE_COLORS } from '../theme/tokens';
 import { VEHICLE_STATES } from '../stores/vehicle-state';
 import type { MapLike } from './engine';
 
-const SIZE = 48;
+/** Canvas pixels; drawn at pixelRatio 2, so 32 px on the map, centred on the vehicle. */
+const SIZE = 64;
 
 /**
  * A heading arrow per vehicle state, drawn once on a canvas: a WebGL symbol
@@ -26,12 +27,14 @@ function drawArrow(color: string): ImageData | null {
   canvas.height = SIZE;
   const ctx = canvas.getContext('2d');
   if (!ctx) return null;
-  // A chevron pointing north (rotated by heading on the map), outlined for the dark map.
+  // A chevron ahead of the vehicle's dot, pointing north (the layer rotates it by heading),
+  // outside the dot so it shows at every zoom; outlined for the dark map.
+  const c = SIZE / 2;
   ctx.beginPath();
-  ctx.moveTo(SIZE / 2, 3);
-  ctx.lineTo(SIZE - 10, SIZE / 2 - 2);
-  ctx.lineTo(SIZE / 2, SIZE / 2 - 9);
-  ctx.lineTo(10, SIZE / 2 - 2);
+  ctx.moveTo(c, 3);
+  ctx.lineTo(c + 11, c - 12);
+  ctx.lineTo(c, c - 17);
+  ctx.lineTo(c - 11, c - 12);
   ctx.closePath();
   ctx.fillStyle = color;
   ctx.strokeStyle = '#0b1120';

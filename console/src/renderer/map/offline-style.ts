@@ -30,7 +30,7 @@ export function offlineStyle(assetBase: string): StyleSpecification {
       },
     },
     layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': COLORS.mapWater } },
+      { id: 'background', type: 'background', paint: { 'background-color': COLORS.mapLand } },
       {
         id: 'roads-casing',
         type: 'line',
@@ -39,7 +39,7 @@ export function offlineStyle(assetBase: string): StyleSpecification {
         layout: { 'line-cap': 'round', 'line-join': 'round' },
         paint: {
           'line-color': COLORS.background,
-          'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 10, 1.5, 14, 6, 18, 28],
+          'line-width': ['interpolate', ['exponential', 1.5], ['zoom'], 10, 1, 14, 3.5, 18, 14],
         },
       },
       {
@@ -50,24 +50,7 @@ export function offlineStyle(assetBase: string): StyleSpecification {
         layout: { 'line-cap': 'round', 'line-join': 'round' },
         paint: {
           'line-color': ['match', ['get', 'class'], 'arterial', COLORS.mapRoadMajor, COLORS.mapRoad],
-          'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 10, 0.8, 14, 4, 18, 22],
-        },
-      },
-      {
-        id: 'road-labels',
-        type: 'symbol',
-        source: 'roads',
-        minzoom: 15,
-        layout: {
-          'symbol-placement': 'line',
-          'text-field': ['get', 'name'],
-          'text-font': OFFLINE_FONTS.regular,
-          'text-size': 11,
-        },
-        paint: {
-          'text-color': COLORS.textMuted,
-          'text-halo-color': COLORS.background,
-          'text-halo-width': 1.5,
+          'line-width': ['interpolate', ['exponential', 1.5], ['zoom'], 10, 0.5, 14, 2, 18, 10],
         },
       },
       {

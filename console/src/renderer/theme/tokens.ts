@@ -16,9 +16,9 @@ export const COLORS = {
   danger: '#ff8a80',
   warning: '#ffcf5c',
   success: '#6ee7a8',
-  mapWater: '#0d1a2c',
-  mapRoad: '#3b4a66',
-  mapRoadMajor: '#56688c',
+  mapLand: '#0d1626',
+  mapRoad: '#2c3a55',
+  mapRoadMajor: '#45577a',
   mapLabel: '#c9d4e5',
   mapLabelHalo: '#0b1120',
 } as const;
@@ -41,7 +41,7 @@ export const TEXT_ON_SURFACES: readonly [text: keyof typeof COLORS, surfaces: (k
     ['warning', ['background', 'surface', 'surfaceRaised']],
     ['success', ['background', 'surface', 'surfaceRaised']],
     ['focus', ['background', 'surface']],
-    ['mapLabel', ['mapWater', 'background']],
+    ['mapLabel', ['mapLand', 'background']],
   ];
 
 /** WCAG 2.x relative luminance of an sRGB colour (#rrggbb). */

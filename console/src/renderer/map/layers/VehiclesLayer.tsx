@@ -97,6 +97,18 @@ export function VehiclesLayer() {
       },
     });
     map.addLayer({
+      id: LAYERS.points,
+      type: 'circle',
+      source: VEHICLES_SOURCE,
+      filter: ['!', ['has', 'point_count']],
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 4, 14, 7, 18, 9],
+        'circle-color': stateColor as unknown as string,
+        'circle-stroke-color': COLORS.background,
+        'circle-stroke-width': 1.5,
+      },
+    });
+    map.addLayer({
       id: LAYERS.heading,
       type: 'symbol',
       source: VEHICLES_SOURCE,
@@ -108,18 +120,6 @@ export function VehiclesLayer() {
         'icon-allow-overlap': true,
         'icon-ignore-placement': true,
         'icon-size': 1,
-      },
-    });
-    map.addLayer({
-      id: LAYERS.points,
-      type: 'circle',
-      source: VEHICLES_SOURCE,
-      filter: ['!', ['has', 'point_count']],
-      paint: {
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, 4, 14, 7, 18, 9],
-        'circle-color': stateColor as unknown as string,
-        'circle-stroke-color': COLORS.background,
-        'circle-stroke-width': 1.5,
       },
     });
     map.addLayer({

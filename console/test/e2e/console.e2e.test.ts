@@ -1,0 +1,180 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
+import { PASSWORD, seedFleet, startTestServer, testServerConfig } from '../support/fleet-server.js';
+import type { SeededFleet, TestServer } from '../support/fleet-server.js';
+import { SimulatedFleet } from '../support/simulated-fleet.js';
+import { CONSOLE_DIR, ensureWebBuild } from '../support/web-build.js';
+
+/** Screenshots of the main screens, for a person to look at after a run (git-ignored). */
+const SCREENSHOTS = path.join(CONSOLE_DIR, 'test-artifacts/screenshots');
+const VEHICLES = 6;
+
+/**
+ * The web console in Debian's Chromium against the real server, with
+ * vehicles driving through the demo city over real device connections.
+ * One story, in order: a dispatcher signs in, watches, opens a vehicle,
+ * replays a trip, exports CSV, and sits through a server outage.
+ */
+describe('the web console, end to end', { timeout: 90_000 }, () => {
+  let server: TestServer;
+  let seeded: SeededFleet;
+  let fleet: SimulatedFleet;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    const consoleDir = await ensureWebBuild();
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    server = await startTestServer(testServerConfig({ consoleDir }));
+    seeded = await seedFleet(server.server, VEHICLES);
+    fleet = new SimulatedFleet({
+      serverUrl: server.url,
+      vehicles: seeded.vehicles,
+      troubleCodes: { 0: ['P0301', 'P0420'] },
+      firstTripMs: 5000,
+    });
+    await fleet.connected();
+    fleet.start();
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await fleet?.stop();
+    await server?.close();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+
+  it('signs in and shows the fleet moving on the map', async () => {
+    await page.goto(`${server.url}/console/`);
+    await page.getByLabel('E-mail').fill(seeded.dispatcher);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('wrong');
+
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-testid="connection"][data-status="live"]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count()).toBe(VEHICLES);
+    // Every vehicle is drawn by the WebGL layer (the map reports how many it drew).
+    await page.locator('[data-testid="map"][data-ready="true"]').waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator('[data-testid="map"]').getAttribute('data-vehicles'), { timeout: 10_000 }).toBe(String(VEHICLES));
+    expect(await page.locator('[data-vehicle-id]').first().evaluate((el) => el.tagName)).toBe('DIV');
+    expect(await page.locator('.maplibregl-marker, .mapboxgl-marker').count()).toBe(0);
+
+    // Moving: a vehicle's position changes while we watch.
+    await page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').first().click();
+    const position = page.getByTestId('position');
+    const before = await position.textContent();
+    await expect.poll(() => position.textContent(), { timeout: 10_000 }).not.toBe(before);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1500);
+    await shot('01-live-map');
+  });
+
+  it('opens a vehicle and reads its OBD-II values, trouble codes, VIN and health', async () => {
+    await page.getByRole('option', { name: /Van 01/ }).click();
+    await expect.poll(() => page.getByTestId('vehicle-title').textContent()).toBe('Van 01');
+    const readings = page.getByTestId('readings');
+    await readings.waitFor();
+    for (const name of ['Vehicle speed', 'Engine speed', 'Engine coolant temperature', 'Fuel tank level input', 'Control module voltage'])
+      await expect.poll(() => readings.textContent()).toContain(name);
+    expect(await readings.locator('tr[data-pid="12"] .number').textContent()).toMatch(/^\d[\d,.]*$/);
+    expect(await page.getByTestId('vin').textContent()).toBe('WVWZZZ1JZ3W386001');
+    await expect.poll(() => page.getByTestId('dtcs-stored').textContent()).toContain('P0301');
+    expect(await page.getByTestId('dtcs-stored').textContent()).toContain('Cylinder 1 misfire detected');
+    expect(await page.getByTestId('side-panel').textContent()).toMatch(/GPS fix/);
+    // Follow mode from the keyboard.
+    await page.keyboard.press('f');
+    expect(await page.getByRole('button', { name: 'Follow' }).getAttribute('aria-pressed')).toBe('true');
+    await page.waitForTimeout(1000);
+    await shot('02-vehicle-panel');
+  });
+
+  it('replays a trip with the time slider and the readings along it', async () => {
+    await page.keyboard.press('h');
+    const trips = page.getByTestId('trips').locator('button');
+    await expect.poll(() => trips.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    // The first trip has ended by now; reload the list until its end is in.
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Next day' }).isDisabled();
+          return page.getByTestId('trips').textContent();
+        },
+        { timeout: 15_000 },
+      )
+      .toMatch(/\d{2}:\d{2}:\d{2}.*–.*\d{2}:\d{2}:\d{2}/);
+    await trips.first().click();
+    const replay = page.getByTestId('replay');
+    await expect.poll(() => replay.textContent(), { timeout: 10_000 }).toMatch(/\d+ positions/);
+    const time = page.getByTestId('replay-time');
+    const start = await time.textContent();
+    const slider = page.getByLabel('Replay time');
+    const max = Number(await slider.getAttribute('max'));
+    await slider.fill(String(max));
+    await expect.poll(() => time.textContent()).not.toBe(start);
+    expect(await page.getByTestId('replay-readings').textContent()).toContain('Engine speed');
+    await page.waitForTimeout(800);
+    await shot('03-trip-replay');
+  });
+
+  it('exports positions, readings and events as CSV files', async () => {
+    const [positions] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Positions' }).click()]);
+    expect(positions.suggestedFilename()).toMatch(/^fleetline-van-01-positions-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = fs.readFileSync((await positions.path()) as string, 'utf8');
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('vehicle,time_utc,epoch_ms,lat,lon,speed_kmh,heading_deg,altitude_m,hdop,satellites,fix_quality');
+    expect(lines.length).toBeGreaterThan(3);
+    const positionsShown = Number(/(\d+) positions/.exec((await page.getByTestId('replay-time').textContent()) ?? '')?.[1]);
+    expect(lines.length - 1).toBe(positionsShown);
+    const row = lines[1]?.split(',') ?? [];
+    expect(row[0]).toBe('Van 01');
+    expect(Number(row[3])).toBeGreaterThan(52.4);
+    expect(Number(row[3])).toBeLessThan(52.7);
+    expect(row[10]).toBe('gps');
+
+    const [readings] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Readings' }).click()]);
+    const readingsCsv = fs.readFileSync((await readings.path()) as string, 'utf8');
+    expect(readingsCsv.split('\r\n')[0]).toBe('vehicle,time_utc,epoch_ms,pid,part,name,value,unit');
+    expect(readingsCsv).toContain(',0x0c,0,Engine speed,');
+
+    const [events] = await Promise.all([page.waitForEvent('download'), page.getByTestId('replay').getByRole('button', { name: 'Events' }).click()]);
+    const eventsCsv = fs.readFileSync((await events.path()) as string, 'utf8');
+    expect(eventsCsv.split('\r\n')[0]).toBe('event_id,vehicle,vehicle_id,type,time_utc,epoch_ms,recorded_utc,late,summary,data');
+    expect(eventsCsv).toMatch(/,Van 01,\d+,trip_start,/);
+  });
+
+  it('shows the stale picture while the server is down, reconnects and resyncs', async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    const { port, config } = server;
+    await server.close();
+    await page.locator('[data-testid="connection"][data-status="reconnecting"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('stale-banner').waitFor();
+    expect(await page.getByTestId('stale-banner').textContent()).toContain('Not live');
+    // The last known vehicles stay on screen.
+    expect(await page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count()).toBe(VEHICLES);
+    await shot('04-server-lost-stale');
+
+    server = await startTestServer({ ...config, port });
+    await page.locator('[data-testid="connection"][data-status="live"]').waitFor({ timeout: 30_000 });
+    await page.getByTestId('resync-banner').waitFor();
+    expect(await page.getByTestId('stale-banner').count()).toBe(0);
+    // Live again: positions move after the restart.
+    await page.getByRole('option', { name: /Van 02/ }).click();
+    await page.keyboard.press('l');
+    const position = page.getByTestId('position');
+    const before = await position.textContent();
+    await expect.poll(() => position.textContent(), { timeout: 15_000 }).not.toBe(before);
+    await shot('05-reconnected');
+    expect(pageErrors).toEqual([]);
+  });
+});

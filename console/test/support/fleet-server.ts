@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createFleetlineServer } from '@fleetline/server';
+import type { FleetlineServer, ServerConfig } from '@fleetline/server';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface TestServer {
+  server: FleetlineServer;
+  url: string;
+  port: number;
+  config: ServerConfig;
+  close(): Promise<void>;
+}
+
+/** A server configuration for tests: SQLite in a temp dir, port 0, the console's web build. */
+export function testServerConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-console-test-'));
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    database: { kind: 'sqlite', filename: path.join(dir, 'fleetline.sqlite'), synchronous: 'NORMAL' },
+    dataDir: dir,
+    logLevel: 'silent',
+    offlineAfterMs: 120_000,
+    overspeedMinMs: 0,
+    ingestFlushMs: 5,
+    ingestMaxPendingSamples: 200_000,
+    maxBatchSamples: 1000,
+    maxClockSkewMs: 300_000,
+    consoleFlushMs: 50,
+    sessionTtlMs: 3600_000,
+    passwordHashCost: 12,
+    statsIntervalMs: 0,
+    consoleDir: null,
+    corsOrigins: ['fleetline://app'],
+    map: { mapboxToken: null, styleUrl: null },
+    ...overrides,
+  };
+}
+
+export async function startTestServer(config: ServerConfig): Promise<TestServer> {
+  const server = await createFleetlineServer(config);
+  const { url, port } = await server.listen();
+  return { server, url, port, config, close: () => server.close() };
+}
+
+export interface SeededFleet {
+  fleetId: number;
+  dispatcher: string;
+  vehicles: { id: number; name: string; token: string }[];
+}
+
+/** One fleet, a dispatcher, and `count` vehicles with their device tokens. */
+export async function seedFleet(server: FleetlineServer, count: number, limitKmh = 45): Promise<SeededFleet> {
+  const { accounts } = server;
+  const fleet = await accounts.createFleet({ name: 'City', overspeedLimitKmh: limitKmh });
+  const dispatcher = 'dispatcher@example.test';
+  await accounts.createUser({ email: dispatcher, name: 'Dana Dispatcher', password: PASSWORD, role: 'dispatcher', fleetIds: [fleet.id] });
+  const vehicles = [];
+  for (let i = 1; i <= count; i++) {
+    const name = `Van ${String(i).padStart(2, '0')}`;
+    const r = await accounts.registerVehicle({
+      name,
+      plate: `B-FL ${100 + i}`,
+      vin: `WVWZZZ1JZ3W38${String(6000 + i).padStart(4, '0')}`,
+      fleetIds: [fleet.id],
+    });
+    vehicles.push({ id: r.vehicle.id, name, token: r.device.token });
+  }
+  return { fleetId: fleet.id, dispatcher, vehicles };
+}
