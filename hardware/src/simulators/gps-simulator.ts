@@ -106,7 +106,7 @@ export class GpsSimulator {
    * Emits epochs in real time at rateHz, stepping the vehicle unless
    * `stepVehicle` is false. Epochs follow a fixed schedule from the start, as
    * a receiver's do: timer lateness does not accumulate, so the simulated UTC
-   * keeps pace with the wall clock. After a stall the missed epochs come in a
+   * keeps pace with the wall clock (set startTime to now for real time). After a stall the missed epochs come in a
    * burst, like a serial buffer emptying; past a few seconds' worth they are
    * skipped, as that buffer would have overflowed.
    */
@@ -117,7 +117,9 @@ export class GpsSimulator {
     const maxBurst = 3 * this.rateHz;
     let emitted = 0;
     const tick = (): void => {
-      const owed = Math.floor((performance.now() - startedAt) / periodMs);
+      // Epoch n carries the time start + n periods and goes out at that moment, as a
+      // receiver's does (give or take its transmission time), not a period later.
+      const owed = Math.floor((performance.now() - startedAt) / periodMs) + 1;
       if (owed - emitted > maxBurst) {
         const skip = owed - emitted - maxBurst;
         if (options.stepVehicle !== false) this.vehicle.step((skip * periodMs) / 1000);
@@ -129,10 +131,10 @@ export class GpsSimulator {
         this.emitEpoch();
         emitted += 1;
       }
-      const nextAt = startedAt + (emitted + 1) * periodMs;
+      const nextAt = startedAt + emitted * periodMs;
       this.#timer = setTimeout(tick, Math.max(0, nextAt - performance.now()));
     };
-    this.#timer = setTimeout(tick, periodMs);
+    this.#timer = setTimeout(tick, 0);
   }
 
   stop(): void {

@@ -133,11 +133,12 @@ describe('the GPS simulator', () => {
       // Let the tick that follows the wait run, then compare the two clocks.
       await new Promise((resolve) => setTimeout(resolve, 0));
       const wallMs = performance.now() - started;
-      const simulatedMs = sim.time.getTime() - startTime.getTime();
-      // Before its first epoch is due a receiver is one period behind at most; a
-      // schedule that drifted would be behind by the stall (400 ms) and more.
-      expect(simulatedMs).toBeGreaterThan(wallMs - 250);
-      expect(simulatedMs).toBeLessThanOrEqual(wallMs + 100);
+      // sim.time is the next epoch's; the last one sent is a period (100 ms) earlier.
+      const lastSentMs = sim.time.getTime() - 100 - startTime.getTime();
+      // The last epoch sent is at most a period old; a schedule that drifted
+      // would be behind by the stall (400 ms) and more.
+      expect(lastSentMs).toBeGreaterThan(wallMs - 250);
+      expect(lastSentMs).toBeLessThanOrEqual(wallMs);
     } finally {
       sim.stop();
     }
