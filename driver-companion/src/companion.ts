@@ -56,6 +56,8 @@ export class Companion {
   #health: HealthServer | null = null;
   #timers: NodeJS.Timeout[] = [];
   #stopping: Promise<void> | null = null;
+  /** The last status, kept when the outbox closes so status() still answers after stop(). */
+  #final: CompanionStatus | null = null;
 
   private constructor(options: CompanionOptions) {
     const config = options.config;
@@ -193,6 +195,7 @@ export class Companion {
   }
 
   status(): CompanionStatus {
+    if (this.#final) return this.#final;
     const now = Date.now();
     const outboxStats = this.outbox.stats();
     const base = {
@@ -231,6 +234,7 @@ export class Companion {
       this.#saveDerived();
       await this.uplink.stop(drainMs);
       await this.#health?.close();
+      this.#final = this.status();
       this.outbox.close();
       this.logger.info('companion stopped');
     })();

@@ -39,6 +39,7 @@ interface Anchor {
 
 /** NMEA arrives after the epoch it describes; the least-late of recent fixes is the best offset. */
 const GPS_WINDOW = 16;
+const MIN_FIXES_TO_JUDGE = 3;
 
 /**
  * Sample timestamps: GPS time while there is a fix, the system clock
@@ -81,7 +82,9 @@ export class TimeSource {
     this.#gps = { offsetMs, atMonotonic: mono };
     this.#lastGpsTime = gpsTimeMs;
     this.#gpsDriftMs = Math.round(this.#systemNow() - (mono + offsetMs));
-    this.#checkDrift(this.#gpsDriftMs, 'gps');
+    // A receiver's first fixes can come late (its NMEA cycle is still being
+    // learnt); judge the clock once a few have been seen.
+    if (this.#gpsOffsets.length >= MIN_FIXES_TO_JUDGE) this.#checkDrift(this.#gpsDriftMs, 'gps');
   }
 
   /** The server's clock from hello (its latency makes this good to about a second). */

@@ -100,7 +100,12 @@ describe('loadConfig', () => {
         obd: { transport: 'serial', path: '/dev/ttyUSB0', baudRate: 38401 },
         gps: { transport: 'usb' },
       },
-      polling: { pids: [{ pid: 'SPEED', everyS: 1 }, { pid: 'WARP_DRIVE', everyS: 1 }] },
+      polling: {
+        pids: [
+          { pid: 'SPEED', everyS: 1 },
+          { pid: 'WARP_DRIVE', everyS: 1 },
+        ],
+      },
       storage: { maxDiskMB: 100 },
     });
     const problems = problemsOf(() =>
@@ -133,10 +138,18 @@ describe('loadConfig', () => {
       },
     });
     const [twice] = problemsOf(() => loadConfig({ flags: { config: file }, env: {} }));
-    expect(twice).toMatchObject({ path: 'polling.pids.1.pid', message: 'PID 0x0D is already planned at pids.0' });
+    expect(twice).toMatchObject({
+      path: 'polling.pids.1.pid',
+      message: 'PID 0x0D is already planned at pids.0',
+    });
     const other = writeConfig(dir, {
       server: { url: 'https://fleet.example', token: TOKEN },
-      polling: { pids: [{ pid: '0x20', everyS: 1 }, { pid: 'RPM', everyS: 0.01 }] },
+      polling: {
+        pids: [
+          { pid: '0x20', everyS: 1 },
+          { pid: 'RPM', everyS: 0.01 },
+        ],
+      },
     });
     const problems = problemsOf(() => loadConfig({ flags: { config: other }, env: {} }));
     expect(problems.map((p) => p.path)).toEqual(['polling.pids.0.pid', 'polling.pids.1.everyS']);
