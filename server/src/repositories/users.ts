@@ -35,8 +35,11 @@ function toRecord(row: UserRow): UserRecord {
 export class UserRepository {
   constructor(private readonly knex: Knex) {}
 
-  async count(): Promise<number> {
-    const row = await this.knex('users').count({ n: '*' }).first();
+  /** How many users there are, or how many with `role`. */
+  async count(role?: Role): Promise<number> {
+    const query = this.knex('users').count({ n: '*' });
+    if (role) void query.where({ role }).whereNull('disabled_at');
+    const row = await query.first();
     return toNumber(row?.n ?? 0);
   }
 

@@ -176,9 +176,13 @@ export class AccountService {
     this.listener.vehiclesChanged([device.vehicleId]);
   }
 
-  /** On a first start with no users at all, creates an admin with a random password. */
+  /**
+   * When no administrator exists (a first start), creates one with a random
+   * password. Other users may exist already: drivers created by the demo
+   * fleet's launcher, or users created from the CLI before the first start.
+   */
   async ensureInitialAdmin(): Promise<InitialAdmin | null> {
-    if ((await this.repos.users.count()) > 0) return null;
+    if ((await this.repos.users.count('admin')) > 0) return null;
     const password = randomBytes(12).toString('base64url');
     await this.createUser({
       email: INITIAL_ADMIN_EMAIL,

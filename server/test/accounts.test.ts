@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../src/core.js';
+import type { Core } from '../src/core.js';
+import { createLogger } from '../src/logger.js';
+import { databaseTargets, testConfig } from './harness.js';
+import type { TestDatabase } from './harness.js';
+
+describe.each(databaseTargets())('accounts on $name', (target) => {
+  let db: TestDatabase;
+  let core: Core;
+
+  beforeAll(async () => {
+    db = await target.create();
+    core = await createCore(testConfig(db.config), { logger: createLogger('silent') });
+  });
+  afterAll(async () => {
+    await core?.db.close();
+    await db?.drop();
+  });
+
+  it('creates the first administrator when none exists, even if other users do', async () => {
+    await core.accounts.createUser({
+      email: 'd@example.test',
+      name: 'D',
+      password: 'long enough password',
+      role: 'driver',
+    });
+    const admin = await core.accounts.ensureInitialAdmin();
+    expect(admin?.email).toBe('admin@fleetline.local');
+    expect(admin?.password).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    await expect(core.auth.login(admin!.email, admin!.password)).resolves.toMatchObject({
+      user: { role: 'admin' },
+    });
+    expect(await core.accounts.ensureInitialAdmin()).toBeNull();
+  });
+});
