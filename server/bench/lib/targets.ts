@@ -16,7 +16,7 @@ import type { DeviceSpec } from '../load/messages.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SERVER_MAIN = path.resolve(here, '../../src/main.js');
 export const RELAY_MAIN = path.resolve(here, '../relay.js');
-/** Node flags of the server in production: the same as in the root `start` script. */
+/** Node flags of the server in production: the same as the launcher (scripts/start.ts) uses. */
 export const SERVER_NODE_FLAGS = '--max-semi-space-size=64';
 export const BENCH_ADMIN = { email: 'bench@fleetline.local', password: 'bench password 123' };
 
