@@ -75,7 +75,22 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     const before = await position.textContent();
     await expect.poll(() => position.textContent(), { timeout: 10_000 }).not.toBe(before);
     await page.keyboard.press('Escape');
-    await page.waitForTimeout(1500);
+
+    // Search by driver (accents ignored), then by plate; 0 clears.
+    await page.keyboard.press('/');
+    await page.keyboard.type('muller');
+    await expect.poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').allTextContents()).toEqual([expect.stringContaining('Van 01')]);
+    await page.getByLabel('Search vehicles').fill('B-FL 103');
+    await expect.poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').allTextContents()).toEqual([expect.stringContaining('Van 03')]);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('0');
+    await expect.poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count()).toBe(VEHICLES);
+
+    // A new driver assigned on the server shows up at once (the feed's details section).
+    const van2 = seeded.vehicles[1]!;
+    await server.server.accounts.assignDriver(van2.id, { userId: seeded.drivers.get('Aiko Tanaka') ?? null });
+    await expect.poll(() => page.getByRole('option', { name: /Van 02/ }).textContent(), { timeout: 10_000 }).toContain('Aiko Tanaka');
+    await page.waitForTimeout(1000);
     await shot('01-live-map');
   });
 
@@ -88,6 +103,7 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
       await expect.poll(() => readings.textContent()).toContain(name);
     expect(await readings.locator('tr[data-pid="12"] .number').textContent()).toMatch(/^\d[\d,.]*$/);
     expect(await page.getByTestId('vin').textContent()).toBe('WVWZZZ1JZ3W386001');
+    expect(await page.getByTestId('driver').textContent()).toBe('Jörg Müller');
     await expect.poll(() => page.getByTestId('dtcs-stored').textContent()).toContain('P0301');
     expect(await page.getByTestId('dtcs-stored').textContent()).toContain('Cylinder 1 misfire detected');
     expect(await page.getByTestId('side-panel').textContent()).toMatch(/GPS fix/);

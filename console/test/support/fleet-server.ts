@@ -49,8 +49,12 @@ export async function startTestServer(config: ServerConfig): Promise<TestServer>
 export interface SeededFleet {
   fleetId: number;
   dispatcher: string;
-  vehicles: { id: number; name: string; token: string }[];
+  vehicles: { id: number; name: string; token: string; driver: string }[];
+  /** Drivers by name (users with the driver role), to assign in tests. */
+  drivers: Map<string, number>;
 }
+
+const DRIVER_NAMES = ['Jörg Müller', 'Ana Souza', 'Piotr Nowak', 'Chloé Martin', 'Sam Okafor', 'Lena Fischer', 'Marco Rossi', 'Aiko Tanaka'];
 
 /** One fleet, a dispatcher, and `count` vehicles with their device tokens. */
 export async function seedFleet(server: FleetlineServer, count: number, limitKmh = 45): Promise<SeededFleet> {
@@ -58,16 +62,23 @@ export async function seedFleet(server: FleetlineServer, count: number, limitKmh
   const fleet = await accounts.createFleet({ name: 'City', overspeedLimitKmh: limitKmh });
   const dispatcher = 'dispatcher@example.test';
   await accounts.createUser({ email: dispatcher, name: 'Dana Dispatcher', password: PASSWORD, role: 'dispatcher', fleetIds: [fleet.id] });
+  const drivers = new Map<string, number>();
+  for (const [i, name] of DRIVER_NAMES.entries()) {
+    const user = await accounts.createUser({ email: `driver${i}@example.test`, name, password: PASSWORD, role: 'driver', fleetIds: [fleet.id] });
+    drivers.set(name, user.id);
+  }
   const vehicles = [];
   for (let i = 1; i <= count; i++) {
     const name = `Van ${String(i).padStart(2, '0')}`;
+    const driver = DRIVER_NAMES[(i - 1) % DRIVER_NAMES.length] as string;
     const r = await accounts.registerVehicle({
       name,
       plate: `B-FL ${100 + i}`,
       vin: `WVWZZZ1JZ3W38${String(6000 + i).padStart(4, '0')}`,
       fleetIds: [fleet.id],
+      driverUserId: drivers.get(driver),
     });
-    vehicles.push({ id: r.vehicle.id, name, token: r.device.token });
+    vehicles.push({ id: r.vehicle.id, name, token: r.device.token, driver });
   }
-  return { fleetId: fleet.id, dispatcher, vehicles };
+  return { fleetId: fleet.id, dispatcher, vehicles, drivers };
 }

@@ -46,7 +46,7 @@ function SearchBox() {
       ref={input}
       type="search"
       className="search"
-      placeholder="Search name, plate, VIN  ( / )"
+      placeholder="Search name, plate, driver, VIN  ( / )"
       aria-label="Search vehicles"
       value={text}
       onChange={(e) => stores.ui.getState().setText(e.target.value)}

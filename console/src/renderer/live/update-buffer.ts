@@ -21,6 +21,8 @@ export interface MergedVehicleUpdate {
   status?: VehicleUpdate['status'];
   readings?: Map<ReadingKey, ReadingState>;
   dtcs?: Map<DtcState['kind'], DtcState>;
+  /** The vehicle's record changed (renamed, new driver, other fleets, new device). */
+  details?: VehicleUpdate['details'];
 }
 
 export interface PendingVehicle {
@@ -134,6 +136,7 @@ export class UpdateBuffer {
     if (update.lastSeenAt !== undefined) merged.lastSeenAt = update.lastSeenAt;
     if (update.overspeed !== undefined) merged.overspeed = update.overspeed;
     if (update.status) merged.status = update.status;
+    if (update.details) merged.details = update.details;
     if (update.position) {
       merged.position = update.position;
       pending.positions.push(update.position);

@@ -31,6 +31,8 @@ export function LivePanel({ vehicle }: { vehicle: VehicleRecord }) {
       <section aria-labelledby="identity-heading">
         <h3 id="identity-heading">Vehicle</h3>
         <dl className="facts">
+          <dt>Driver</dt>
+          <dd data-testid="driver">{vehicle.driver?.name ?? 'none assigned'}</dd>
           <dt>Plate</dt>
           <dd>{vehicle.plate ?? '—'}</dd>
           <dt>VIN</dt>

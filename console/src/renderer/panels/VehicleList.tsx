@@ -97,6 +97,7 @@ export function VehicleList() {
                 <span className="vehicle-name">{v.name}</span>
                 <span className="vehicle-plate muted">{v.plate ?? ''}</span>
                 <span className="vehicle-meta muted">
+                  {v.driver ? `${v.driver.name} · ` : ''}
                   {v.state === 'offline'
                     ? `seen ${formatAge(v.lastSeenAt, now)}`
                     : `${formatNumber(v.position?.speedKmh, 0)} km/h · ${STATE_LABELS[v.state].toLowerCase()}`}

@@ -140,7 +140,7 @@ export function createFleetStore() {
         // Revisions only grow: an update this console already has changes nothing.
         if (pending.update.rev > record.rev) record = mergeUpdate(record, pending.update);
         if (record === existing) continue;
-        if (!existing || existing.state !== record.state) listChanged = true;
+        if (!existing || existing.state !== record.state || pending.update.details) listChanged = true;
         vehicles.set(id, record);
         for (const p of pending.positions) pushTrail(trails, id, p);
         if (pending.update.readings) appendSeries(series, id, [...pending.update.readings.values()]);
@@ -220,6 +220,7 @@ function toRecord(snapshot: VehicleSnapshot): VehicleRecord {
 function mergeUpdate(record: VehicleRecord, update: MergedVehicleUpdate): VehicleRecord {
   const next: VehicleSnapshot = {
     ...record,
+    ...update.details,
     rev: Math.max(record.rev, update.rev),
     online: update.online ?? record.online,
     lastSeenAt: update.lastSeenAt !== undefined ? update.lastSeenAt : record.lastSeenAt,

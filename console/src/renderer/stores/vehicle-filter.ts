@@ -6,12 +6,9 @@ export function normalizeText(text: string): string {
   return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().trim();
 }
 
-/**
- * What a search matches in a vehicle: name, plate and VIN. (The driver's
- * name joins them when the feed carries one: see README, "Search".)
- */
-export function searchableText(vehicle: Pick<VehicleRecord, 'name' | 'plate' | 'vin'>): string {
-  return normalizeText([vehicle.name, vehicle.plate ?? '', vehicle.vin ?? ''].join(' '));
+/** What a search matches in a vehicle: name, plate, VIN and the driver who has it. */
+export function searchableText(vehicle: Pick<VehicleRecord, 'name' | 'plate' | 'vin' | 'driver'>): string {
+  return normalizeText([vehicle.name, vehicle.plate ?? '', vehicle.vin ?? '', vehicle.driver?.name ?? ''].join(' '));
 }
 
 /** Every word of the search must appear; plates match with or without spaces and dashes. */

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { FleetEvent } from '@fleetline/protocol';
+import { MAX_LIVE_EVENTS, createEventsStore } from './events-store';
+
+const overspeed = (id: number, late = false): FleetEvent => ({
+  id,
+  vehicleId: 1,
+  type: 'overspeed',
+  t: id * 1000,
+  recordedAt: id * 1000 + 5,
+  late,
+  data: { speedKmh: 70, limitKmh: 50, lat: 52.5, lon: 13.4 },
+});
+const ignition = (id: number): FleetEvent => ({ id, vehicleId: 2, type: 'ignition_on', t: id * 1000, recordedAt: id * 1000, late: false, data: {} });
+
+describe('events store', () => {
+  it('keeps events newest first without duplicates and remembers the highest id', () => {
+    const store = createEventsStore();
+    expect(store.getState().add([overspeed(2), ignition(1)])).toHaveLength(2);
+    // A replay after a reconnect overlaps: only the new one is added.
+    expect(store.getState().add([ignition(1), overspeed(3)], { replay: true }).map((e) => e.id)).toEqual([3]);
+    expect(store.getState().events.map((e) => e.id)).toEqual([3, 2, 1]);
+    expect(store.getState().lastEventId).toBe(3);
+  });
+
+  it('raises alarms for live alarm events only: not replayed, not late, not routine', () => {
+    const store = createEventsStore();
+    store.getState().add([overspeed(1), ignition(2), overspeed(3, true)]);
+    store.getState().add([overspeed(4)], { replay: true });
+    expect(store.getState().alarms.map((a) => a.event.id)).toEqual([1]);
+    store.getState().add([overspeed(5)]);
+    expect(store.getState().alarms.map((a) => a.event.id)).toEqual([5, 1]);
+    store.getState().acknowledge(5);
+    expect(store.getState().alarms.find((a) => a.event.id === 5)?.acknowledged).toBe(true);
+    store.getState().acknowledgeAll();
+    expect(store.getState().alarms.every((a) => a.acknowledged)).toBe(true);
+  });
+
+  it('is bounded', () => {
+    const store = createEventsStore();
+    store.getState().add(Array.from({ length: MAX_LIVE_EVENTS + 10 }, (_, i) => ignition(i + 1)));
+    expect(store.getState().events).toHaveLength(MAX_LIVE_EVENTS);
+    expect(store.getState().events[0]?.id).toBe(MAX_LIVE_EVENTS + 10);
+  });
+
+  it('takes stored events only when it has none', () => {
+    const store = createEventsStore();
+    store.getState().loadStored([ignition(4), ignition(9)]);
+    expect(store.getState().lastEventId).toBe(9);
+    store.getState().loadStored([ignition(20)]);
+    expect(store.getState().events.map((e) => e.id)).toEqual([9, 4]);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { PositionPoint } from '@fleetline/protocol';
+import { createHistoryStore, dayRange, localDay, positionAt, valueAt } from './history-store';
+
+const point = (t: number, lon: number, speedKmh: number | null = 36): PositionPoint => ({
+  t,
+  lat: 52.5,
+  lon,
+  speedKmh,
+  headingDeg: 90,
+  altitudeM: null,
+  hdop: null,
+  satellites: null,
+  fixQuality: 'gps',
+});
+
+describe('history store', () => {
+  it('turns a day into its local [start, end) and back', () => {
+    const { from, to } = dayRange('2026-03-14');
+    expect(new Date(from).getDate()).toBe(14);
+    expect(new Date(from).getHours()).toBe(0);
+    expect(new Date(to).getDate()).toBe(15);
+    expect(localDay(from)).toBe('2026-03-14');
+    expect(localDay(to - 1)).toBe('2026-03-14');
+    expect(() => dayRange('14.03.2026')).toThrow(/not a day/);
+  });
+
+  it('interpolates the replayed position between fixes', () => {
+    const track = [point(1000, 13.0, 0), point(2000, 13.1, 20), point(4000, 13.3, 40)];
+    expect(positionAt(track, 500)?.lon).toBe(13.0);
+    expect(positionAt(track, 1500)?.lon).toBeCloseTo(13.05, 10);
+    expect(positionAt(track, 1500)?.speedKmh).toBeCloseTo(10, 10);
+    expect(positionAt(track, 3000)?.lon).toBeCloseTo(13.2, 10);
+    expect(positionAt(track, 9000)?.lon).toBe(13.3);
+    expect(positionAt([], 0)).toBeNull();
+  });
+
+  it('reads a series at a time: the latest value at or before it', () => {
+    const points = [
+      { t: 10, value: 1 },
+      { t: 20, value: 2 },
+      { t: 30, value: 3 },
+    ];
+    expect(valueAt(points, 5)).toBeNull();
+    expect(valueAt(points, 10)).toBe(1);
+    expect(valueAt(points, 29)).toBe(2);
+    expect(valueAt(points, 99)).toBe(3);
+  });
+
+  it('plays a loaded track to its end, then stops; playing again starts over', () => {
+    const store = createHistoryStore(() => 0);
+    store.getState().trackLoading({ vehicleId: 1, from: 0, to: 10_000, label: 'x' });
+    store.getState().trackLoaded([point(1000, 13), point(5000, 13.1)], [], false);
+    expect(store.getState().cursorT).toBe(1000);
+    store.getState().setPlaying(true);
+    store.getState().advance(3000);
+    expect(store.getState().cursorT).toBe(4000);
+    store.getState().advance(3000);
+    expect(store.getState().cursorT).toBe(5000);
+    expect(store.getState().playing).toBe(false);
+    store.getState().setPlaying(true);
+    expect(store.getState().cursorT).toBe(1000);
+    store.getState().seek(99_999);
+    expect(store.getState().cursorT).toBe(5000);
+  });
+
+  it('forgets the replay when another vehicle is chosen', () => {
+    const store = createHistoryStore(() => 0);
+    store.getState().setVehicle(1);
+    store.getState().trackLoading({ vehicleId: 1, from: 0, to: 10, label: 'x' });
+    store.getState().setVehicle(2);
+    expect(store.getState().range).toBeNull();
+    expect(store.getState().trackStatus).toBe('idle');
+  });
+});
