@@ -55,7 +55,7 @@ export async function openMainWindow(
   rendererUrl: string,
 ): Promise<WindowLike> {
   const window = create(mainWindowOptions(preloadPath));
-  const allowed = new URL(rendererUrl).origin;
+  const allowed = originOf(rendererUrl);
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   window.webContents.on('will-navigate', (event, url) => {
     if (originOf(url) !== allowed) event.preventDefault();
@@ -65,9 +65,14 @@ export async function openMainWindow(
   return window;
 }
 
+/**
+ * scheme://host[:port] of a URL. Not URL.origin: Node's URL knows nothing of
+ * Electron's privileged schemes and answers "null" for fleetline://app.
+ */
 export function originOf(url: string): string | null {
   try {
-    return new URL(url).origin;
+    const u = new URL(url);
+    return u.host ? `${u.protocol}//${u.host}` : null;
   } catch {
     return null;
   }

@@ -1,0 +1,126 @@
+import { describe, expect, it, vi } from 'vitest';
+import { desktopCsp, mapOrigins } from './csp.js';
+import { saveFileWithDialog } from './file-save.js';
+import { Notifier } from './notifications.js';
+import type { NotificationLike } from './notifications.js';
+import { mainWindowOptions, openMainWindow } from './window.js';
+import type { WindowLike } from './window.js';
+
+describe('the console window', () => {
+  it('gives the renderer no Node.js: isolated, sandboxed, no node integration', () => {
+    const { webPreferences } = mainWindowOptions('/app/preload/index.cjs');
+    expect(webPreferences).toMatchObject({
+      preload: '/app/preload/index.cjs',
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+      webSecurity: true,
+    });
+  });
+
+  it('refuses pop-ups and navigation away from the renderer', async () => {
+    let openHandler: ((d: { url: string }) => { action: 'deny' }) | undefined;
+    let navigate: ((e: { preventDefault(): void }, url: string) => void) | undefined;
+    const window: WindowLike = {
+      loadURL: vi.fn(() => Promise.resolve()),
+      on: vi.fn(),
+      once: vi.fn(),
+      show: vi.fn(),
+      focus: vi.fn(),
+      isMinimized: () => false,
+      restore: vi.fn(),
+      webContents: {
+        setWindowOpenHandler: (h) => {
+          openHandler = h;
+        },
+        on: (_event, listener) => {
+          navigate = listener;
+        },
+      },
+    };
+    await openMainWindow(() => window, '/p.cjs', 'fleetline://app/');
+    expect(window.loadURL).toHaveBeenCalledWith('fleetline://app/');
+    expect(openHandler?.({ url: 'https://example.com' })).toEqual({ action: 'deny' });
+    const away = { preventDefault: vi.fn() };
+    navigate?.(away, 'https://evil.example/');
+    expect(away.preventDefault).toHaveBeenCalled();
+    const inside = { preventDefault: vi.fn() };
+    navigate?.(inside, 'fleetline://app/vehicles/3');
+    expect(inside.preventDefault).not.toHaveBeenCalled();
+    const otherHost = { preventDefault: vi.fn() };
+    navigate?.(otherHost, 'fleetline://evil/');
+    expect(otherHost.preventDefault).toHaveBeenCalled();
+  });
+
+  it('allows the configured server and map provider only, in the CSP', () => {
+    const csp = desktopCsp('https://fleet.example:8443', { mapboxToken: 'pk.x', styleUrl: 'https://tiles.example.org/style.json' });
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self' https://fleet.example:8443 wss://fleet.example:8443 https://api.mapbox.com https://events.mapbox.com https://tiles.example.org");
+    expect(csp).toContain("object-src 'none'");
+    expect(desktopCsp('http://127.0.0.1:8080', null)).toContain("connect-src 'self' http://127.0.0.1:8080 ws://127.0.0.1:8080;");
+    expect(mapOrigins({ mapboxToken: null, styleUrl: 'not a url' })).toEqual([]);
+  });
+});
+
+describe('notifications', () => {
+  it('replaces an older notification with the same tag and focuses the window on click', () => {
+    const shown: (NotificationLike & { closed: boolean; click?: () => void })[] = [];
+    const focus = vi.fn();
+    const notifier = new Notifier(
+      {
+        isSupported: () => true,
+        create: () => {
+          const n = {
+            closed: false,
+            click: undefined as (() => void) | undefined,
+            show: vi.fn(),
+            close() {
+              n.closed = true;
+            },
+            on(_e: 'click', l: () => void) {
+              n.click = l;
+            },
+          };
+          shown.push(n);
+          return n;
+        },
+      },
+      focus,
+    );
+    expect(notifier.show({ title: 'Van 1: Overspeed', body: '70 km/h', tag: '1:overspeed' })).toBe(true);
+    notifier.show({ title: 'Van 1: Overspeed', body: '75 km/h', tag: '1:overspeed' });
+    notifier.show({ title: 'Van 2: Offline', body: '', tag: '2:device_offline' });
+    expect(shown.map((n) => n.closed)).toEqual([true, false, false]);
+    shown[2]?.click?.();
+    expect(focus).toHaveBeenCalled();
+    expect(new Notifier({ isSupported: () => false, create: () => shown[0]! }, focus).show({ title: 'x', body: '' })).toBe(false);
+  });
+});
+
+describe('file export', () => {
+  it('writes where the dispatcher chose, or nothing when cancelled', async () => {
+    const written: [string, string][] = [];
+    const write = (file: string, content: string) => {
+      written.push([file, content]);
+      return Promise.resolve();
+    };
+    const request = { suggestedName: 'trip.csv', content: 'a,b\r\n', filterName: 'CSV files', extensions: ['csv'] };
+    const chosen = await saveFileWithDialog(
+      {
+        showSaveDialog: (o) => {
+          expect(o.defaultPath).toBe('/home/d/Downloads/trip.csv');
+          expect(o.filters).toEqual([{ name: 'CSV files', extensions: ['csv'] }]);
+          return Promise.resolve({ canceled: false, filePath: '/tmp/x.csv' });
+        },
+      },
+      write,
+      '/home/d/Downloads',
+      request,
+    );
+    expect(chosen).toEqual({ saved: true, path: '/tmp/x.csv' });
+    expect(written).toEqual([['/tmp/x.csv', 'a,b\r\n']]);
+    const cancelled = await saveFileWithDialog({ showSaveDialog: () => Promise.resolve({ canceled: true }) }, write, '/d', request);
+    expect(cancelled).toEqual({ saved: false, path: null });
+    expect(written).toHaveLength(1);
+  });
+});
