@@ -1,0 +1,314 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FleetSnapshotMessage } from '@fleetline/protocol';
+import { AlarmsDock } from '../panels/AlarmsDock';
+import { LivePanel } from '../panels/LivePanel';
+import { VehicleList } from '../panels/VehicleList';
+import { EventLog } from '../history/EventLog';
+import { cursor, vehicleSnapshot } from '../testing/fixtures';
+import { json, press, render, step, testServices, text } from '../testing/render';
+import { ConnectionBadge, StaleBanner } from './ConnectionBadge';
+import { useConsole as useConsoleForTest } from './context';
+import type { ConsoleServices } from './context';
+import { LoginScreen } from './LoginScreen';
+import { ShortcutsHelp } from './ShortcutsHelp';
+import { TopBar } from './TopBar';
+import { useShortcuts } from './use-shortcuts';
+
+const fleets = [{ id: 1, name: 'City', overspeedLimitKmh: 50 }];
+function loadFleet(services: ConsoleServices, vehicles: FleetSnapshotMessage['vehicles']) {
+  services.stores.fleet.getState().applySnapshot({ cursor: cursor(1), full: true, fleets, vehicles, serverTime: Date.now() }, Date.now());
+}
+const three = () => [
+  vehicleSnapshot({ id: 1, name: 'Van 01', driver: { id: 5, name: 'Jörg Müller' } }),
+  vehicleSnapshot({ id: 2, name: 'Van 02', online: false }),
+  vehicleSnapshot({ id: 3, name: 'Truck 1', plate: 'M-XY 300', position: null }),
+];
+const rows = (c: HTMLElement) => [...c.querySelectorAll<HTMLElement>('[data-vehicle-id]')];
+
+let unmount: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await unmount?.();
+  unmount = undefined;
+  localStorage.clear();
+});
+
+describe('vehicle list', () => {
+  it('lists vehicles by name with state and driver, filters, and selects on click', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <VehicleList />);
+    unmount = view.unmount;
+    expect(rows(view.container).map((r) => r.dataset.vehicleId)).toEqual(['3', '1', '2']);
+    expect(text(rows(view.container)[1])).toContain('Jörg Müller');
+    expect(rows(view.container)[2]?.dataset.state).toBe('offline');
+    expect(text(view.container.querySelector('.list-header'))).toBe('3 vehicles');
+
+    await step(() => services.stores.ui.getState().setText('muller'));
+    expect(rows(view.container).map((r) => r.dataset.vehicleId)).toEqual(['1']);
+    expect(text(view.container.querySelector('.list-header'))).toContain('1 of 3 vehicles');
+    await step(() => services.stores.ui.getState().clearFilter());
+    await step(() => services.stores.ui.getState().toggleState('offline'));
+    expect(rows(view.container).map((r) => r.dataset.vehicleId)).toEqual(['2']);
+
+    await step(() => rows(view.container)[0]?.click());
+    expect(services.stores.ui.getState().selectedId).toBe(2);
+    expect(rows(view.container)[0]?.getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('updates when a vehicle changes state, but not for every position', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <VehicleList />);
+    unmount = view.unmount;
+    const before = services.stores.fleet.getState().listRevision;
+    await step(() =>
+      services.stores.fleet.getState().applyBatch(
+        { vehicles: new Map([[1, { update: { id: 1, rev: 5, overspeed: true }, positions: [] }]]), removed: new Set(), cursor: cursor(2), messages: 1 },
+        Date.now(),
+      ),
+    );
+    expect(services.stores.fleet.getState().listRevision).toBe(before + 1);
+    expect(rows(view.container).find((r) => r.dataset.vehicleId === '1')?.dataset.state).toBe('alarm');
+  });
+});
+
+describe('vehicle panel', () => {
+  it('shows the readings with names and units, trouble codes with descriptions, VIN, driver and health', async () => {
+    const services = testServices((url) =>
+      url.includes('/readings') ? json(200, { vehicleId: 1, from: 0, to: 1, downsampled: false, bucketMs: 0, series: [{ pid: 12, part: 0, unit: 'rpm', points: [{ t: Date.now() - 5000, value: 800 }, { t: Date.now() - 2000, value: 900 }] }] }) : json(404, {}),
+    );
+    const vehicle = vehicleSnapshot({
+      id: 1,
+      vin: 'WVWZZZ1JZ3W386752',
+      driver: { id: 5, name: 'Ana Souza' },
+      status: { t: Date.now(), batteryV: 11.2, ignition: false, gpsFix: 'gps' },
+      position: { t: Date.now(), lat: 52.52, lon: 13.405, speedKmh: 0, headingDeg: null, altitudeM: null, hdop: 1.1, satellites: 7, fixQuality: 'gps' },
+      readings: [
+        { pid: 0x05, part: 0, t: Date.now(), value: 88, unit: '°C' },
+        { pid: 0x0c, part: 0, t: Date.now(), value: 1234.5, unit: 'rpm' },
+        { pid: 0xa6, part: 0, t: Date.now(), value: 42, unit: 'km' },
+      ],
+      dtcs: [
+        { kind: 'stored', t: Date.now(), codes: ['P0301', 'P1234'] },
+        { kind: 'pending', t: Date.now(), codes: [] },
+      ],
+    });
+    loadFleet(services, [vehicle]);
+    const record = services.stores.fleet.getState().vehicles.get(1);
+    if (!record) throw new Error('no record');
+    const view = await render(services, <LivePanel vehicle={record} />);
+    unmount = view.unmount;
+    await step(() => undefined);
+    const readings = [...view.container.querySelectorAll('[data-testid="readings"] tr')].map(text);
+    expect(readings[0]).toMatch(/^Engine speed\s*1,23\d rpm/);
+    expect(readings[1]).toMatch(/^Engine coolant temperature\s*88(\.0)? °C/);
+    expect(readings[2]).toMatch(/^PID 0xA6\s*42\.0 km/);
+    expect(text(view.container.querySelector('[data-testid="dtcs-stored"]'))).toContain('P0301 Cylinder 1 misfire detected');
+    expect(text(view.container.querySelector('[data-testid="dtcs-stored"]'))).toContain('P1234 Manufacturer-specific code');
+    expect(text(view.container.querySelector('[data-testid="vin"]'))).toBe('WVWZZZ1JZ3W386752');
+    expect(text(view.container.querySelector('[data-testid="driver"]'))).toBe('Ana Souza');
+    expect(view.container.querySelector('.facts .warn')?.textContent).toContain('11.2');
+    expect(services.requests.some((u) => u.startsWith('/api/vehicles/1/readings?'))).toBe(true);
+    // The chart of engine speed got the history loaded for it.
+    expect(view.container.querySelector('tr[data-pid="12"] svg')?.getAttribute('aria-label')).toBe('Engine speed: 2 values');
+  });
+});
+
+describe('connection state', () => {
+  it('says live, or how old the picture is while reconnecting, and confirms the resync', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(
+      services,
+      <>
+        <ConnectionBadge />
+        <StaleBanner />
+      </>,
+    );
+    unmount = view.unmount;
+    await step(() => services.stores.connection.getState().set('live', Date.now()));
+    expect(text(view.container.querySelector('[data-testid="connection"]'))).toBe('Live');
+    expect(view.container.querySelector('[data-testid="stale-banner"]')).toBeNull();
+
+    await step(() => services.stores.connection.getState().set('reconnecting', Date.now(), { attempt: 3, error: 'the connection to the server was lost' }));
+    expect(view.container.querySelector('[data-testid="connection"]')?.getAttribute('data-status')).toBe('reconnecting');
+    expect(text(view.container.querySelector('[data-testid="stale-banner"]'))).toMatch(/^Not live\. Showing the last known positions, from /);
+    expect(view.container.querySelector('[data-testid="connection"]')?.getAttribute('title')).toContain('attempt 3');
+
+    await step(() => {
+      services.stores.connection.getState().set('live', Date.now());
+      services.stores.connection.getState().resynced(Date.now(), false, 2);
+    });
+    expect(view.container.querySelector('[data-testid="stale-banner"]')).toBeNull();
+    expect(text(view.container.querySelector('[data-testid="resync-banner"]'))).toContain('2 vehicles caught up');
+
+    await step(() => services.stores.connection.getState().rejected('vehicles message refused: updates.0.id: expected number'));
+    expect(view.container.querySelector('[data-testid="connection"]')?.getAttribute('title')).toContain('1 malformed messages refused');
+  });
+
+  it('labels a picture from the local store as such', async () => {
+    const services = testServices();
+    services.stores.fleet.getState().loadStored({ fleets, vehicles: three(), receivedAt: Date.now() - 3 * 3600_000 });
+    const view = await render(services, <StaleBanner />);
+    unmount = view.unmount;
+    expect(text(view.container)).toMatch(/saved on this computer.*3 h ago/);
+  });
+});
+
+describe('sign-in', () => {
+  it('explains a wrong password, then signs in', async () => {
+    let attempt = 0;
+    const services = testServices((url, init) => {
+      expect(url).toBe('/api/auth/login');
+      expect(JSON.parse(String(init.body))).toMatchObject({ email: 'dana@example.test' });
+      return ++attempt === 1
+        ? json(401, { type: '/problems/invalid-credentials', title: 'Email or password is wrong', status: 401 })
+        : json(200, { token: 'fls_x', expiresAt: Date.now() + 3600_000, user: { id: 1, email: 'dana@example.test', name: 'Dana', role: 'dispatcher', fleetIds: [1] } });
+    });
+    services.stores.session.getState().signedOut();
+    const view = await render(services, <LoginScreen />);
+    unmount = view.unmount;
+    const input = (label: string) => view.container.querySelector<HTMLInputElement>(`input[autocomplete="${label}"]`)!;
+    const type = (el: HTMLInputElement, value: string) => {
+      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set;
+      setter?.call(el, value);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    };
+    await step(() => {
+      type(input('username'), 'dana@example.test');
+      type(input('current-password'), 'nope');
+    });
+    await step(() => view.container.querySelector('form')?.requestSubmit());
+    await step(() => undefined);
+    expect(text(view.container.querySelector('[role="alert"]'))).toBe('The e-mail or the password is wrong.');
+    await step(() => view.container.querySelector('form')?.requestSubmit());
+    await step(() => undefined);
+    expect(services.stores.session.getState()).toMatchObject({ status: 'signed-in', token: 'fls_x' });
+  });
+
+  it('refuses a role without console access', async () => {
+    const services = testServices(() =>
+      json(200, { token: 'fls_x', expiresAt: Date.now() + 1000, user: { id: 2, email: 'd@x.y', name: 'Driver', role: 'driver', fleetIds: [] } }),
+    );
+    services.stores.session.getState().signedOut();
+    const view = await render(services, <LoginScreen />);
+    unmount = view.unmount;
+    await step(() => {
+      for (const [selector, value] of [['username', 'd@x.y'], ['current-password', 'pw']] as const) {
+        const el = view.container.querySelector<HTMLInputElement>(`input[autocomplete="${selector}"]`)!;
+        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(el, value);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    });
+    await step(() => view.container.querySelector('form')?.requestSubmit());
+    await step(() => undefined);
+    expect(text(view.container.querySelector('[role="alert"]'))).toBe('This account may not use the dispatch console.');
+    expect(services.stores.session.getState().status).toBe('signed-out');
+  });
+});
+
+function ShortcutHost() {
+  const { stores } = useConsoleForTest();
+  useShortcuts(stores);
+  return null;
+}
+
+describe('keyboard shortcuts', () => {
+  it('search, next and previous vehicle, follow, filters, tabs and help', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(
+      services,
+      <>
+        <ShortcutHost />
+        <TopBar onSignOut={() => {}} />
+        <VehicleList />
+        <ShortcutsHelp />
+      </>,
+    );
+    unmount = view.unmount;
+    const ui = services.stores.ui;
+    await press('/');
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Search vehicles');
+    // Typing in the search box is typing: j is a letter there.
+    await press('j', document.activeElement ?? window);
+    expect(ui.getState().selectedId).toBeNull();
+    await press('Escape', document.activeElement ?? window);
+    expect(document.activeElement?.getAttribute('aria-label')).not.toBe('Search vehicles');
+
+    await press('j');
+    expect(ui.getState().selectedId).toBe(3);
+    await press('j');
+    expect(ui.getState().selectedId).toBe(1);
+    await press('k');
+    expect(ui.getState().selectedId).toBe(3);
+    await press('f');
+    expect(ui.getState().follow).toBe(true);
+    await press('h');
+    expect(ui.getState().panelTab).toBe('history');
+    await press('3');
+    expect([...ui.getState().filter.states]).toEqual(['offline']);
+    await press('0');
+    expect(ui.getState().filter.states.size).toBe(0);
+    await press('Escape');
+    expect(ui.getState().selectedId).toBeNull();
+    expect(ui.getState().follow).toBe(false);
+
+    await press('?', window, { shiftKey: true });
+    const help = text(view.container.querySelector('[role="dialog"]'));
+    expect(help).toContain('Keyboard shortcuts');
+    expect(help).toContain('Follow the selected vehicle on the map');
+    await press('Escape');
+    expect(view.container.querySelector('[role="dialog"]')).toBeNull();
+  });
+});
+
+describe('event log and alarms', () => {
+  it('loads the day from the server, filters by kind, and adds live events', async () => {
+    const now = Date.now();
+    const services = testServices((url) =>
+      json(200, {
+        events: url.includes('type=overspeed')
+          ? [{ id: 3, vehicleId: 1, type: 'overspeed', t: now - 1000, recordedAt: now, late: false, data: { speedKmh: 71, limitKmh: 50, lat: 52.5, lon: 13.4 } }]
+          : [
+              { id: 3, vehicleId: 1, type: 'overspeed', t: now - 1000, recordedAt: now, late: false, data: { speedKmh: 71, limitKmh: 50, lat: 52.5, lon: 13.4 } },
+              { id: 2, vehicleId: 2, type: 'ignition_on', t: now - 2000, recordedAt: now, late: true, data: {} },
+            ],
+      }),
+    );
+    loadFleet(services, three());
+    const day = new Date(now);
+    const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+    const view = await render(services, <EventLog scope={{ day: iso }} title="Fleet events today" />);
+    unmount = view.unmount;
+    await step(() => undefined);
+    const items = () => [...view.container.querySelectorAll('[data-testid="event-log"] li')].map(text);
+    expect(items()).toHaveLength(2);
+    expect(items()[0]).toMatch(/Van 01\s*Overspeed\s*71 km\/h where the limit is 50 km\/h/);
+    expect(items()[1]).toContain('late');
+
+    const overspeedChip = [...view.container.querySelectorAll('button.chip')].find((b) => b.textContent === 'Overspeed');
+    await step(() => (overspeedChip as HTMLButtonElement).click());
+    await step(() => undefined);
+    expect(services.requests.at(-1)).toMatch(/type=overspeed/);
+    expect(items()).toHaveLength(1);
+
+    await step(() => services.stores.events.getState().add([{ id: 9, vehicleId: 2, type: 'overspeed', t: now, recordedAt: now, late: false, data: { speedKmh: 80, limitKmh: 50, lat: 0, lon: 0 } }]));
+    expect(items()[0]).toMatch(/Van 02\s*Overspeed\s*80 km\/h/);
+  });
+
+  it('lists open alarms until acknowledged', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    unmount = view.unmount;
+    expect(view.container.querySelector('[data-testid="alarms"]')).toBeNull();
+    await step(() =>
+      services.stores.events.getState().add([{ id: 1, vehicleId: 1, type: 'dtc_new', t: Date.now(), recordedAt: Date.now(), late: false, data: { code: 'P0301', dtcKind: 'stored' } }]),
+    );
+    expect(text(view.container.querySelector('[data-testid="alarms"]'))).toContain('Van 01 Trouble code P0301 Cylinder 1 misfire detected');
+    await step(() => view.container.querySelector<HTMLButtonElement>('button[aria-label="Acknowledge"]')?.click());
+    expect(view.container.querySelector('[data-testid="alarms"]')).toBeNull();
+  });
+});

@@ -1,0 +1,64 @@
+import { act } from 'react';
+import type { ReactNode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createApiClient } from '../api/client';
+import { ConsoleProvider, createConsoleStores } from '../app/context';
+import type { ConsoleServices } from '../app/context';
+import { webPlatform } from '../platform/platform';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+export type FakeFetch = (url: string, init: RequestInit) => Response | Promise<Response>;
+
+/** Console services for component tests: real stores, the browser platform, a scripted server. */
+export function testServices(fetchImpl: FakeFetch = () => json(404, { type: '/problems/not-found', title: 'Not found', status: 404 })): ConsoleServices & { requests: string[] } {
+  const requests: string[] = [];
+  const stores = createConsoleStores();
+  const api = createApiClient({
+    baseUrl: () => '',
+    token: () => stores.session.getState().token,
+    fetchImpl: (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      requests.push(url);
+      return Promise.resolve(fetchImpl(url, init ?? {}));
+    },
+  });
+  return { platform: webPlatform(window), api, stores, requests };
+}
+
+export function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+export async function render(services: ConsoleServices, ui: ReactNode) {
+  const container = document.createElement('div');
+  document.body.append(container);
+  const root = createRoot(container);
+  await act(async () => {
+    root.render(<ConsoleProvider services={services}>{ui}</ConsoleProvider>);
+    await Promise.resolve();
+  });
+  return {
+    container,
+    async unmount() {
+      await act(async () => root.unmount());
+      container.remove();
+    },
+  };
+}
+
+/** Runs a state change or an event inside act, so React has rendered when it returns. */
+export async function step(fn: () => unknown): Promise<void> {
+  await act(async () => {
+    await fn();
+    await new Promise((r) => setTimeout(r, 0));
+  });
+}
+
+export function press(key: string, target: EventTarget = window, init: KeyboardEventInit = {}): Promise<void> {
+  return step(() => target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init })));
+}
+
+export function text(el: Element | null | undefined): string {
+  return (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
