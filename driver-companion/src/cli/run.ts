@@ -49,7 +49,11 @@ export async function runDaemon(
     return 1;
   }
   options.onStarted?.(companion);
+  // The companion's own timers do not hold the process (a library must not);
+  // the daemon lives until it is told to stop, whatever it is waiting for.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   const signal = await io.stopSignal();
+  clearInterval(keepAlive);
   logger.info({ signal }, 'stopping');
   await companion.stop();
   return 0;
