@@ -88,6 +88,18 @@ describe('DrivingDeriver: trips', () => {
     expect(Math.abs((events[1]?.t ?? 0) - stoppedAt)).toBeLessThan(1000);
   });
 
+  it('keeps a trip going when the adapter goes away, and ends it by standing still', () => {
+    const { events, deriver, drive, wait, now } = setup();
+    deriver.ignition(true, T0);
+    drive(0, 40, 10);
+    deriver.ignition(null, now());
+    drive(40, 40, 30);
+    drive(40, 0, 10);
+    expect(kinds(events)).toEqual(['trip_start']);
+    wait(DEFAULTS.tripEndStationaryS + 5);
+    expect(kinds(events)).toEqual(['trip_start', 'trip_end']);
+  });
+
   it('picks up a trip after a quick restart, and ends one left open by a long one', () => {
     const first = setup();
     first.deriver.ignition(true, T0);

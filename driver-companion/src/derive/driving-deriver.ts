@@ -140,15 +140,21 @@ export class DrivingDeriver {
     this.#trip = { ...snapshot.trip };
   }
 
-  ignition(on: boolean, t: number): void {
+  /**
+   * The ignition as the OBD adapter reports it; null when that is no longer
+   * known (the adapter went away): idling cannot be told then, and a trip
+   * ends by standing still instead.
+   */
+  ignition(on: boolean | null, t: number): void {
     if (on === this.#ignition) return;
     this.#ignition = on;
-    if (on) {
+    if (on === true) {
       this.#engineOnSince = t;
       return;
     }
     this.#engineOnSince = null;
     this.#endIdle(t);
+    if (on === null) return;
     this.#endTrip(t);
     this.#movingSince = null;
     this.#pendingKm = 0;

@@ -42,6 +42,8 @@ export interface ObdStatus {
   readings: number;
   requests: number;
   failedRequests: number;
+  /** Commands the adapter did not answer in time (the client resynchronises or resets it). */
+  timeouts: number;
   connects: number;
   lastError: DeviceError | null;
 }
@@ -139,6 +141,7 @@ export class ObdSupervisor {
       readings: 0,
       requests: 0,
       failedRequests: 0,
+      timeouts: 0,
       connects: 0,
       lastError: null,
     };
@@ -196,7 +199,10 @@ export class ObdSupervisor {
       if (this.#now() - openedAt > HEALTHY_AFTER_MS) this.#backoff.reset();
       const gone = typeOf(failure) === 'device_gone' || typeOf(failure) === 'transport_closed';
       if (gone) endpoint.lost();
-      this.#vehicleLost(this.#o.time.now());
+      // Without the adapter the ignition is unknown, not off: no status sample says otherwise.
+      this.#status.ignition = null;
+      this.#status.polling = [];
+      this.#o.deriver.ignition(null, this.#o.time.now());
       await this.#fail(failure, gone ? 'OBD adapter went away' : 'OBD adapter failed; reopening');
     }
   }
@@ -311,6 +317,7 @@ export class ObdSupervisor {
           if (typeOf(error) === 'timeout') {
             // The client resynchronises by itself; only a run of them means trouble.
             timeouts += 1;
+            this.#status.timeouts += 1;
             this.#scheduler.markFailed(pids, this.#now(), false);
             if (timeouts >= MAX_TIMEOUTS_IN_A_ROW) throw error;
             continue;
@@ -399,7 +406,7 @@ export class ObdSupervisor {
       this.#o.onVin?.(vin);
     } catch (error) {
       // Older vehicles (before 2005 in Europe) often have no VIN over OBD.
-      if (typeOf(error) === 'device_gone') throw error;
+      if (!isTransient(error)) throw error;
       this.#log.info({ err: messageOf(error) }, 'vehicle did not report its VIN');
     }
   }
@@ -413,7 +420,8 @@ export class ObdSupervisor {
       this.#status.batteryV = volts;
       this.#o.sink.push({ kind: 'status', t: this.#o.time.now(), batteryV: volts, ignition });
     } catch (error) {
-      if (typeOf(error) === 'device_gone' || typeOf(error) === 'transport_closed') throw error;
+      if (!isTransient(error)) throw error;
+      if (typeOf(error) === 'timeout') this.#status.timeouts += 1;
       this.#log.debug({ err: messageOf(error) }, 'battery voltage unreadable');
     }
   }
@@ -436,11 +444,10 @@ export class ObdSupervisor {
           this.#dtcUnsupported.add(kind);
           continue;
         }
-        if (error instanceof AdapterReplyError || isGarbled(error)) {
-          this.#log.debug({ kind, err: messageOf(error) }, 'trouble codes unreadable this time');
-          continue;
-        }
-        throw error;
+        if (!isTransient(error)) throw error;
+        if (typeOf(error) === 'timeout') this.#status.timeouts += 1;
+        this.#log.debug({ kind, err: messageOf(error) }, 'trouble codes unreadable this time');
+        continue;
       }
       this.#status.troubleCodes = { ...this.#status.troubleCodes, [kind]: codes };
       const key = codes.join(',');
@@ -493,6 +500,17 @@ export class ObdSupervisor {
     this.#status.state = state;
     this.#status.since = this.#now();
   }
+}
+
+/**
+ * A failed command that says nothing about the connection: the adapter
+ * answered with an error, answered nonsense, or missed one prompt (the
+ * client resynchronises, and resets the adapter if that keeps happening).
+ * What is left (device gone, port closed, an adapter a reset did not bring
+ * back) ends the connection.
+ */
+function isTransient(error: unknown): boolean {
+  return error instanceof AdapterReplyError || isGarbled(error) || typeOf(error) === 'timeout';
 }
 
 /** Answers that do not fit the question: a reset adapter (headers off, echo on) or line noise. */
