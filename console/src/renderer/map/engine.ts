@@ -35,6 +35,7 @@ export type MapLike = Pick<
   | 'remove'
   | 'getCanvas'
   | 'triggerRepaint'
+  | 'project'
 >;
 
 export interface MapSettings {

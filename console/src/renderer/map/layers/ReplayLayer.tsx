@@ -4,7 +4,7 @@ import { useConsole } from '../../app/context';
 import { positionAt } from '../../stores/history-store';
 import { COLORS } from '../../theme/tokens';
 import { setSourceData } from '../engine';
-import { ARROW_ICON_PREFIX } from '../icons';
+import { ARROW_ICON_PREFIX, addVehicleIcons } from '../icons';
 import { useMap } from '../map-context';
 import { removeLayers } from './VehiclesLayer';
 
@@ -22,6 +22,7 @@ export function ReplayLayer() {
   const { stores } = useConsole();
 
   useEffect(() => {
+    addVehicleIcons(map);
     map.addSource(TRACK, { type: 'geojson', data: EMPTY });
     map.addSource(CURSOR, { type: 'geojson', data: EMPTY });
     map.addLayer({
