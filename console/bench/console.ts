@@ -30,7 +30,11 @@ function consoleDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {
     const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg) && (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === '@fleetline/console') return dir;
+    if (
+      fs.existsSync(pkg) &&
+      (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === '@fleetline/console'
+    )
+      return dir;
     dir = path.dirname(dir);
   }
   throw new Error('console/ not found');
@@ -46,7 +50,13 @@ async function buildPage(root: string): Promise<string> {
     base: '/',
     plugins: [react()],
     resolve: { conditions: ['fleetline-source', 'module', 'browser', 'production'] },
-    build: { outDir, emptyOutDir: true, target: 'chrome120', minify: true, chunkSizeWarningLimit: 4000 },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'chrome120',
+      minify: true,
+      chunkSizeWarningLimit: 4000,
+    },
   });
   return outDir;
 }
@@ -75,15 +85,29 @@ const INSTRUMENT = `
 async function measure(page: Page, url: string, mode: 'layers' | 'naive'): Promise<Collected> {
   await page.goto(`${url}/?mode=${mode}&lat=${CENTER.lat}&lon=${CENTER.lon}&zoom=12.4`);
   await page.locator('[data-testid="map"][data-ready="true"]').waitFor({ timeout: 60_000 });
-  await page.waitForFunction((n) => {
-    const bench = (window as unknown as { __bench?: { stores: { fleet: { getState(): { vehicles: Map<number, unknown> } } } } }).__bench;
-    return bench?.stores.fleet.getState().vehicles.size === n;
-  }, VEHICLES, { timeout: 60_000 });
+  await page.waitForFunction(
+    (n) => {
+      const bench = (
+        window as unknown as {
+          __bench?: { stores: { fleet: { getState(): { vehicles: Map<number, unknown> } } } };
+        }
+      ).__bench;
+      return bench?.stores.fleet.getState().vehicles.size === n;
+    },
+    VEHICLES,
+    { timeout: 60_000 },
+  );
   // Time each flush of the update buffer into the store, up to the end of the task
   // (subscribers, setData, and React's render, which runs in a microtask after it).
   await page.evaluate(() => {
-    type Fleet = { getState(): { applyBatch: (b: unknown, now: number) => void }; setState(s: object): void };
-    const w = window as unknown as { __bench: { stores: { fleet: Fleet } }; __metrics: { recording: boolean; batches: number[] } };
+    type Fleet = {
+      getState(): { applyBatch: (b: unknown, now: number) => void };
+      setState(s: object): void;
+    };
+    const w = window as unknown as {
+      __bench: { stores: { fleet: Fleet } };
+      __metrics: { recording: boolean; batches: number[] };
+    };
     const fleet = w.__bench.stores.fleet;
     const original = fleet.getState().applyBatch;
     fleet.setState({
@@ -99,7 +123,9 @@ async function measure(page: Page, url: string, mode: 'layers' | 'naive'): Promi
     });
   });
   await page.waitForTimeout(WARMUP_MS);
-  await page.evaluate(() => ((window as unknown as { __metrics: { recording: boolean } }).__metrics.recording = true));
+  await page.evaluate(
+    () => ((window as unknown as { __metrics: { recording: boolean } }).__metrics.recording = true),
+  );
   await page.waitForTimeout(SECONDS * 1000);
   return page.evaluate(() => {
     const m = (window as unknown as { __metrics: Collected & { recording: boolean } }).__metrics;
@@ -119,8 +145,15 @@ function summarize(c: Collected) {
   return {
     frames: c.frames.length,
     fps: round(c.frames.length / SECONDS),
-    frameMs: { p50: round(quantile(c.frames, 0.5)), p95: round(quantile(c.frames, 0.95)), max: round(Math.max(0, ...c.frames)) },
-    longTasks: { count: c.longTasks.length, totalMs: Math.round(c.longTasks.reduce((a, b) => a + b, 0)) },
+    frameMs: {
+      p50: round(quantile(c.frames, 0.5)),
+      p95: round(quantile(c.frames, 0.95)),
+      max: round(Math.max(0, ...c.frames)),
+    },
+    longTasks: {
+      count: c.longTasks.length,
+      totalMs: Math.round(c.longTasks.reduce((a, b) => a + b, 0)),
+    },
     batchMs: {
       count: c.batches.length,
       p50: round(quantile(c.batches, 0.5)),
@@ -133,7 +166,14 @@ function summarize(c: Collected) {
 async function main(): Promise<void> {
   const root = consoleDir();
   const pageDir = await buildPage(root);
-  const feed = await startSyntheticFeed({ pageDir, vehicles: VEHICLES, updateHz: HZ, flushMs: 50, center: CENTER, radiusM: 5000 });
+  const feed = await startSyntheticFeed({
+    pageDir,
+    vehicles: VEHICLES,
+    updateHz: HZ,
+    flushMs: 50,
+    center: CENTER,
+    radiusM: 5000,
+  });
   const browser = await launchChromium({ width: 1600, height: 960 });
   try {
     await browser.context.addInitScript(INSTRUMENT);

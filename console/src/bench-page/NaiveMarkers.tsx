@@ -22,7 +22,11 @@ export function NaiveMarkers() {
   }, [map]);
   const vehicles = [...stores.fleet.getState().vehicles.values()];
   return (
-    <div className="naive-markers" data-revision={revision} style={{ position: 'absolute', inset: 0, pointerEvents: 'none', overflow: 'hidden' }}>
+    <div
+      className="naive-markers"
+      data-revision={revision}
+      style={{ position: 'absolute', inset: 0, pointerEvents: 'none', overflow: 'hidden' }}
+    >
       {vehicles.map((v) => {
         if (!v.position) return null;
         const p = map.project([v.position.lon, v.position.lat]);

@@ -20,7 +20,11 @@ import { NaiveMarkers } from './NaiveMarkers';
  */
 const params = new URLSearchParams(location.search);
 const mode = params.get('mode') === 'naive' ? 'naive' : 'layers';
-const view = { lon: Number(params.get('lon') ?? 13.405), lat: Number(params.get('lat') ?? 52.52), zoom: Number(params.get('zoom') ?? 12.5) };
+const view = {
+  lon: Number(params.get('lon') ?? 13.405),
+  lat: Number(params.get('lat') ?? 52.52),
+  zoom: Number(params.get('zoom') ?? 12.5),
+};
 
 const style = document.createElement('style');
 style.textContent = cssVariables();
@@ -29,7 +33,13 @@ document.head.append(style);
 localStorage.setItem('fleetline.console.settings', JSON.stringify({ mapView: view }));
 const platform = webPlatform(window);
 const stores = createConsoleStores();
-stores.session.getState().signedIn({ id: 1, email: 'bench@example.test', name: 'Bench', role: 'dispatcher', fleetIds: [] }, 'bench', null);
+stores.session
+  .getState()
+  .signedIn(
+    { id: 1, email: 'bench@example.test', name: 'Bench', role: 'dispatcher', fleetIds: [] },
+    'bench',
+    null,
+  );
 const api = createApiClient({ baseUrl: () => '', token: () => 'bench' });
 (window as unknown as { __bench: unknown }).__bench = { stores, mode };
 

@@ -34,7 +34,10 @@ describe('the fleetline:// scheme', () => {
     const protocol = fakeProtocol();
     registerAppScheme(protocol);
     expect(protocol.schemes).toEqual([
-      { scheme: 'fleetline', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+      {
+        scheme: 'fleetline',
+        privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+      },
     ]);
   });
 

@@ -1,15 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  BrowserWindow,
-  Notification,
-  app,
-  dialog,
-  ipcMain,
-  protocol,
-  safeStorage,
-} from 'electron';
+import { BrowserWindow, Notification, app, dialog, ipcMain, protocol, safeStorage } from 'electron';
 import { APP_ORIGIN } from '../shared/ipc.js';
 import type { Settings } from '../shared/ipc.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
@@ -40,7 +32,9 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   let window: WindowLike | null = null;
   const log = (message: string, error?: unknown) =>
-    process.stderr.write(`[fleetline console] ${message}${error ? `: ${String(error)}` : ''}\n`);
+    process.stderr.write(
+      `[fleetline console] ${message}${error ? `: ${error instanceof Error ? error.message : JSON.stringify(error)}` : ''}\n`,
+    );
 
   app.on('second-instance', () => {
     if (!window) return;
@@ -50,11 +44,15 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => app.quit());
 
   void app.whenReady().then(async () => {
-    const store = new LocalStore(path.join(app.getPath('userData'), 'console.sqlite'), {
-      available: () => safeStorage.isEncryptionAvailable(),
-      encrypt: (plain) => safeStorage.encryptString(plain),
-      decrypt: (sealed) => safeStorage.decryptString(sealed),
-    }, log);
+    const store = new LocalStore(
+      path.join(app.getPath('userData'), 'console.sqlite'),
+      {
+        available: () => safeStorage.isEncryptionAvailable(),
+        encrypt: (plain) => safeStorage.encryptString(plain),
+        decrypt: (sealed) => safeStorage.decryptString(sealed),
+      },
+      log,
+    );
     app.on('will-quit', () => store.close());
 
     // A server given on the command line (--server=URL) or in the environment wins for this run.
@@ -81,7 +79,10 @@ if (!app.requestSingleInstanceLock()) {
 
     serveRenderer(protocol, RENDERER_DIR, () => desktopCsp(settings.serverUrl, map));
 
-    const trusted = new Set([APP_ORIGIN, ...(DEV_RENDERER_URL ? [originOf(DEV_RENDERER_URL)] : [])]);
+    const trusted = new Set([
+      APP_ORIGIN,
+      ...(DEV_RENDERER_URL ? [originOf(DEV_RENDERER_URL)] : []),
+    ]);
     const registry = new IpcRegistry(ipcMain, {
       isTrustedSender: (url) => trusted.has(originOf(url) ?? ''),
       onError: (channel, error) => log(`IPC ${channel}`, error),
@@ -116,11 +117,7 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
 
-    window = await openMainWindow(
-      (options) => new BrowserWindow(options),
-      PRELOAD,
-      RENDERER_URL,
-    );
+    window = await openMainWindow((options) => new BrowserWindow(options), PRELOAD, RENDERER_URL);
     window.on('closed', () => {
       window = null;
     });

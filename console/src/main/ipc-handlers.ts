@@ -1,4 +1,10 @@
-import type { AppInfo, NotificationRequest, SaveFileRequest, SaveFileResult, Settings } from '../shared/ipc.js';
+import type {
+  AppInfo,
+  NotificationRequest,
+  SaveFileRequest,
+  SaveFileResult,
+  Settings,
+} from '../shared/ipc.js';
 import type { IpcRegistry } from './ipc-registry.js';
 import type { LocalStore } from './local-store.js';
 

@@ -3,7 +3,10 @@ import type { IpcChannel, IpcParsedRequest, IpcReply, IpcResponse } from '../sha
 
 /** The part of Electron's ipcMain the registry uses (a fake in unit tests). */
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => unknown): void;
+  handle(
+    channel: string,
+    listener: (event: IpcInvokeEventLike, ...args: unknown[]) => unknown,
+  ): void;
   removeHandler(channel: string): void;
 }
 
@@ -59,7 +62,10 @@ export class IpcRegistry {
         value = await handler(request.data as IpcParsedRequest<C>);
       } catch (err) {
         this.options.onError?.(channel, err);
-        return fail('failed', `${channel} failed: ${err instanceof Error ? err.message : 'unknown error'}`);
+        return fail(
+          'failed',
+          `${channel} failed: ${err instanceof Error ? err.message : 'unknown error'}`,
+        );
       }
       const response = contract.response.safeParse(value);
       if (!response.success) {
@@ -75,7 +81,8 @@ export class IpcRegistry {
     const missing = (Object.keys(IPC_CHANNELS) as IpcChannel[]).filter(
       (c) => !this.#channels.has(c),
     );
-    if (missing.length > 0) throw new Error(`IPC channels without a handler: ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw new Error(`IPC channels without a handler: ${missing.join(', ')}`);
   }
 
   dispose(): void {
@@ -96,4 +103,3 @@ export function describeIssues(
     .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(request)'}: ${i.message}`)
     .join('; ');
 }
-

@@ -16,7 +16,13 @@ const box = (available = true): SecretBox => ({
   decrypt: (sealed) => Buffer.from(sealed.map((b) => b ^ 0x5a)).toString('utf8'),
 });
 
-const user = { id: 1, email: 'd@example.test', name: 'Dana', role: 'dispatcher' as const, fleetIds: [1] };
+const user = {
+  id: 1,
+  email: 'd@example.test',
+  name: 'Dana',
+  role: 'dispatcher' as const,
+  fleetIds: [1],
+};
 const vehicle = (id: number): VehicleSnapshot => ({
   id,
   name: `Van ${id}`,
@@ -34,7 +40,15 @@ const vehicle = (id: number): VehicleSnapshot => ({
   dtcs: [],
   rev: 3,
 });
-const event = (id: number): FleetEvent => ({ id, vehicleId: 1, type: 'ignition_on', t: id, recordedAt: id, late: false, data: {} });
+const event = (id: number): FleetEvent => ({
+  id,
+  vehicleId: 1,
+  type: 'ignition_on',
+  t: id,
+  recordedAt: id,
+  late: false,
+  data: {},
+});
 const picture = (events: FleetEvent[] = [event(1)]): LastPicture => ({
   serverUrl: 'http://fleet.example',
   savedAt: 100,
@@ -59,10 +73,17 @@ describe('local store', () => {
   it('keeps settings and layout, merged over the defaults, across restarts', () => {
     const { file, store } = open();
     expect(store.getSettings()).toEqual(DEFAULT_SETTINGS);
-    store.updateSettings({ serverUrl: 'https://fleet.example', layout: { sidebarWidth: 300, panelWidth: 500, panelTab: 'history' } });
+    store.updateSettings({
+      serverUrl: 'https://fleet.example',
+      layout: { sidebarWidth: 300, panelWidth: 500, panelTab: 'history' },
+    });
     store.close();
     const again = new LocalStore(file, box());
-    expect(again.getSettings()).toMatchObject({ serverUrl: 'https://fleet.example', layout: { panelTab: 'history' }, notifications: true });
+    expect(again.getSettings()).toMatchObject({
+      serverUrl: 'https://fleet.example',
+      layout: { panelTab: 'history' },
+      notifications: true,
+    });
     expect(() => again.updateSettings({ serverUrl: 'not a url' })).toThrow();
     again.close();
   });
@@ -71,7 +92,9 @@ describe('local store', () => {
     const { file, store } = open();
     store.close();
     const db = new Database(file);
-    db.prepare("INSERT INTO kv (key, value, updated_at) VALUES ('settings', ?, 0)").run(Buffer.from('{"serverUrl": 42}'));
+    db.prepare("INSERT INTO kv (key, value, updated_at) VALUES ('settings', ?, 0)").run(
+      Buffer.from('{"serverUrl": 42}'),
+    );
     db.close();
     const again = new LocalStore(file, box());
     expect(again.getSettings()).toEqual(DEFAULT_SETTINGS);
@@ -80,7 +103,12 @@ describe('local store', () => {
 
   it('keeps the session encrypted, forgets it when expired, and never stores it in plain text', () => {
     const { file, store } = open();
-    const session = { serverUrl: 'http://fleet.example', token: 'fls_secret_token', expiresAt: 2_000, user };
+    const session = {
+      serverUrl: 'http://fleet.example',
+      token: 'fls_secret_token',
+      expiresAt: 2_000,
+      user,
+    };
     expect(store.saveSession(session)).toBe(true);
     expect(store.loadSession(1_000)).toEqual(session);
     expect(store.loadSession(3_000)).toBeNull();
@@ -96,7 +124,9 @@ describe('local store', () => {
   it('keeps the last picture per server, with the newest events only', () => {
     const { store } = open();
     store.savePicture(picture([event(1), event(2)]));
-    store.savePicture(picture(Array.from({ length: MAX_STORED_EVENTS + 5 }, (_, i) => event(i + 10))));
+    store.savePicture(
+      picture(Array.from({ length: MAX_STORED_EVENTS + 5 }, (_, i) => event(i + 10))),
+    );
     const loaded = store.loadPicture('http://fleet.example');
     expect(loaded?.vehicles.map((v) => v.id)).toEqual([1, 2]);
     expect(loaded?.vehicles[0]?.readings[0]?.value).toBe(900);
@@ -112,7 +142,7 @@ describe('local store', () => {
     store.savePicture(picture());
     store.close();
     const db = new Database(file);
-    db.prepare("UPDATE picture SET vehicles = '[{\"id\": \"x\"}]'").run();
+    db.prepare('UPDATE picture SET vehicles = \'[{"id": "x"}]\'').run();
     db.close();
     const again = new LocalStore(file, box());
     expect(again.loadPicture('http://fleet.example')).toBeNull();

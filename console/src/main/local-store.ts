@@ -97,7 +97,9 @@ export class LocalStore {
   /** Map settings last learnt from the server, for the CSP of the next start while it is unreachable. */
   getMapSettings(): MapSettings | null {
     const raw = this.#get('map');
-    const parsed = MapSettingsSchema.safeParse(raw === undefined ? null : parseJson(raw.toString()));
+    const parsed = MapSettingsSchema.safeParse(
+      raw === undefined ? null : parseJson(raw.toString()),
+    );
     return parsed.success ? parsed.data : null;
   }
 
@@ -161,12 +163,9 @@ export class LocalStore {
 
   loadPicture(serverUrl: string): LastPicture | null {
     const row = this.#db
-      .prepare(
-        'SELECT saved_at, received_at, fleets, vehicles FROM picture WHERE server_url = ?',
-      )
+      .prepare('SELECT saved_at, received_at, fleets, vehicles FROM picture WHERE server_url = ?')
       .get(serverUrl) as
-      | { saved_at: number; received_at: number; fleets: string; vehicles: string }
-      | undefined;
+      { saved_at: number; received_at: number; fleets: string; vehicles: string } | undefined;
     if (!row) return null;
     const fleets = z.array(FleetSchema).safeParse(parseJson(row.fleets));
     const vehicles = z.array(VehicleSnapshotSchema).safeParse(parseJson(row.vehicles));
@@ -194,8 +193,7 @@ export class LocalStore {
 
   #get(key: string): Buffer | undefined {
     const row = this.#db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as
-      | { value: Buffer | string }
-      | undefined;
+      { value: Buffer | string } | undefined;
     if (!row) return undefined;
     return Buffer.isBuffer(row.value) ? row.value : Buffer.from(row.value);
   }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { IPC_CHANNELS } from '../shared/ipc.js';
-import { FakeIpcMain } from './fakes.js';
+import type { FakeIpcMain } from './fakes.js';
 
 // Electron, faked: the main process's start-up runs for real against it.
 const fake = vi.hoisted(() => {
@@ -13,7 +13,7 @@ const fake = vi.hoisted(() => {
     schemes: [] as unknown[],
     protocolHandlers: new Map<string, (r: Request) => Promise<Response> | Response>(),
     windows: [] as { options: Record<string, unknown>; loaded: string[] }[],
-    ipcMain: null as unknown,
+    ipcMain: undefined as FakeIpcMain | undefined,
     appEvents: new Map<string, () => void>(),
     readyResolve: null as null | (() => void),
   };
@@ -54,7 +54,8 @@ vi.mock('electron', async () => {
     },
     protocol: {
       registerSchemesAsPrivileged: (s: unknown[]) => fake.schemes.push(...s),
-      handle: (scheme: string, h: (r: Request) => Promise<Response>) => fake.protocolHandlers.set(scheme, h),
+      handle: (scheme: string, h: (r: Request) => Promise<Response>) =>
+        fake.protocolHandlers.set(scheme, h),
     },
     ipcMain: fake.ipcMain,
     BrowserWindow,
@@ -80,25 +81,44 @@ describe('the main process start-up (electron faked)', () => {
     // A port nothing listens on: the server is unreachable, as in a control room at night.
     process.env.FLEETLINE_SERVER_URL = 'http://127.0.0.1:9';
     await import('./index.js');
-    expect(fake.schemes).toEqual([expect.objectContaining({ scheme: 'fleetline', privileges: expect.objectContaining({ standard: true, secure: true }) })]);
+    expect(fake.schemes).toEqual([
+      {
+        scheme: 'fleetline',
+        privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+      },
+    ]);
     expect(fake.windows).toHaveLength(0);
     fake.readyResolve?.();
     const deadline = Date.now() + 10_000;
-    while (fake.windows.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (fake.windows.length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
 
     const [window] = fake.windows;
     expect(window?.loaded).toEqual(['fleetline://app/']);
-    expect(window?.options.webPreferences).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true });
-    expect(String((window?.options.webPreferences as { preload: string }).preload)).toMatch(/preload[/\\]index\.cjs$/);
+    expect(window?.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      nodeIntegration: false,
+      sandbox: true,
+    });
+    expect(String((window?.options.webPreferences as { preload: string }).preload)).toMatch(
+      /preload[/\\]index\.cjs$/,
+    );
 
     const ipcMain = fake.ipcMain as FakeIpcMain;
     expect([...ipcMain.handlers.keys()].sort()).toEqual(Object.keys(IPC_CHANNELS).sort());
-    expect(await ipcMain.invoke('settings:get', undefined)).toMatchObject({ ok: true, value: { serverUrl: 'http://127.0.0.1:9' } });
-    expect(await ipcMain.invoke('settings:get', undefined, 'https://evil.example/')).toMatchObject({ ok: false });
+    expect(await ipcMain.invoke('settings:get', undefined)).toMatchObject({
+      ok: true,
+      value: { serverUrl: 'http://127.0.0.1:9' },
+    });
+    expect(await ipcMain.invoke('settings:get', undefined, 'https://evil.example/')).toMatchObject({
+      ok: false,
+    });
 
     const page = await fake.protocolHandlers.get('fleetline')?.(new Request('fleetline://app/'));
     expect(page?.status).toBe(200);
-    expect(page?.headers.get('content-security-policy')).toContain('connect-src \'self\' http://127.0.0.1:9 ws://127.0.0.1:9');
+    expect(page?.headers.get('content-security-policy')).toContain(
+      "connect-src 'self' http://127.0.0.1:9 ws://127.0.0.1:9",
+    );
     expect(fs.existsSync(path.join(fake.userData, 'console.sqlite'))).toBe(true);
   });
 });

@@ -19,10 +19,11 @@ describe('the console window', () => {
   });
 
   it('refuses pop-ups and navigation away from the renderer', async () => {
+    const loadURL = vi.fn(() => Promise.resolve());
     let openHandler: ((d: { url: string }) => { action: 'deny' }) | undefined;
     let navigate: ((e: { preventDefault(): void }, url: string) => void) | undefined;
     const window: WindowLike = {
-      loadURL: vi.fn(() => Promise.resolve()),
+      loadURL,
       on: vi.fn(),
       once: vi.fn(),
       show: vi.fn(),
@@ -39,7 +40,7 @@ describe('the console window', () => {
       },
     };
     await openMainWindow(() => window, '/p.cjs', 'fleetline://app/');
-    expect(window.loadURL).toHaveBeenCalledWith('fleetline://app/');
+    expect(loadURL).toHaveBeenCalledWith('fleetline://app/');
     expect(openHandler?.({ url: 'https://example.com' })).toEqual({ action: 'deny' });
     const away = { preventDefault: vi.fn() };
     navigate?.(away, 'https://evil.example/');
@@ -53,11 +54,18 @@ describe('the console window', () => {
   });
 
   it('allows the configured server and map provider only, in the CSP', () => {
-    const csp = desktopCsp('https://fleet.example:8443', { mapboxToken: 'pk.x', styleUrl: 'https://tiles.example.org/style.json' });
+    const csp = desktopCsp('https://fleet.example:8443', {
+      mapboxToken: 'pk.x',
+      styleUrl: 'https://tiles.example.org/style.json',
+    });
     expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain("connect-src 'self' https://fleet.example:8443 wss://fleet.example:8443 https://api.mapbox.com https://events.mapbox.com https://tiles.example.org");
+    expect(csp).toContain(
+      "connect-src 'self' https://fleet.example:8443 wss://fleet.example:8443 https://api.mapbox.com https://events.mapbox.com https://tiles.example.org",
+    );
     expect(csp).toContain("object-src 'none'");
-    expect(desktopCsp('http://127.0.0.1:8080', null)).toContain("connect-src 'self' http://127.0.0.1:8080 ws://127.0.0.1:8080;");
+    expect(desktopCsp('http://127.0.0.1:8080', null)).toContain(
+      "connect-src 'self' http://127.0.0.1:8080 ws://127.0.0.1:8080;",
+    );
     expect(mapOrigins({ mapboxToken: null, styleUrl: 'not a url' })).toEqual([]);
   });
 });
@@ -87,13 +95,20 @@ describe('notifications', () => {
       },
       focus,
     );
-    expect(notifier.show({ title: 'Van 1: Overspeed', body: '70 km/h', tag: '1:overspeed' })).toBe(true);
+    expect(notifier.show({ title: 'Van 1: Overspeed', body: '70 km/h', tag: '1:overspeed' })).toBe(
+      true,
+    );
     notifier.show({ title: 'Van 1: Overspeed', body: '75 km/h', tag: '1:overspeed' });
     notifier.show({ title: 'Van 2: Offline', body: '', tag: '2:device_offline' });
     expect(shown.map((n) => n.closed)).toEqual([true, false, false]);
     shown[2]?.click?.();
     expect(focus).toHaveBeenCalled();
-    expect(new Notifier({ isSupported: () => false, create: () => shown[0]! }, focus).show({ title: 'x', body: '' })).toBe(false);
+    expect(
+      new Notifier({ isSupported: () => false, create: () => shown[0]! }, focus).show({
+        title: 'x',
+        body: '',
+      }),
+    ).toBe(false);
   });
 });
 
@@ -104,7 +119,12 @@ describe('file export', () => {
       written.push([file, content]);
       return Promise.resolve();
     };
-    const request = { suggestedName: 'trip.csv', content: 'a,b\r\n', filterName: 'CSV files', extensions: ['csv'] };
+    const request = {
+      suggestedName: 'trip.csv',
+      content: 'a,b\r\n',
+      filterName: 'CSV files',
+      extensions: ['csv'],
+    };
     const chosen = await saveFileWithDialog(
       {
         showSaveDialog: (o) => {
@@ -119,7 +139,12 @@ describe('file export', () => {
     );
     expect(chosen).toEqual({ saved: true, path: '/tmp/x.csv' });
     expect(written).toEqual([['/tmp/x.csv', 'a,b\r\n']]);
-    const cancelled = await saveFileWithDialog({ showSaveDialog: () => Promise.resolve({ canceled: true }) }, write, '/d', request);
+    const cancelled = await saveFileWithDialog(
+      { showSaveDialog: () => Promise.resolve({ canceled: true }) },
+      write,
+      '/d',
+      request,
+    );
     expect(cancelled).toEqual({ saved: false, path: null });
     expect(written).toHaveLength(1);
   });

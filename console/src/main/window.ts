@@ -10,7 +10,10 @@ export interface WindowLike {
   restore(): void;
   webContents: {
     setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
-    on(event: 'will-navigate', listener: (event: { preventDefault(): void }, url: string) => void): unknown;
+    on(
+      event: 'will-navigate',
+      listener: (event: { preventDefault(): void }, url: string) => void,
+    ): unknown;
   };
 }
 

@@ -13,7 +13,9 @@ import { LocalStore } from '../main/local-store.js';
 // registry and handlers of the main process, over a fake ipcMain.
 const wire = vi.hoisted(() => ({
   exposed: new Map<string, unknown>(),
-  ipcMain: null as null | { invoke(channel: string, request: unknown, url?: string): Promise<unknown> },
+  ipcMain: null as null | {
+    invoke(channel: string, request: unknown, url?: string): Promise<unknown>;
+  },
   senderUrl: 'fleetline://app/',
 }));
 vi.mock('electron', () => ({
@@ -40,10 +42,17 @@ describe('the IPC contract, preload to main', () => {
       decrypt: (b) => Buffer.from(b).reverse().toString(),
     });
     const ipcMain = new FakeIpcMain();
-    const registry = new IpcRegistry(ipcMain, { isTrustedSender: (url) => url.startsWith('fleetline://app/') });
+    const registry = new IpcRegistry(ipcMain, {
+      isTrustedSender: (url) => url.startsWith('fleetline://app/'),
+    });
     registerIpcHandlers(registry, {
       store,
-      appInfo: () => ({ version: '0.1.0', platform: 'linux', electron: '40.9.3', secureStorage: true }),
+      appInfo: () => ({
+        version: '0.1.0',
+        platform: 'linux',
+        electron: '40.9.3',
+        secureStorage: true,
+      }),
       notify: (n) => {
         notified.push(n);
         return true;
@@ -64,7 +73,18 @@ describe('the IPC contract, preload to main', () => {
     expect([...wire.exposed.keys()]).toEqual(['fleetline']);
     expect(bridge.kind).toBe('desktop');
     expect(Object.keys(bridge).sort()).toEqual(
-      ['kind', 'appInfo', 'getSettings', 'updateSettings', 'loadSession', 'saveSession', 'loadPicture', 'savePicture', 'showNotification', 'saveFile'].sort(),
+      [
+        'kind',
+        'appInfo',
+        'getSettings',
+        'updateSettings',
+        'loadSession',
+        'saveSession',
+        'loadPicture',
+        'savePicture',
+        'showNotification',
+        'saveFile',
+      ].sort(),
     );
     // One bridge method per channel of the contract.
     expect(Object.keys(bridge).length - 1).toBe(Object.keys(IPC_CHANNELS).length);
@@ -74,22 +94,54 @@ describe('the IPC contract, preload to main', () => {
     expect(await bridge.appInfo()).toMatchObject({ electron: '40.9.3' });
     expect(await bridge.getSettings()).toEqual(DEFAULT_SETTINGS);
     expect((await bridge.updateSettings({ notifications: false })).notifications).toBe(false);
-    const session = { serverUrl: 'http://x', token: 'fls_t', expiresAt: Date.now() + 60_000, user: { id: 1, email: 'a@b.c', name: 'A', role: 'dispatcher' as const, fleetIds: [] } };
+    const session = {
+      serverUrl: 'http://x',
+      token: 'fls_t',
+      expiresAt: Date.now() + 60_000,
+      user: { id: 1, email: 'a@b.c', name: 'A', role: 'dispatcher' as const, fleetIds: [] },
+    };
     await bridge.saveSession(session);
     expect(await bridge.loadSession()).toEqual(session);
-    await bridge.savePicture({ serverUrl: 'http://x', savedAt: 2, receivedAt: 1, fleets: [], vehicles: [], events: [] });
+    await bridge.savePicture({
+      serverUrl: 'http://x',
+      savedAt: 2,
+      receivedAt: 1,
+      fleets: [],
+      vehicles: [],
+      events: [],
+    });
     expect(await bridge.loadPicture('http://x')).toMatchObject({ receivedAt: 1 });
-    expect(await bridge.showNotification({ title: 'Van 1: Overspeed', body: '70 km/h' })).toBe(true);
+    expect(await bridge.showNotification({ title: 'Van 1: Overspeed', body: '70 km/h' })).toBe(
+      true,
+    );
     expect(notified).toHaveLength(1);
-    expect(await bridge.saveFile({ suggestedName: 'a.csv', content: 'x', filterName: 'CSV', extensions: ['csv'] })).toEqual({ saved: true, path: '/tmp/a.csv' });
+    expect(
+      await bridge.saveFile({
+        suggestedName: 'a.csv',
+        content: 'x',
+        filterName: 'CSV',
+        extensions: ['csv'],
+      }),
+    ).toEqual({ saved: true, path: '/tmp/a.csv' });
   });
 
   it('turns refusals into typed errors in the renderer', async () => {
-    await expect(bridge.saveFile({ suggestedName: '../../etc/passwd', content: 'x', filterName: 'CSV', extensions: ['csv'] })).rejects.toMatchObject({
-      name: 'IpcError',
-      type: 'invalid-request',
-      message: expect.stringContaining('suggestedName: must be a plain file name'),
-    });
+    await expect(
+      bridge.saveFile({
+        suggestedName: '../../etc/passwd',
+        content: 'x',
+        filterName: 'CSV',
+        extensions: ['csv'],
+      }),
+    ).rejects.toThrow(/suggestedName: must be a plain file name/);
+    await expect(
+      bridge.saveFile({
+        suggestedName: 'a/b.csv',
+        content: 'x',
+        filterName: 'CSV',
+        extensions: ['csv'],
+      }),
+    ).rejects.toMatchObject({ name: 'IpcError', type: 'invalid-request' });
     wire.senderUrl = 'https://evil.example/';
     await expect(bridge.getSettings()).rejects.toBeInstanceOf(IpcError);
     wire.senderUrl = 'fleetline://app/';

@@ -7,7 +7,10 @@ import type { DesktopBridge, IpcChannel, IpcRequest, IpcResponse } from '../shar
  * names a channel of the contract; the answer is checked against the
  * channel's schema before the renderer sees it.
  */
-async function invoke<C extends IpcChannel>(channel: C, request: IpcRequest<C>): Promise<IpcResponse<C>> {
+async function invoke<C extends IpcChannel>(
+  channel: C,
+  request: IpcRequest<C>,
+): Promise<IpcResponse<C>> {
   const reply = IpcReplySchema.safeParse(await ipcRenderer.invoke(channel, request));
   if (!reply.success) throw new IpcError('invalid-response', `${channel}: malformed reply`);
   if (!reply.data.ok) throw new IpcError(reply.data.error.type, reply.data.error.message);

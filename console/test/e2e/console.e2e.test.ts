@@ -46,7 +46,7 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
 
   afterAll(async () => {
     await browser?.close();
-    await fleet?.stop();
+    fleet?.stop();
     await server?.close();
   });
 
@@ -61,12 +61,25 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('[data-testid="connection"][data-status="live"]').waitFor({ timeout: 15_000 });
-    await expect.poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count()).toBe(VEHICLES);
+    await page
+      .locator('[data-testid="connection"][data-status="live"]')
+      .waitFor({ timeout: 15_000 });
+    await expect
+      .poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count())
+      .toBe(VEHICLES);
     // Every vehicle is drawn by the WebGL layer (the map reports how many it drew).
     await page.locator('[data-testid="map"][data-ready="true"]').waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.locator('[data-testid="map"]').getAttribute('data-vehicles'), { timeout: 10_000 }).toBe(String(VEHICLES));
-    expect(await page.locator('[data-vehicle-id]').first().evaluate((el) => el.tagName)).toBe('DIV');
+    await expect
+      .poll(() => page.locator('[data-testid="map"]').getAttribute('data-vehicles'), {
+        timeout: 10_000,
+      })
+      .toBe(String(VEHICLES));
+    expect(
+      await page
+        .locator('[data-vehicle-id]')
+        .first()
+        .evaluate((el) => el.tagName),
+    ).toBe('DIV');
     expect(await page.locator('.maplibregl-marker, .mapboxgl-marker').count()).toBe(0);
 
     // Moving: a vehicle's position changes while we watch.
@@ -79,17 +92,27 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     // Search by driver (accents ignored), then by plate; 0 clears.
     await page.keyboard.press('/');
     await page.keyboard.type('muller');
-    await expect.poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').allTextContents()).toEqual([expect.stringContaining('Van 01')]);
+    await expect
+      .poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').allTextContents())
+      .toEqual([expect.stringContaining('Van 01')]);
     await page.getByLabel('Search vehicles').fill('B-FL 103');
-    await expect.poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').allTextContents()).toEqual([expect.stringContaining('Van 03')]);
+    await expect
+      .poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').allTextContents())
+      .toEqual([expect.stringContaining('Van 03')]);
     await page.keyboard.press('Escape');
     await page.keyboard.press('0');
-    await expect.poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count()).toBe(VEHICLES);
+    await expect
+      .poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count())
+      .toBe(VEHICLES);
 
     // A new driver assigned on the server shows up at once (the feed's details section).
     const van2 = seeded.vehicles[1]!;
-    await server.server.accounts.assignDriver(van2.id, { userId: seeded.drivers.get('Aiko Tanaka') ?? null });
-    await expect.poll(() => page.getByRole('option', { name: /Van 02/ }).textContent(), { timeout: 10_000 }).toContain('Aiko Tanaka');
+    await server.server.accounts.assignDriver(van2.id, {
+      userId: seeded.drivers.get('Aiko Tanaka') ?? null,
+    });
+    await expect
+      .poll(() => page.getByRole('option', { name: /Van 02/ }).textContent(), { timeout: 10_000 })
+      .toContain('Aiko Tanaka');
     await page.waitForTimeout(1000);
     await shot('01-live-map');
   });
@@ -99,17 +122,29 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByTestId('vehicle-title').textContent()).toBe('Van 01');
     const readings = page.getByTestId('readings');
     await readings.waitFor();
-    for (const name of ['Vehicle speed', 'Engine speed', 'Engine coolant temperature', 'Fuel tank level input', 'Control module voltage'])
+    for (const name of [
+      'Vehicle speed',
+      'Engine speed',
+      'Engine coolant temperature',
+      'Fuel tank level input',
+      'Control module voltage',
+    ])
       await expect.poll(() => readings.textContent()).toContain(name);
-    expect(await readings.locator('tr[data-pid="12"] .number').textContent()).toMatch(/^\d[\d,.]*$/);
+    expect(await readings.locator('tr[data-pid="12"] .number').textContent()).toMatch(
+      /^\d[\d,.]*$/,
+    );
     expect(await page.getByTestId('vin').textContent()).toBe('WVWZZZ1JZ3W386001');
     expect(await page.getByTestId('driver').textContent()).toBe('Jörg Müller');
     await expect.poll(() => page.getByTestId('dtcs-stored').textContent()).toContain('P0301');
-    expect(await page.getByTestId('dtcs-stored').textContent()).toContain('Cylinder 1 misfire detected');
+    expect(await page.getByTestId('dtcs-stored').textContent()).toContain(
+      'Cylinder 1 misfire detected',
+    );
     expect(await page.getByTestId('side-panel').textContent()).toMatch(/GPS fix/);
     // Follow mode from the keyboard.
     await page.keyboard.press('f');
-    expect(await page.getByRole('button', { name: 'Follow' }).getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByRole('button', { name: 'Follow' }).getAttribute('aria-pressed')).toBe(
+      'true',
+    );
     await page.waitForTimeout(1000);
     await shot('02-vehicle-panel');
   });
@@ -143,13 +178,22 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
   });
 
   it('exports positions, readings and events as CSV files', async () => {
-    const [positions] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Positions' }).click()]);
-    expect(positions.suggestedFilename()).toMatch(/^fleetline-van-01-positions-\d{4}-\d{2}-\d{2}\.csv$/);
-    const csv = fs.readFileSync((await positions.path()) as string, 'utf8');
+    const [positions] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Positions' }).click(),
+    ]);
+    expect(positions.suggestedFilename()).toMatch(
+      /^fleetline-van-01-positions-\d{4}-\d{2}-\d{2}\.csv$/,
+    );
+    const csv = fs.readFileSync(await positions.path(), 'utf8');
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('vehicle,time_utc,epoch_ms,lat,lon,speed_kmh,heading_deg,altitude_m,hdop,satellites,fix_quality');
+    expect(lines[0]).toBe(
+      'vehicle,time_utc,epoch_ms,lat,lon,speed_kmh,heading_deg,altitude_m,hdop,satellites,fix_quality',
+    );
     expect(lines.length).toBeGreaterThan(3);
-    const positionsShown = Number(/(\d+) positions/.exec((await page.getByTestId('replay-time').textContent()) ?? '')?.[1]);
+    const positionsShown = Number(
+      /(\d+) positions/.exec((await page.getByTestId('replay-time').textContent()) ?? '')?.[1],
+    );
     expect(lines.length - 1).toBe(positionsShown);
     const row = lines[1]?.split(',') ?? [];
     expect(row[0]).toBe('Van 01');
@@ -157,14 +201,22 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     expect(Number(row[3])).toBeLessThan(52.7);
     expect(row[10]).toBe('gps');
 
-    const [readings] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Readings' }).click()]);
-    const readingsCsv = fs.readFileSync((await readings.path()) as string, 'utf8');
+    const [readings] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Readings' }).click(),
+    ]);
+    const readingsCsv = fs.readFileSync(await readings.path(), 'utf8');
     expect(readingsCsv.split('\r\n')[0]).toBe('vehicle,time_utc,epoch_ms,pid,part,name,value,unit');
     expect(readingsCsv).toContain(',0x0c,0,Engine speed,');
 
-    const [events] = await Promise.all([page.waitForEvent('download'), page.getByTestId('replay').getByRole('button', { name: 'Events' }).click()]);
-    const eventsCsv = fs.readFileSync((await events.path()) as string, 'utf8');
-    expect(eventsCsv.split('\r\n')[0]).toBe('event_id,vehicle,vehicle_id,type,time_utc,epoch_ms,recorded_utc,late,summary,data');
+    const [events] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('replay').getByRole('button', { name: 'Events' }).click(),
+    ]);
+    const eventsCsv = fs.readFileSync(await events.path(), 'utf8');
+    expect(eventsCsv.split('\r\n')[0]).toBe(
+      'event_id,vehicle,vehicle_id,type,time_utc,epoch_ms,recorded_utc,late,summary,data',
+    );
     expect(eventsCsv).toMatch(/,Van 01,\d+,trip_start,/);
   });
 
@@ -173,15 +225,21 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     await page.keyboard.press('Escape');
     const { port, config } = server;
     await server.close();
-    await page.locator('[data-testid="connection"][data-status="reconnecting"]').waitFor({ timeout: 15_000 });
+    await page
+      .locator('[data-testid="connection"][data-status="reconnecting"]')
+      .waitFor({ timeout: 15_000 });
     await page.getByTestId('stale-banner').waitFor();
     expect(await page.getByTestId('stale-banner').textContent()).toContain('Not live');
     // The last known vehicles stay on screen.
-    expect(await page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count()).toBe(VEHICLES);
+    expect(await page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count()).toBe(
+      VEHICLES,
+    );
     await shot('04-server-lost-stale');
 
     server = await startTestServer({ ...config, port });
-    await page.locator('[data-testid="connection"][data-status="live"]').waitFor({ timeout: 30_000 });
+    await page
+      .locator('[data-testid="connection"][data-status="live"]')
+      .waitFor({ timeout: 30_000 });
     await page.getByTestId('resync-banner').waitFor();
     expect(await page.getByTestId('stale-banner').count()).toBe(0);
     // Live again: positions move after the restart.

@@ -20,7 +20,11 @@ export function testServerConfig(overrides: Partial<ServerConfig> = {}): ServerC
   return {
     port: 0,
     host: '127.0.0.1',
-    database: { kind: 'sqlite', filename: path.join(dir, 'fleetline.sqlite'), synchronous: 'NORMAL' },
+    database: {
+      kind: 'sqlite',
+      filename: path.join(dir, 'fleetline.sqlite'),
+      synchronous: 'NORMAL',
+    },
     dataDir: dir,
     logLevel: 'silent',
     offlineAfterMs: 120_000,
@@ -54,17 +58,42 @@ export interface SeededFleet {
   drivers: Map<string, number>;
 }
 
-const DRIVER_NAMES = ['Jörg Müller', 'Ana Souza', 'Piotr Nowak', 'Chloé Martin', 'Sam Okafor', 'Lena Fischer', 'Marco Rossi', 'Aiko Tanaka'];
+const DRIVER_NAMES = [
+  'Jörg Müller',
+  'Ana Souza',
+  'Piotr Nowak',
+  'Chloé Martin',
+  'Sam Okafor',
+  'Lena Fischer',
+  'Marco Rossi',
+  'Aiko Tanaka',
+];
 
 /** One fleet, a dispatcher, and `count` vehicles with their device tokens. */
-export async function seedFleet(server: FleetlineServer, count: number, limitKmh = 45): Promise<SeededFleet> {
+export async function seedFleet(
+  server: FleetlineServer,
+  count: number,
+  limitKmh = 45,
+): Promise<SeededFleet> {
   const { accounts } = server;
   const fleet = await accounts.createFleet({ name: 'City', overspeedLimitKmh: limitKmh });
   const dispatcher = 'dispatcher@example.test';
-  await accounts.createUser({ email: dispatcher, name: 'Dana Dispatcher', password: PASSWORD, role: 'dispatcher', fleetIds: [fleet.id] });
+  await accounts.createUser({
+    email: dispatcher,
+    name: 'Dana Dispatcher',
+    password: PASSWORD,
+    role: 'dispatcher',
+    fleetIds: [fleet.id],
+  });
   const drivers = new Map<string, number>();
   for (const [i, name] of DRIVER_NAMES.entries()) {
-    const user = await accounts.createUser({ email: `driver${i}@example.test`, name, password: PASSWORD, role: 'driver', fleetIds: [fleet.id] });
+    const user = await accounts.createUser({
+      email: `driver${i}@example.test`,
+      name,
+      password: PASSWORD,
+      role: 'driver',
+      fleetIds: [fleet.id],
+    });
     drivers.set(name, user.id);
   }
   const vehicles = [];

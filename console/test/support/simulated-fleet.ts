@@ -3,7 +3,11 @@ import type { Socket } from 'socket.io-client';
 import { createDemoFleet } from '@fleetline/hardware';
 import type { SimulatedVehicle } from '@fleetline/hardware';
 import { BatchReplySchema, DEVICE_NAMESPACE, PID } from '@fleetline/protocol';
-import type { DeviceToServerEvents, ServerToDeviceEvents, TelemetrySampleInput } from '@fleetline/protocol';
+import type {
+  DeviceToServerEvents,
+  ServerToDeviceEvents,
+  TelemetrySampleInput,
+} from '@fleetline/protocol';
 
 type DeviceSocket = Socket<ServerToDeviceEvents, DeviceToServerEvents>;
 
@@ -95,7 +99,7 @@ export class SimulatedFleet {
     this.#timer = setInterval(() => this.#tick(), this.#tickMs);
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     for (const d of this.#devices) d.socket.close();
@@ -131,7 +135,14 @@ export class SimulatedFleet {
         satellites: 11,
         fixQuality: 'gps',
       },
-      { kind: 'status', seq: next(), t, batteryV: Math.round(s.batteryV * 100) / 100, ignition: s.ignition, gpsFix: 'gps' },
+      {
+        kind: 'status',
+        seq: next(),
+        t,
+        batteryV: Math.round(s.batteryV * 100) / 100,
+        ignition: s.ignition,
+        gpsFix: 'gps',
+      },
     ];
     const readings: [number, number, string][] = [
       [PID.SPEED, Math.round(s.speedKmh), 'km/h'],
@@ -143,17 +154,32 @@ export class SimulatedFleet {
       [PID.ENGINE_LOAD, Math.round(s.engineLoadPct * 10) / 10, '%'],
       [PID.INTAKE_AIR_TEMP, Math.round(s.intakeAirC), '°C'],
     ];
-    for (const [pid, value, unit] of readings) samples.push({ kind: 'reading', seq: next(), t, pid, part: 0, value, unit });
+    for (const [pid, value, unit] of readings)
+      samples.push({ kind: 'reading', seq: next(), t, pid, part: 0, value, unit });
     if (!d.sentDtcs) {
       d.sentDtcs = true;
-      samples.push({ kind: 'dtc', seq: next(), t, dtcKind: 'stored', codes: this.options.troubleCodes?.[index] ?? [] });
+      samples.push({
+        kind: 'dtc',
+        seq: next(),
+        t,
+        dtcKind: 'stored',
+        codes: this.options.troubleCodes?.[index] ?? [],
+      });
     }
     const firstTripMs = this.options.firstTripMs ?? 6000;
     const tripStart = (at: number) => {
       d.tripOpen = true;
       d.tripStartedAt = at;
       d.tripStartDistanceM = s.distanceM;
-      samples.push({ kind: 'driving', seq: next(), t: at, event: 'trip_start', lat: s.position.lat, lon: s.position.lon, speedKmh: s.speedKmh });
+      samples.push({
+        kind: 'driving',
+        seq: next(),
+        t: at,
+        event: 'trip_start',
+        lat: s.position.lat,
+        lon: s.position.lon,
+        speedKmh: s.speedKmh,
+      });
     };
     if (!d.tripOpen) tripStart(t);
     else if (!d.firstTripDone && t - d.tripStartedAt >= firstTripMs) {
@@ -178,6 +204,7 @@ export class SimulatedFleet {
     const reply: unknown = await d.socket.timeout(5000).emitWithAck('telemetry', { samples });
     const parsed = BatchReplySchema.parse(reply);
     if ('error' in parsed) throw new Error(parsed.error.message);
-    if (parsed.rejected.length > 0) throw new Error(`${d.name}: samples refused: ${JSON.stringify(parsed.rejected)}`);
+    if (parsed.rejected.length > 0)
+      throw new Error(`${d.name}: samples refused: ${JSON.stringify(parsed.rejected)}`);
   }
 }

@@ -51,7 +51,8 @@ export async function ensureWebBuild(): Promise<string> {
       break;
     } catch {
       // Someone else builds: a lock older than the deadline is a crashed build's.
-      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      const age =
+        Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age > 180_000) fs.rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error('timed out waiting for another web build');
       await new Promise((r) => setTimeout(r, 250));
@@ -59,12 +60,19 @@ export async function ensureWebBuild(): Promise<string> {
   }
   try {
     if (!webBuildIsFresh()) {
-      const vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
-      execFileSync(process.execPath, [vite, 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'], {
-        cwd: CONSOLE_DIR,
-        stdio: ['ignore', 'ignore', 'inherit'],
-        timeout: 180_000,
-      });
+      const vite = path.join(
+        path.dirname(createRequire(import.meta.url).resolve('vite/package.json')),
+        'bin/vite.js',
+      );
+      execFileSync(
+        process.execPath,
+        [vite, 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'],
+        {
+          cwd: CONSOLE_DIR,
+          stdio: ['ignore', 'ignore', 'inherit'],
+          timeout: 180_000,
+        },
+      );
     }
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });

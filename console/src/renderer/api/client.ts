@@ -58,10 +58,15 @@ export function createApiClient(options: ApiClientOptions) {
     what: string,
     path: string,
     schema: z.ZodType<T>,
-    init: { method?: string; body?: unknown; query?: Record<string, string | number | undefined> } = {},
+    init: {
+      method?: string;
+      body?: unknown;
+      query?: Record<string, string | number | undefined>;
+    } = {},
   ): Promise<T> {
     const query = new URLSearchParams();
-    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) query.set(k, String(v));
+    for (const [k, v] of Object.entries(init.query ?? {}))
+      if (v !== undefined) query.set(k, String(v));
     const url = `${options.baseUrl()}${path}${query.size ? `?${query.toString()}` : ''}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = options.token();
@@ -96,14 +101,20 @@ export function createApiClient(options: ApiClientOptions) {
   }
 
   return {
-    config: (): Promise<ConsoleConfig> => call('the console settings', '/api/config', ConsoleConfigSchema),
+    config: (): Promise<ConsoleConfig> =>
+      call('the console settings', '/api/config', ConsoleConfigSchema),
     login: (request: LoginRequest): Promise<LoginResponse> =>
       call('the login', '/api/auth/login', LoginResponseSchema, { method: 'POST', body: request }),
     logout: (): Promise<null> =>
       call('the logout', '/api/auth/logout', z.null(), { method: 'POST' }),
     me: (): Promise<CurrentUser> => call('who is signed in', '/api/auth/me', CurrentUserSchema),
     fleets: (): Promise<FleetList> => call('the fleets', '/api/fleets', FleetListSchema),
-    positions: (vehicleId: number, from: number, to: number, maxPoints = 5000): Promise<PositionHistory> =>
+    positions: (
+      vehicleId: number,
+      from: number,
+      to: number,
+      maxPoints = 5000,
+    ): Promise<PositionHistory> =>
       call('the position history', `/api/vehicles/${vehicleId}/positions`, PositionHistorySchema, {
         query: { from, to, maxPoints },
       }),
@@ -118,7 +129,9 @@ export function createApiClient(options: ApiClientOptions) {
         query: { from, to, maxPoints, pid },
       }),
     trips: (vehicleId: number, from: number, to: number): Promise<TripList> =>
-      call('the trips', `/api/vehicles/${vehicleId}/trips`, TripListSchema, { query: { from, to } }),
+      call('the trips', `/api/vehicles/${vehicleId}/trips`, TripListSchema, {
+        query: { from, to },
+      }),
     events: (query: EventPageQuery): Promise<FleetEvent[]> =>
       call('the event log', '/api/events', EventPageSchema, {
         query: {

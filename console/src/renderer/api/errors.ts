@@ -2,12 +2,12 @@ import { ProblemDetailsSchema } from '@fleetline/protocol';
 import type { FieldError } from '@fleetline/protocol';
 import type { z } from 'zod';
 
-/** Why a call failed: a problem type slug from the server, or one of the client's own. */
-export type ApiErrorType =
-  | string
-  | 'network'
-  | 'invalid-response'
-  | 'timeout';
+/**
+ * Why a call failed: a problem type slug from the server (`unauthenticated`,
+ * ...), or one of the client's own: `network`, `timeout`, `invalid-response`,
+ * `http` (an error without a problem document).
+ */
+export type ApiErrorType = string;
 
 /**
  * Every failure of a REST call, as data the UI can branch on (`type`) and
@@ -35,7 +35,11 @@ export class ApiError extends Error {
     }
     const problem = ProblemDetailsSchema.safeParse(body);
     if (!problem.success)
-      return new ApiError('http', `the server answered ${res.status} ${res.statusText}`, res.status);
+      return new ApiError(
+        'http',
+        `the server answered ${res.status} ${res.statusText}`,
+        res.status,
+      );
     const slug = problem.data.type.replace(/^\/problems\//, '');
     return new ApiError(
       slug,

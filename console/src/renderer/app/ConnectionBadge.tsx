@@ -32,12 +32,24 @@ export function ConnectionBadge() {
       aria-live="polite"
       data-testid="connection"
       data-status={status}
-      title={[...detail, rejected ? `${rejected} malformed messages refused (last: ${lastRejection})` : null].filter(Boolean).join('\n')}
+      title={[
+        ...detail,
+        rejected ? `${rejected} malformed messages refused (last: ${lastRejection})` : null,
+      ]
+        .filter(Boolean)
+        .join('\n')}
     >
       <span className="dot" aria-hidden="true" />
       <span>{LABELS[status]}</span>
-      {status !== 'live' && receivedAt && <span className="muted"> · data {formatAge(receivedAt, now)}</span>}
-      {rejected > 0 && <span className="warn" aria-label={`${rejected} malformed messages refused`}> ⚠ {rejected}</span>}
+      {status !== 'live' && receivedAt && (
+        <span className="muted"> · data {formatAge(receivedAt, now)}</span>
+      )}
+      {rejected > 0 && (
+        <span className="warn" aria-label={`${rejected} malformed messages refused`}>
+          {' '}
+          ⚠ {rejected}
+        </span>
+      )}
     </div>
   );
 }
@@ -55,7 +67,8 @@ export function StaleBanner() {
     if (lastResync && now - lastResync.at < 8000)
       return (
         <div className="banner banner-ok" role="status" data-testid="resync-banner">
-          Reconnected: the picture is up to date again ({lastResync.full ? 'full resync' : `${lastResync.vehicles} vehicles caught up`}).
+          Reconnected: the picture is up to date again (
+          {lastResync.full ? 'full resync' : `${lastResync.vehicles} vehicles caught up`}).
         </div>
       );
     return null;
@@ -63,8 +76,11 @@ export function StaleBanner() {
   if (source === 'none' || receivedAt === null) return null;
   return (
     <div className="banner banner-stale" role="alert" data-testid="stale-banner">
-      <strong>Not live.</strong> {source === 'stored' ? 'Showing the last known picture saved on this computer' : 'Showing the last known positions'}, from{' '}
-      {formatTime(receivedAt)} ({formatAge(receivedAt, now)}). Reconnecting to the server…
+      <strong>Not live.</strong>{' '}
+      {source === 'stored'
+        ? 'Showing the last known picture saved on this computer'
+        : 'Showing the last known positions'}
+      , from {formatTime(receivedAt)} ({formatAge(receivedAt, now)}). Reconnecting to the server…
     </div>
   );
 }

@@ -19,7 +19,13 @@ import { VehicleList } from '../panels/VehicleList';
  * column with the alarm dock above the vehicle or event panel. Controllers
  * that render nothing own the feed and the stored picture.
  */
-export function ConsoleShell({ onSignOut, fitOnFirstData }: { onSignOut: () => void; fitOnFirstData: boolean }) {
+export function ConsoleShell({
+  onSignOut,
+  fitOnFirstData,
+}: {
+  onSignOut: () => void;
+  fitOnFirstData: boolean;
+}) {
   const { stores } = useConsole();
   useShortcuts(stores);
   return (

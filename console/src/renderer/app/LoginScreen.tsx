@@ -31,7 +31,12 @@ export function LoginScreen() {
         throw new ApiError('forbidden', 'This account may not use the dispatch console.');
       }
       if (platform.kind === 'desktop') {
-        await platform.saveSession({ serverUrl: platform.serverUrl(), token: login.token, expiresAt: login.expiresAt, user: login.user });
+        await platform.saveSession({
+          serverUrl: platform.serverUrl(),
+          token: login.token,
+          expiresAt: login.expiresAt,
+          user: login.user,
+        });
       }
       stores.session.getState().signedIn(login.user, login.token, login.expiresAt);
     } catch (err) {
@@ -61,16 +66,35 @@ export function LoginScreen() {
         {platform.kind === 'desktop' && (
           <label>
             Server
-            <input type="url" value={serverUrl} onChange={(e) => setServerUrl(e.target.value)} required autoComplete="url" />
+            <input
+              type="url"
+              value={serverUrl}
+              onChange={(e) => setServerUrl(e.target.value)}
+              required
+              autoComplete="url"
+            />
           </label>
         )}
         <label>
           E-mail
-          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="username" autoFocus />
+          <input
+            type="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+            autoComplete="username"
+            autoFocus
+          />
         </label>
         <label>
           Password
-          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
+          <input
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+            autoComplete="current-password"
+          />
         </label>
         {error && (
           <p className="error" role="alert">

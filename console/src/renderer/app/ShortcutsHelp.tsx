@@ -6,7 +6,13 @@ export function ShortcutsHelp() {
   const open = useSlice(stores.ui, (s) => s.shortcutsOpen);
   if (!open) return null;
   return (
-    <div className="overlay" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" onClick={() => stores.ui.getState().setShortcutsOpen(false)}>
+    <div
+      className="overlay"
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="shortcuts-title"
+      onClick={() => stores.ui.getState().setShortcutsOpen(false)}
+    >
       <div className="dialog" onClick={(e) => e.stopPropagation()}>
         <h2 id="shortcuts-title">Keyboard shortcuts</h2>
         <table className="shortcuts">

@@ -23,7 +23,13 @@ export function TopBar({ onSignOut }: { onSignOut: () => void }) {
         {new Date(now).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}
       </time>
       <UserMenu name={user?.name ?? ''} role={user?.role ?? ''} onSignOut={onSignOut} />
-      <button type="button" className="icon" onClick={() => stores.ui.getState().setShortcutsOpen(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+      <button
+        type="button"
+        className="icon"
+        onClick={() => stores.ui.getState().setShortcutsOpen(true)}
+        aria-label="Keyboard shortcuts"
+        title="Keyboard shortcuts (?)"
+      >
         ?
       </button>
     </header>
@@ -53,7 +59,9 @@ function SearchBox() {
       onKeyDown={(e) => {
         if (e.key === 'Enter') {
           // Enter opens the first match, as a dispatcher expects of a search box.
-          const first = document.querySelector<HTMLElement>('[data-testid="vehicle-list"] [data-vehicle-id]');
+          const first = document.querySelector<HTMLElement>(
+            '[data-testid="vehicle-list"] [data-vehicle-id]',
+          );
           const id = Number(first?.dataset.vehicleId);
           if (Number.isInteger(id)) stores.ui.getState().select(id);
         }
@@ -82,7 +90,8 @@ function StateFilter() {
           onClick={() => stores.ui.getState().toggleState(state)}
           title={`${STATE_LABELS[state]} (${i + 1})`}
         >
-          <span className="dot" aria-hidden="true" /> {STATE_LABELS[state]} <span className="count">{counts[state]}</span>
+          <span className="dot" aria-hidden="true" /> {STATE_LABELS[state]}{' '}
+          <span className="count">{counts[state]}</span>
         </button>
       ))}
     </div>
@@ -121,7 +130,15 @@ function FleetPicker() {
   );
 }
 
-function UserMenu({ name, role, onSignOut }: { name: string; role: string; onSignOut: () => void }) {
+function UserMenu({
+  name,
+  role,
+  onSignOut,
+}: {
+  name: string;
+  role: string;
+  onSignOut: () => void;
+}) {
   const { platform } = useConsole();
   const [open, setOpen] = useState(false);
   const [notifications, setNotifications] = useState(true);
@@ -130,19 +147,34 @@ function UserMenu({ name, role, onSignOut }: { name: string; role: string; onSig
   }, [platform]);
   const toggleNotifications = async () => {
     const next = !notifications;
-    if (next && platform.kind === 'web' && 'Notification' in window && Notification.permission === 'default') {
+    if (
+      next &&
+      platform.kind === 'web' &&
+      'Notification' in window &&
+      Notification.permission === 'default'
+    ) {
       await Notification.requestPermission();
     }
     setNotifications((await platform.updateSettings({ notifications: next })).notifications);
   };
   return (
     <div className="user-menu">
-      <button type="button" className="secondary" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        className="secondary"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
         {name} <span className="muted">{role.replace('_', ' ')}</span>
       </button>
       {open && (
         <div className="menu" role="menu">
-          <button type="button" role="menuitemcheckbox" aria-checked={notifications} onClick={() => void toggleNotifications()}>
+          <button
+            type="button"
+            role="menuitemcheckbox"
+            aria-checked={notifications}
+            onClick={() => void toggleNotifications()}
+          >
             {notifications ? '☑' : '☐'} Alarm notifications
           </button>
           <button type="button" role="menuitem" onClick={onSignOut}>

@@ -17,13 +17,24 @@ import { useShortcuts } from './use-shortcuts';
 
 const fleets = [{ id: 1, name: 'City', overspeedLimitKmh: 50 }];
 function loadFleet(services: ConsoleServices, vehicles: FleetSnapshotMessage['vehicles']) {
-  services.stores.fleet.getState().applySnapshot({ cursor: cursor(1), full: true, fleets, vehicles, serverTime: Date.now() }, Date.now());
+  services.stores.fleet
+    .getState()
+    .applySnapshot(
+      { cursor: cursor(1), full: true, fleets, vehicles, serverTime: Date.now() },
+      Date.now(),
+    );
 }
 const three = () => [
   vehicleSnapshot({ id: 1, name: 'Van 01', driver: { id: 5, name: 'Jörg Müller' } }),
   vehicleSnapshot({ id: 2, name: 'Van 02', online: false }),
   vehicleSnapshot({ id: 3, name: 'Truck 1', plate: 'M-XY 300', position: null }),
 ];
+/** React watches the value setter of the prototype: typing has to go through it, as a browser does. */
+function setInputValue(el: HTMLInputElement, value: string): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the element as `this`
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set;
+  setter?.call(el, value);
+}
 const rows = (c: HTMLElement) => [...c.querySelectorAll<HTMLElement>('[data-vehicle-id]')];
 
 let unmount: (() => Promise<void>) | undefined;
@@ -64,26 +75,62 @@ describe('vehicle list', () => {
     const before = services.stores.fleet.getState().listRevision;
     await step(() =>
       services.stores.fleet.getState().applyBatch(
-        { vehicles: new Map([[1, { update: { id: 1, rev: 5, overspeed: true }, positions: [] }]]), removed: new Set(), cursor: cursor(2), messages: 1 },
+        {
+          vehicles: new Map([[1, { update: { id: 1, rev: 5, overspeed: true }, positions: [] }]]),
+          removed: new Set(),
+          cursor: cursor(2),
+          messages: 1,
+        },
         Date.now(),
       ),
     );
     expect(services.stores.fleet.getState().listRevision).toBe(before + 1);
-    expect(rows(view.container).find((r) => r.dataset.vehicleId === '1')?.dataset.state).toBe('alarm');
+    expect(rows(view.container).find((r) => r.dataset.vehicleId === '1')?.dataset.state).toBe(
+      'alarm',
+    );
   });
 });
 
 describe('vehicle panel', () => {
   it('shows the readings with names and units, trouble codes with descriptions, VIN, driver and health', async () => {
     const services = testServices((url) =>
-      url.includes('/readings') ? json(200, { vehicleId: 1, from: 0, to: 1, downsampled: false, bucketMs: 0, series: [{ pid: 12, part: 0, unit: 'rpm', points: [{ t: Date.now() - 5000, value: 800 }, { t: Date.now() - 2000, value: 900 }] }] }) : json(404, {}),
+      url.includes('/readings')
+        ? json(200, {
+            vehicleId: 1,
+            from: 0,
+            to: 1,
+            downsampled: false,
+            bucketMs: 0,
+            series: [
+              {
+                pid: 12,
+                part: 0,
+                unit: 'rpm',
+                points: [
+                  { t: Date.now() - 5000, value: 800 },
+                  { t: Date.now() - 2000, value: 900 },
+                ],
+              },
+            ],
+          })
+        : json(404, {}),
     );
     const vehicle = vehicleSnapshot({
       id: 1,
       vin: 'WVWZZZ1JZ3W386752',
       driver: { id: 5, name: 'Ana Souza' },
       status: { t: Date.now(), batteryV: 11.2, ignition: false, gpsFix: 'gps' },
-      position: { t: Date.now(), lat: 52.52, lon: 13.405, speedKmh: 0, headingDeg: null, altitudeM: null, hdop: 1.1, satellites: 7, fixQuality: 'gps' },
+      position: {
+        t: Date.now(),
+        lat: 52.52,
+        lon: 13.405,
+        speedKmh: 0,
+        headingDeg: null,
+        altitudeM: null,
+        hdop: 1.1,
+        satellites: 7,
+        fixQuality: 'gps',
+      },
       readings: [
         { pid: 0x05, part: 0, t: Date.now(), value: 88, unit: '°C' },
         { pid: 0x0c, part: 0, t: Date.now(), value: 1234.5, unit: 'rpm' },
@@ -104,14 +151,20 @@ describe('vehicle panel', () => {
     expect(readings[0]).toMatch(/^Engine speed\s*1,23\d rpm/);
     expect(readings[1]).toMatch(/^Engine coolant temperature\s*88(\.0)? °C/);
     expect(readings[2]).toMatch(/^PID 0xA6\s*42\.0 km/);
-    expect(text(view.container.querySelector('[data-testid="dtcs-stored"]'))).toContain('P0301 Cylinder 1 misfire detected');
-    expect(text(view.container.querySelector('[data-testid="dtcs-stored"]'))).toContain('P1234 Manufacturer-specific code');
+    expect(text(view.container.querySelector('[data-testid="dtcs-stored"]'))).toContain(
+      'P0301 Cylinder 1 misfire detected',
+    );
+    expect(text(view.container.querySelector('[data-testid="dtcs-stored"]'))).toContain(
+      'P1234 Manufacturer-specific code',
+    );
     expect(text(view.container.querySelector('[data-testid="vin"]'))).toBe('WVWZZZ1JZ3W386752');
     expect(text(view.container.querySelector('[data-testid="driver"]'))).toBe('Ana Souza');
     expect(view.container.querySelector('.facts .warn')?.textContent).toContain('11.2');
     expect(services.requests.some((u) => u.startsWith('/api/vehicles/1/readings?'))).toBe(true);
     // The chart of engine speed got the history loaded for it.
-    expect(view.container.querySelector('tr[data-pid="12"] svg')?.getAttribute('aria-label')).toBe('Engine speed: 2 values');
+    expect(view.container.querySelector('tr[data-pid="12"] svg')?.getAttribute('aria-label')).toBe(
+      'Engine speed: 2 values',
+    );
   });
 });
 
@@ -131,25 +184,46 @@ describe('connection state', () => {
     expect(text(view.container.querySelector('[data-testid="connection"]'))).toBe('Live');
     expect(view.container.querySelector('[data-testid="stale-banner"]')).toBeNull();
 
-    await step(() => services.stores.connection.getState().set('reconnecting', Date.now(), { attempt: 3, error: 'the connection to the server was lost' }));
-    expect(view.container.querySelector('[data-testid="connection"]')?.getAttribute('data-status')).toBe('reconnecting');
-    expect(text(view.container.querySelector('[data-testid="stale-banner"]'))).toMatch(/^Not live\. Showing the last known positions, from /);
-    expect(view.container.querySelector('[data-testid="connection"]')?.getAttribute('title')).toContain('attempt 3');
+    await step(() =>
+      services.stores.connection.getState().set('reconnecting', Date.now(), {
+        attempt: 3,
+        error: 'the connection to the server was lost',
+      }),
+    );
+    expect(
+      view.container.querySelector('[data-testid="connection"]')?.getAttribute('data-status'),
+    ).toBe('reconnecting');
+    expect(text(view.container.querySelector('[data-testid="stale-banner"]'))).toMatch(
+      /^Not live\. Showing the last known positions, from /,
+    );
+    expect(
+      view.container.querySelector('[data-testid="connection"]')?.getAttribute('title'),
+    ).toContain('attempt 3');
 
     await step(() => {
       services.stores.connection.getState().set('live', Date.now());
       services.stores.connection.getState().resynced(Date.now(), false, 2);
     });
     expect(view.container.querySelector('[data-testid="stale-banner"]')).toBeNull();
-    expect(text(view.container.querySelector('[data-testid="resync-banner"]'))).toContain('2 vehicles caught up');
+    expect(text(view.container.querySelector('[data-testid="resync-banner"]'))).toContain(
+      '2 vehicles caught up',
+    );
 
-    await step(() => services.stores.connection.getState().rejected('vehicles message refused: updates.0.id: expected number'));
-    expect(view.container.querySelector('[data-testid="connection"]')?.getAttribute('title')).toContain('1 malformed messages refused');
+    await step(() =>
+      services.stores.connection
+        .getState()
+        .rejected('vehicles message refused: updates.0.id: expected number'),
+    );
+    expect(
+      view.container.querySelector('[data-testid="connection"]')?.getAttribute('title'),
+    ).toContain('1 malformed messages refused');
   });
 
   it('labels a picture from the local store as such', async () => {
     const services = testServices();
-    services.stores.fleet.getState().loadStored({ fleets, vehicles: three(), receivedAt: Date.now() - 3 * 3600_000 });
+    services.stores.fleet
+      .getState()
+      .loadStored({ fleets, vehicles: three(), receivedAt: Date.now() - 3 * 3600_000 });
     const view = await render(services, <StaleBanner />);
     unmount = view.unmount;
     expect(text(view.container)).toMatch(/saved on this computer.*3 h ago/);
@@ -161,18 +235,34 @@ describe('sign-in', () => {
     let attempt = 0;
     const services = testServices((url, init) => {
       expect(url).toBe('/api/auth/login');
-      expect(JSON.parse(String(init.body))).toMatchObject({ email: 'dana@example.test' });
+      expect(JSON.parse(typeof init.body === 'string' ? init.body : '{}')).toMatchObject({
+        email: 'dana@example.test',
+      });
       return ++attempt === 1
-        ? json(401, { type: '/problems/invalid-credentials', title: 'Email or password is wrong', status: 401 })
-        : json(200, { token: 'fls_x', expiresAt: Date.now() + 3600_000, user: { id: 1, email: 'dana@example.test', name: 'Dana', role: 'dispatcher', fleetIds: [1] } });
+        ? json(401, {
+            type: '/problems/invalid-credentials',
+            title: 'Email or password is wrong',
+            status: 401,
+          })
+        : json(200, {
+            token: 'fls_x',
+            expiresAt: Date.now() + 3600_000,
+            user: {
+              id: 1,
+              email: 'dana@example.test',
+              name: 'Dana',
+              role: 'dispatcher',
+              fleetIds: [1],
+            },
+          });
     });
     services.stores.session.getState().signedOut();
     const view = await render(services, <LoginScreen />);
     unmount = view.unmount;
-    const input = (label: string) => view.container.querySelector<HTMLInputElement>(`input[autocomplete="${label}"]`)!;
+    const input = (label: string) =>
+      view.container.querySelector<HTMLInputElement>(`input[autocomplete="${label}"]`)!;
     const type = (el: HTMLInputElement, value: string) => {
-      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set;
-      setter?.call(el, value);
+      setInputValue(el, value);
       el.dispatchEvent(new Event('input', { bubbles: true }));
     };
     await step(() => {
@@ -181,29 +271,45 @@ describe('sign-in', () => {
     });
     await step(() => view.container.querySelector('form')?.requestSubmit());
     await step(() => undefined);
-    expect(text(view.container.querySelector('[role="alert"]'))).toBe('The e-mail or the password is wrong.');
+    expect(text(view.container.querySelector('[role="alert"]'))).toBe(
+      'The e-mail or the password is wrong.',
+    );
     await step(() => view.container.querySelector('form')?.requestSubmit());
     await step(() => undefined);
-    expect(services.stores.session.getState()).toMatchObject({ status: 'signed-in', token: 'fls_x' });
+    expect(services.stores.session.getState()).toMatchObject({
+      status: 'signed-in',
+      token: 'fls_x',
+    });
   });
 
   it('refuses a role without console access', async () => {
     const services = testServices(() =>
-      json(200, { token: 'fls_x', expiresAt: Date.now() + 1000, user: { id: 2, email: 'd@x.y', name: 'Driver', role: 'driver', fleetIds: [] } }),
+      json(200, {
+        token: 'fls_x',
+        expiresAt: Date.now() + 1000,
+        user: { id: 2, email: 'd@x.y', name: 'Driver', role: 'driver', fleetIds: [] },
+      }),
     );
     services.stores.session.getState().signedOut();
     const view = await render(services, <LoginScreen />);
     unmount = view.unmount;
     await step(() => {
-      for (const [selector, value] of [['username', 'd@x.y'], ['current-password', 'pw']] as const) {
-        const el = view.container.querySelector<HTMLInputElement>(`input[autocomplete="${selector}"]`)!;
-        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(el, value);
+      for (const [selector, value] of [
+        ['username', 'd@x.y'],
+        ['current-password', 'pw'],
+      ] as const) {
+        const el = view.container.querySelector<HTMLInputElement>(
+          `input[autocomplete="${selector}"]`,
+        )!;
+        setInputValue(el, value);
         el.dispatchEvent(new Event('input', { bubbles: true }));
       }
     });
     await step(() => view.container.querySelector('form')?.requestSubmit());
     await step(() => undefined);
-    expect(text(view.container.querySelector('[role="alert"]'))).toBe('This account may not use the dispatch console.');
+    expect(text(view.container.querySelector('[role="alert"]'))).toBe(
+      'This account may not use the dispatch console.',
+    );
     expect(services.stores.session.getState().status).toBe('signed-out');
   });
 });
@@ -270,31 +376,75 @@ describe('event log and alarms', () => {
     const services = testServices((url) =>
       json(200, {
         events: url.includes('type=overspeed')
-          ? [{ id: 3, vehicleId: 1, type: 'overspeed', t: now - 1000, recordedAt: now, late: false, data: { speedKmh: 71, limitKmh: 50, lat: 52.5, lon: 13.4 } }]
+          ? [
+              {
+                id: 3,
+                vehicleId: 1,
+                type: 'overspeed',
+                t: now - 1000,
+                recordedAt: now,
+                late: false,
+                data: { speedKmh: 71, limitKmh: 50, lat: 52.5, lon: 13.4 },
+              },
+            ]
           : [
-              { id: 3, vehicleId: 1, type: 'overspeed', t: now - 1000, recordedAt: now, late: false, data: { speedKmh: 71, limitKmh: 50, lat: 52.5, lon: 13.4 } },
-              { id: 2, vehicleId: 2, type: 'ignition_on', t: now - 2000, recordedAt: now, late: true, data: {} },
+              {
+                id: 3,
+                vehicleId: 1,
+                type: 'overspeed',
+                t: now - 1000,
+                recordedAt: now,
+                late: false,
+                data: { speedKmh: 71, limitKmh: 50, lat: 52.5, lon: 13.4 },
+              },
+              {
+                id: 2,
+                vehicleId: 2,
+                type: 'ignition_on',
+                t: now - 2000,
+                recordedAt: now,
+                late: true,
+                data: {},
+              },
             ],
       }),
     );
     loadFleet(services, three());
     const day = new Date(now);
     const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
-    const view = await render(services, <EventLog scope={{ day: iso }} title="Fleet events today" />);
+    const view = await render(
+      services,
+      <EventLog scope={{ day: iso }} title="Fleet events today" />,
+    );
     unmount = view.unmount;
     await step(() => undefined);
-    const items = () => [...view.container.querySelectorAll('[data-testid="event-log"] li')].map(text);
+    const items = () =>
+      [...view.container.querySelectorAll('[data-testid="event-log"] li')].map(text);
     expect(items()).toHaveLength(2);
     expect(items()[0]).toMatch(/Van 01\s*Overspeed\s*71 km\/h where the limit is 50 km\/h/);
     expect(items()[1]).toContain('late');
 
-    const overspeedChip = [...view.container.querySelectorAll('button.chip')].find((b) => b.textContent === 'Overspeed');
+    const overspeedChip = [...view.container.querySelectorAll('button.chip')].find(
+      (b) => b.textContent === 'Overspeed',
+    );
     await step(() => (overspeedChip as HTMLButtonElement).click());
     await step(() => undefined);
     expect(services.requests.at(-1)).toMatch(/type=overspeed/);
     expect(items()).toHaveLength(1);
 
-    await step(() => services.stores.events.getState().add([{ id: 9, vehicleId: 2, type: 'overspeed', t: now, recordedAt: now, late: false, data: { speedKmh: 80, limitKmh: 50, lat: 0, lon: 0 } }]));
+    await step(() =>
+      services.stores.events.getState().add([
+        {
+          id: 9,
+          vehicleId: 2,
+          type: 'overspeed',
+          t: now,
+          recordedAt: now,
+          late: false,
+          data: { speedKmh: 80, limitKmh: 50, lat: 0, lon: 0 },
+        },
+      ]),
+    );
     expect(items()[0]).toMatch(/Van 02\s*Overspeed\s*80 km\/h/);
   });
 
@@ -305,10 +455,24 @@ describe('event log and alarms', () => {
     unmount = view.unmount;
     expect(view.container.querySelector('[data-testid="alarms"]')).toBeNull();
     await step(() =>
-      services.stores.events.getState().add([{ id: 1, vehicleId: 1, type: 'dtc_new', t: Date.now(), recordedAt: Date.now(), late: false, data: { code: 'P0301', dtcKind: 'stored' } }]),
+      services.stores.events.getState().add([
+        {
+          id: 1,
+          vehicleId: 1,
+          type: 'dtc_new',
+          t: Date.now(),
+          recordedAt: Date.now(),
+          late: false,
+          data: { code: 'P0301', dtcKind: 'stored' },
+        },
+      ]),
     );
-    expect(text(view.container.querySelector('[data-testid="alarms"]'))).toContain('Van 01 Trouble code P0301 Cylinder 1 misfire detected');
-    await step(() => view.container.querySelector<HTMLButtonElement>('button[aria-label="Acknowledge"]')?.click());
+    expect(text(view.container.querySelector('[data-testid="alarms"]'))).toContain(
+      'Van 01 Trouble code P0301 Cylinder 1 misfire detected',
+    );
+    await step(() =>
+      view.container.querySelector<HTMLButtonElement>('button[aria-label="Acknowledge"]')?.click(),
+    );
     expect(view.container.querySelector('[data-testid="alarms"]')).toBeNull();
   });
 });

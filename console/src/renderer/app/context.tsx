@@ -50,7 +50,13 @@ export interface ConsoleServices {
 
 const ConsoleContext = createContext<ConsoleServices | null>(null);
 
-export function ConsoleProvider({ services, children }: { services: ConsoleServices; children: ReactNode }) {
+export function ConsoleProvider({
+  services,
+  children,
+}: {
+  services: ConsoleServices;
+  children: ReactNode;
+}) {
   return <ConsoleContext.Provider value={services}>{children}</ConsoleContext.Provider>;
 }
 

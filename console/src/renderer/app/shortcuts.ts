@@ -10,18 +10,32 @@ export interface Shortcut {
 }
 
 function step(stores: ConsoleStores, delta: 1 | -1): boolean {
-  const list = filterVehicles(stores.fleet.getState().vehicles.values(), stores.ui.getState().filter);
+  const list = filterVehicles(
+    stores.fleet.getState().vehicles.values(),
+    stores.ui.getState().filter,
+  );
   if (list.length === 0) return false;
   const current = stores.ui.getState().selectedId;
   const index = list.findIndex((v) => v.id === current);
-  const next = list[index === -1 ? (delta === 1 ? 0 : list.length - 1) : (index + delta + list.length) % list.length];
+  const next =
+    list[
+      index === -1
+        ? delta === 1
+          ? 0
+          : list.length - 1
+        : (index + delta + list.length) % list.length
+    ];
   if (next) stores.ui.getState().select(next.id);
   return true;
 }
 
 /** Every keyboard shortcut: the handler and the help overlay both read this table. */
 export const SHORTCUTS: Shortcut[] = [
-  { keys: ['/', 'Ctrl+K'], description: 'Search vehicles', run: (s) => (s.ui.getState().requestSearchFocus(), true) },
+  {
+    keys: ['/', 'Ctrl+K'],
+    description: 'Search vehicles',
+    run: (s) => (s.ui.getState().requestSearchFocus(), true),
+  },
   { keys: ['J', '↓'], description: 'Next vehicle in the list', run: (s) => step(s, 1) },
   { keys: ['K', '↑'], description: 'Previous vehicle in the list', run: (s) => step(s, -1) },
   {
@@ -45,18 +59,36 @@ export const SHORTCUTS: Shortcut[] = [
       return true;
     },
   },
-  { keys: ['Z'], description: 'Fit the map to the vehicles shown', run: (s) => (s.ui.getState().requestFit(), true) },
-  ...VEHICLE_STATES.map(
-    (state, i): Shortcut => ({
-      keys: [String(i + 1)],
-      description: `Show or hide ${state} vehicles`,
-      run: (s) => (s.ui.getState().toggleState(state), true),
-    }),
-  ),
-  { keys: ['0'], description: 'Clear the search and filters', run: (s) => (s.ui.getState().clearFilter(), true) },
-  { keys: ['L'], description: 'Live tab of the vehicle panel', run: (s) => (s.ui.getState().setPanelTab('live'), true) },
-  { keys: ['H'], description: 'History tab (trips, replay, export)', run: (s) => (s.ui.getState().setPanelTab('history'), true) },
-  { keys: ['E'], description: 'Event log of the fleet', run: (s) => (s.ui.getState().setPanelTab('events'), true) },
+  {
+    keys: ['Z'],
+    description: 'Fit the map to the vehicles shown',
+    run: (s) => (s.ui.getState().requestFit(), true),
+  },
+  ...VEHICLE_STATES.map((state, i): Shortcut => ({
+    keys: [String(i + 1)],
+    description: `Show or hide ${state} vehicles`,
+    run: (s) => (s.ui.getState().toggleState(state), true),
+  })),
+  {
+    keys: ['0'],
+    description: 'Clear the search and filters',
+    run: (s) => (s.ui.getState().clearFilter(), true),
+  },
+  {
+    keys: ['L'],
+    description: 'Live tab of the vehicle panel',
+    run: (s) => (s.ui.getState().setPanelTab('live'), true),
+  },
+  {
+    keys: ['H'],
+    description: 'History tab (trips, replay, export)',
+    run: (s) => (s.ui.getState().setPanelTab('history'), true),
+  },
+  {
+    keys: ['E'],
+    description: 'Event log of the fleet',
+    run: (s) => (s.ui.getState().setPanelTab('events'), true),
+  },
   {
     keys: ['Space'],
     description: 'Play or pause the replay',
@@ -76,13 +108,30 @@ export const SHORTCUTS: Shortcut[] = [
       return true;
     },
   },
-  { keys: ['?'], description: 'Show these shortcuts', run: (s) => (s.ui.getState().setShortcutsOpen(!s.ui.getState().shortcutsOpen), true) },
+  {
+    keys: ['?'],
+    description: 'Show these shortcuts',
+    run: (s) => (s.ui.getState().setShortcutsOpen(!s.ui.getState().shortcutsOpen), true),
+  },
 ];
 
 /** The shortcut a key press names, by KeyboardEvent fields. */
-export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): Shortcut | undefined {
+export function shortcutFor(
+  event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>,
+): Shortcut | undefined {
   if (event.altKey) return undefined;
-  const key = event.key === ' ' ? 'Space' : event.key === 'Escape' ? 'Esc' : event.key === 'ArrowDown' ? '↓' : event.key === 'ArrowUp' ? '↑' : event.key.length === 1 ? event.key.toUpperCase() : event.key;
+  const key =
+    event.key === ' '
+      ? 'Space'
+      : event.key === 'Escape'
+        ? 'Esc'
+        : event.key === 'ArrowDown'
+          ? '↓'
+          : event.key === 'ArrowUp'
+            ? '↑'
+            : event.key.length === 1
+              ? event.key.toUpperCase()
+              : event.key;
   const name = event.ctrlKey || event.metaKey ? `Ctrl+${key}` : key;
   return SHORTCUTS.find((s) => s.keys.includes(name));
 }
@@ -91,6 +140,7 @@ export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'meta
 export function isTypingTarget(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable) return true;
-  if (target instanceof HTMLInputElement) return !['checkbox', 'radio', 'button'].includes(target.type);
+  if (target instanceof HTMLInputElement)
+    return !['checkbox', 'radio', 'button'].includes(target.type);
   return target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
 }

@@ -18,7 +18,8 @@ export function useShortcuts(stores: ConsoleStores): void {
         return;
       }
       // Space and Enter on a button press the button.
-      if (event.target instanceof HTMLButtonElement && (event.key === ' ' || event.key === 'Enter')) return;
+      if (event.target instanceof HTMLButtonElement && (event.key === ' ' || event.key === 'Enter'))
+        return;
       const shortcut = shortcutFor(event);
       if (shortcut?.run(stores)) event.preventDefault();
     };

@@ -84,7 +84,14 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
     const oldest = stored.reduce((min, e) => Math.min(min, e.id), Infinity);
     if (!Number.isFinite(oldest)) return;
     try {
-      const older = await api.events({ vehicleId: scope.vehicleId, from, to, types, before: oldest, limit: PAGE });
+      const older = await api.events({
+        vehicleId: scope.vehicleId,
+        from,
+        to,
+        types,
+        before: oldest,
+        limit: PAGE,
+      });
       setStored((s) => [...s, ...older]);
       setHasMore(older.length === PAGE);
     } catch (err) {
@@ -92,7 +99,8 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
     }
   };
 
-  const vehicleName = (id: number) => stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
+  const vehicleName = (id: number) =>
+    stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
   const exportShown = async () => {
     try {
       const subject = scope.vehicleId === undefined ? 'fleet' : vehicleName(scope.vehicleId);
@@ -119,7 +127,12 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
     <section className="event-log" aria-label={title}>
       <h3>
         {title}
-        <button type="button" className="link" onClick={() => void exportShown()} disabled={shown.length === 0}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => void exportShown()}
+          disabled={shown.length === 0}
+        >
           Export CSV
         </button>
       </h3>
@@ -148,13 +161,21 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
                 {scope.day === localDay(e.t) ? formatTime(e.t) : formatDateTime(e.t)}
               </time>
               {scope.vehicleId === undefined && (
-                <button type="button" className="link vehicle-link" onClick={() => stores.ui.getState().select(e.vehicleId)}>
+                <button
+                  type="button"
+                  className="link vehicle-link"
+                  onClick={() => stores.ui.getState().select(e.vehicleId)}
+                >
                   {vehicleName(e.vehicleId)}
                 </button>
               )}
               <span className="event-title">{text.title || EVENT_LABELS[e.type]}</span>
               {text.detail && <span className="muted"> {text.detail}</span>}
-              {e.late && <span className="badge" title="Reported late, from a backlog after an outage">late</span>}
+              {e.late && (
+                <span className="badge" title="Reported late, from a backlog after an outage">
+                  late
+                </span>
+              )}
             </li>
           );
         })}

@@ -48,7 +48,12 @@ export function HistoryPanel({ vehicle }: { vehicle: VehicleRecord }) {
           aria-label="Day"
           onChange={(e) => e.target.value && history.getState().setDay(e.target.value)}
         />
-        <button type="button" onClick={() => shiftDay(1)} disabled={day >= today} aria-label="Next day">
+        <button
+          type="button"
+          onClick={() => shiftDay(1)}
+          disabled={day >= today}
+          aria-label="Next day"
+        >
           ›
         </button>
       </div>
@@ -56,15 +61,23 @@ export function HistoryPanel({ vehicle }: { vehicle: VehicleRecord }) {
       <section aria-labelledby="trips-heading">
         <h3 id="trips-heading">Trips</h3>
         {tripsStatus === 'loading' && <p className="muted">Loading trips…</p>}
-        {tripsStatus === 'error' && <p className="error">Trips could not be loaded: {tripsError}</p>}
-        {tripsStatus === 'ready' && trips.length === 0 && <p className="muted">No trips reported on this day.</p>}
+        {tripsStatus === 'error' && (
+          <p className="error">Trips could not be loaded: {tripsError}</p>
+        )}
+        {tripsStatus === 'ready' && trips.length === 0 && (
+          <p className="muted">No trips reported on this day.</p>
+        )}
         <ul className="trip-list" data-testid="trips">
           {trips.map((trip, i) => {
             const r = tripRange(vehicle.id, trip, Date.now());
             const active = range !== null && r !== null && range.from === r.from;
             return (
               <li key={`${trip.startT ?? 'x'}-${i}`} className={active ? 'active' : ''}>
-                <button type="button" disabled={!r} onClick={() => r && void loadReplay(api, history, r)}>
+                <button
+                  type="button"
+                  disabled={!r}
+                  onClick={() => r && void loadReplay(api, history, r)}
+                >
                   <span className="trip-time">
                     {formatTime(trip.startT)} – {trip.endT ? formatTime(trip.endT) : 'ongoing'}
                   </span>

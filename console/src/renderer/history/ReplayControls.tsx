@@ -48,8 +48,16 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
       if (kind === 'positions') content = positionsCsv(vehicle.name, track);
       else if (kind === 'readings') content = readingsCsv(vehicle.name, readings);
       else {
-        const events = await api.events({ vehicleId: vehicle.id, from: range.from, to: range.to, limit: 1000 });
-        content = eventsCsv(events, (id) => stores.fleet.getState().vehicles.get(id)?.name ?? `#${id}`);
+        const events = await api.events({
+          vehicleId: vehicle.id,
+          from: range.from,
+          to: range.to,
+          limit: 1000,
+        });
+        content = eventsCsv(
+          events,
+          (id) => stores.fleet.getState().vehicles.get(id)?.name ?? `#${id}`,
+        );
       }
       const where = await platform.exportFile({
         name: exportFileName(vehicle.name, kind, localDay(range.from)),
@@ -72,7 +80,9 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
       </h3>
       {status === 'loading' && <p className="muted">Loading the track…</p>}
       {status === 'error' && <p className="error">The track could not be loaded: {error}</p>}
-      {status === 'ready' && track.length === 0 && <p className="muted">No positions in this range.</p>}
+      {status === 'ready' && track.length === 0 && (
+        <p className="muted">No positions in this range.</p>
+      )}
       {status === 'ready' && track.length > 0 && (
         <>
           <div className="replay-bar">
@@ -112,7 +122,9 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
           </p>
           <table className="readings replay-readings" data-testid="replay-readings">
             <tbody>
-              {sortReadings(readings.map((s) => ({ pid: s.pid, part: s.part, unit: s.unit, t: 0, value: 0 }))).map((r) => {
+              {sortReadings(
+                readings.map((s) => ({ pid: s.pid, part: s.part, unit: s.unit, t: 0, value: 0 })),
+              ).map((r) => {
                 const s = readings.find((x) => x.pid === r.pid && x.part === r.part);
                 if (!s) return null;
                 const meta = readingMeta(s.pid, s.part, s.unit);
@@ -120,7 +132,11 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
                   <tr key={`${s.pid}:${s.part}`}>
                     <th scope="row">{meta.name}</th>
                     <td className="value">
-                      {formatNumber(cursorT === null ? null : valueAt(s.points, cursorT), meta.digits)} <span className="unit">{meta.unit}</span>
+                      {formatNumber(
+                        cursorT === null ? null : valueAt(s.points, cursorT),
+                        meta.digits,
+                      )}{' '}
+                      <span className="unit">{meta.unit}</span>
                     </td>
                     <td className="chart">
                       <Sparkline points={s.points} label={meta.name} cursorT={cursorT} />
@@ -134,10 +150,18 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
       )}
       <div className="export">
         <span>Export CSV:</span>
-        <button type="button" disabled={track.length === 0} onClick={() => void exportCsv('positions')}>
+        <button
+          type="button"
+          disabled={track.length === 0}
+          onClick={() => void exportCsv('positions')}
+        >
           Positions
         </button>
-        <button type="button" disabled={readings.length === 0} onClick={() => void exportCsv('readings')}>
+        <button
+          type="button"
+          disabled={readings.length === 0}
+          onClick={() => void exportCsv('readings')}
+        >
           Readings
         </button>
         <button type="button" onClick={() => void exportCsv('events')}>

@@ -12,16 +12,38 @@ describe('CSV export', () => {
     expect(csvField(-3.5)).toBe('-3.5');
     expect(csvField(null)).toBe('');
     expect(csvField(Number.NaN)).toBe('');
-    expect(toCsv(['a', 'b'], [[1, 'x'], [null, 'y,z']])).toBe('a,b\r\n1,x\r\n,"y,z"\r\n');
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          [1, 'x'],
+          [null, 'y,z'],
+        ],
+      ),
+    ).toBe('a,b\r\n1,x\r\n,"y,z"\r\n');
   });
 
   it('writes positions with UTC times and every field', () => {
     const csv = positionsCsv('Van, 1', [
-      { t: Date.UTC(2026, 0, 2, 3, 4, 5), lat: 52.5, lon: 13.4, speedKmh: 40, headingDeg: null, altitudeM: 30, hdop: 0.9, satellites: 9, fixQuality: 'gps' },
+      {
+        t: Date.UTC(2026, 0, 2, 3, 4, 5),
+        lat: 52.5,
+        lon: 13.4,
+        speedKmh: 40,
+        headingDeg: null,
+        altitudeM: 30,
+        hdop: 0.9,
+        satellites: 9,
+        fixQuality: 'gps',
+      },
     ]);
     const [header, row] = csv.trim().split('\r\n');
-    expect(header).toBe('vehicle,time_utc,epoch_ms,lat,lon,speed_kmh,heading_deg,altitude_m,hdop,satellites,fix_quality');
-    expect(row).toBe(`"Van, 1",2026-01-02T03:04:05.000Z,${Date.UTC(2026, 0, 2, 3, 4, 5)},52.5,13.4,40,,30,0.9,9,gps`);
+    expect(header).toBe(
+      'vehicle,time_utc,epoch_ms,lat,lon,speed_kmh,heading_deg,altitude_m,hdop,satellites,fix_quality',
+    );
+    expect(row).toBe(
+      `"Van, 1",2026-01-02T03:04:05.000Z,${Date.UTC(2026, 0, 2, 3, 4, 5)},52.5,13.4,40,,30,0.9,9,gps`,
+    );
   });
 
   it('writes readings oldest first with names from the OBD-II catalogue', () => {
@@ -35,15 +57,29 @@ describe('CSV export', () => {
   });
 
   it('writes events with a readable summary and their data', () => {
-    const event: FleetEvent = { id: 5, vehicleId: 2, type: 'dtc_new', t: 1000, recordedAt: 1001, late: true, data: { code: 'P0301', dtcKind: 'stored' } };
-    const row = eventsCsv([event], () => 'Van 2').trim().split('\r\n')[1];
+    const event: FleetEvent = {
+      id: 5,
+      vehicleId: 2,
+      type: 'dtc_new',
+      t: 1000,
+      recordedAt: 1001,
+      late: true,
+      data: { code: 'P0301', dtcKind: 'stored' },
+    };
+    const row = eventsCsv([event], () => 'Van 2')
+      .trim()
+      .split('\r\n')[1];
     expect(row).toContain('5,Van 2,2,dtc_new,');
     expect(row).toContain(',true,Trouble code P0301: Cylinder 1 misfire detected (stored),');
     expect(row).toContain('"{""code"":""P0301"",""dtcKind"":""stored""}"');
   });
 
   it('names files after what they hold', () => {
-    expect(exportFileName('Van 12 (Müller)', 'positions', '2026-11-21')).toBe('fleetline-van-12-muller-positions-2026-11-21.csv');
-    expect(exportFileName('***', 'events', '2026-11-21')).toBe('fleetline-fleet-events-2026-11-21.csv');
+    expect(exportFileName('Van 12 (Müller)', 'positions', '2026-11-21')).toBe(
+      'fleetline-van-12-muller-positions-2026-11-21.csv',
+    );
+    expect(exportFileName('***', 'events', '2026-11-21')).toBe(
+      'fleetline-fleet-events-2026-11-21.csv',
+    );
   });
 });

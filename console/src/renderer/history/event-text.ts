@@ -29,7 +29,10 @@ export function describeEvent(event: FleetEvent): { title: string; detail: strin
         detail: `${round(event.data.speedKmh)} km/h where the limit is ${round(event.data.limitKmh)} km/h`,
       };
     case 'device_offline':
-      return { title, detail: `Nothing received since ${new Date(event.data.lastSeenAt).toLocaleTimeString()}` };
+      return {
+        title,
+        detail: `Nothing received since ${new Date(event.data.lastSeenAt).toLocaleTimeString()}`,
+      };
     case 'device_online':
       return { title, detail: 'Reporting again' };
     case 'ignition_on':

@@ -28,7 +28,12 @@ export function tripRange(vehicleId: number, trip: Trip, now: number): ReplayRan
   const from = trip.startT;
   if (from === null) return null;
   const to = trip.endT ?? now;
-  return { vehicleId, from, to: Math.max(to, from + 1000), label: `Trip ${formatTime(from)}–${trip.endT ? formatTime(trip.endT) : 'now'}` };
+  return {
+    vehicleId,
+    from,
+    to: Math.max(to, from + 1000),
+    label: `Trip ${formatTime(from)}–${trip.endT ? formatTime(trip.endT) : 'now'}`,
+  };
 }
 
 export function dayReplayRange(vehicleId: number, day: string, now: number): ReplayRange {
@@ -36,7 +41,11 @@ export function dayReplayRange(vehicleId: number, day: string, now: number): Rep
   return { vehicleId, from, to: Math.min(to, now + 60_000), label: `Whole day ${day}` };
 }
 
-export async function loadReplay(api: ApiClient, history: HistoryStore, range: ReplayRange): Promise<void> {
+export async function loadReplay(
+  api: ApiClient,
+  history: HistoryStore,
+  range: ReplayRange,
+): Promise<void> {
   history.getState().trackLoading(range);
   try {
     const [positions, readings] = await Promise.all([
@@ -44,7 +53,13 @@ export async function loadReplay(api: ApiClient, history: HistoryStore, range: R
       api.readings(range.vehicleId, range.from, range.to, READING_POINTS),
     ]);
     if (history.getState().range !== range) return;
-    history.getState().trackLoaded(positions.points, readings.series, positions.downsampled || readings.downsampled);
+    history
+      .getState()
+      .trackLoaded(
+        positions.points,
+        readings.series,
+        positions.downsampled || readings.downsampled,
+      );
   } catch (err) {
     if (history.getState().range === range) history.getState().trackFailed(errorMessage(err));
   }

@@ -19,7 +19,8 @@ export function PictureKeeper() {
     let savedRevision = -1;
     const save = () => {
       const fleet = stores.fleet.getState();
-      if (fleet.source !== 'live' || fleet.revision === savedRevision || fleet.receivedAt === null) return;
+      if (fleet.source !== 'live' || fleet.revision === savedRevision || fleet.receivedAt === null)
+        return;
       savedRevision = fleet.revision;
       void platform
         .savePicture({

@@ -37,9 +37,11 @@ export function SocketController({
       if (!client.connected) return;
       client.subscribe(ui.fleetIds).then(
         (reply) => {
-          if ('error' in reply) stores.connection.getState().rejected(`subscription refused: ${reply.error.message}`);
+          if ('error' in reply)
+            stores.connection.getState().rejected(`subscription refused: ${reply.error.message}`);
         },
-        (err: unknown) => stores.connection.getState().rejected(`subscription failed: ${String(err)}`),
+        (err: unknown) =>
+          stores.connection.getState().rejected(`subscription failed: ${String(err)}`),
       );
     });
     return () => {
@@ -58,7 +60,10 @@ export function startFeed(
   options: { connect?: FeedClientOptions['connect']; flushIntervalMs: number },
 ): { client: FeedClient; buffer: UpdateBuffer } {
   const { fleet, events, connection, session, ui } = stores;
-  const buffer = new UpdateBuffer((batch) => fleet.getState().applyBatch(batch, Date.now()), options.flushIntervalMs);
+  const buffer = new UpdateBuffer(
+    (batch) => fleet.getState().applyBatch(batch, Date.now()),
+    options.flushIntervalMs,
+  );
   const client = new FeedClient({
     serverUrl: platform.serverUrl(),
     token: () => session.getState().token,
@@ -71,7 +76,8 @@ export function startFeed(
       snapshot(message, { resync }) {
         buffer.discardPending();
         fleet.getState().applySnapshot(message, Date.now());
-        if (resync) connection.getState().resynced(Date.now(), message.full, message.vehicles.length);
+        if (resync)
+          connection.getState().resynced(Date.now(), message.full, message.vehicles.length);
       },
       vehicles: (message) => buffer.push(message),
       events(list, { replay }) {
@@ -81,7 +87,9 @@ export function startFeed(
       status(status, detail) {
         connection.getState().set(status, Date.now(), detail);
         if (status === 'unauthorized') {
-          session.getState().signedOut(detail.error ?? 'Your session has ended. Please sign in again.');
+          session
+            .getState()
+            .signedOut(detail.error ?? 'Your session has ended. Please sign in again.');
         }
       },
       rejected: (reason) => connection.getState().rejected(reason),
@@ -91,7 +99,11 @@ export function startFeed(
   return { client, buffer };
 }
 
-async function notifyAlarms(stores: ConsoleStores, platform: Platform, fresh: FleetEvent[]): Promise<void> {
+async function notifyAlarms(
+  stores: ConsoleStores,
+  platform: Platform,
+  fresh: FleetEvent[],
+): Promise<void> {
   const settings = await platform.settings();
   if (!settings.notifications) return;
   const alarms = stores.events.getState().alarms;

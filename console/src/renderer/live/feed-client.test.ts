@@ -15,7 +15,10 @@ import type { FeedHandlers, FeedStatus } from './feed-client';
  * protocol (a stand-in for the real server, so each test can send exactly
  * what it needs, including messages the real server would never send).
  */
-async function feedServer(onConnect: (socket: ServerSocket, auth: ConsoleAuth) => void, refuse?: (auth: ConsoleAuth) => unknown) {
+async function feedServer(
+  onConnect: (socket: ServerSocket, auth: ConsoleAuth) => void,
+  refuse?: (auth: ConsoleAuth) => unknown,
+) {
   const http = createServer();
   const io = new Server(http);
   const auths: ConsoleAuth[] = [];
@@ -26,14 +29,19 @@ async function feedServer(onConnect: (socket: ServerSocket, auth: ConsoleAuth) =
     if (refusal) next(Object.assign(new Error('refused'), { data: refusal }));
     else next();
   });
-  io.of(CONSOLE_NAMESPACE).on('connection', (socket) => onConnect(socket, socket.handshake.auth as ConsoleAuth));
+  io.of(CONSOLE_NAMESPACE).on('connection', (socket) =>
+    onConnect(socket, socket.handshake.auth as ConsoleAuth),
+  );
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   return {
     url,
     auths,
     io,
-    close: () => new Promise<void>((r) => io.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        void io.close(() => r());
+      }),
   };
 }
 
@@ -73,7 +81,15 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
   }
 }
 
-const event = (id: number, recordedAt: number): FleetEvent => ({ id, vehicleId: 1, type: 'ignition_on', t: recordedAt, recordedAt, late: false, data: {} });
+const event = (id: number, recordedAt: number): FleetEvent => ({
+  id,
+  vehicleId: 1,
+  type: 'ignition_on',
+  t: recordedAt,
+  recordedAt,
+  late: false,
+  data: {},
+});
 
 describe('FeedClient', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -86,11 +102,18 @@ describe('FeedClient', () => {
     const server = await feedServer((socket) => {
       connections += 1;
       socket.emit('snapshot', snapshotMessage(connections === 1 ? 10 : 30));
-      if (connections === 1) socket.emit('vehicles', { cursor: cursor(25), updates: [{ id: 1, rev: 25, online: true }] });
+      if (connections === 1)
+        socket.emit('vehicles', {
+          cursor: cursor(25),
+          updates: [{ id: 1, rev: 25, online: true }],
+        });
     });
     cleanup.push(server.close);
     const { log, handlers } = recorder();
-    let held = { cursor: null as ReturnType<typeof cursor> | null, lastEventId: null as number | null };
+    let held = {
+      cursor: null as ReturnType<typeof cursor> | null,
+      lastEventId: null as number | null,
+    };
     const client = new FeedClient({
       serverUrl: server.url,
       token: () => 'fls_token',
@@ -121,7 +144,12 @@ describe('FeedClient', () => {
     server.io.of(CONSOLE_NAMESPACE).sockets.forEach((s) => s.conn.close());
     await until(() => log.snapshots.length === 2, 'the resync snapshot');
     expect(log.statuses).toContain('reconnecting');
-    expect(server.auths[1]).toEqual({ token: 'fls_token', fleetIds: [1], resume: cursor(25), lastEventId: 41 });
+    expect(server.auths[1]).toEqual({
+      token: 'fls_token',
+      fleetIds: [1],
+      resume: cursor(25),
+      lastEventId: 41,
+    });
     expect(log.snapshots[1]?.resync).toBe(true);
     expect(log.statuses.at(-1)).toBe('live');
   });
@@ -129,19 +157,31 @@ describe('FeedClient', () => {
   it('refuses malformed messages with a precise reason and keeps going', async () => {
     const server = await feedServer((socket) => {
       socket.emit('snapshot', { ...snapshotMessage(1), vehicles: [{ id: 'one' }] });
-      socket.emit('vehicles', { cursor: cursor(2), updates: [{ id: 1, rev: 2, position: { lat: 'north' } }] });
+      socket.emit('vehicles', {
+        cursor: cursor(2),
+        updates: [{ id: 1, rev: 2, position: { lat: 'north' } }],
+      });
       socket.emit('events', 'not an object');
       socket.emit('snapshot', snapshotMessage(3));
     });
     cleanup.push(server.close);
     const { log, handlers } = recorder();
-    const client = new FeedClient({ serverUrl: server.url, token: () => 't', cursor: () => null, lastEventId: () => null, fleetIds: () => null, handlers });
+    const client = new FeedClient({
+      serverUrl: server.url,
+      token: () => 't',
+      cursor: () => null,
+      lastEventId: () => null,
+      fleetIds: () => null,
+      handlers,
+    });
     cleanup.push(() => client.stop());
     client.start();
     await until(() => log.snapshots.length === 1, 'the valid snapshot');
     expect(log.rejected).toHaveLength(3);
     expect(log.rejected[0]).toMatch(/^snapshot message refused: vehicles\.0\.id: /);
-    expect(log.rejected[1]).toMatch(/^vehicles message refused: updates\.0\.position\.t: .*expected number/);
+    expect(log.rejected[1]).toMatch(
+      /^vehicles message refused: updates\.0\.position\.t: .*expected number/,
+    );
     expect(log.rejected[2]).toMatch(/^events message refused/);
     expect(log.snapshots[0]?.message.cursor.rev).toBe(3);
     expect(log.vehicles).toBe(0);
@@ -155,7 +195,14 @@ describe('FeedClient', () => {
     });
     cleanup.push(server.close);
     const { log, handlers } = recorder();
-    const client = new FeedClient({ serverUrl: server.url, token: () => 't', cursor: () => null, lastEventId: () => 0, fleetIds: () => null, handlers });
+    const client = new FeedClient({
+      serverUrl: server.url,
+      token: () => 't',
+      cursor: () => null,
+      lastEventId: () => 0,
+      fleetIds: () => null,
+      handlers,
+    });
     cleanup.push(() => client.stop());
     client.start();
     await until(() => log.events.length === 2, 'both events');
@@ -172,7 +219,15 @@ describe('FeedClient', () => {
     );
     cleanup.push(server.close);
     const { log, handlers } = recorder();
-    const client = new FeedClient({ serverUrl: server.url, token: () => 'old', cursor: () => null, lastEventId: () => null, fleetIds: () => null, handlers, reconnectDelayMs: 20 });
+    const client = new FeedClient({
+      serverUrl: server.url,
+      token: () => 'old',
+      cursor: () => null,
+      lastEventId: () => null,
+      fleetIds: () => null,
+      handlers,
+      reconnectDelayMs: 20,
+    });
     cleanup.push(() => client.stop());
     client.start();
     await until(() => log.statuses.includes('unauthorized'), 'the refusal');
@@ -188,7 +243,15 @@ describe('FeedClient', () => {
     );
     cleanup.push(server.close);
     const { log, handlers } = recorder();
-    const client = new FeedClient({ serverUrl: server.url, token: () => 't', cursor: () => null, lastEventId: () => null, fleetIds: () => null, handlers, reconnectDelayMs: 20 });
+    const client = new FeedClient({
+      serverUrl: server.url,
+      token: () => 't',
+      cursor: () => null,
+      lastEventId: () => null,
+      fleetIds: () => null,
+      handlers,
+      reconnectDelayMs: 20,
+    });
     cleanup.push(() => client.stop());
     client.start();
     await until(() => log.snapshots.length === 1, 'the snapshot after two refusals');

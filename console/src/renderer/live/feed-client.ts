@@ -105,7 +105,8 @@ export class FeedClient {
       if (!message) return;
       const since = this.#connectedAtServer;
       const replayed = since === null ? [] : message.events.filter((e) => e.recordedAt < since);
-      const fresh = since === null ? message.events : message.events.filter((e) => e.recordedAt >= since);
+      const fresh =
+        since === null ? message.events : message.events.filter((e) => e.recordedAt >= since);
       if (replayed.length) this.options.handlers.events(replayed, { replay: true });
       if (fresh.length) this.options.handlers.events(fresh, { replay: false });
     });
@@ -129,7 +130,8 @@ export class FeedClient {
     if (!socket?.connected) throw new Error('the feed is not connected');
     const raw: unknown = await socket.timeout(10_000).emitWithAck('subscribe', { fleetIds });
     const reply = SubscribeReplySchema.safeParse(raw);
-    if (!reply.success) throw new Error('the server answered the subscription with something unexpected');
+    if (!reply.success)
+      throw new Error('the server answered the subscription with something unexpected');
     return reply.data;
   }
 
@@ -165,7 +167,9 @@ export class FeedClient {
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.map(String).join('.') : '(message)';
-    this.options.handlers.rejected(`${what} message refused: ${where}: ${issue?.message ?? 'invalid'}`);
+    this.options.handlers.rejected(
+      `${what} message refused: ${where}: ${issue?.message ?? 'invalid'}`,
+    );
     return null;
   }
 
@@ -178,7 +182,9 @@ export class FeedClient {
       return;
     }
     const message = body.success ? body.data.message : 'the server cannot be reached';
-    this.options.handlers.status(this.#connectedOnce ? 'reconnecting' : 'connecting', { error: message });
+    this.options.handlers.status(this.#connectedOnce ? 'reconnecting' : 'connecting', {
+      error: message,
+    });
     // A refusal by the namespace (not a network failure) is not retried by socket.io itself.
     if (body.success) this.#retryLater();
   }

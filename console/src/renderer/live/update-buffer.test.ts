@@ -58,7 +58,13 @@ describe('UpdateBuffer', () => {
     const { batches, buffer } = setup();
     buffer.push(
       updates(5, [
-        { id: 7, rev: 4, online: true, lastSeenAt: 10, readings: [{ pid: 12, part: 0, t: 10, value: 800, unit: 'rpm' }] },
+        {
+          id: 7,
+          rev: 4,
+          online: true,
+          lastSeenAt: 10,
+          readings: [{ pid: 12, part: 0, t: 10, value: 800, unit: 'rpm' }],
+        },
         { id: 8, rev: 5, overspeed: true },
       ]),
     );
@@ -76,7 +82,9 @@ describe('UpdateBuffer', () => {
         },
       ]),
     );
-    buffer.push(updates(7, [{ id: 7, rev: 7, dtcs: [{ kind: 'stored', t: 12, codes: [] }], lastSeenAt: 12 }]));
+    buffer.push(
+      updates(7, [{ id: 7, rev: 7, dtcs: [{ kind: 'stored', t: 12, codes: [] }], lastSeenAt: 12 }]),
+    );
     buffer.flush();
     const batch = batches[0] as MergedBatch;
     const seven = batch.vehicles.get(7);
@@ -95,7 +103,8 @@ describe('UpdateBuffer', () => {
 
   it('keeps every position between flushes for the trail, bounded', () => {
     const { batches, buffer } = setup();
-    for (let i = 0; i < 30; i++) buffer.push(updates(i + 1, [{ id: 1, rev: i + 1, position: position(i, 13 + i / 1000) }]));
+    for (let i = 0; i < 30; i++)
+      buffer.push(updates(i + 1, [{ id: 1, rev: i + 1, position: position(i, 13 + i / 1000) }]));
     buffer.flush();
     const positions = batches[0]?.vehicles.get(1)?.positions ?? [];
     expect(positions).toHaveLength(20);

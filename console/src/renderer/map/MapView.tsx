@@ -38,7 +38,12 @@ export function MapView({ children }: { children: ReactNode }) {
       const saved = (await platform.settings()).mapView;
       const choice = chooseEngine(settings, assetBase());
       if (disposed || !container.current) return;
-      const map = await createMap(container.current, choice, settings, saved ? { center: [saved.lon, saved.lat], zoom: saved.zoom } : DEFAULT_VIEW);
+      const map = await createMap(
+        container.current,
+        choice,
+        settings,
+        saved ? { center: [saved.lon, saved.lat], zoom: saved.zoom } : DEFAULT_VIEW,
+      );
       created = map;
       if (disposed) {
         map.remove();
@@ -61,7 +66,7 @@ export function MapView({ children }: { children: ReactNode }) {
         if (!disposed) setMap(map);
       };
       if (map.isStyleLoaded()) ready();
-      else map.once('load', ready);
+      else void map.once('load', ready);
     })().catch((err: unknown) => setProblem(err instanceof Error ? err.message : String(err)));
     return () => {
       disposed = true;

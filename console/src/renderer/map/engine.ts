@@ -67,7 +67,8 @@ export function chooseEngine(settings: MapSettings, assetBase: string): EngineCh
       description: 'Mapbox',
     };
   }
-  if (settings.styleUrl) return { engine: 'maplibre', style: settings.styleUrl, description: 'Self-hosted map' };
+  if (settings.styleUrl)
+    return { engine: 'maplibre', style: settings.styleUrl, description: 'Self-hosted map' };
   return { engine: 'maplibre', style: offlineStyle(assetBase), description: 'Offline map' };
 }
 
@@ -117,7 +118,11 @@ export async function createMap(
 }
 
 /** The zoom at which a cluster breaks apart: maplibre answers with a promise, mapbox with a callback. */
-export function clusterExpansionZoom(map: MapLike, sourceId: string, clusterId: number): Promise<number> {
+export function clusterExpansionZoom(
+  map: MapLike,
+  sourceId: string,
+  clusterId: number,
+): Promise<number> {
   const source = map.getSource(sourceId) as unknown as {
     getClusterExpansionZoom(
       id: number,
@@ -126,7 +131,9 @@ export function clusterExpansionZoom(map: MapLike, sourceId: string, clusterId: 
   };
   return new Promise((resolve, reject) => {
     const result = source.getClusterExpansionZoom(clusterId, (err, zoom) =>
-      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(zoom),
+      err
+        ? reject(err instanceof Error ? err : new Error('cluster expansion failed'))
+        : resolve(zoom),
     );
     if (result && typeof result.then === 'function') result.then(resolve, reject);
   });

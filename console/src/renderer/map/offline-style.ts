@@ -49,7 +49,13 @@ export function offlineStyle(assetBase: string): StyleSpecification {
         minzoom: 10,
         layout: { 'line-cap': 'round', 'line-join': 'round' },
         paint: {
-          'line-color': ['match', ['get', 'class'], 'arterial', COLORS.mapRoadMajor, COLORS.mapRoad],
+          'line-color': [
+            'match',
+            ['get', 'class'],
+            'arterial',
+            COLORS.mapRoadMajor,
+            COLORS.mapRoad,
+          ],
           'line-width': ['interpolate', ['exponential', 1.5], ['zoom'], 10, 0.5, 14, 2, 18, 10],
         },
       },

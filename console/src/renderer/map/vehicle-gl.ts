@@ -83,7 +83,12 @@ void main() {
 }`;
 
 const STRIDE = 5;
-const STATE_INDEX: Record<VehicleRecord['state'], number> = { moving: 0, idle: 1, offline: 2, alarm: 3 };
+const STATE_INDEX: Record<VehicleRecord['state'], number> = {
+  moving: 0,
+  idle: 1,
+  offline: 2,
+  alarm: 3,
+};
 
 function rgb(hex: string): [number, number, number] {
   const n = Number.parseInt(hex.slice(1), 16);
@@ -108,7 +113,10 @@ function translated(matrix: ArrayLike<number>, ref: readonly [number, number]): 
   const out = new Float32Array(16);
   for (let i = 0; i < 16; i++) out[i] = matrix[i] as number;
   for (let row = 0; row < 4; row++) {
-    out[12 + row] = (matrix[row] as number) * ref[0] + (matrix[4 + row] as number) * ref[1] + (matrix[12 + row] as number);
+    out[12 + row] =
+      (matrix[row] as number) * ref[0] +
+      (matrix[4 + row] as number) * ref[1] +
+      (matrix[12 + row] as number);
   }
   return out;
 }
@@ -118,8 +126,12 @@ function translated(matrix: ArrayLike<number>, ref: readonly [number, number]): 
  * as defaultProjectionData.mainMatrix, mapbox-gl passes the matrix itself.
  */
 function mercatorMatrix(input: unknown): ArrayLike<number> {
-  if (ArrayBuffer.isView(input) || Array.isArray(input)) return input as unknown as ArrayLike<number>;
-  const args = input as { defaultProjectionData?: { mainMatrix: ArrayLike<number> }; modelViewProjectionMatrix: ArrayLike<number> };
+  if (ArrayBuffer.isView(input) || Array.isArray(input))
+    return input as unknown as ArrayLike<number>;
+  const args = input as {
+    defaultProjectionData?: { mainMatrix: ArrayLike<number> };
+    modelViewProjectionMatrix: ArrayLike<number>;
+  };
   return args.defaultProjectionData?.mainMatrix ?? args.modelViewProjectionMatrix;
 }
 
@@ -128,7 +140,6 @@ export class VehicleGlLayer {
   readonly type = 'custom' as const;
   readonly renderingMode = '2d' as const;
   #map: MapLike | null = null;
-  #gl: GL | null = null;
   #program: WebGLProgram | null = null;
   #buffer: WebGLBuffer | null = null;
   #data = new Float32Array(0);
@@ -149,24 +160,37 @@ export class VehicleGlLayer {
 
   onAdd(map: unknown, gl: GL): void {
     this.#map = map as MapLike;
-    this.#gl = gl;
     const program = gl.createProgram();
     const shader = (type: number, source: string) => {
       const s = gl.createShader(type);
       if (!s) throw new Error('WebGL: cannot create a shader');
       gl.shaderSource(s, source);
       gl.compileShader(s);
-      if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`WebGL: ${gl.getShaderInfoLog(s) ?? 'shader error'}`);
+      if (!gl.getShaderParameter(s, gl.COMPILE_STATUS))
+        throw new Error(`WebGL: ${gl.getShaderInfoLog(s) ?? 'shader error'}`);
       return s;
     };
     if (!program) throw new Error('WebGL: cannot create a program');
     gl.attachShader(program, shader(gl.VERTEX_SHADER, VERTEX));
     gl.attachShader(program, shader(gl.FRAGMENT_SHADER, FRAGMENT));
     gl.linkProgram(program);
-    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`WebGL: ${gl.getProgramInfoLog(program) ?? 'link error'}`);
+    if (!gl.getProgramParameter(program, gl.LINK_STATUS))
+      throw new Error(`WebGL: ${gl.getProgramInfoLog(program) ?? 'link error'}`);
     this.#program = program;
-    for (const name of ['a_pos', 'a_state', 'a_heading', 'a_selected']) this.#locations[name] = gl.getAttribLocation(program, name);
-    for (const name of ['u_matrix', 'u_pass', 'u_dpr', 'u_viewport', 'u_colors', 'u_radius', 'u_opacity', 'u_bearing', 'u_stroke', 'u_focus'])
+    for (const name of ['a_pos', 'a_state', 'a_heading', 'a_selected'])
+      this.#locations[name] = gl.getAttribLocation(program, name);
+    for (const name of [
+      'u_matrix',
+      'u_pass',
+      'u_dpr',
+      'u_viewport',
+      'u_colors',
+      'u_radius',
+      'u_opacity',
+      'u_bearing',
+      'u_stroke',
+      'u_focus',
+    ])
       this.#locations[name] = gl.getUniformLocation(program, name);
     this.#buffer = gl.createBuffer();
     this.#dirty = true;
@@ -183,8 +207,14 @@ export class VehicleGlLayer {
   /** Replaces the vehicles drawn; the map repaints once. */
   setVehicles(vehicles: readonly VehicleRecord[], selectedId: number | null): void {
     let n = 0;
-    const data = this.#data.length >= vehicles.length * STRIDE ? this.#data : new Float32Array(vehicles.length * STRIDE * 1.25);
-    const lonLat = this.#lonLat.length >= vehicles.length * 2 ? this.#lonLat : new Float64Array(vehicles.length * 2 * 1.25);
+    const data =
+      this.#data.length >= vehicles.length * STRIDE
+        ? this.#data
+        : new Float32Array(vehicles.length * STRIDE * 1.25);
+    const lonLat =
+      this.#lonLat.length >= vehicles.length * 2
+        ? this.#lonLat
+        : new Float64Array(vehicles.length * 2 * 1.25);
     const ids: number[] = [];
     let refSet = false;
     for (const v of vehicles) {
@@ -230,7 +260,10 @@ export class VehicleGlLayer {
     let best: number | null = null;
     let bestD = radius * radius;
     for (let i = 0; i < this.#count; i++) {
-      const screen = map.project([this.#lonLat[i * 2] as number, this.#lonLat[i * 2 + 1] as number]);
+      const screen = map.project([
+        this.#lonLat[i * 2] as number,
+        this.#lonLat[i * 2 + 1] as number,
+      ]);
       const d = (screen.x - point.x) ** 2 + (screen.y - point.y) ** 2;
       if (d <= bestD) {
         bestD = d;
@@ -269,8 +302,14 @@ export class VehicleGlLayer {
     gl.uniform1f(uniform('u_dpr'), canvas.width / Math.max(1, canvas.clientWidth));
     gl.uniform2f(uniform('u_viewport'), gl.drawingBufferWidth, gl.drawingBufferHeight);
     gl.uniform1f(uniform('u_opacity'), this.#opacity);
-    gl.uniform1f(uniform('u_bearing'), (map as unknown as { getBearing?: () => number }).getBearing?.() ?? 0);
-    gl.uniform3fv(uniform('u_colors'), VEHICLE_STATES.flatMap((s) => rgb(STATE_COLORS[s])));
+    gl.uniform1f(
+      uniform('u_bearing'),
+      (map as unknown as { getBearing?: () => number }).getBearing?.() ?? 0,
+    );
+    gl.uniform3fv(
+      uniform('u_colors'),
+      VEHICLE_STATES.flatMap((s) => rgb(STATE_COLORS[s])),
+    );
     gl.uniform3fv(uniform('u_stroke'), rgb(COLORS.background));
     gl.uniform3fv(uniform('u_focus'), rgb(COLORS.focus));
     gl.disable(gl.DEPTH_TEST);
@@ -281,6 +320,7 @@ export class VehicleGlLayer {
       gl.uniform1f(uniform('u_pass'), pass);
       gl.drawArrays(gl.POINTS, 0, this.#count);
     }
-    for (const name of ['a_pos', 'a_state', 'a_heading', 'a_selected']) gl.disableVertexAttribArray(this.#locations[name] as number);
+    for (const name of ['a_pos', 'a_state', 'a_heading', 'a_selected'])
+      gl.disableVertexAttribArray(this.#locations[name] as number);
   }
 }

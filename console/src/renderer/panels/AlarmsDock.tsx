@@ -19,7 +19,12 @@ export function AlarmsDock() {
         <h2>
           Alarms <span className="count">{open.length}</span>
         </h2>
-        <button type="button" className="link" onClick={() => stores.events.getState().acknowledgeAll()} title="Acknowledge all (A)">
+        <button
+          type="button"
+          className="link"
+          onClick={() => stores.events.getState().acknowledgeAll()}
+          title="Acknowledge all (A)"
+        >
           Acknowledge all
         </button>
       </header>
@@ -28,12 +33,21 @@ export function AlarmsDock() {
           const text = describeEvent(event);
           return (
             <li key={event.id} className={`alarm alarm-${event.type}`}>
-              <button type="button" className="link" onClick={() => stores.ui.getState().select(event.vehicleId)}>
+              <button
+                type="button"
+                className="link"
+                onClick={() => stores.ui.getState().select(event.vehicleId)}
+              >
                 {name(event.vehicleId)}
               </button>{' '}
               <strong>{text.title}</strong> <span className="muted">{text.detail}</span>{' '}
               <time className="muted">{formatTime(event.t)}</time>
-              <button type="button" className="icon" aria-label="Acknowledge" onClick={() => stores.events.getState().acknowledge(event.id)}>
+              <button
+                type="button"
+                className="icon"
+                aria-label="Acknowledge"
+                onClick={() => stores.events.getState().acknowledge(event.id)}
+              >
                 ✓
               </button>
             </li>

@@ -24,7 +24,9 @@ export function LivePanel({ vehicle }: { vehicle: VehicleRecord }) {
   const now = useNow();
   const series = useWatchedSeries(vehicle.id);
   const fleets = useSlice(useConsole().stores.fleet, (s) => s.fleets);
-  const fleetNames = vehicle.fleetIds.map((id) => fleets.find((f) => f.id === id)?.name ?? `#${id}`);
+  const fleetNames = vehicle.fleetIds.map(
+    (id) => fleets.find((f) => f.id === id)?.name ?? `#${id}`,
+  );
 
   return (
     <div className="live-panel">
@@ -36,7 +38,9 @@ export function LivePanel({ vehicle }: { vehicle: VehicleRecord }) {
           <dt>Plate</dt>
           <dd>{vehicle.plate ?? '—'}</dd>
           <dt>VIN</dt>
-          <dd className="mono" data-testid="vin">{vehicle.vin ?? 'not reported'}</dd>
+          <dd className="mono" data-testid="vin">
+            {vehicle.vin ?? 'not reported'}
+          </dd>
           <dt>Fleets</dt>
           <dd>{fleetNames.join(', ') || '—'}</dd>
         </dl>
@@ -53,7 +57,12 @@ export function LivePanel({ vehicle }: { vehicle: VehicleRecord }) {
           <table className="readings" data-testid="readings">
             <tbody>
               {sortReadings(vehicle.readings).map((r) => (
-                <ReadingRow key={readingKey(r.pid, r.part)} reading={r} points={series?.get(readingKey(r.pid, r.part))} now={now} />
+                <ReadingRow
+                  key={readingKey(r.pid, r.part)}
+                  reading={r}
+                  points={series?.get(readingKey(r.pid, r.part))}
+                  now={now}
+                />
               ))}
             </tbody>
           </table>
@@ -73,18 +82,28 @@ function GpsHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number }) {
   return (
     <section aria-labelledby="gps-heading">
       <h3 id="gps-heading">
-        GPS <span className={`health ${ok ? 'ok' : 'bad'}`}>{ok ? 'fix' : p ? 'stale fix' : 'no fix'}</span>
+        GPS{' '}
+        <span className={`health ${ok ? 'ok' : 'bad'}`}>
+          {ok ? 'fix' : p ? 'stale fix' : 'no fix'}
+        </span>
       </h3>
       <dl className="facts">
         <dt>Position</dt>
-        <dd className="mono" data-testid="position">{p ? `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}` : '—'}</dd>
+        <dd className="mono" data-testid="position">
+          {p ? `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}` : '—'}
+        </dd>
         <dt>Speed</dt>
         <dd data-testid="speed">{formatNumber(p?.speedKmh, 0)} km/h</dd>
         <dt>Heading</dt>
-        <dd>{p?.headingDeg === null || p?.headingDeg === undefined ? '—' : `${formatNumber(p.headingDeg)}°`}</dd>
+        <dd>
+          {p?.headingDeg === null || p?.headingDeg === undefined
+            ? '—'
+            : `${formatNumber(p.headingDeg)}°`}
+        </dd>
         <dt>Fix</dt>
         <dd>
-          {quality ?? '—'}, {formatNumber(p?.satellites)} satellites, HDOP {formatNumber(p?.hdop, 1)}
+          {quality ?? '—'}, {formatNumber(p?.satellites)} satellites, HDOP{' '}
+          {formatNumber(p?.hdop, 1)}
         </dd>
         <dt>Last fix</dt>
         <dd>{p ? `${formatTime(p.t)} (${formatAge(p.t, now)})` : '—'}</dd>
@@ -101,15 +120,24 @@ function DeviceHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number })
   return (
     <section aria-labelledby="device-heading">
       <h3 id="device-heading">
-        Device <span className={`health ${vehicle.online ? 'ok' : 'bad'}`}>{vehicle.online ? 'online' : 'offline'}</span>
+        Device{' '}
+        <span className={`health ${vehicle.online ? 'ok' : 'bad'}`}>
+          {vehicle.online ? 'online' : 'offline'}
+        </span>
       </h3>
       <dl className="facts">
         <dt>Last seen</dt>
-        <dd>{vehicle.lastSeenAt ? `${formatTime(vehicle.lastSeenAt)} (${formatAge(vehicle.lastSeenAt, now)})` : 'never'}</dd>
+        <dd>
+          {vehicle.lastSeenAt
+            ? `${formatTime(vehicle.lastSeenAt)} (${formatAge(vehicle.lastSeenAt, now)})`
+            : 'never'}
+        </dd>
         <dt>Device</dt>
         <dd>{vehicle.deviceId === null ? 'none registered' : `#${vehicle.deviceId}`}</dd>
         <dt>Ignition</dt>
-        <dd>{s?.ignition === null || s?.ignition === undefined ? '—' : s.ignition ? 'on' : 'off'}</dd>
+        <dd>
+          {s?.ignition === null || s?.ignition === undefined ? '—' : s.ignition ? 'on' : 'off'}
+        </dd>
         <dt>Battery</dt>
         <dd className={batteryOk ? '' : 'warn'}>{formatNumber(battery, 1)} V</dd>
       </dl>
@@ -117,7 +145,15 @@ function DeviceHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number })
   );
 }
 
-function ReadingRow({ reading, points, now }: { reading: ReadingState; points: readonly SeriesPoint[] | undefined; now: number }) {
+function ReadingRow({
+  reading,
+  points,
+  now,
+}: {
+  reading: ReadingState;
+  points: readonly SeriesPoint[] | undefined;
+  now: number;
+}) {
   const meta = readingMeta(reading.pid, reading.part, reading.unit);
   const share =
     meta.min !== null && meta.max !== null && meta.max > meta.min
@@ -128,7 +164,8 @@ function ReadingRow({ reading, points, now }: { reading: ReadingState; points: r
     <tr data-pid={reading.pid} data-part={reading.part}>
       <th scope="row">{meta.name}</th>
       <td className="value">
-        <span className="number">{formatNumber(reading.value, meta.digits)}</span> <span className="unit">{meta.unit}</span>
+        <span className="number">{formatNumber(reading.value, meta.digits)}</span>{' '}
+        <span className="unit">{meta.unit}</span>
         {share !== null && (
           <span className="gauge" aria-hidden="true">
             <span style={{ width: `${(share * 100).toFixed(1)}%` }} />

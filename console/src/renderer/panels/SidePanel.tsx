@@ -18,10 +18,14 @@ export function SidePanel() {
   const selectedId = useSlice(stores.ui, (s) => s.selectedId);
   const tab = useSlice(stores.ui, (s) => s.panelTab);
   const follow = useSlice(stores.ui, (s) => s.follow);
-  const vehicle = useSlice(stores.fleet, (s) => (selectedId === null ? undefined : s.vehicles.get(selectedId)));
+  const vehicle = useSlice(stores.fleet, (s) =>
+    selectedId === null ? undefined : s.vehicles.get(selectedId),
+  );
   const setTab = (next: PanelTab) => {
     stores.ui.getState().setPanelTab(next);
-    void platform.settings().then((s) => platform.updateSettings({ layout: { ...s.layout, panelTab: next } }));
+    void platform
+      .settings()
+      .then((s) => platform.updateSettings({ layout: { ...s.layout, panelTab: next } }));
   };
   const shownTab = vehicle ? tab : 'events';
 
@@ -31,14 +35,28 @@ export function SidePanel() {
         <header className="vehicle-header">
           <div>
             <h2 data-testid="vehicle-title">{vehicle.name}</h2>
-            <span className={`badge state-${vehicle.state}`}>{STATE_LABELS[vehicle.state]}</span>{' '}
+            <span className={`badge state-${vehicle.state}`}>
+              {STATE_LABELS[vehicle.state]}
+            </span>{' '}
             <span className="muted">{vehicle.plate ?? ''}</span>
           </div>
           <div className="header-actions">
-            <button type="button" className={follow ? 'on' : 'secondary'} aria-pressed={follow} onClick={() => stores.ui.getState().setFollow(!follow)} title="Follow on the map (F)">
+            <button
+              type="button"
+              className={follow ? 'on' : 'secondary'}
+              aria-pressed={follow}
+              onClick={() => stores.ui.getState().setFollow(!follow)}
+              title="Follow on the map (F)"
+            >
               Follow
             </button>
-            <button type="button" className="icon" onClick={() => stores.ui.getState().select(null)} aria-label="Close vehicle" title="Close (Esc)">
+            <button
+              type="button"
+              className="icon"
+              onClick={() => stores.ui.getState().select(null)}
+              aria-label="Close vehicle"
+              title="Close (Esc)"
+            >
               ×
             </button>
           </div>
@@ -46,7 +64,15 @@ export function SidePanel() {
       )}
       <div className="tabs" role="tablist">
         {TABS.filter((t) => vehicle || t.id === 'events').map((t) => (
-          <button key={t.id} type="button" role="tab" aria-selected={shownTab === t.id} className={shownTab === t.id ? 'on' : ''} onClick={() => setTab(t.id)} title={`${t.label} (${t.key})`}>
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            aria-selected={shownTab === t.id}
+            className={shownTab === t.id ? 'on' : ''}
+            onClick={() => setTab(t.id)}
+            title={`${t.label} (${t.key})`}
+          >
             {t.id === 'events' && vehicle ? 'Fleet events' : t.label}
           </button>
         ))}
@@ -54,8 +80,12 @@ export function SidePanel() {
       <div className="tab-body" role="tabpanel">
         {vehicle && shownTab === 'live' && <LivePanel vehicle={vehicle} />}
         {vehicle && shownTab === 'history' && <HistoryPanel vehicle={vehicle} />}
-        {shownTab === 'events' && <EventLog scope={{ day: localDay(Date.now()) }} title="Fleet events today" />}
-        {!vehicle && selectedId !== null && <p className="muted">This vehicle is no longer visible.</p>}
+        {shownTab === 'events' && (
+          <EventLog scope={{ day: localDay(Date.now()) }} title="Fleet events today" />
+        )}
+        {!vehicle && selectedId !== null && (
+          <p className="muted">This vehicle is no longer visible.</p>
+        )}
       </div>
     </div>
   );

@@ -47,7 +47,8 @@ export function VehicleList() {
     if (!el || index === -1) return;
     const top = index * ROW_HEIGHT;
     if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
+    else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight)
+      el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
   }, [selectedId, ids]);
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
@@ -61,7 +62,12 @@ export function VehicleList() {
           {ids.length === total ? `${total} vehicles` : `${ids.length} of ${total} vehicles`}
         </span>
         {(filter.text || filter.states.size > 0) && (
-          <button type="button" className="link" onClick={() => stores.ui.getState().clearFilter()} title="Clear (0)">
+          <button
+            type="button"
+            className="link"
+            onClick={() => stores.ui.getState().clearFilter()}
+            title="Clear (0)"
+          >
             Clear filters
           </button>
         )}
@@ -106,7 +112,9 @@ export function VehicleList() {
             );
           })}
         </div>
-        {ids.length === 0 && <p className="muted empty">{total === 0 ? 'No vehicles yet.' : 'No vehicle matches.'}</p>}
+        {ids.length === 0 && (
+          <p className="muted empty">{total === 0 ? 'No vehicles yet.' : 'No vehicle matches.'}</p>
+        )}
       </div>
     </div>
   );

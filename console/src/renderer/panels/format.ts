@@ -3,12 +3,19 @@ import type { ReadingState } from '@fleetline/protocol';
 
 export function formatNumber(value: number | null | undefined, digits = 0): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return value.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString(undefined, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 }
 
 export function formatTime(t: number | null | undefined): string {
   if (t === null || t === undefined) return '—';
-  return new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return new Date(t).toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 export function formatDateTime(t: number | null | undefined): string {
@@ -50,7 +57,9 @@ export interface ReadingMeta {
 /** Name, unit and documented range of a reading, from the protocol's OBD-II catalogue. */
 export function readingMeta(pid: number, part: number, unit: string): ReadingMeta {
   const spec = pidDefinition(pid)?.values[part];
-  const name = spec?.name ?? `PID 0x${pid.toString(16).padStart(2, '0').toUpperCase()}${part ? ` (${part})` : ''}`;
+  const name =
+    spec?.name ??
+    `PID 0x${pid.toString(16).padStart(2, '0').toUpperCase()}${part ? ` (${part})` : ''}`;
   const range = spec ? spec.max - spec.min : 0;
   return {
     name,

@@ -23,7 +23,11 @@ export interface ConnectionState {
   resyncs: number;
   lastResync: { at: number; full: boolean; vehicles: number } | null;
 
-  set(status: ConnectionStatus, now: number, detail?: { attempt?: number; error?: string | null }): void;
+  set(
+    status: ConnectionStatus,
+    now: number,
+    detail?: { attempt?: number; error?: string | null },
+  ): void;
   rejected(reason: string): void;
   resynced(at: number, full: boolean, vehicles: number): void;
 }
@@ -45,7 +49,8 @@ export function createConnectionStore() {
         status,
         since: s.status === status ? s.since : now,
         attempt: detail.attempt ?? (status === 'live' ? 0 : s.attempt),
-        lastError: detail.error !== undefined ? detail.error : status === 'live' ? null : s.lastError,
+        lastError:
+          detail.error !== undefined ? detail.error : status === 'live' ? null : s.lastError,
       }));
     },
     rejected(reason) {

@@ -11,14 +11,27 @@ const overspeed = (id: number, late = false): FleetEvent => ({
   late,
   data: { speedKmh: 70, limitKmh: 50, lat: 52.5, lon: 13.4 },
 });
-const ignition = (id: number): FleetEvent => ({ id, vehicleId: 2, type: 'ignition_on', t: id * 1000, recordedAt: id * 1000, late: false, data: {} });
+const ignition = (id: number): FleetEvent => ({
+  id,
+  vehicleId: 2,
+  type: 'ignition_on',
+  t: id * 1000,
+  recordedAt: id * 1000,
+  late: false,
+  data: {},
+});
 
 describe('events store', () => {
   it('keeps events newest first without duplicates and remembers the highest id', () => {
     const store = createEventsStore();
     expect(store.getState().add([overspeed(2), ignition(1)])).toHaveLength(2);
     // A replay after a reconnect overlaps: only the new one is added.
-    expect(store.getState().add([ignition(1), overspeed(3)], { replay: true }).map((e) => e.id)).toEqual([3]);
+    expect(
+      store
+        .getState()
+        .add([ignition(1), overspeed(3)], { replay: true })
+        .map((e) => e.id),
+    ).toEqual([3]);
     expect(store.getState().events.map((e) => e.id)).toEqual([3, 2, 1]);
     expect(store.getState().lastEventId).toBe(3);
   });

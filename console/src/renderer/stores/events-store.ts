@@ -51,7 +51,9 @@ export function createEventsStore() {
       // Replayed and late events are history: they go to the log, not to the alarm list.
       const raised = options.replay
         ? []
-        : fresh.filter((e) => ALARM_TYPES.has(e.type) && !e.late).map((event) => ({ event, acknowledged: false }));
+        : fresh
+            .filter((e) => ALARM_TYPES.has(e.type) && !e.late)
+            .map((event) => ({ event, acknowledged: false }));
       set((s) => ({
         events: merged,
         lastEventId: maxId,

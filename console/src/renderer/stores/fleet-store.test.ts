@@ -7,7 +7,10 @@ import { TRAIL_LENGTH, createFleetStore, readingKey } from './fleet-store';
 
 const fleets = [{ id: 1, name: 'City', overspeedLimitKmh: 50 }];
 
-function snapshot(vehicles: FleetSnapshotMessage['vehicles'], extra: Partial<FleetSnapshotMessage> = {}): FleetSnapshotMessage {
+function snapshot(
+  vehicles: FleetSnapshotMessage['vehicles'],
+  extra: Partial<FleetSnapshotMessage> = {},
+): FleetSnapshotMessage {
   return { cursor: cursor(10), full: true, fleets, vehicles, serverTime: 5_000, ...extra };
 }
 
@@ -24,15 +27,22 @@ function batchOf(...messages: Parameters<UpdateBuffer['push']>[0][]): MergedBatc
 describe('fleet store', () => {
   it('replaces the picture with a full snapshot and classifies each vehicle', () => {
     const store = createFleetStore();
-    store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2, online: false })]), 4_000);
-    store.getState().applySnapshot(
-      snapshot([
-        vehicleSnapshot({ id: 2, online: false }),
-        vehicleSnapshot({ id: 3, overspeed: true }),
-        vehicleSnapshot({ id: 4, position: position(1, 13.4, 52.5, 0) }),
-      ]),
-      4_500,
-    );
+    store
+      .getState()
+      .applySnapshot(
+        snapshot([vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2, online: false })]),
+        4_000,
+      );
+    store
+      .getState()
+      .applySnapshot(
+        snapshot([
+          vehicleSnapshot({ id: 2, online: false }),
+          vehicleSnapshot({ id: 3, overspeed: true }),
+          vehicleSnapshot({ id: 4, position: position(1, 13.4, 52.5, 0) }),
+        ]),
+        4_500,
+      );
     const s = store.getState();
     expect([...s.vehicles.keys()].sort()).toEqual([2, 3, 4]);
     expect(s.vehicles.get(2)?.state).toBe('offline');
@@ -46,9 +56,24 @@ describe('fleet store', () => {
 
   it('applies a resumed (partial) snapshot: changed vehicles replaced, invisible ones dropped, others kept', () => {
     const store = createFleetStore();
-    store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2 }), vehicleSnapshot({ id: 3 })]), 0);
+    store
+      .getState()
+      .applySnapshot(
+        snapshot([
+          vehicleSnapshot({ id: 1 }),
+          vehicleSnapshot({ id: 2 }),
+          vehicleSnapshot({ id: 3 }),
+        ]),
+        0,
+      );
     const unchanged = store.getState().vehicles.get(3);
-    store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1, name: 'Renamed', rev: 20 })], { full: false, vehicleIds: [1, 3] }), 0);
+    store.getState().applySnapshot(
+      snapshot([vehicleSnapshot({ id: 1, name: 'Renamed', rev: 20 })], {
+        full: false,
+        vehicleIds: [1, 3],
+      }),
+      0,
+    );
     const s = store.getState();
     expect(s.vehicles.get(1)?.name).toBe('Renamed');
     expect(s.vehicles.has(2)).toBe(false);
@@ -57,13 +82,23 @@ describe('fleet store', () => {
 
   it('merges a batch into new records for changed vehicles only, and ignores revisions it already has', () => {
     const store = createFleetStore();
-    store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1, rev: 5 }), vehicleSnapshot({ id: 2, rev: 5 })]), 0);
+    store
+      .getState()
+      .applySnapshot(
+        snapshot([vehicleSnapshot({ id: 1, rev: 5 }), vehicleSnapshot({ id: 2, rev: 5 })]),
+        0,
+      );
     const two = store.getState().vehicles.get(2);
     const listBefore = store.getState().listRevision;
     store.getState().applyBatch(
       batchOf(
         updates(11, [
-          { id: 1, rev: 6, position: position(2_000, 13.5), readings: [{ pid: 12, part: 0, t: 2_000, value: 1500, unit: 'rpm' }] },
+          {
+            id: 1,
+            rev: 6,
+            position: position(2_000, 13.5),
+            readings: [{ pid: 12, part: 0, t: 2_000, value: 1500, unit: 'rpm' }],
+          },
           { id: 2, rev: 4, online: false },
         ]),
       ),
@@ -71,7 +106,9 @@ describe('fleet store', () => {
     );
     const s = store.getState();
     expect(s.vehicles.get(1)?.position?.lon).toBe(13.5);
-    expect(s.vehicles.get(1)?.readings).toEqual([{ pid: 12, part: 0, t: 2_000, value: 1500, unit: 'rpm' }]);
+    expect(s.vehicles.get(1)?.readings).toEqual([
+      { pid: 12, part: 0, t: 2_000, value: 1500, unit: 'rpm' },
+    ]);
     expect(s.vehicles.get(1)?.rev).toBe(6);
     // rev 4 is older than what the console holds: nothing changes.
     expect(s.vehicles.get(2)).toBe(two);
@@ -83,9 +120,19 @@ describe('fleet store', () => {
 
   it('tells lists when a state changes (moving to alarm), adds and removes vehicles', () => {
     const store = createFleetStore();
-    store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2 })]), 0);
+    store
+      .getState()
+      .applySnapshot(snapshot([vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2 })]), 0);
     const list = store.getState().listRevision;
-    store.getState().applyBatch(batchOf(updates(11, [{ id: 1, rev: 2, overspeed: true }], { removed: [2], added: [vehicleSnapshot({ id: 9 })] })), 0);
+    store.getState().applyBatch(
+      batchOf(
+        updates(11, [{ id: 1, rev: 2, overspeed: true }], {
+          removed: [2],
+          added: [vehicleSnapshot({ id: 9 })],
+        }),
+      ),
+      0,
+    );
     const s = store.getState();
     expect(s.vehicles.get(1)?.state).toBe('alarm');
     expect(s.vehicles.has(2)).toBe(false);
@@ -97,7 +144,14 @@ describe('fleet store', () => {
     const store = createFleetStore();
     store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1, rev: 1 })]), 0);
     const list = store.getState().listRevision;
-    const details = { name: 'Van 1 (spare)', plate: 'B-FL 9', vin: null, fleetIds: [1, 2], deviceId: 4, driver: { id: 7, name: 'Ana Souza' } };
+    const details = {
+      name: 'Van 1 (spare)',
+      plate: 'B-FL 9',
+      vin: null,
+      fleetIds: [1, 2],
+      deviceId: 4,
+      driver: { id: 7, name: 'Ana Souza' },
+    };
     store.getState().applyBatch(batchOf(updates(11, [{ id: 1, rev: 2, details }])), 0);
     const v = store.getState().vehicles.get(1);
     expect(v).toMatchObject(details);
@@ -107,10 +161,19 @@ describe('fleet store', () => {
 
   it('keeps a capped trail per vehicle, moving only forward in time', () => {
     const store = createFleetStore();
-    store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1, position: position(0, 13) })]), 0);
+    store
+      .getState()
+      .applySnapshot(snapshot([vehicleSnapshot({ id: 1, position: position(0, 13) })]), 0);
     for (let i = 1; i <= TRAIL_LENGTH + 50; i++)
-      store.getState().applyBatch(batchOf(updates(10 + i, [{ id: 1, rev: 1 + i, position: position(i, 13 + i / 1e4) }])), 0);
-    store.getState().applyBatch(batchOf(updates(999, [{ id: 1, rev: 999, position: position(5, 14) }])), 0);
+      store
+        .getState()
+        .applyBatch(
+          batchOf(updates(10 + i, [{ id: 1, rev: 1 + i, position: position(i, 13 + i / 1e4) }])),
+          0,
+        );
+    store
+      .getState()
+      .applyBatch(batchOf(updates(999, [{ id: 1, rev: 999, position: position(5, 14) }])), 0);
     const trail = store.getState().trails.get(1) ?? [];
     expect(trail).toHaveLength(TRAIL_LENGTH);
     expect(trail.at(-1)?.t).toBe(TRAIL_LENGTH + 50);
@@ -119,12 +182,39 @@ describe('fleet store', () => {
 
   it('collects reading series for watched vehicles only, after the loaded history', () => {
     const store = createFleetStore();
-    store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2 })]), 0);
+    store
+      .getState()
+      .applySnapshot(snapshot([vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2 })]), 0);
     const rpm = (t: number, value: number) => ({ pid: 12, part: 0, t, value, unit: 'rpm' });
     store.getState().watch(1, new Map());
-    store.getState().applyBatch(batchOf(updates(11, [{ id: 1, rev: 2, readings: [rpm(300, 900)] }, { id: 2, rev: 2, readings: [rpm(300, 1)] }])), 0);
-    store.getState().watch(1, new Map([[readingKey(12, 0), [{ t: 100, value: 700 }, { t: 200, value: 800 }]]]));
-    expect(store.getState().series.get(1)?.get(readingKey(12, 0))?.map((p) => p.value)).toEqual([700, 800, 900]);
+    store.getState().applyBatch(
+      batchOf(
+        updates(11, [
+          { id: 1, rev: 2, readings: [rpm(300, 900)] },
+          { id: 2, rev: 2, readings: [rpm(300, 1)] },
+        ]),
+      ),
+      0,
+    );
+    store.getState().watch(
+      1,
+      new Map([
+        [
+          readingKey(12, 0),
+          [
+            { t: 100, value: 700 },
+            { t: 200, value: 800 },
+          ],
+        ],
+      ]),
+    );
+    expect(
+      store
+        .getState()
+        .series.get(1)
+        ?.get(readingKey(12, 0))
+        ?.map((p) => p.value),
+    ).toEqual([700, 800, 900]);
     expect(store.getState().series.has(2)).toBe(false);
     store.getState().unwatch(1);
     expect(store.getState().series.has(1)).toBe(false);

@@ -140,10 +140,12 @@ export function createFleetStore() {
         // Revisions only grow: an update this console already has changes nothing.
         if (pending.update.rev > record.rev) record = mergeUpdate(record, pending.update);
         if (record === existing) continue;
-        if (!existing || existing.state !== record.state || pending.update.details) listChanged = true;
+        if (!existing || existing.state !== record.state || pending.update.details)
+          listChanged = true;
         vehicles.set(id, record);
         for (const p of pending.positions) pushTrail(trails, id, p);
-        if (pending.update.readings) appendSeries(series, id, [...pending.update.readings.values()]);
+        if (pending.update.readings)
+          appendSeries(series, id, [...pending.update.readings.values()]);
         changed.add(id);
       }
       if (changed.size === 0 && !batch.cursor) return;
@@ -242,7 +244,10 @@ function mergeReadings(
   return [...byKey.values()].sort((a, b) => a.pid - b.pid || a.part - b.part);
 }
 
-function mergeDtcs(current: DtcState[], changed: ReadonlyMap<DtcState['kind'], DtcState>): DtcState[] {
+function mergeDtcs(
+  current: DtcState[],
+  changed: ReadonlyMap<DtcState['kind'], DtcState>,
+): DtcState[] {
   const byKind = new Map(current.map((d) => [d.kind, d] as const));
   for (const [kind, dtc] of changed) byKind.set(kind, dtc);
   return [...byKind.values()];

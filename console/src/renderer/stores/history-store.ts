@@ -103,7 +103,15 @@ export function createHistoryStore(now: () => number = Date.now) {
     tripsLoaded: (trips) => set({ trips, tripsStatus: 'ready' }),
     tripsFailed: (message) => set({ tripsStatus: 'error', tripsError: message }),
     trackLoading: (range) =>
-      set({ range, track: [], readings: [], trackStatus: 'loading', trackError: null, cursorT: null, playing: false }),
+      set({
+        range,
+        track: [],
+        readings: [],
+        trackStatus: 'loading',
+        trackError: null,
+        cursorT: null,
+        playing: false,
+      }),
     trackLoaded: (track, readings, downsampled) =>
       set({
         track,
@@ -139,7 +147,14 @@ export function createHistoryStore(now: () => number = Date.now) {
       else set({ cursorT: next });
     },
     closeReplay: () =>
-      set({ range: null, track: [], readings: [], trackStatus: 'idle', cursorT: null, playing: false }),
+      set({
+        range: null,
+        track: [],
+        readings: [],
+        trackStatus: 'idle',
+        cursorT: null,
+        playing: false,
+      }),
   }));
 }
 
@@ -167,7 +182,10 @@ export function positionAt(
     lon: a.lon + (b.lon - a.lon) * f,
     lat: a.lat + (b.lat - a.lat) * f,
     headingDeg: b.headingDeg ?? a.headingDeg,
-    speedKmh: a.speedKmh === null || b.speedKmh === null ? (a.speedKmh ?? b.speedKmh) : a.speedKmh + (b.speedKmh - a.speedKmh) * f,
+    speedKmh:
+      a.speedKmh === null || b.speedKmh === null
+        ? (a.speedKmh ?? b.speedKmh)
+        : a.speedKmh + (b.speedKmh - a.speedKmh) * f,
   };
 }
 

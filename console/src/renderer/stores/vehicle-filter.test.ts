@@ -16,9 +16,15 @@ describe('vehicle state', () => {
     const base = vehicleSnapshot({ id: 1 });
     expect(classifyVehicle({ ...base, online: false, overspeed: true })).toBe('offline');
     expect(classifyVehicle({ ...base, overspeed: true })).toBe('alarm');
-    expect(classifyVehicle({ ...base, dtcs: [{ kind: 'stored', t: 1, codes: ['P0301'] }] })).toBe('alarm');
-    expect(classifyVehicle({ ...base, dtcs: [{ kind: 'pending', t: 1, codes: ['P0301'] }] })).toBe('moving');
-    expect(classifyVehicle({ ...base, dtcs: [{ kind: 'stored', t: 1, codes: [] }] })).toBe('moving');
+    expect(classifyVehicle({ ...base, dtcs: [{ kind: 'stored', t: 1, codes: ['P0301'] }] })).toBe(
+      'alarm',
+    );
+    expect(classifyVehicle({ ...base, dtcs: [{ kind: 'pending', t: 1, codes: ['P0301'] }] })).toBe(
+      'moving',
+    );
+    expect(classifyVehicle({ ...base, dtcs: [{ kind: 'stored', t: 1, codes: [] }] })).toBe(
+      'moving',
+    );
     expect(classifyVehicle({ ...base, position: { ...base.position!, speedKmh: 2 } })).toBe('idle');
     expect(classifyVehicle({ ...base, position: null })).toBe('idle');
   });
@@ -26,7 +32,12 @@ describe('vehicle state', () => {
 
 describe('vehicle search and filter', () => {
   const vans = [
-    record(1, { name: 'Van 12', plate: 'B-FL 12', vin: 'WVWZZZ1JZ3W386752', driver: { id: 7, name: 'Jörg Müller' } }),
+    record(1, {
+      name: 'Van 12',
+      plate: 'B-FL 12',
+      vin: 'WVWZZZ1JZ3W386752',
+      driver: { id: 7, name: 'Jörg Müller' },
+    }),
     record(2, { name: 'Truck 3', plate: 'M-XY 300', online: false }),
     record(3, { name: 'Van 2', plate: null }),
   ];

@@ -3,12 +3,20 @@ import type { VehicleFilter } from './ui-store';
 
 /** Lower case without accents: "Müller" is found by "muller". */
 export function normalizeText(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().trim();
+  return text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .trim();
 }
 
 /** What a search matches in a vehicle: name, plate, VIN and the driver who has it. */
-export function searchableText(vehicle: Pick<VehicleRecord, 'name' | 'plate' | 'vin' | 'driver'>): string {
-  return normalizeText([vehicle.name, vehicle.plate ?? '', vehicle.vin ?? '', vehicle.driver?.name ?? ''].join(' '));
+export function searchableText(
+  vehicle: Pick<VehicleRecord, 'name' | 'plate' | 'vin' | 'driver'>,
+): string {
+  return normalizeText(
+    [vehicle.name, vehicle.plate ?? '', vehicle.vin ?? '', vehicle.driver?.name ?? ''].join(' '),
+  );
 }
 
 /** Every word of the search must appear; plates match with or without spaces and dashes. */
@@ -28,5 +36,7 @@ export function filterVehicles(
 ): VehicleRecord[] {
   const kept: VehicleRecord[] = [];
   for (const v of vehicles) if (matchesFilter(v, filter)) kept.push(v);
-  return kept.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.id - b.id);
+  return kept.sort(
+    (a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }) || a.id - b.id,
+  );
 }

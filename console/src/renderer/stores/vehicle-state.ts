@@ -12,7 +12,9 @@ export const MOVING_MIN_KMH = 3;
  * or the engine reporting confirmed trouble codes (stored or permanent;
  * pending ones are not yet confirmed); then moving or idle by speed.
  */
-export function classifyVehicle(v: Pick<VehicleSnapshot, 'online' | 'overspeed' | 'dtcs' | 'position'>): VehicleState {
+export function classifyVehicle(
+  v: Pick<VehicleSnapshot, 'online' | 'overspeed' | 'dtcs' | 'position'>,
+): VehicleState {
   if (!v.online) return 'offline';
   if (v.overspeed) return 'alarm';
   if (v.dtcs.some((d) => d.kind !== 'pending' && d.codes.length > 0)) return 'alarm';

@@ -1,7 +1,9 @@
 import type { FeedCursor, VehicleSnapshot, VehicleUpdatesMessage } from '@fleetline/protocol';
 
 /** A complete vehicle snapshot for tests, moving at 40 km/h in Berlin unless told otherwise. */
-export function vehicleSnapshot(overrides: Partial<VehicleSnapshot> & { id: number }): VehicleSnapshot {
+export function vehicleSnapshot(
+  overrides: Partial<VehicleSnapshot> & { id: number },
+): VehicleSnapshot {
   return {
     name: `Van ${overrides.id}`,
     plate: `B-FL ${overrides.id}`,
@@ -33,10 +35,24 @@ export function vehicleSnapshot(overrides: Partial<VehicleSnapshot> & { id: numb
 
 export const cursor = (rev: number, epoch = 'e1'): FeedCursor => ({ epoch, rev });
 
-export function updates(rev: number, list: VehicleUpdatesMessage['updates'], extra: Partial<VehicleUpdatesMessage> = {}): VehicleUpdatesMessage {
+export function updates(
+  rev: number,
+  list: VehicleUpdatesMessage['updates'],
+  extra: Partial<VehicleUpdatesMessage> = {},
+): VehicleUpdatesMessage {
   return { cursor: cursor(rev), updates: list, ...extra };
 }
 
 export function position(t: number, lon: number, lat = 52.52, speedKmh = 40) {
-  return { t, lat, lon, speedKmh, headingDeg: 90, altitudeM: 30, hdop: 0.9, satellites: 9, fixQuality: 'gps' as const };
+  return {
+    t,
+    lat,
+    lon,
+    speedKmh,
+    headingDeg: 90,
+    altitudeM: 30,
+    hdop: 0.9,
+    satellites: 9,
+    fixQuality: 'gps' as const,
+  };
 }

@@ -11,7 +11,10 @@ import { webPlatform } from '../platform/platform';
 export type FakeFetch = (url: string, init: RequestInit) => Response | Promise<Response>;
 
 /** Console services for component tests: real stores, the browser platform, a scripted server. */
-export function testServices(fetchImpl: FakeFetch = () => json(404, { type: '/problems/not-found', title: 'Not found', status: 404 })): ConsoleServices & { requests: string[] } {
+export function testServices(
+  fetchImpl: FakeFetch = () =>
+    json(404, { type: '/problems/not-found', title: 'Not found', status: 404 }),
+): ConsoleServices & { requests: string[] } {
   const requests: string[] = [];
   const stores = createConsoleStores();
   const api = createApiClient({
@@ -27,7 +30,10 @@ export function testServices(fetchImpl: FakeFetch = () => json(404, { type: '/pr
 }
 
 export function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 export async function render(services: ConsoleServices, ui: ReactNode) {
@@ -40,8 +46,11 @@ export async function render(services: ConsoleServices, ui: ReactNode) {
   });
   return {
     container,
-    async unmount() {
-      await act(async () => root.unmount());
+    unmount: async () => {
+      await act(async () => {
+        root.unmount();
+        await Promise.resolve();
+      });
       container.remove();
     },
   };
@@ -55,8 +64,16 @@ export async function step(fn: () => unknown): Promise<void> {
   });
 }
 
-export function press(key: string, target: EventTarget = window, init: KeyboardEventInit = {}): Promise<void> {
-  return step(() => target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init })));
+export function press(
+  key: string,
+  target: EventTarget = window,
+  init: KeyboardEventInit = {},
+): Promise<void> {
+  return step(() =>
+    target.dispatchEvent(
+      new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init }),
+    ),
+  );
 }
 
 export function text(el: Element | null | undefined): string {

@@ -32,17 +32,19 @@ export const STATE_COLORS = {
 } as const;
 
 /** Text colours and the surfaces each is drawn on: the pairs the contrast test checks. */
-export const TEXT_ON_SURFACES: readonly [text: keyof typeof COLORS, surfaces: (keyof typeof COLORS)[]][] =
-  [
-    ['text', ['background', 'surface', 'surfaceRaised']],
-    ['textMuted', ['background', 'surface', 'surfaceRaised']],
-    ['accent', ['background', 'surface', 'surfaceRaised']],
-    ['danger', ['background', 'surface', 'surfaceRaised']],
-    ['warning', ['background', 'surface', 'surfaceRaised']],
-    ['success', ['background', 'surface', 'surfaceRaised']],
-    ['focus', ['background', 'surface']],
-    ['mapLabel', ['mapLand', 'background']],
-  ];
+export const TEXT_ON_SURFACES: readonly [
+  text: keyof typeof COLORS,
+  surfaces: (keyof typeof COLORS)[],
+][] = [
+  ['text', ['background', 'surface', 'surfaceRaised']],
+  ['textMuted', ['background', 'surface', 'surfaceRaised']],
+  ['accent', ['background', 'surface', 'surfaceRaised']],
+  ['danger', ['background', 'surface', 'surfaceRaised']],
+  ['warning', ['background', 'surface', 'surfaceRaised']],
+  ['success', ['background', 'surface', 'surfaceRaised']],
+  ['focus', ['background', 'surface']],
+  ['mapLabel', ['mapLand', 'background']],
+];
 
 /** WCAG 2.x relative luminance of an sRGB colour (#rrggbb). */
 export function relativeLuminance(hex: string): number {

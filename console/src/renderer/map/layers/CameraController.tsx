@@ -57,7 +57,10 @@ export function CameraController({ fitOnFirstData }: { fitOnFirstData: boolean }
 }
 
 function fitVehicles(map: MapLike, stores: ReturnType<typeof useConsole>['stores']): void {
-  const vehicles = filterVehicles(stores.fleet.getState().vehicles.values(), stores.ui.getState().filter);
+  const vehicles = filterVehicles(
+    stores.fleet.getState().vehicles.values(),
+    stores.ui.getState().filter,
+  );
   let west = Infinity;
   let south = Infinity;
   let east = -Infinity;

@@ -10,7 +10,12 @@ import { removeLayers } from './VehiclesLayer';
 
 const TRACK = 'replay-track';
 const CURSOR = 'replay-cursor';
-const LAYERS = ['replay-track-casing', 'replay-track-line', 'replay-cursor-dot', 'replay-cursor-arrow'];
+const LAYERS = [
+  'replay-track-casing',
+  'replay-track-line',
+  'replay-cursor-dot',
+  'replay-cursor-arrow',
+];
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 /**

@@ -88,7 +88,11 @@ export function VehiclesLayer() {
       container?.setAttribute('data-vehicles', String(vehicles.filter((v) => v.position).length));
       clustersFresh = false;
       if (zoom < INDIVIDUAL_MIN_ZOOM && what.clusters) {
-        setSourceData(map, VEHICLES_SOURCE, vehicleCollection(vehicles, () => true));
+        setSourceData(
+          map,
+          VEHICLES_SOURCE,
+          vehicleCollection(vehicles, () => true),
+        );
         clustersFresh = true;
       }
       if (zoom >= LABELS_MIN_ZOOM) {
@@ -257,8 +261,7 @@ function addLayers(map: MapLike, glLayer: VehicleGlLayer): void {
       'circle-stroke-width': 1.5,
     },
   });
-  // One cast: both engines take custom layers of this shape (see vehicle-gl.ts).
-  map.addLayer(glLayer as unknown as Parameters<MapLike['addLayer']>[0]);
+  map.addLayer(glLayer);
   map.addLayer({
     id: LAYERS.labels,
     type: 'symbol',
@@ -272,7 +275,11 @@ function addLayers(map: MapLike, glLayer: VehicleGlLayer): void {
       'text-anchor': 'top',
       'text-optional': true,
     },
-    paint: { 'text-color': COLORS.text, 'text-halo-color': COLORS.background, 'text-halo-width': 1.5 },
+    paint: {
+      'text-color': COLORS.text,
+      'text-halo-color': COLORS.background,
+      'text-halo-width': 1.5,
+    },
   });
 }
 
@@ -288,14 +295,23 @@ function labelsInView(map: MapLike, vehicles: readonly VehicleRecord[]): GeoJSON
   const features: GeoJSON.Feature[] = [];
   for (const v of vehicles) {
     const p = v.position;
-    if (!p || p.lon < west - mx || p.lon > east + mx || p.lat < south - my || p.lat > north + my) continue;
-    features.push({ type: 'Feature', properties: { name: v.name }, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } });
+    if (!p || p.lon < west - mx || p.lon > east + mx || p.lat < south - my || p.lat > north + my)
+      continue;
+    features.push({
+      type: 'Feature',
+      properties: { name: v.name },
+      geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+    });
   }
   return { type: 'FeatureCollection', features };
 }
 
 /** Removes layers, then their sources, tolerating a map already torn down. */
-export function removeLayers(map: MapLike, layers: readonly string[], sources: readonly string[]): void {
+export function removeLayers(
+  map: MapLike,
+  layers: readonly string[],
+  sources: readonly string[],
+): void {
   try {
     for (const id of layers) if (map.getLayer(id)) map.removeLayer(id);
     for (const id of sources) if (map.getSource(id)) map.removeSource(id);
