@@ -1,4 +1,8 @@
+import { useEffect, useState } from 'react';
+import { DEFAULT_SETTINGS } from '../../shared/ipc';
+import type { Settings } from '../../shared/ipc';
 import { useConsole } from './context';
+import { ResizeHandle } from './ResizeHandle';
 import { StaleBanner } from './ConnectionBadge';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { TopBar } from './TopBar';
@@ -26,10 +30,25 @@ export function ConsoleShell({
   onSignOut: () => void;
   fitOnFirstData: boolean;
 }) {
-  const { stores } = useConsole();
+  const { platform, stores } = useConsole();
   useShortcuts(stores);
+  const [layout, setLayout] = useState<Settings['layout']>(DEFAULT_SETTINGS.layout);
+  useEffect(() => {
+    void platform.settings().then((s) => setLayout(s.layout));
+  }, [platform]);
+  const commit = (next: Partial<Settings['layout']>) => {
+    const merged = { ...layout, ...next };
+    setLayout(merged);
+    void platform.updateSettings({ layout: merged });
+  };
   return (
-    <div className="app">
+    <div
+      className="app"
+      style={{
+        ['--sidebar-width' as string]: `${layout.sidebarWidth}px`,
+        ['--panel-width' as string]: `${layout.panelWidth}px`,
+      }}
+    >
       <SocketController />
       <PictureKeeper />
       <TopBar onSignOut={onSignOut} />
@@ -38,6 +57,15 @@ export function ConsoleShell({
         <aside className="sidebar" aria-label="Vehicles">
           <VehicleList />
         </aside>
+        <ResizeHandle
+          label="Width of the vehicle list"
+          width={layout.sidebarWidth}
+          min={200}
+          max={800}
+          direction={1}
+          onResize={(sidebarWidth) => setLayout((l) => ({ ...l, sidebarWidth }))}
+          onCommit={(sidebarWidth) => commit({ sidebarWidth })}
+        />
         <section className="map-area" aria-label="Map">
           <MapView>
             <TrailLayer />
@@ -46,6 +74,15 @@ export function ConsoleShell({
             <CameraController fitOnFirstData={fitOnFirstData} />
           </MapView>
         </section>
+        <ResizeHandle
+          label="Width of the details panel"
+          width={layout.panelWidth}
+          min={280}
+          max={900}
+          direction={-1}
+          onResize={(panelWidth) => setLayout((l) => ({ ...l, panelWidth }))}
+          onCommit={(panelWidth) => commit({ panelWidth })}
+        />
         <aside className="side-panel" aria-label="Details">
           <AlarmsDock />
           <SidePanel />
