@@ -42,6 +42,11 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // The server's strict CSP must not block anything the console needs.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+        pageErrors.push(message.text());
+    });
   }, 240_000);
 
   afterAll(async () => {

@@ -33,15 +33,17 @@ export function AlarmsDock() {
           const text = describeEvent(event);
           return (
             <li key={event.id} className={`alarm alarm-${event.type}`}>
-              <button
-                type="button"
-                className="link"
-                onClick={() => stores.ui.getState().select(event.vehicleId)}
-              >
-                {name(event.vehicleId)}
-              </button>{' '}
-              <strong>{text.title}</strong> <span className="muted">{text.detail}</span>{' '}
-              <time className="muted">{formatTime(event.t)}</time>
+              <span className="alarm-text">
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => stores.ui.getState().select(event.vehicleId)}
+                >
+                  {name(event.vehicleId)}
+                </button>{' '}
+                <strong>{text.title}</strong> <span className="muted">{text.detail}</span>{' '}
+                <time className="muted">{formatTime(event.t)}</time>
+              </span>
               <button
                 type="button"
                 className="icon"

@@ -1,0 +1,96 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FleetEvent } from '@fleetline/protocol';
+import { DEFAULT_SETTINGS } from '../../shared/ipc';
+import type { DesktopBridge, LastPicture, StoredSession } from '../../shared/ipc';
+import { vehicleSnapshot } from '../testing/fixtures';
+import { bootstrap } from './bootstrap';
+
+const user = {
+  id: 1,
+  email: 'dana@example.test',
+  name: 'Dana',
+  role: 'dispatcher' as const,
+  fleetIds: [1],
+};
+const event: FleetEvent = {
+  id: 7,
+  vehicleId: 1,
+  type: 'ignition_on',
+  t: 5,
+  recordedAt: 5,
+  late: false,
+  data: {},
+};
+
+/** The desktop bridge as the preload exposes it, backed by memory. */
+function fakeBridge(stored: { session: StoredSession | null; picture: LastPicture | null }) {
+  const saved: { session?: StoredSession | null } = {};
+  const bridge: DesktopBridge = {
+    kind: 'desktop',
+    appInfo: () =>
+      Promise.resolve({ version: '0.1.0', platform: 'linux', electron: '40', secureStorage: true }),
+    getSettings: () => Promise.resolve({ ...DEFAULT_SETTINGS, serverUrl: 'http://127.0.0.1:9' }),
+    updateSettings: (patch) => Promise.resolve({ ...DEFAULT_SETTINGS, ...patch }),
+    loadSession: () => Promise.resolve(stored.session),
+    saveSession: (session) => {
+      saved.session = session;
+      return Promise.resolve();
+    },
+    loadPicture: (serverUrl) =>
+      Promise.resolve(stored.picture?.serverUrl === serverUrl ? stored.picture : null),
+    savePicture: () => Promise.resolve(),
+    showNotification: () => Promise.resolve(true),
+    saveFile: () => Promise.resolve({ saved: false, path: null }),
+  };
+  return { bridge, saved };
+}
+
+describe('start-up (desktop)', () => {
+  afterEach(() => {
+    delete window.fleetline;
+  });
+
+  it('opens with the stored picture and the kept login while the server cannot be reached', async () => {
+    const picture: LastPicture = {
+      serverUrl: 'http://127.0.0.1:9',
+      savedAt: 2_000,
+      receivedAt: 1_500,
+      fleets: [{ id: 1, name: 'City', overspeedLimitKmh: 50 }],
+      vehicles: [vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2, online: false })],
+      events: [event],
+    };
+    const session = {
+      serverUrl: 'http://127.0.0.1:9',
+      token: 'fls_kept',
+      expiresAt: Date.now() + 60_000,
+      user,
+    };
+    window.fleetline = fakeBridge({ session, picture }).bridge;
+    // Port 9 (discard) refuses: the API call fails as a network error.
+    const { stores } = await bootstrap();
+    expect(stores.fleet.getState().source).toBe('stored');
+    expect(stores.fleet.getState().receivedAt).toBe(1_500);
+    expect([...stores.fleet.getState().vehicles.keys()]).toEqual([1, 2]);
+    expect(stores.events.getState().lastEventId).toBe(7);
+    expect(stores.session.getState()).toMatchObject({
+      status: 'signed-in',
+      token: 'fls_kept',
+      user,
+    });
+  });
+
+  it('asks to sign in again when the kept login has expired', async () => {
+    const expired = {
+      serverUrl: 'http://127.0.0.1:9',
+      token: 'fls_old',
+      expiresAt: Date.now() - 1,
+      user,
+    };
+    window.fleetline = fakeBridge({ session: expired, picture: null }).bridge;
+    const { stores } = await bootstrap();
+    expect(stores.session.getState().status).toBe('signed-out');
+    expect(stores.session.getState().notice).toBe('The server cannot be reached.');
+    expect(stores.fleet.getState().source).toBe('none');
+  });
+});
