@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FleetEvent } from '@fleetline/protocol';
 import { DEFAULT_SETTINGS } from '../../shared/ipc';
 import type { DesktopBridge, LastPicture, StoredSession } from '../../shared/ipc';
@@ -47,8 +47,13 @@ function fakeBridge(stored: { session: StoredSession | null; picture: LastPictur
 }
 
 describe('start-up (desktop)', () => {
+  beforeEach(() => {
+    // The server is unreachable: every request fails as a browser's fetch does.
+    vi.stubGlobal('fetch', () => Promise.reject(new TypeError('Failed to fetch')));
+  });
   afterEach(() => {
     delete window.fleetline;
+    vi.unstubAllGlobals();
   });
 
   it('opens with the stored picture and the kept login while the server cannot be reached', async () => {
@@ -67,7 +72,6 @@ describe('start-up (desktop)', () => {
       user,
     };
     window.fleetline = fakeBridge({ session, picture }).bridge;
-    // Port 9 (discard) refuses: the API call fails as a network error.
     const { stores } = await bootstrap();
     expect(stores.fleet.getState().source).toBe('stored');
     expect(stores.fleet.getState().receivedAt).toBe(1_500);

@@ -93,6 +93,10 @@ export function startFeed(
         }
       },
       rejected: (reason) => connection.getState().rejected(reason),
+      fleetsRefused() {
+        ui.getState().setFleetIds(null);
+        void platform.updateSettings({ fleetIds: null });
+      },
     },
   });
   client.start();

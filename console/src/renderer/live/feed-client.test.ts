@@ -60,6 +60,7 @@ function recorder() {
     events: [] as { ids: number[]; replay: boolean }[],
     statuses: [] as FeedStatus[],
     rejected: [] as string[],
+    fleetsRefused: 0,
   };
   const handlers: FeedHandlers = {
     snapshot: (message, { resync }) => log.snapshots.push({ message, resync }),
@@ -69,6 +70,9 @@ function recorder() {
     events: (events, { replay }) => log.events.push({ ids: events.map((e) => e.id), replay }),
     status: (status) => log.statuses.push(status),
     rejected: (reason) => log.rejected.push(reason),
+    fleetsRefused: () => {
+      log.fleetsRefused += 1;
+    },
   };
   return { log, handlers };
 }
@@ -233,6 +237,39 @@ describe('FeedClient', () => {
     await until(() => log.statuses.includes('unauthorized'), 'the refusal');
     await new Promise((r) => setTimeout(r, 200));
     expect(server.auths).toHaveLength(1);
+  });
+
+  it('asks for every visible fleet after the fleets it asked for were refused', async () => {
+    let fleetIds: number[] | null = [7];
+    const server = await feedServer(
+      (socket) => socket.emit('snapshot', snapshotMessage(1)),
+      (auth) =>
+        auth.fleetIds
+          ? { error: { type: 'forbidden-fleet', message: 'you may not see fleet 7' } }
+          : null,
+    );
+    cleanup.push(server.close);
+    const { log, handlers } = recorder();
+    const client = new FeedClient({
+      serverUrl: server.url,
+      token: () => 't',
+      cursor: () => null,
+      lastEventId: () => null,
+      fleetIds: () => fleetIds,
+      handlers: {
+        ...handlers,
+        fleetsRefused: () => {
+          fleetIds = null;
+          handlers.fleetsRefused();
+        },
+      },
+      reconnectDelayMs: 20,
+    });
+    cleanup.push(() => client.stop());
+    client.start();
+    await until(() => log.snapshots.length === 1, 'the snapshot for every fleet');
+    expect(log.fleetsRefused).toBe(1);
+    expect(server.auths.map((a) => a.fleetIds)).toEqual([[7], undefined]);
   });
 
   it('retries a refusal that may pass later (the server still starting)', async () => {

@@ -30,6 +30,11 @@ export interface FeedHandlers {
   status(status: FeedStatus, detail: { attempt?: number; error?: string | null }): void;
   /** A message that does not match the protocol was refused (and ignored). */
   rejected(reason: string): void;
+  /**
+   * The server refused the fleets asked for (the user lost access to one):
+   * the next attempt asks for every fleet the user may see.
+   */
+  fleetsRefused(): void;
 }
 
 export interface FeedClientOptions {
@@ -181,6 +186,7 @@ export class FeedClient {
       this.stop();
       return;
     }
+    if (body.success && body.data.type === 'forbidden-fleet') this.options.handlers.fleetsRefused();
     const message = body.success ? body.data.message : 'the server cannot be reached';
     this.options.handlers.status(this.#connectedOnce ? 'reconnecting' : 'connecting', {
       error: message,

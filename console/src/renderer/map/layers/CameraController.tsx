@@ -3,6 +3,7 @@ import { useConsole } from '../../app/context';
 import { filterVehicles } from '../../stores/vehicle-filter';
 import type { MapLike } from '../engine';
 import { useMap } from '../map-context';
+import { MAP_REFRESH_MS } from './VehiclesLayer';
 
 /**
  * Moves the camera for the console, never through React renders: follows
@@ -17,10 +18,19 @@ export function CameraController({ fitOnFirstData }: { fitOnFirstData: boolean }
   useEffect(() => {
     const { fleet, ui } = stores;
     let awaitingFirstFit = fitOnFirstData;
-    const centreOn = (id: number, animate: boolean) => {
+    const centreOn = (id: number) => {
       const p = fleet.getState().vehicles.get(id)?.position;
       if (!p) return;
-      map.easeTo({ center: [p.lon, p.lat], duration: animate ? 600 : 0 });
+      map.easeTo({ center: [p.lon, p.lat], duration: 600 });
+    };
+    // Following glides from fix to fix, at the pace the map takes positions,
+    // rather than jumping with every store flush.
+    let lastFollow = -Infinity;
+    const followVehicle = (id: number) => {
+      const p = fleet.getState().vehicles.get(id)?.position;
+      if (!p || performance.now() - lastFollow < MAP_REFRESH_MS) return;
+      lastFollow = performance.now();
+      map.easeTo({ center: [p.lon, p.lat], duration: MAP_REFRESH_MS, easing: (t) => t });
     };
     const fit = () => fitVehicles(map, stores);
 
@@ -35,12 +45,12 @@ export function CameraController({ fitOnFirstData }: { fitOnFirstData: boolean }
         fit();
       }
       const { follow, selectedId } = ui.getState();
-      if (follow && selectedId !== null && s.changed.has(selectedId)) centreOn(selectedId, true);
+      if (follow && selectedId !== null && s.changed.has(selectedId)) followVehicle(selectedId);
     });
     const unsubscribeUi = ui.subscribe((s, prev) => {
       if (s.fitRequest !== prev.fitRequest) fit();
       if (s.selectedId !== null && (s.selectedId !== prev.selectedId || (s.follow && !prev.follow)))
-        centreOn(s.selectedId, true);
+        centreOn(s.selectedId);
     });
     const onDragStart = () => {
       if (ui.getState().follow) ui.getState().setFollow(false);
