@@ -11,12 +11,8 @@ import path from 'node:path';
  */
 export function desktopConsole(repoRoot: string): { electron: string; app: string } | null {
   const app = path.join(repoRoot, 'console');
-  if (
-    !fs.existsSync(path.join(app, 'out', 'main', 'index.js')) &&
-    !fs.existsSync(path.join(app, 'dist', 'main', 'index.js'))
-  ) {
-    return null;
-  }
+  // The console package's `main`: electron-vite's build of the main process.
+  if (!fs.existsSync(path.join(app, 'dist', 'electron', 'main', 'index.js'))) return null;
   try {
     // The electron package's main export is the binary's path; it throws when the binary is missing.
     const electron = createRequire(path.join(app, 'package.json'))('electron') as unknown;
