@@ -177,6 +177,28 @@ describe('late samples (a backlog drained after an outage)', () => {
   });
 });
 
+describe('driving events from the companion', () => {
+  const driving = (t: number): TelemetrySample => ({
+    kind: 'driving',
+    seq: ++seq,
+    t,
+    event: 'trip_start',
+    speedKmh: 12,
+  });
+
+  it('are live when stamped a moment before fixes already sent, and late when well behind', () => {
+    const live = run([fix(100_000, 40)]);
+    const moments = detect(live.state, live.backfill, [driving(98_000)], ctx);
+    expect(moments.events.find((e) => e.type === 'trip_start')).toMatchObject({
+      t: 98_000,
+      late: false,
+      data: { speedKmh: 12 },
+    });
+    const backlog = detect(live.state, live.backfill, [driving(10_000)], ctx);
+    expect(backlog.events.find((e) => e.type === 'trip_start')?.late).toBe(true);
+  });
+});
+
 describe('presence', () => {
   it('comes online with data and goes offline after silence', () => {
     const online = run([fix(0, 10)]);

@@ -101,8 +101,10 @@ export function detect(
     return backfill;
   };
 
-  // What the vehicle's timeline had reached before this tick: driving events
-  // older than that arrive from a backlog.
+  // What the vehicle's timeline had reached before this tick. A companion
+  // stamps a driving event when it happened (a trip starts when speed rose),
+  // often a moment before fixes it has already sent: only events well behind
+  // the timeline come from a backlog.
   const reached = Math.max(prev.position?.t ?? 0, prev.status?.t ?? 0);
 
   for (const s of samples) {
@@ -112,7 +114,7 @@ export function detect(
           ...base,
           type: s.event,
           t: s.t,
-          late: s.t < reached,
+          late: s.t < reached - BACKFILL_RESTART_MS,
           data: {
             lat: s.lat ?? null,
             lon: s.lon ?? null,
