@@ -62,7 +62,11 @@ export const VehicleUpdatesMessageSchema = z.object({
 });
 export type VehicleUpdatesMessage = z.infer<typeof VehicleUpdatesMessageSchema>;
 
-export const FleetEventsMessageSchema = z.object({ events: z.array(FleetEventSchema) });
+export const FleetEventsMessageSchema = z.object({
+  events: z.array(FleetEventSchema),
+  /** True for events replayed on connect (missed while away), not happening now. */
+  replay: z.boolean().optional(),
+});
 export type FleetEventsMessage = z.infer<typeof FleetEventsMessageSchema>;
 
 export const SubscribeReplySchema = z.union([

@@ -292,10 +292,11 @@ describe.each(databaseTargets())('console feed on $name', (target) => {
       token: tokens.south,
       lastEventId: Math.max(lastEventId, before),
     });
-    await eventually(
-      () => back.events.find((e) => e.type === 'dtc_new' && e.data.code === 'C1234'),
+    const replayed = await eventually(
+      () => back.replayed.find((e) => e.type === 'dtc_new' && e.data.code === 'C1234'),
       3000,
       'replay',
     );
+    expect(replayed.vehicleId).toBe(v.id);
   });
 });

@@ -274,6 +274,8 @@ export interface ConsoleRecorder {
   snapshots: FleetSnapshotMessage[];
   updates: VehicleUpdatesMessage[];
   events: FleetEventsMessage['events'];
+  /** Events that came in `replay: true` messages. */
+  replayed: FleetEventsMessage['events'];
 }
 
 /** Connects a console and records everything it receives; resolves after the first snapshot. */
@@ -288,10 +290,20 @@ export function connectConsole(
     forceNew: true,
   });
   sockets.add(socket);
-  const recorder: ConsoleRecorder = { socket, snapshots: [], updates: [], events: [] };
+  const recorder: ConsoleRecorder = {
+    socket,
+    snapshots: [],
+    updates: [],
+    events: [],
+    replayed: [],
+  };
   // Every message is checked against the protocol's schema: the server may not drift from it.
   socket.on('vehicles', (m) => recorder.updates.push(VehicleUpdatesMessageSchema.parse(m)));
-  socket.on('events', (m) => recorder.events.push(...FleetEventsMessageSchema.parse(m).events));
+  socket.on('events', (m) => {
+    const message = FleetEventsMessageSchema.parse(m);
+    recorder.events.push(...message.events);
+    if (message.replay) recorder.replayed.push(...message.events);
+  });
   return new Promise((resolve, reject) => {
     socket.on('snapshot', (m) => {
       recorder.snapshots.push(FleetSnapshotMessageSchema.parse(m));

@@ -162,7 +162,7 @@ export class ConsoleGateway {
         after: auth.lastEventId,
         limit: MAX_REPLAYED_EVENTS,
       });
-      if (missed.length > 0) socket.emit('events', { events: missed });
+      if (missed.length > 0) socket.emit('events', { events: missed, replay: true });
     }
 
     socket.on('subscribe', (payload: unknown, ack: unknown) => {

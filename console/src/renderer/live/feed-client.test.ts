@@ -191,11 +191,12 @@ describe('FeedClient', () => {
     expect(log.vehicles).toBe(0);
   });
 
-  it('tells replayed events (recorded before this connection) from new ones', async () => {
+  it('tells events the server replays on connect from new ones', async () => {
     const serverTime = Date.now();
     const server = await feedServer((socket) => {
       socket.emit('snapshot', snapshotMessage(1, serverTime));
-      socket.emit('events', { events: [event(1, serverTime - 60_000), event(2, serverTime + 5)] });
+      socket.emit('events', { events: [event(1, serverTime - 60_000)], replay: true });
+      socket.emit('events', { events: [event(2, serverTime + 5)] });
     });
     cleanup.push(server.close);
     const { log, handlers } = recorder();

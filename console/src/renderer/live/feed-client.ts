@@ -69,8 +69,6 @@ export class FeedClient {
   #connectedOnce = false;
   #stopped = false;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Server time of the snapshot that opened the current connection. */
-  #connectedAtServer: number | null = null;
 
   constructor(private readonly options: FeedClientOptions) {}
 
@@ -97,7 +95,6 @@ export class FeedClient {
       if (!message) return;
       const resync = this.#connectedOnce;
       this.#connectedOnce = true;
-      this.#connectedAtServer = message.serverTime;
       this.options.handlers.snapshot(message, { resync });
       this.options.handlers.status('live', { error: null });
     });
@@ -108,17 +105,15 @@ export class FeedClient {
     socket.on('events', (raw) => {
       const message = this.#parse('events', FleetEventsMessageSchema, raw);
       if (!message) return;
-      const since = this.#connectedAtServer;
-      const replayed = since === null ? [] : message.events.filter((e) => e.recordedAt < since);
-      const fresh =
-        since === null ? message.events : message.events.filter((e) => e.recordedAt >= since);
-      if (replayed.length) this.options.handlers.events(replayed, { replay: true });
-      if (fresh.length) this.options.handlers.events(fresh, { replay: false });
+      // The server marks events it replays on connect (missed while away):
+      // they fill the log but raise no alarm sound or notification.
+      if (message.events.length > 0) {
+        this.options.handlers.events(message.events, { replay: message.replay === true });
+      }
     });
     socket.on('connect_error', (err: Error & { data?: unknown }) => this.#refused(err));
     socket.on('disconnect', (reason) => {
       if (this.#stopped) return;
-      this.#connectedAtServer = null;
       this.options.handlers.status('reconnecting', { error: describeDisconnect(reason) });
       // The server closed this console on purpose (its session ended, or it restarts):
       // socket.io does not retry that by itself; try again, and a dead session is refused.
