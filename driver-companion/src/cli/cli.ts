@@ -7,11 +7,7 @@ import {
   mainHelp,
   parseCommand,
 } from './commands.js';
-import { doctor } from './doctor.js';
 import type { CliIo } from './io.js';
-import { runDaemon } from './run.js';
-import { scan } from './scan.js';
-import { simulate } from './simulate.js';
 
 /** Exit code for a command line that makes no sense (sysexits EX_USAGE). */
 export const EXIT_USAGE = 64;
@@ -40,15 +36,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(commandHelp(spec));
       return 0;
     }
+    // Each command loads only what it needs: the daemon never pays for doctor's or simulate's code.
     switch (spec.name) {
       case 'run':
-        return await runDaemon(io, configFlags(parsed.values));
+        return await (await import('./run.js')).runDaemon(io, configFlags(parsed.values));
       case 'scan':
-        return await scan(io, parsed);
+        return await (await import('./scan.js')).scan(io, parsed);
       case 'doctor':
-        return await doctor(io, parsed);
+        return await (await import('./doctor.js')).doctor(io, parsed);
       case 'simulate':
-        return await simulate(io, parsed);
+        return await (await import('./simulate.js')).simulate(io, parsed);
       default:
         io.err(`fleetline-companion: ${spec.name} is not implemented`);
         return EXIT_USAGE;

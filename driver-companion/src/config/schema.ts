@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { PID, pidDefinition } from '@fleetline/hardware';
+import { DEFAULT_POLL_PLAN } from './default-plan.js';
+
+export { DEFAULT_POLL_PLAN };
 
 /**
  * The companion's configuration: one zod schema for the file, the
@@ -92,24 +95,6 @@ export const PollEntrySchema = z.strictObject({
   everyS: z.number().min(0.2).max(86_400),
 });
 export type PollEntry = z.output<typeof PollEntrySchema>;
-
-/**
- * The default plan: what moves fast (speed, RPM, throttle, load) every
- * second or two; temperatures and fuel, which change over minutes, slowly.
- * Ten PIDs fit two six-PID CAN requests per fast tick.
- */
-export const DEFAULT_POLL_PLAN: readonly { pid: number; everyS: number }[] = [
-  { pid: PID.SPEED, everyS: 1 },
-  { pid: PID.RPM, everyS: 1 },
-  { pid: PID.THROTTLE, everyS: 1 },
-  { pid: PID.ENGINE_LOAD, everyS: 2 },
-  { pid: PID.MAF, everyS: 2 },
-  { pid: PID.FUEL_RATE, everyS: 5 },
-  { pid: PID.COOLANT_TEMP, everyS: 30 },
-  { pid: PID.INTAKE_AIR_TEMP, everyS: 30 },
-  { pid: PID.CONTROL_MODULE_VOLTAGE, everyS: 30 },
-  { pid: PID.FUEL_LEVEL, everyS: 60 },
-];
 
 const PollingSchema = z
   .strictObject({
