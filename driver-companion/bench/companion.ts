@@ -32,7 +32,6 @@ import Database from 'better-sqlite3';
 import { io } from 'socket.io-client';
 import { createDemoFleet } from '@fleetline/hardware';
 import { BatchReplySchema, DEVICE_NAMESPACE, DeviceHelloSchema } from '@fleetline/protocol';
-import type { TelemetrySampleInput } from '@fleetline/protocol';
 import { createFleetlineServer, loadConfig } from '@fleetline/server';
 import type { FleetlineServer } from '@fleetline/server';
 import { TimeSource } from '../src/clock/time-source.js';
