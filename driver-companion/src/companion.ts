@@ -16,6 +16,8 @@ import { Outbox } from './outbox/outbox.js';
 import { SampleSink } from './sampling/sample-sink.js';
 import { Uplink } from './uplink/uplink.js';
 import type { SocketFactory } from './uplink/uplink.js';
+import { acquireInstanceLock } from './util/instance-lock.js';
+import type { InstanceLock } from './util/instance-lock.js';
 import { createLogger, messageOf } from './util/logger.js';
 import type { Logger } from './util/logger.js';
 import { COMPANION_VERSION } from './version.js';
@@ -53,6 +55,7 @@ export class Companion {
   readonly gps: GpsSupervisor;
   readonly uplink: Uplink;
   readonly startedAt = Date.now();
+  readonly #lock: InstanceLock;
   #health: HealthServer | null = null;
   #timers: NodeJS.Timeout[] = [];
   #stopping: Promise<void> | null = null;
@@ -64,6 +67,8 @@ export class Companion {
     this.config = config;
     this.logger = options.logger ?? createLogger(config.log.level, { companion: config.name });
     const log = this.logger;
+    // One companion per outbox: two would send everything twice.
+    this.#lock = acquireInstanceLock(config.storage.dataDir, config.name);
     this.outbox = Outbox.open({
       file: path.join(config.storage.dataDir, OUTBOX_FILE),
       maxBytes: config.storage.maxDiskMb * 1024 * 1024,
@@ -167,6 +172,7 @@ export class Companion {
           status: () => this.status(),
           logger,
         });
+        this.#lock.update(this.#health.address);
         logger.info({ ...this.#health.address }, 'health endpoint listening');
       } catch (error) {
         // The daemon's job is recording; a port clash must not stop it.
@@ -236,6 +242,7 @@ export class Companion {
       await this.#health?.close();
       this.#final = this.status();
       this.outbox.close();
+      this.#lock.release();
       this.logger.info('companion stopped');
     })();
     return this.#stopping;

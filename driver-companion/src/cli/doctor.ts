@@ -12,6 +12,7 @@ import { probeSerialPort } from '../devices/probe.js';
 import type { CompanionStatus } from '../health/status.js';
 import { Outbox, tokenHash } from '../outbox/outbox.js';
 import { checkServer } from '../uplink/check-server.js';
+import { readInstance } from '../util/instance-lock.js';
 import { createLogger, messageOf, typeOf } from '../util/logger.js';
 import type { ParsedCommand } from './commands.js';
 import { configFlags } from './commands.js';
@@ -50,12 +51,23 @@ export async function doctor(io: CliIo, parsed: ParsedCommand): Promise<number> 
       message: `valid (server ${config.server.url}; OBD ${formatDeviceSpec(config.devices.obd)}; GPS ${formatDeviceSpec(config.devices.gps)}; data ${config.storage.dataDir})`,
     },
   ];
-  const running =
-    config.health.port !== null && config.health.port !== 0
-      ? await runningCompanion(config.health.host, config.health.port)
-      : null;
+  // The daemon on this data directory says where its health endpoint is (port 0 included).
+  const instance = readInstance(config.storage.dataDir);
+  const health =
+    instance?.health ??
+    (config.health.port !== null && config.health.port !== 0
+      ? { host: config.health.host, port: config.health.port }
+      : null);
+  const running = health ? await runningCompanion(health.host, health.port) : null;
   if (running) checks.push(...fromRunning(running));
-  else checks.push(...(await standalone(config)));
+  else if (instance) {
+    checks.push({
+      status: 'info',
+      area: 'daemon',
+      message: `a companion (pid ${instance.pid}) is running on ${config.storage.dataDir} without an answering health endpoint; its devices, outbox and connection are left alone`,
+      fix: 'stop it to let doctor check the devices and the server itself, or give it a health port',
+    });
+  } else checks.push(...(await standalone(config)));
 
   if (parsed.values.json === true) {
     io.out(JSON.stringify({ running: running !== null, checks }, null, 2));

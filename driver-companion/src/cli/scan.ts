@@ -156,7 +156,7 @@ function label(row: Found): string {
     case 'not_probed':
       return `not probed${row.detail ? ` (${row.detail})` : ''}`;
     case 'unavailable':
-      return `not reachable: ${row.detail}`;
+      return `${row.transport === 'ble' ? 'unavailable' : 'not reachable'}: ${row.detail}`;
     default:
       return `not recognised: ${row.detail}`;
   }
