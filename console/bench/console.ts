@@ -5,7 +5,7 @@
  * reporting at 1 Hz from a synthetic console feed, for 30 s, twice: the
  * console's own WebGL vehicle layer, and a naive baseline (one React-rendered
  * DOM marker per vehicle) with everything else the same. Prints one JSON
- * line. Figures: docs/BENCHMARKS-console.md.
+ * line. Figures: docs/BENCHMARKS.md.
  *
  * BENCH_VEHICLES, BENCH_SECONDS and BENCH_HZ override the defaults.
  */

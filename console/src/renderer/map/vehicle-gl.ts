@@ -8,7 +8,7 @@ import type { MapLike } from './engine';
  * a dot coloured by state with a heading chevron and a halo when selected.
  * Updating it is one buffer upload and one repaint of the map, with no tiling
  * and no symbol placement, which is what keeps 10,000 vehicles at 1 Hz
- * cheap (docs/BENCHMARKS-console.md). Hit testing for clicks is done here too.
+ * cheap (docs/BENCHMARKS.md). Hit testing for clicks is done here too.
  */
 
 type GL = WebGLRenderingContext | WebGL2RenderingContext;

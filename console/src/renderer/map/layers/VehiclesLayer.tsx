@@ -32,7 +32,7 @@ const LABELS_MIN_ZOOM = 14;
 /**
  * How often the map takes new positions. Vehicles report at 1 Hz, so a
  * faster refresh shows nothing new; each refresh repaints the whole map
- * (the benchmark measures it: docs/BENCHMARKS-console.md). Filters and
+ * (the benchmark measures it: docs/BENCHMARKS.md). Filters and
  * selection apply at once.
  */
 export const MAP_REFRESH_MS = 1000;
