@@ -4,6 +4,7 @@ import * as createTelemetry from './20261121090100_create_telemetry.js';
 import * as createEvents from './20261121090200_create_events.js';
 import * as createDrivingEvents from './20261121090300_create_driving_events.js';
 import * as addVehicleDriver from './20261121090400_add_vehicle_driver.js';
+import * as addDeviceHealth from './20261121090500_add_device_health.js';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -20,6 +21,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261121090200_create_events', ...createEvents },
   { name: '20261121090300_create_driving_events', ...createDrivingEvents },
   { name: '20261121090400_add_vehicle_driver', ...addVehicleDriver },
+  { name: '20261121090500_add_device_health', ...addDeviceHealth },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -28,6 +28,41 @@ export const FIX_QUALITIES = [
 ] as const;
 export type FixQuality = (typeof FIX_QUALITIES)[number];
 
+/**
+ * The OBD-II link as the vehicle's companion sees it, reported in `status`
+ * samples so a console can tell "the engine is off" from "the adapter is
+ * unplugged" from "no adapter is configured".
+ * - `polling`: the adapter answers and the vehicle's ECUs reply;
+ * - `ignition_off`: the adapter answers but the vehicle does not (engine off);
+ * - `connecting`: opening or initialising the adapter;
+ * - `unreachable`: the adapter is gone or stopped answering; the companion retries;
+ * - `disabled`: this vehicle's companion has no OBD-II adapter configured.
+ */
+export const OBD_LINK_STATES = [
+  'polling',
+  'ignition_off',
+  'connecting',
+  'unreachable',
+  'disabled',
+] as const;
+export type ObdLinkState = (typeof OBD_LINK_STATES)[number];
+
+/**
+ * The GPS receiver as the vehicle's companion sees it. `fix` and `no_fix`
+ * while it talks; `silent` when it is connected but stopped talking;
+ * `unreachable` when it is gone (the companion retries); `disabled` when none
+ * is configured.
+ */
+export const GPS_RECEIVER_STATES = [
+  'fix',
+  'no_fix',
+  'connecting',
+  'silent',
+  'unreachable',
+  'disabled',
+] as const;
+export type GpsReceiverState = (typeof GPS_RECEIVER_STATES)[number];
+
 /** Which OBD-II service reported a set of trouble codes: mode 03, 07 or 0A. */
 export const DTC_KINDS = ['stored', 'pending', 'permanent'] as const;
 export type DtcKind = (typeof DTC_KINDS)[number];

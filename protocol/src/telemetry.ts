@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DRIVING_EVENTS, DTC_KINDS, FIX_QUALITIES } from './enums.js';
+import {
+  DRIVING_EVENTS,
+  DTC_KINDS,
+  FIX_QUALITIES,
+  GPS_RECEIVER_STATES,
+  OBD_LINK_STATES,
+} from './enums.js';
 import { LatitudeSchema, LongitudeSchema } from './geo.js';
 
 /** 2000-01-01T00:00:00Z: older timestamps come from a receiver with no time yet. */
@@ -57,6 +63,14 @@ export const DtcSampleSchema = z.object({
     .max(128),
 });
 
+/** The most samples a companion may say it holds; more is a broken counter. */
+export const MAX_REPORTED_BACKLOG = 1_000_000_000;
+
+/**
+ * The vehicle's and the companion's own state. Every field is optional: a
+ * status sample carries what changed or what was measured, and the server
+ * keeps the last known value of each field.
+ */
 export const StatusSampleSchema = z
   .object({
     kind: z.literal('status'),
@@ -64,10 +78,25 @@ export const StatusSampleSchema = z
     batteryV: z.number().min(0).max(60).nullable().optional(),
     ignition: z.boolean().nullable().optional(),
     gpsFix: z.enum(FIX_QUALITIES).nullable().optional(),
+    /** Device health: the OBD-II link. */
+    obdLink: z.enum(OBD_LINK_STATES).nullable().optional(),
+    /** Device health: the GPS receiver. */
+    gpsReceiver: z.enum(GPS_RECEIVER_STATES).nullable().optional(),
+    /** Device health: samples waiting in the companion's outbox when this one was taken. */
+    backlog: z.number().int().min(0).max(MAX_REPORTED_BACKLOG).nullable().optional(),
   })
-  .refine((s) => s.batteryV != null || s.ignition != null || s.gpsFix != null, {
-    message: 'a status sample needs batteryV, ignition or gpsFix',
-  });
+  .refine(
+    (s) =>
+      s.batteryV != null ||
+      s.ignition != null ||
+      s.gpsFix != null ||
+      s.obdLink != null ||
+      s.gpsReceiver != null ||
+      s.backlog != null,
+    {
+      message: 'a status sample needs batteryV, ignition, gpsFix, obdLink, gpsReceiver or backlog',
+    },
+  );
 
 /**
  * Something the companion worked out about the driving: a trip started or

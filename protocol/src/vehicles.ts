@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DTC_KINDS, FIX_QUALITIES } from './enums.js';
+import { DTC_KINDS, FIX_QUALITIES, GPS_RECEIVER_STATES, OBD_LINK_STATES } from './enums.js';
 
 /** The last known position of a vehicle, as consoles see it. */
 export const PositionStateSchema = z.object({
@@ -20,6 +20,14 @@ export const StatusStateSchema = z.object({
   batteryV: z.number().nullable(),
   ignition: z.boolean().nullable(),
   gpsFix: z.enum(FIX_QUALITIES).nullable(),
+  /**
+   * Device health as the companion last reported it; null when it never
+   * did. Servers before device health was added leave these out.
+   */
+  obdLink: z.enum(OBD_LINK_STATES).nullable().optional(),
+  gpsReceiver: z.enum(GPS_RECEIVER_STATES).nullable().optional(),
+  /** Samples waiting in the companion's outbox at `t`. */
+  backlog: z.number().int().nullable().optional(),
 });
 export type StatusState = z.infer<typeof StatusStateSchema>;
 

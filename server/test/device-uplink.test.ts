@@ -84,6 +84,41 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     expect(await running.server.repos.telemetry.highestSeq(v.deviceId)).toBe(5);
   });
 
+  it('stores the device health a status sample reports and rejects a state it does not know', async () => {
+    const r = await running.server.accounts.registerVehicle({
+      name: 'N-health',
+      plate: null,
+      fleetIds: [s.fleetA],
+    });
+    const v = { deviceId: r.device.id };
+    const { socket } = await connectDevice(running.url, r.device.token);
+    const t = Date.now();
+    const reply = ack(
+      await sendBatch(socket, [
+        { kind: 'status', seq: 1, t, obdLink: 'ignition_off', gpsReceiver: 'no_fix', backlog: 7 },
+        { kind: 'status', seq: 2, t, obdLink: 'unplugged' },
+        { kind: 'status', seq: 3, t, backlog: -1 },
+        { kind: 'status', seq: 4, t, backlog: 0 },
+      ]),
+    );
+    expect(reply).toMatchObject({ stored: 2, ackSeq: 4 });
+    expect(reply.rejected.map((r) => [r.seq, r.field])).toEqual([
+      [2, 'obdLink'],
+      [3, 'backlog'],
+    ]);
+    const rows = await running.server.db
+      .knex('device_statuses')
+      .where({ device_id: v.deviceId })
+      .orderBy('seq')
+      .select<Record<string, unknown>[]>('seq', 'obd_link', 'gps_receiver', 'backlog');
+    expect(rows.map((r) => [Number(r.seq), r.obd_link, r.gps_receiver, Number(r.backlog)])).toEqual(
+      [
+        [1, 'ignition_off', 'no_fix', 7],
+        [4, null, null, 0],
+      ],
+    );
+  });
+
   it('recognises a replayed sample and never stores it twice', async () => {
     const v = s.vehiclesA[1]!;
     const { socket } = await connectDevice(running.url, v.token);
@@ -199,7 +234,9 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     expect(byIndex.get(4)).toMatchObject({ seq: 5, field: 'kind' });
     expect(byIndex.get(5)).toMatchObject({ seq: null, field: 'kind' });
     expect(byIndex.get(6)).toMatchObject({ seq: 7, field: 'codes.0' });
-    expect(byIndex.get(7)?.reason).toMatch(/batteryV, ignition or gpsFix/);
+    expect(byIndex.get(7)?.reason).toMatch(
+      /needs batteryV, ignition, gpsFix, obdLink, gpsReceiver or backlog/,
+    );
     expect(byIndex.get(8)).toMatchObject({ seq: 9, field: 'lon' });
     expect(byIndex.get(9)).toMatchObject({ seq: 1, field: 'seq' });
     expect(byIndex.get(9)?.reason).toMatch(/sample 0/);

@@ -27,7 +27,16 @@ describe.each(databaseTargets())('server lifecycle on $name', (target) => {
       const { socket } = await connectDevice(first.url, v.token);
       const t = Date.now();
       const pending = sendBatch(socket, [
-        { kind: 'status', seq: 1, t, ignition: true, batteryV: 14 },
+        {
+          kind: 'status',
+          seq: 1,
+          t,
+          ignition: true,
+          batteryV: 14,
+          obdLink: 'polling',
+          gpsReceiver: 'fix',
+          backlog: 42,
+        },
         position({ seq: 2, t: t + 1, lat: 48.1, lon: 11.5, speedKmh: 50 }),
         { kind: 'dtc', seq: 3, t: t + 2, dtcKind: 'stored', codes: ['P0171'] },
       ]);
@@ -51,12 +60,18 @@ describe.each(databaseTargets())('server lifecycle on $name', (target) => {
         expect(snapshot).toMatchObject({
           online: true,
           position: { lat: 48.1, lon: 11.5, speedKmh: 50 },
-          status: { ignition: true, batteryV: 14 },
+          status: {
+            ignition: true,
+            batteryV: 14,
+            obdLink: 'polling',
+            gpsReceiver: 'fix',
+            backlog: 42,
+          },
           dtcs: [{ kind: 'stored', codes: ['P0171'] }],
         });
         // The same state again is no news: no second ignition_on, no second dtc_new.
         await sendBatch(again.socket, [
-          { kind: 'status', seq: 4, t: t + 10, ignition: true },
+          { kind: 'status', seq: 4, t: t + 10, ignition: true, obdLink: 'unreachable' },
           { kind: 'dtc', seq: 5, t: t + 11, dtcKind: 'stored', codes: ['P0171'] },
         ]);
         const types = (await second.server.db
@@ -65,6 +80,13 @@ describe.each(databaseTargets())('server lifecycle on $name', (target) => {
           .orderBy('id')
           .pluck('type')) as string[];
         expect(types).toEqual(['dtc_new', 'device_online']);
+        // A status sample carries what it measured; the rest of the health is kept.
+        const state = await second.server.db
+          .knex('vehicle_states')
+          .where({ vehicle_id: v.id })
+          .first<Record<string, unknown>>();
+        expect(state).toMatchObject({ obd_link: 'unreachable', gps_receiver: 'fix' });
+        expect(Number(state?.backlog)).toBe(42);
 
         second.server.devices.stopAccepting();
         const refused: BatchReply = await sendBatch(again.socket, [position({ seq: 6 })]);

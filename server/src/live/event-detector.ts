@@ -181,6 +181,9 @@ export function detect(
             batteryV: s.batteryV ?? status?.batteryV ?? null,
             ignition: ignition ?? status?.ignition ?? null,
             gpsFix: s.gpsFix ?? status?.gpsFix ?? null,
+            obdLink: s.obdLink ?? status?.obdLink ?? null,
+            gpsReceiver: s.gpsReceiver ?? status?.gpsReceiver ?? null,
+            backlog: s.backlog ?? status?.backlog ?? null,
           };
           changed.add('status');
         }

@@ -1,5 +1,12 @@
 import type { Knex } from 'knex';
-import type { DtcKind, DtcState, FixQuality, ReadingState } from '@fleetline/protocol';
+import type {
+  DtcKind,
+  DtcState,
+  FixQuality,
+  GpsReceiverState,
+  ObdLinkState,
+  ReadingState,
+} from '@fleetline/protocol';
 import type { Dialect, TableSpec } from '../db/dialect.js';
 import type { StatementRequest } from '../db/sqlite-thread/messages.js';
 import type { LiveVehicleState } from '../live/vehicle-state.js';
@@ -20,6 +27,9 @@ const VEHICLE_STATES: TableSpec = {
     { name: 'battery_v', type: 'double' },
     { name: 'ignition', type: 'boolean' },
     { name: 'gps_fix', type: 'text' },
+    { name: 'obd_link', type: 'text' },
+    { name: 'gps_receiver', type: 'text' },
+    { name: 'backlog', type: 'bigint' },
     { name: 'readings', type: 'text' },
     { name: 'dtcs', type: 'text' },
     { name: 'updated_at', type: 'bigint' },
@@ -44,6 +54,9 @@ interface StateRow {
   battery_v: number | null;
   ignition: unknown;
   gps_fix: FixQuality | null;
+  obd_link: ObdLinkState | null;
+  gps_receiver: GpsReceiverState | null;
+  backlog: number | string | null;
   readings: string;
   dtcs: string;
 }
@@ -88,6 +101,9 @@ export class VehicleStateRepository {
         s?.batteryV ?? null,
         s?.ignition ?? null,
         s?.gpsFix ?? null,
+        s?.obdLink ?? null,
+        s?.gpsReceiver ?? null,
+        s?.backlog ?? null,
         JSON.stringify([...state.readings.values()]),
         JSON.stringify([...state.dtcs.values()]),
         now,
@@ -127,6 +143,9 @@ export class VehicleStateRepository {
               batteryV: toNullableNumber(row.battery_v),
               ignition: bool(row.ignition),
               gpsFix: row.gps_fix,
+              obdLink: row.obd_link,
+              gpsReceiver: row.gps_receiver,
+              backlog: toNullableNumber(row.backlog),
             },
       readings: new Map(readings.map((r) => [readingKey(r.pid, r.part), r])),
       dtcs: new Map(dtcs.map((d) => [d.kind, d] as [DtcKind, DtcState])),
