@@ -5,8 +5,7 @@ import { BrowserWindow, Notification, app, dialog, ipcMain, protocol, safeStorag
 import { APP_ORIGIN } from '../shared/ipc.js';
 import type { Settings } from '../shared/ipc.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
-import { desktopCsp } from './csp.js';
-import type { MapSettings } from './csp.js';
+import { ContentPolicy } from './content-policy.js';
 import { saveFileWithDialog } from './file-save.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
 import { IpcRegistry } from './ipc-registry.js';
@@ -53,7 +52,6 @@ if (!app.requestSingleInstanceLock()) {
       },
       log,
     );
-    app.on('will-quit', () => store.close());
 
     // A server given on the command line (--server=URL) or in the environment wins for this run.
     const override =
@@ -67,17 +65,23 @@ if (!app.requestSingleInstanceLock()) {
         log(`ignoring the server URL ${override}`, err);
       }
     }
-    let map: MapSettings | null = store.getMapSettings();
-    const learnMapSettings = async (serverUrl: string) => {
-      const fresh = await fetchMapSettings(serverUrl);
-      if (fresh) {
-        map = fresh;
-        store.setMapSettings(fresh);
-      }
-    };
-    await learnMapSettings(settings.serverUrl);
-
-    serveRenderer(protocol, RENDERER_DIR, () => desktopCsp(settings.serverUrl, map));
+    // The CSP follows the server and its map provider; the window does not wait for the server.
+    const policy = new ContentPolicy(settings.serverUrl, {
+      fetchMapSettings: (serverUrl) => fetchMapSettings(serverUrl),
+      storedMapSettings: (serverUrl) => store.getMapSettings(serverUrl),
+      storeMapSettings: (serverUrl, map) => store.setMapSettings(serverUrl, map),
+      reload: () => window?.webContents.reload(),
+      later: (run, ms) => {
+        const timer = setTimeout(run, ms);
+        timer.unref();
+        return () => clearTimeout(timer);
+      },
+    });
+    app.on('will-quit', () => {
+      policy.dispose();
+      store.close();
+    });
+    serveRenderer(protocol, RENDERER_DIR, () => policy.forPage());
 
     const trusted = new Set([
       APP_ORIGIN,
@@ -110,13 +114,10 @@ if (!app.requestSingleInstanceLock()) {
           app.getPath('downloads'),
           request,
         ),
-      settingsChanged: (next) => {
-        const serverChanged = next.serverUrl !== settings.serverUrl;
-        settings = next;
-        if (serverChanged) void learnMapSettings(next.serverUrl);
-      },
+      settingsChanged: (next) => void policy.serverChanged(next.serverUrl),
     });
 
+    void policy.learn();
     window = await openMainWindow((options) => new BrowserWindow(options), PRELOAD, RENDERER_URL);
     window.on('closed', () => {
       window = null;

@@ -149,11 +149,16 @@ describe('local store', () => {
     again.close();
   });
 
-  it('remembers the map settings learnt from the server', () => {
+  it('remembers the map settings learnt from a server, for that server only', () => {
     const { store } = open();
-    expect(store.getMapSettings()).toBeNull();
-    store.setMapSettings({ mapboxToken: 'pk.x', styleUrl: null });
-    expect(store.getMapSettings()).toEqual({ mapboxToken: 'pk.x', styleUrl: null });
+    expect(store.getMapSettings('https://fleet.example')).toBeNull();
+    store.setMapSettings('https://fleet.example', { mapboxToken: 'pk.x', styleUrl: null });
+    expect(store.getMapSettings('https://fleet.example/')).toEqual({
+      mapboxToken: 'pk.x',
+      styleUrl: null,
+    });
+    expect(store.getMapSettings('https://other.example')).toBeNull();
+    expect(store.getMapSettings('http://fleet.example')).toBeNull();
     store.close();
   });
 });

@@ -22,6 +22,11 @@ const MapSettingsSchema = z.object({
   mapboxToken: z.string().nullable(),
   styleUrl: z.string().nullable(),
 });
+/** Map settings belong to the server that handed them out (by origin, as the CSP sees it). */
+const StoredMapSettingsSchema = z.object({
+  serverOrigin: z.string(),
+  map: MapSettingsSchema,
+});
 
 /**
  * The desktop console's local store (SQLite in the user's profile, main
@@ -94,17 +99,24 @@ export class LocalStore {
     return next;
   }
 
-  /** Map settings last learnt from the server, for the CSP of the next start while it is unreachable. */
-  getMapSettings(): MapSettings | null {
+  /**
+   * Map settings last learnt from this server, for the CSP of the next start
+   * while it is unreachable. Null for any other server: one server's map
+   * provider is not another's.
+   */
+  getMapSettings(serverUrl: string): MapSettings | null {
     const raw = this.#get('map');
-    const parsed = MapSettingsSchema.safeParse(
+    const parsed = StoredMapSettingsSchema.safeParse(
       raw === undefined ? null : parseJson(raw.toString()),
     );
-    return parsed.success ? parsed.data : null;
+    return parsed.success && parsed.data.serverOrigin === serverOrigin(serverUrl)
+      ? parsed.data.map
+      : null;
   }
 
-  setMapSettings(map: MapSettings): void {
-    this.#set('map', Buffer.from(JSON.stringify(MapSettingsSchema.parse(map))));
+  setMapSettings(serverUrl: string, map: MapSettings): void {
+    const stored = { serverOrigin: serverOrigin(serverUrl), map: MapSettingsSchema.parse(map) };
+    this.#set('map', Buffer.from(JSON.stringify(stored)));
   }
 
   /** The kept login, or null (none, expired, or it cannot be decrypted on this machine). */
@@ -209,6 +221,14 @@ export class LocalStore {
 
   #delete(key: string): void {
     this.#db.prepare('DELETE FROM kv WHERE key = ?').run(key);
+  }
+}
+
+function serverOrigin(serverUrl: string): string {
+  try {
+    return new URL(serverUrl).origin;
+  } catch {
+    return serverUrl;
   }
 }
 

@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -12,7 +15,7 @@ const fake = vi.hoisted(() => {
     userData,
     schemes: [] as unknown[],
     protocolHandlers: new Map<string, (r: Request) => Promise<Response> | Response>(),
-    windows: [] as { options: Record<string, unknown>; loaded: string[] }[],
+    windows: [] as { options: Record<string, unknown>; loaded: string[]; reloads: number }[],
     ipcMain: undefined as FakeIpcMain | undefined,
     appEvents: new Map<string, () => void>(),
     readyResolve: null as null | (() => void),
@@ -23,10 +26,16 @@ vi.mock('electron', async () => {
   fake.ipcMain = new Ipc();
   const ready = new Promise<void>((r) => (fake.readyResolve = r));
   class BrowserWindow {
-    readonly record: { options: Record<string, unknown>; loaded: string[] };
-    webContents = { setWindowOpenHandler: () => {}, on: () => {} };
+    readonly record: { options: Record<string, unknown>; loaded: string[]; reloads: number };
+    webContents = {
+      setWindowOpenHandler: () => {},
+      on: () => {},
+      reload: () => {
+        this.record.reloads += 1;
+      },
+    };
     constructor(options: Record<string, unknown>) {
-      this.record = { options, loaded: [] };
+      this.record = { options, loaded: [], reloads: 0 };
       fake.windows.push(this.record);
     }
     loadURL(url: string) {
@@ -69,17 +78,63 @@ vi.mock('electron', async () => {
   };
 });
 
+/** A server that accepts connections and never answers: a firewall that drops, a hung proxy. */
+async function silentServer() {
+  const sockets = new Set<Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** A Fleetline server as far as the console's main process cares: GET /api/config. */
+async function configServer(map: { mapboxToken: string | null; styleUrl: string | null }) {
+  const server = createServer((req, res) => {
+    if (req.url === '/api/config') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ map, version: 'test' }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('the main process start-up (electron faked)', () => {
-  afterAll(() => {
+  const closers: (() => Promise<void>)[] = [];
+  afterAll(async () => {
     fake.appEvents.get('will-quit')?.();
     fs.rmSync(fake.userData, { recursive: true, force: true });
+    for (const close of closers) await close();
   });
 
-  it('registers the scheme before ready, then serves the renderer, wires every IPC channel and opens a locked-down window', async () => {
+  it('registers the scheme before ready, then serves the renderer, wires every IPC channel and opens a locked-down window without waiting for the server', async () => {
     fs.mkdirSync(fake.userData, { recursive: true });
     delete process.env.ELECTRON_RENDERER_URL;
-    // A port nothing listens on: the server is unreachable, as in a control room at night.
-    process.env.FLEETLINE_SERVER_URL = 'http://127.0.0.1:9';
+    // A server that never answers: the window must not wait for its map settings (3 s).
+    const silent = await silentServer();
+    closers.push(silent.close);
+    process.env.FLEETLINE_SERVER_URL = silent.url;
     await import('./index.js');
     expect(fake.schemes).toEqual([
       {
@@ -88,10 +143,10 @@ describe('the main process start-up (electron faked)', () => {
       },
     ]);
     expect(fake.windows).toHaveLength(0);
+    const readyAt = Date.now();
     fake.readyResolve?.();
-    const deadline = Date.now() + 10_000;
-    while (fake.windows.length === 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    await until(() => fake.windows.length > 0, 'the window');
+    expect(Date.now() - readyAt).toBeLessThan(1500);
 
     const [window] = fake.windows;
     expect(window?.loaded).toEqual(['fleetline://app/']);
@@ -108,7 +163,7 @@ describe('the main process start-up (electron faked)', () => {
     expect([...ipcMain.handlers.keys()].sort()).toEqual(Object.keys(IPC_CHANNELS).sort());
     expect(await ipcMain.invoke('settings:get', undefined)).toMatchObject({
       ok: true,
-      value: { serverUrl: 'http://127.0.0.1:9' },
+      value: { serverUrl: silent.url },
     });
     expect(await ipcMain.invoke('settings:get', undefined, 'https://evil.example/')).toMatchObject({
       ok: false,
@@ -116,9 +171,33 @@ describe('the main process start-up (electron faked)', () => {
 
     const page = await fake.protocolHandlers.get('fleetline')?.(new Request('fleetline://app/'));
     expect(page?.status).toBe(200);
+    const port = new URL(silent.url).port;
     expect(page?.headers.get('content-security-policy')).toContain(
-      "connect-src 'self' http://127.0.0.1:9 ws://127.0.0.1:9",
+      `connect-src 'self' http://127.0.0.1:${port} ws://127.0.0.1:${port};`,
     );
     expect(fs.existsSync(path.join(fake.userData, 'console.sqlite'))).toBe(true);
+  });
+
+  it('reloads the window with a new CSP when the sign-in screen switches server', async () => {
+    const next = await configServer({ mapboxToken: 'pk.test', styleUrl: null });
+    closers.push(next.close);
+    const [window] = fake.windows;
+    const ipcMain = fake.ipcMain as FakeIpcMain;
+    expect(window?.reloads).toBe(0);
+    // A layout change is not a server change: no reload.
+    await ipcMain.invoke('settings:update', { notifications: false });
+    expect(await ipcMain.invoke('settings:update', { serverUrl: next.url })).toMatchObject({
+      ok: true,
+      value: { serverUrl: next.url },
+    });
+    await until(() => window?.reloads === 1, 'the reload');
+    const page = await fake.protocolHandlers.get('fleetline')?.(new Request('fleetline://app/'));
+    const csp = page?.headers.get('content-security-policy') ?? '';
+    const host = new URL(next.url).host;
+    expect(csp).toContain(
+      `connect-src 'self' http://${host} ws://${host} https://api.mapbox.com https://events.mapbox.com;`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(window?.reloads).toBe(1);
   });
 });

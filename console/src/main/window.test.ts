@@ -31,6 +31,7 @@ describe('the console window', () => {
       isMinimized: () => false,
       restore: vi.fn(),
       webContents: {
+        reload: vi.fn(),
         setWindowOpenHandler: (h) => {
           openHandler = h;
         },

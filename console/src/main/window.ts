@@ -9,6 +9,7 @@ export interface WindowLike {
   isMinimized(): boolean;
   restore(): void;
   webContents: {
+    reload(): void;
     setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
     on(
       event: 'will-navigate',

@@ -1,19 +1,31 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { CONSOLE_ROLES } from '@fleetline/protocol';
 import { errorMessage } from '../api/errors';
 import { ApiError } from '../api/errors';
 import { useConsole, useSlice } from './context';
+import { dropLoginDraft, keepLoginDraft, urlOrigin } from './login-draft';
+
+/**
+ * How long the sign-in screen waits for the main process to reload the
+ * window for a new server before reloading it itself (the main process asks
+ * the new server for its map settings first, for at most 3 s).
+ */
+export const SWITCH_RELOAD_FALLBACK_MS = 10_000;
 
 /** Sign-in. The desktop console also asks which server to use. */
 export function LoginScreen() {
   const { api, platform, stores } = useConsole();
   const notice = useSlice(stores.session, (s) => s.notice);
-  const [email, setEmail] = useState('');
+  const emailHint = useSlice(stores.session, (s) => s.emailHint);
+  const [email, setEmail] = useState(() => emailHint ?? '');
   const [password, setPassword] = useState('');
   const [serverUrl, setServerUrl] = useState(() => platform.serverUrl());
   const [busy, setBusy] = useState(false);
+  const [switchingTo, setSwitchingTo] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const fallback = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(fallback.current), []);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -21,10 +33,22 @@ export function LoginScreen() {
     setError(null);
     try {
       if (platform.kind === 'desktop' && serverUrl !== platform.serverUrl()) {
-        await platform.updateSettings({ serverUrl });
-        // Another server's picture is not this one's.
-        stores.fleet.getState().clear();
-        stores.events.getState().clear();
+        const target = serverUrl.trim().replace(/\/+$/, '');
+        // This page may talk only to the server it was opened for (its CSP): another
+        // server needs a new page, which the main process loads once the settings are saved.
+        const switching = urlOrigin(target) !== urlOrigin(platform.serverUrl());
+        if (switching) keepLoginDraft(window.sessionStorage, { serverUrl: target, email });
+        try {
+          await platform.updateSettings({ serverUrl: target });
+        } catch (err) {
+          dropLoginDraft(window.sessionStorage);
+          throw err;
+        }
+        if (switching) {
+          setSwitchingTo(target);
+          fallback.current = setTimeout(() => window.location.reload(), SWITCH_RELOAD_FALLBACK_MS);
+          return;
+        }
       }
       const login = await api.login({ email, password });
       if (!(CONSOLE_ROLES as readonly string[]).includes(login.user.role)) {
@@ -47,9 +71,9 @@ export function LoginScreen() {
             ? 'Too many attempts. Wait a few minutes, then try again.'
             : errorMessage(err),
       );
-    } finally {
       setBusy(false);
     }
+    // Signed in: this screen goes away. Switching server: it stays busy until the reload.
   };
 
   return (
@@ -83,7 +107,7 @@ export function LoginScreen() {
             onChange={(e) => setEmail(e.target.value)}
             required
             autoComplete="username"
-            autoFocus
+            autoFocus={!emailHint}
           />
         </label>
         <label>
@@ -94,6 +118,7 @@ export function LoginScreen() {
             onChange={(e) => setPassword(e.target.value)}
             required
             autoComplete="current-password"
+            autoFocus={Boolean(emailHint)}
           />
         </label>
         {error && (
@@ -101,8 +126,13 @@ export function LoginScreen() {
             {error}
           </p>
         )}
+        {switchingTo && (
+          <p className="muted" role="status" data-testid="switching-server">
+            Connecting to {switchingTo}…
+          </p>
+        )}
         <button type="submit" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+          {switchingTo ? 'Switching server…' : busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
     </main>

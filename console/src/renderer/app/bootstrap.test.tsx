@@ -54,6 +54,7 @@ describe('start-up (desktop)', () => {
   afterEach(() => {
     delete window.fleetline;
     vi.unstubAllGlobals();
+    sessionStorage.clear();
   });
 
   it('opens with the stored picture and the kept login while the server cannot be reached', async () => {
@@ -96,5 +97,32 @@ describe('start-up (desktop)', () => {
     expect(stores.session.getState().status).toBe('signed-out');
     expect(stores.session.getState().notice).toBe('The server cannot be reached.');
     expect(stores.fleet.getState().source).toBe('none');
+  });
+
+  it('after the reload for a new server, asks for the password with the e-mail filled in', async () => {
+    sessionStorage.setItem(
+      'fleetline.console.login-draft',
+      JSON.stringify({ serverUrl: 'http://127.0.0.1:9', email: 'dana@example.test' }),
+    );
+    window.fleetline = fakeBridge({ session: null, picture: null }).bridge;
+    const { stores } = await bootstrap();
+    expect(stores.session.getState()).toMatchObject({
+      status: 'signed-out',
+      emailHint: 'dana@example.test',
+      notice: 'Now using http://127.0.0.1:9. Enter your password to sign in.',
+    });
+    // Used once.
+    expect(sessionStorage.getItem('fleetline.console.login-draft')).toBeNull();
+  });
+
+  it('drops a draft typed for another server', async () => {
+    sessionStorage.setItem(
+      'fleetline.console.login-draft',
+      JSON.stringify({ serverUrl: 'https://elsewhere.example', email: 'dana@example.test' }),
+    );
+    window.fleetline = fakeBridge({ session: null, picture: null }).bridge;
+    const { stores } = await bootstrap();
+    expect(stores.session.getState().emailHint).toBeNull();
+    expect(stores.session.getState().notice).toBe('The server cannot be reached.');
   });
 });

@@ -4,6 +4,7 @@ import { createPlatform } from '../platform/platform';
 import type { Platform } from '../platform/platform';
 import { createConsoleStores } from './context';
 import type { ConsoleServices } from './context';
+import { takeLoginDraft } from './login-draft';
 
 /**
  * Start-up: the platform (desktop or browser), the stores, the API client;
@@ -29,6 +30,13 @@ export async function bootstrap(platform?: Platform): Promise<ConsoleServices> {
   }
 
   await restoreSession(services);
+  // The sign-in screen switched server and the window reloaded for it: carry on signing in.
+  const draft = takeLoginDraft(window.sessionStorage, resolved.serverUrl());
+  if (draft && stores.session.getState().status !== 'signed-in') {
+    stores.session
+      .getState()
+      .signedOut(`Now using ${draft.serverUrl}. Enter your password to sign in.`, draft.email);
+  }
   return services;
 }
 

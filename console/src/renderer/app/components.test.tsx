@@ -1,6 +1,10 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FleetSnapshotMessage } from '@fleetline/protocol';
+import { DEFAULT_SETTINGS } from '../../shared/ipc';
+import type { Settings, SettingsPatch } from '../../shared/ipc';
+import { webPlatform } from '../platform/platform';
+import type { Platform } from '../platform/platform';
 import { AlarmsDock } from '../panels/AlarmsDock';
 import { LivePanel } from '../panels/LivePanel';
 import { VehicleList } from '../panels/VehicleList';
@@ -42,7 +46,26 @@ afterEach(async () => {
   await unmount?.();
   unmount = undefined;
   localStorage.clear();
+  sessionStorage.clear();
 });
+
+/** The desktop platform as the renderer sees it, with settings in memory (the main process faked). */
+function desktopPlatform(serverUrl: string): Platform & { updates: SettingsPatch[] } {
+  let settings: Settings = { ...DEFAULT_SETTINGS, serverUrl };
+  const updates: SettingsPatch[] = [];
+  return {
+    ...webPlatform(window),
+    kind: 'desktop',
+    updates,
+    serverUrl: () => settings.serverUrl.replace(/\/+$/, ''),
+    settings: () => Promise.resolve(settings),
+    updateSettings(patch) {
+      updates.push(patch);
+      settings = { ...settings, ...patch };
+      return Promise.resolve(settings);
+    },
+  };
+}
 
 describe('vehicle list', () => {
   it('lists vehicles by name with state and driver, filters, and selects on click', async () => {
@@ -280,6 +303,88 @@ describe('sign-in', () => {
       status: 'signed-in',
       token: 'fls_x',
     });
+  });
+
+  it('on the desktop, switches server without calling it from this page, and keeps the e-mail for the reload', async () => {
+    const services = testServices(() => json(500, {}));
+    const platform = desktopPlatform('http://127.0.0.1:8080');
+    services.platform = platform;
+    services.stores.session.getState().signedOut();
+    const view = await render(services, <LoginScreen />);
+    unmount = view.unmount;
+    const field = (selector: string) => view.container.querySelector<HTMLInputElement>(selector)!;
+    await step(() => {
+      for (const [selector, value] of [
+        ['input[type="url"]', 'https://fleet.example:8443/'],
+        ['input[autocomplete="username"]', 'dana@example.test'],
+        ['input[autocomplete="current-password"]', 'secret password'],
+      ] as const) {
+        setInputValue(field(selector), value);
+        field(selector).dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    });
+    await step(() => view.container.querySelector('form')?.requestSubmit());
+    await step(() => undefined);
+    expect(platform.updates).toEqual([{ serverUrl: 'https://fleet.example:8443' }]);
+    // The page's CSP allows the old server only: the login waits for the new page.
+    expect(services.requests).toEqual([]);
+    expect(text(view.container.querySelector('[data-testid="switching-server"]'))).toBe(
+      'Connecting to https://fleet.example:8443…',
+    );
+    expect(view.container.querySelector('button[type="submit"]')?.hasAttribute('disabled')).toBe(
+      true,
+    );
+    const kept = sessionStorage.getItem('fleetline.console.login-draft') ?? '';
+    expect(JSON.parse(kept)).toEqual({
+      serverUrl: 'https://fleet.example:8443',
+      email: 'dana@example.test',
+    });
+    expect(kept).not.toContain('secret password');
+  });
+
+  it('on the desktop, signs in at once when the server is the same one written differently', async () => {
+    const services = testServices(() =>
+      json(200, {
+        token: 'fls_same',
+        expiresAt: Date.now() + 3600_000,
+        user: { id: 1, email: 'd@x.y', name: 'Dana', role: 'dispatcher', fleetIds: [1] },
+      }),
+    );
+    const platform = desktopPlatform('http://127.0.0.1:8080');
+    services.platform = platform;
+    services.stores.session.getState().signedOut();
+    const view = await render(services, <LoginScreen />);
+    unmount = view.unmount;
+    await step(() => {
+      for (const [selector, value] of [
+        ['input[type="url"]', 'http://127.0.0.1:8080/'],
+        ['input[autocomplete="username"]', 'd@x.y'],
+        ['input[autocomplete="current-password"]', 'pw'],
+      ] as const) {
+        const el = view.container.querySelector<HTMLInputElement>(selector)!;
+        setInputValue(el, value);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    });
+    await step(() => view.container.querySelector('form')?.requestSubmit());
+    await step(() => undefined);
+    expect(services.requests).toEqual(['/api/auth/login']);
+    expect(services.stores.session.getState().status).toBe('signed-in');
+    expect(sessionStorage.getItem('fleetline.console.login-draft')).toBeNull();
+  });
+
+  it('fills in the e-mail kept across a server switch and asks for the password', async () => {
+    const services = testServices();
+    services.stores.session
+      .getState()
+      .signedOut('Now using https://fleet.example. Enter your password to sign in.', 'd@x.y');
+    const view = await render(services, <LoginScreen />);
+    unmount = view.unmount;
+    expect(
+      view.container.querySelector<HTMLInputElement>('input[autocomplete="username"]')?.value,
+    ).toBe('d@x.y');
+    expect(document.activeElement?.getAttribute('autocomplete')).toBe('current-password');
+    expect(text(view.container.querySelector('.notice'))).toContain('Enter your password');
   });
 
   it('refuses a role without console access', async () => {

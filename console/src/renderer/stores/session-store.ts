@@ -9,9 +9,11 @@ export interface SessionState {
   expiresAt: number | null;
   /** Why the console is signed out, when it was not the dispatcher's choice. */
   notice: string | null;
+  /** The e-mail to fill in on the sign-in screen (typed before a reload that switched server). */
+  emailHint: string | null;
 
   signedIn(user: CurrentUser, token: string | null, expiresAt: number | null): void;
-  signedOut(notice?: string | null): void;
+  signedOut(notice?: string | null, emailHint?: string | null): void;
 }
 
 export type SessionStore = ReturnType<typeof createSessionStore>;
@@ -23,9 +25,10 @@ export function createSessionStore() {
     token: null,
     expiresAt: null,
     notice: null,
+    emailHint: null,
     signedIn: (user, token, expiresAt) =>
-      set({ status: 'signed-in', user, token, expiresAt, notice: null }),
-    signedOut: (notice = null) =>
-      set({ status: 'signed-out', user: null, token: null, expiresAt: null, notice }),
+      set({ status: 'signed-in', user, token, expiresAt, notice: null, emailHint: null }),
+    signedOut: (notice = null, emailHint = null) =>
+      set({ status: 'signed-out', user: null, token: null, expiresAt: null, notice, emailHint }),
   }));
 }
