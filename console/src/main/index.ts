@@ -1,7 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, Notification, app, dialog, ipcMain, protocol, safeStorage } from 'electron';
+import {
+  BrowserWindow,
+  Notification,
+  app,
+  dialog,
+  ipcMain,
+  protocol,
+  safeStorage,
+  screen,
+} from 'electron';
 import { APP_ORIGIN } from '../shared/ipc.js';
 import type { Settings } from '../shared/ipc.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
@@ -14,6 +23,7 @@ import { Notifier } from './notifications.js';
 import { fetchMapSettings } from './server-config.js';
 import { openMainWindow, originOf } from './window.js';
 import type { WindowLike } from './window.js';
+import { keepWindowState, placeWindow } from './window-state.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PRELOAD = path.join(here, '../preload/index.cjs');
@@ -118,8 +128,21 @@ if (!app.requestSingleInstanceLock()) {
     });
 
     void policy.learn();
-    window = await openMainWindow((options) => new BrowserWindow(options), PRELOAD, RENDERER_URL);
-    window.on('closed', () => {
+    // Where it was last, on a display that is still there.
+    const placement = placeWindow(
+      store.getWindowState(),
+      screen.getAllDisplays().map((d) => d.workArea),
+      screen.getPrimaryDisplay().workArea,
+    );
+    const opened = await openMainWindow(
+      (options) => new BrowserWindow(options),
+      PRELOAD,
+      RENDERER_URL,
+      placement,
+    );
+    window = opened;
+    keepWindowState(opened, (state) => store.setWindowState(state));
+    opened.on('closed', () => {
       window = null;
     });
   });

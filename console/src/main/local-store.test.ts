@@ -149,6 +149,27 @@ describe('local store', () => {
     again.close();
   });
 
+  it('keeps the window state across restarts, and ignores a damaged one', () => {
+    const { file, store } = open();
+    expect(store.getWindowState()).toBeNull();
+    const state = {
+      bounds: { x: -1600, y: 20, width: 1500, height: 900 },
+      maximized: true,
+      fullScreen: false,
+    };
+    store.setWindowState(state);
+    store.close();
+    const again = new LocalStore(file, box());
+    expect(again.getWindowState()).toEqual(state);
+    again.close();
+    const db = new Database(file);
+    db.prepare('UPDATE kv SET value = \'{"bounds":{"x":0}}\' WHERE key = \'window\'').run();
+    db.close();
+    const damaged = new LocalStore(file, box());
+    expect(damaged.getWindowState()).toBeNull();
+    damaged.close();
+  });
+
   it('remembers the map settings learnt from a server, for that server only', () => {
     const { store } = open();
     expect(store.getMapSettings('https://fleet.example')).toBeNull();

@@ -4,6 +4,8 @@ import { FleetEventSchema, FleetSchema, VehicleSnapshotSchema } from '@fleetline
 import type { FleetEvent } from '@fleetline/protocol';
 import { DEFAULT_SETTINGS, SettingsSchema, StoredSessionSchema } from '../shared/ipc.js';
 import type { MapSettings } from './csp.js';
+import { WindowStateSchema } from './window-state.js';
+import type { WindowState } from './window-state.js';
 import type { LastPicture, Settings, SettingsPatch, StoredSession } from '../shared/ipc.js';
 
 /** Encrypts the session token at rest (Electron's safeStorage; a fake in tests). */
@@ -117,6 +119,19 @@ export class LocalStore {
   setMapSettings(serverUrl: string, map: MapSettings): void {
     const stored = { serverOrigin: serverOrigin(serverUrl), map: MapSettingsSchema.parse(map) };
     this.#set('map', Buffer.from(JSON.stringify(stored)));
+  }
+
+  /** Where the window was when it was last moved, resized or closed; null if never (or damaged). */
+  getWindowState(): WindowState | null {
+    const raw = this.#get('window');
+    const parsed = WindowStateSchema.safeParse(
+      raw === undefined ? null : parseJson(raw.toString()),
+    );
+    return parsed.success ? parsed.data : null;
+  }
+
+  setWindowState(state: WindowState): void {
+    this.#set('window', Buffer.from(JSON.stringify(WindowStateSchema.parse(state))));
   }
 
   /** The kept login, or null (none, expired, or it cannot be decrypted on this machine). */

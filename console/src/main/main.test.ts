@@ -19,6 +19,7 @@ const fake = vi.hoisted(() => {
     ipcMain: undefined as FakeIpcMain | undefined,
     appEvents: new Map<string, () => void>(),
     readyResolve: null as null | (() => void),
+    browserWindows: [] as { listeners: Map<string, (() => void)[]> }[],
   };
 });
 vi.mock('electron', async () => {
@@ -34,15 +35,31 @@ vi.mock('electron', async () => {
         this.record.reloads += 1;
       },
     };
+    readonly listeners = new Map<string, (() => void)[]>();
     constructor(options: Record<string, unknown>) {
       this.record = { options, loaded: [], reloads: 0 };
       fake.windows.push(this.record);
+      fake.browserWindows.push(this);
     }
+    getNormalBounds() {
+      const o = this.record.options as { x?: number; y?: number; width: number; height: number };
+      return { x: o.x ?? 0, y: o.y ?? 0, width: o.width, height: o.height };
+    }
+    isMaximized() {
+      return false;
+    }
+    isFullScreen() {
+      return false;
+    }
+    maximize() {}
+    setFullScreen() {}
     loadURL(url: string) {
       this.record.loaded.push(url);
       return Promise.resolve();
     }
-    on() {}
+    on(event: string, listener: () => void) {
+      this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    }
     once() {}
     show() {}
     focus() {}
@@ -68,6 +85,14 @@ vi.mock('electron', async () => {
     },
     ipcMain: fake.ipcMain,
     BrowserWindow,
+    // Two displays side by side, as on a dispatcher's desk.
+    screen: {
+      getAllDisplays: () => [
+        { workArea: { x: 0, y: 0, width: 1920, height: 1040 } },
+        { workArea: { x: 1920, y: 0, width: 2560, height: 1400 } },
+      ],
+      getPrimaryDisplay: () => ({ workArea: { x: 0, y: 0, width: 1920, height: 1040 } }),
+    },
     Notification: Object.assign(function Notification() {}, { isSupported: () => false }),
     dialog: { showSaveDialog: () => Promise.resolve({ canceled: true }) },
     safeStorage: {
@@ -176,6 +201,27 @@ describe('the main process start-up (electron faked)', () => {
       `connect-src 'self' http://127.0.0.1:${port} ws://127.0.0.1:${port};`,
     );
     expect(fs.existsSync(path.join(fake.userData, 'console.sqlite'))).toBe(true);
+    // The first start: the default size, centred by Electron.
+    expect(window?.options).toMatchObject({ width: 1600, height: 960 });
+    expect(window?.options.x).toBeUndefined();
+  });
+
+  it('saves the window state as the window closes, for the next start', async () => {
+    const { LocalStore } = await import('./local-store.js');
+    const [browserWindow] = fake.browserWindows;
+    for (const listener of browserWindow?.listeners.get('close') ?? []) listener();
+    // A second connection to the same file, as the next start would read it.
+    const next = new LocalStore(path.join(fake.userData, 'console.sqlite'), {
+      available: () => false,
+      encrypt: () => Buffer.alloc(0),
+      decrypt: () => '',
+    });
+    expect(next.getWindowState()).toEqual({
+      bounds: { x: 0, y: 0, width: 1600, height: 960 },
+      maximized: false,
+      fullScreen: false,
+    });
+    next.close();
   });
 
   it('reloads the window with a new CSP when the sign-in screen switches server', async () => {

@@ -30,6 +30,11 @@ describe('the console window', () => {
       focus: vi.fn(),
       isMinimized: () => false,
       restore: vi.fn(),
+      maximize: vi.fn(),
+      setFullScreen: vi.fn(),
+      getNormalBounds: () => ({ x: 0, y: 0, width: 1600, height: 960 }),
+      isMaximized: () => false,
+      isFullScreen: () => false,
       webContents: {
         reload: vi.fn(),
         setWindowOpenHandler: (h) => {
@@ -52,6 +57,46 @@ describe('the console window', () => {
     const otherHost = { preventDefault: vi.fn() };
     navigate?.(otherHost, 'fleetline://evil/');
     expect(otherHost.preventDefault).toHaveBeenCalled();
+  });
+
+  it('opens where it was last, maximized again if it was, before it is shown', async () => {
+    const calls: string[] = [];
+    let options: ReturnType<typeof mainWindowOptions> | undefined;
+    let readyToShow: (() => void) | undefined;
+    const window: WindowLike = {
+      loadURL: () => Promise.resolve(),
+      on: vi.fn(),
+      once: (_event, listener) => {
+        readyToShow = listener;
+      },
+      show: () => calls.push('show'),
+      focus: vi.fn(),
+      isMinimized: () => false,
+      restore: vi.fn(),
+      maximize: () => calls.push('maximize'),
+      setFullScreen: (on) => calls.push(`fullScreen:${on}`),
+      getNormalBounds: () => ({ x: 0, y: 0, width: 1, height: 1 }),
+      isMaximized: () => false,
+      isFullScreen: () => false,
+      webContents: { reload: vi.fn(), setWindowOpenHandler: vi.fn(), on: vi.fn() },
+    };
+    await openMainWindow(
+      (o) => {
+        options = o;
+        return window;
+      },
+      '/p.cjs',
+      'fleetline://app/',
+      { x: 1920, y: 40, width: 1700, height: 1000, maximized: true, fullScreen: false },
+    );
+    expect(options).toMatchObject({ x: 1920, y: 40, width: 1700, height: 1000, minWidth: 1024 });
+    expect(calls).toEqual([]);
+    readyToShow?.();
+    expect(calls).toEqual(['maximize', 'show']);
+    // Nothing known: the default size, and Electron centres it.
+    const fresh = mainWindowOptions('/p.cjs');
+    expect(fresh).toMatchObject({ width: 1600, height: 960 });
+    expect('x' in fresh).toBe(false);
   });
 
   it('allows the configured server and map provider only, in the CSP', () => {
