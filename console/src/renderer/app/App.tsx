@@ -35,5 +35,17 @@ function Root() {
 
   if (status === 'checking') return <div className="splash">Fleetline Console…</div>;
   if (status === 'signed-out') return <LoginScreen />;
-  return <ConsoleShell onSignOut={() => void signOut()} fitOnFirstData={fitOnFirstData} />;
+  if (status === 'offline')
+    return (
+      <ConsoleShell
+        account={{ kind: 'offline', onSignIn: () => stores.session.getState().signedOut() }}
+        fitOnFirstData={fitOnFirstData}
+      />
+    );
+  return (
+    <ConsoleShell
+      account={{ kind: 'signed-in', onSignOut: () => void signOut() }}
+      fitOnFirstData={fitOnFirstData}
+    />
+  );
 }

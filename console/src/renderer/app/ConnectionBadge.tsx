@@ -1,5 +1,6 @@
+import { useEffect, useState } from 'react';
 import { useConsole, useSlice } from './context';
-import { formatAge, formatTime } from '../panels/format';
+import { formatAge, formatDateTime, formatTime } from '../panels/format';
 import { useNow } from '../panels/use-now';
 
 const LABELS = {
@@ -81,6 +82,60 @@ export function StaleBanner() {
         ? 'Showing the last known picture saved on this computer'
         : 'Showing the last known positions'}
       , from {formatTime(receivedAt)} ({formatAge(receivedAt, now)}). Reconnecting to the server…
+    </div>
+  );
+}
+
+/** How often the read-only console asks whether the server can be reached again. */
+export const SERVER_PROBE_MS = 15_000;
+
+/**
+ * Across the top while the console shows the picture saved on this computer
+ * without a login (the server could not be reached at start-up): nothing
+ * here is live, and nothing will be until the dispatcher signs in. It asks
+ * the server now and then, and says when signing in can work again.
+ */
+export function OfflineBanner({
+  onSignIn,
+  probeMs = SERVER_PROBE_MS,
+}: {
+  onSignIn: () => void;
+  probeMs?: number;
+}) {
+  const { api, stores } = useConsole();
+  const receivedAt = useSlice(stores.fleet, (s) => s.receivedAt);
+  const now = useNow();
+  const [reachable, setReachable] = useState(false);
+  useEffect(() => {
+    let stopped = false;
+    const timer = setInterval(() => {
+      api.config().then(
+        () => !stopped && setReachable(true),
+        () => !stopped && setReachable(false),
+      );
+    }, probeMs);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [api, probeMs]);
+  return (
+    <div
+      className="banner banner-stale banner-offline"
+      role="alert"
+      data-testid="offline-banner"
+      data-server={reachable ? 'reachable' : 'unreachable'}
+    >
+      <span>
+        <strong>Not live. Not signed in.</strong> Showing the picture saved on this computer, from{' '}
+        {formatDateTime(receivedAt)} ({formatAge(receivedAt, now)}).{' '}
+        {reachable
+          ? 'The server can be reached again: sign in to see the live picture.'
+          : 'The server cannot be reached; nothing here changes until you sign in.'}
+      </span>
+      <button type="button" className={reachable ? '' : 'secondary'} onClick={onSignIn}>
+        Sign in
+      </button>
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { DEFAULT_SETTINGS } from '../../shared/ipc';
 import type { Settings } from '../../shared/ipc';
 import { useConsole } from './context';
 import { ResizeHandle } from './ResizeHandle';
-import { StaleBanner } from './ConnectionBadge';
+import { OfflineBanner, StaleBanner } from './ConnectionBadge';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { TopBar } from './TopBar';
 import { useShortcuts } from './use-shortcuts';
@@ -18,16 +18,21 @@ import { AlarmsDock } from '../panels/AlarmsDock';
 import { SidePanel } from '../panels/SidePanel';
 import { VehicleList } from '../panels/VehicleList';
 
+/** Who is using the console: a signed-in user, or nobody (the stored picture, read-only). */
+export type ShellAccount =
+  { kind: 'signed-in'; onSignOut: () => void } | { kind: 'offline'; onSignIn: () => void };
+
 /**
- * The signed-in console: vehicles on the left, the map, and the right-hand
- * column with the alarm dock above the vehicle or event panel. Controllers
- * that render nothing own the feed and the stored picture.
+ * The console: vehicles on the left, the map, and the right-hand column
+ * with the alarm dock above the vehicle or event panel. Signed in,
+ * controllers that render nothing own the feed and keep the picture; not
+ * signed in (offline), it shows the stored picture with neither.
  */
 export function ConsoleShell({
-  onSignOut,
+  account,
   fitOnFirstData,
 }: {
-  onSignOut: () => void;
+  account: ShellAccount;
   fitOnFirstData: boolean;
 }) {
   const { platform, stores } = useConsole();
@@ -49,10 +54,19 @@ export function ConsoleShell({
         ['--panel-width' as string]: `${layout.panelWidth}px`,
       }}
     >
-      <SocketController />
-      <PictureKeeper />
-      <TopBar onSignOut={onSignOut} />
-      <StaleBanner />
+      {account.kind === 'signed-in' ? (
+        <>
+          <SocketController />
+          <PictureKeeper />
+          <TopBar account={account} />
+          <StaleBanner />
+        </>
+      ) : (
+        <>
+          <TopBar account={account} />
+          <OfflineBanner onSignIn={account.onSignIn} />
+        </>
+      )}
       <main className="workspace">
         <aside className="sidebar" aria-label="Vehicles">
           <VehicleList />

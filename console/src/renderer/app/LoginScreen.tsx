@@ -18,6 +18,7 @@ export function LoginScreen() {
   const { api, platform, stores } = useConsole();
   const notice = useSlice(stores.session, (s) => s.notice);
   const emailHint = useSlice(stores.session, (s) => s.emailHint);
+  const hasStoredPicture = useSlice(stores.fleet, (s) => s.source === 'stored');
   const [email, setEmail] = useState(() => emailHint ?? '');
   const [password, setPassword] = useState('');
   const [serverUrl, setServerUrl] = useState(() => platform.serverUrl());
@@ -134,6 +135,15 @@ export function LoginScreen() {
         <button type="submit" disabled={busy}>
           {switchingTo ? 'Switching server…' : busy ? 'Signing in…' : 'Sign in'}
         </button>
+        {hasStoredPicture && !switchingTo && (
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => stores.session.getState().offline()}
+          >
+            Back to the picture saved on this computer
+          </button>
+        )}
       </form>
     </main>
   );

@@ -4,8 +4,9 @@ import { ConnectionBadge } from './ConnectionBadge';
 import { STATE_LABELS, VEHICLE_STATES } from '../stores/vehicle-state';
 import type { VehicleState } from '../stores/vehicle-state';
 import { useNow } from '../panels/use-now';
+import type { ShellAccount } from './ConsoleShell';
 
-export function TopBar({ onSignOut }: { onSignOut: () => void }) {
+export function TopBar({ account }: { account: ShellAccount }) {
   const { stores } = useConsole();
   const user = useSlice(stores.session, (s) => s.user);
   const now = useNow();
@@ -22,7 +23,13 @@ export function TopBar({ onSignOut }: { onSignOut: () => void }) {
       <time className="clock" dateTime={new Date(now).toISOString()}>
         {new Date(now).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}
       </time>
-      <UserMenu name={user?.name ?? ''} role={user?.role ?? ''} onSignOut={onSignOut} />
+      {account.kind === 'signed-in' ? (
+        <UserMenu name={user?.name ?? ''} role={user?.role ?? ''} onSignOut={account.onSignOut} />
+      ) : (
+        <button type="button" className="secondary" onClick={account.onSignIn}>
+          Sign in
+        </button>
+      )}
       <button
         type="button"
         className="icon"

@@ -85,6 +85,45 @@ describe('start-up (desktop)', () => {
     });
   });
 
+  it('shows the stored picture read-only when there is no kept login and the server cannot be reached', async () => {
+    const picture: LastPicture = {
+      serverUrl: 'http://127.0.0.1:9',
+      savedAt: 2_000,
+      receivedAt: 1_500,
+      fleets: [{ id: 1, name: 'City', overspeedLimitKmh: 50 }],
+      vehicles: [vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2 })],
+      events: [event],
+    };
+    window.fleetline = fakeBridge({ session: null, picture }).bridge;
+    const { stores } = await bootstrap();
+    expect(stores.session.getState()).toMatchObject({ status: 'offline', user: null, token: null });
+    expect(stores.fleet.getState().source).toBe('stored');
+    expect([...stores.fleet.getState().vehicles.keys()]).toEqual([1, 2]);
+    expect(stores.events.getState().events.map((e) => e.id)).toEqual([7]);
+  });
+
+  it('asks to sign in when the server answers, even with a stored picture', async () => {
+    vi.stubGlobal('fetch', () =>
+      Promise.resolve(
+        new Response(JSON.stringify({ type: '/problems/unauthenticated', status: 401 }), {
+          status: 401,
+          headers: { 'content-type': 'application/problem+json' },
+        }),
+      ),
+    );
+    const picture: LastPicture = {
+      serverUrl: 'http://127.0.0.1:9',
+      savedAt: 2_000,
+      receivedAt: 1_500,
+      fleets: [],
+      vehicles: [vehicleSnapshot({ id: 1 })],
+      events: [],
+    };
+    window.fleetline = fakeBridge({ session: null, picture }).bridge;
+    const { stores } = await bootstrap();
+    expect(stores.session.getState().status).toBe('signed-out');
+  });
+
   it('asks to sign in again when the kept login has expired', async () => {
     const expired = {
       serverUrl: 'http://127.0.0.1:9',

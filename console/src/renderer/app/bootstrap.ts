@@ -10,7 +10,8 @@ import { takeLoginDraft } from './login-draft';
  * Start-up: the platform (desktop or browser), the stores, the API client;
  * then the last known picture (desktop) and who is signed in. The console
  * opens with the stored picture, marked stale, even when the server cannot
- * be reached; the feed brings it up to date once it can.
+ * be reached: with a kept login the feed brings it up to date once it can;
+ * without one it is shown read-only until the dispatcher signs in.
  */
 export async function bootstrap(platform?: Platform): Promise<ConsoleServices> {
   const resolved = platform ?? (await createPlatform());
@@ -62,10 +63,11 @@ async function restoreSession({ platform, api, stores }: ConsoleServices): Promi
     const user = await api.me();
     session.signedIn(user, null, null);
   } catch (err) {
-    session.signedOut(
-      err instanceof ApiError && (err.type === 'network' || err.type === 'timeout')
-        ? 'The server cannot be reached.'
-        : null,
-    );
+    const unreachable =
+      err instanceof ApiError && (err.type === 'network' || err.type === 'timeout');
+    // No login to trust, no server to sign in at: what this computer last saw beats
+    // a sign-in screen that cannot work (read-only, marked stale, until the server is back).
+    if (unreachable && stores.fleet.getState().source === 'stored') session.offline();
+    else session.signedOut(unreachable ? 'The server cannot be reached.' : null);
   }
 }

@@ -11,7 +11,8 @@ import { VehicleList } from '../panels/VehicleList';
 import { EventLog } from '../history/EventLog';
 import { cursor, vehicleSnapshot } from '../testing/fixtures';
 import { json, press, render, step, testServices, text } from '../testing/render';
-import { ConnectionBadge, StaleBanner } from './ConnectionBadge';
+import { App } from './App';
+import { ConnectionBadge, OfflineBanner, StaleBanner } from './ConnectionBadge';
 import { useConsole as useConsoleForTest } from './context';
 import type { ConsoleServices } from './context';
 import { LoginScreen } from './LoginScreen';
@@ -253,6 +254,62 @@ describe('connection state', () => {
   });
 });
 
+describe('the stored picture without a login (server unreachable)', () => {
+  const unreachable = () => Promise.reject(new TypeError('Failed to fetch'));
+
+  it('shows the stored vehicles read-only, with no feed, and a way to sign in and back', async () => {
+    const services = testServices(unreachable);
+    services.stores.fleet
+      .getState()
+      .loadStored({ fleets, vehicles: three(), receivedAt: Date.now() - 2 * 3600_000 });
+    services.stores.session.getState().offline();
+    const view = await render(services, <App services={services} />);
+    unmount = view.unmount;
+    await step(() => undefined);
+    const banner = view.container.querySelector('[data-testid="offline-banner"]');
+    expect(text(banner)).toMatch(
+      /^Not live\. Not signed in\. Showing the picture saved on this computer, from .*\(2 h ago\)\. The server cannot be reached/,
+    );
+    expect(rows(view.container).map((r) => r.dataset.vehicleId)).toEqual(['3', '1', '2']);
+    // Nobody to connect as: no feed (it would report 'connecting' at once).
+    expect(services.stores.connection.getState().status).toBe('idle');
+    expect(view.container.querySelector('.user-menu')).toBeNull();
+
+    const signIn = [...view.container.querySelectorAll('button')].find(
+      (b) => text(b) === 'Sign in',
+    );
+    await step(() => signIn?.click());
+    expect(view.container.querySelector('form.login-card')).not.toBeNull();
+    const back = [...view.container.querySelectorAll('button')].find(
+      (b) => text(b) === 'Back to the picture saved on this computer',
+    );
+    await step(() => back?.click());
+    expect(view.container.querySelector('[data-testid="offline-banner"]')).not.toBeNull();
+  });
+
+  it('says when the server can be reached again', async () => {
+    let up = false;
+    const services = testServices(() =>
+      up ? json(200, { map: { mapboxToken: null, styleUrl: null }, version: '1' }) : unreachable(),
+    );
+    services.stores.fleet
+      .getState()
+      .loadStored({ fleets, vehicles: three(), receivedAt: Date.now() - 60_000 });
+    let signIns = 0;
+    const view = await render(services, <OfflineBanner onSignIn={() => signIns++} probeMs={20} />);
+    unmount = view.unmount;
+    const banner = () => view.container.querySelector('[data-testid="offline-banner"]');
+    await step(() => new Promise((r) => setTimeout(r, 60)));
+    expect(banner()?.getAttribute('data-server')).toBe('unreachable');
+    up = true;
+    await step(() => new Promise((r) => setTimeout(r, 60)));
+    expect(banner()?.getAttribute('data-server')).toBe('reachable');
+    expect(text(banner())).toContain('The server can be reached again: sign in');
+    await step(() => banner()?.querySelector('button')?.click());
+    expect(signIns).toBe(1);
+  });
+});
+
 describe('sign-in', () => {
   it('explains a wrong password, then signs in', async () => {
     let attempt = 0;
@@ -433,7 +490,7 @@ describe('keyboard shortcuts', () => {
       services,
       <>
         <ShortcutHost />
-        <TopBar onSignOut={() => {}} />
+        <TopBar account={{ kind: 'signed-in', onSignOut: () => {} }} />
         <VehicleList />
         <ShortcutsHelp />
       </>,

@@ -2,7 +2,11 @@ import { createStore } from 'zustand/vanilla';
 import type { CurrentUser } from '@fleetline/protocol';
 
 export interface SessionState {
-  status: 'checking' | 'signed-out' | 'signed-in';
+  /**
+   * `offline`: not signed in, and the server cannot be reached; the picture
+   * saved on this computer is shown, read-only, until the dispatcher signs in.
+   */
+  status: 'checking' | 'signed-out' | 'signed-in' | 'offline';
   user: CurrentUser | null;
   /** Bearer token (desktop). The web console's token lives in an HttpOnly cookie instead. */
   token: string | null;
@@ -14,6 +18,8 @@ export interface SessionState {
 
   signedIn(user: CurrentUser, token: string | null, expiresAt: number | null): void;
   signedOut(notice?: string | null, emailHint?: string | null): void;
+  /** Shows the stored picture without a login (the server cannot be reached). */
+  offline(): void;
 }
 
 export type SessionStore = ReturnType<typeof createSessionStore>;
@@ -30,5 +36,7 @@ export function createSessionStore() {
       set({ status: 'signed-in', user, token, expiresAt, notice: null, emailHint: null }),
     signedOut: (notice = null, emailHint = null) =>
       set({ status: 'signed-out', user: null, token: null, expiresAt: null, notice, emailHint }),
+    offline: () =>
+      set({ status: 'offline', user: null, token: null, expiresAt: null, notice: null }),
   }));
 }
