@@ -1,7 +1,6 @@
-import { useEffect, useState } from 'react';
-import { DEFAULT_SETTINGS } from '../../shared/ipc';
-import type { Settings } from '../../shared/ipc';
-import { useConsole } from './context';
+import { COLUMN_LIMITS } from '../stores/ui-store';
+import { useConsole, useSlice } from './context';
+import { LayoutKeeper } from './layout-keeper';
 import { ResizeHandle } from './ResizeHandle';
 import { OfflineBanner, StaleBanner } from './ConnectionBadge';
 import { ShortcutsHelp } from './ShortcutsHelp';
@@ -35,25 +34,21 @@ export function ConsoleShell({
   account: ShellAccount;
   fitOnFirstData: boolean;
 }) {
-  const { platform, stores } = useConsole();
+  const { stores } = useConsole();
   useShortcuts(stores);
-  const [layout, setLayout] = useState<Settings['layout']>(DEFAULT_SETTINGS.layout);
-  useEffect(() => {
-    void platform.settings().then((s) => setLayout(s.layout));
-  }, [platform]);
-  const commit = (next: Partial<Settings['layout']>) => {
-    const merged = { ...layout, ...next };
-    setLayout(merged);
-    void platform.updateSettings({ layout: merged });
-  };
+  const sidebarWidth = useSlice(stores.ui, (s) => s.sidebarWidth);
+  const panelWidth = useSlice(stores.ui, (s) => s.panelWidth);
+  const resize = (column: 'sidebar' | 'panel') => (width: number) =>
+    stores.ui.getState().setColumnWidth(column, width);
   return (
     <div
       className="app"
       style={{
-        ['--sidebar-width' as string]: `${layout.sidebarWidth}px`,
-        ['--panel-width' as string]: `${layout.panelWidth}px`,
+        ['--sidebar-width' as string]: `${sidebarWidth}px`,
+        ['--panel-width' as string]: `${panelWidth}px`,
       }}
     >
+      <LayoutKeeper />
       {account.kind === 'signed-in' ? (
         <>
           <SocketController />
@@ -73,12 +68,12 @@ export function ConsoleShell({
         </aside>
         <ResizeHandle
           label="Width of the vehicle list"
-          width={layout.sidebarWidth}
-          min={200}
-          max={800}
+          width={sidebarWidth}
+          min={COLUMN_LIMITS.sidebar.min}
+          max={COLUMN_LIMITS.sidebar.max}
           direction={1}
-          onResize={(sidebarWidth) => setLayout((l) => ({ ...l, sidebarWidth }))}
-          onCommit={(sidebarWidth) => commit({ sidebarWidth })}
+          onResize={resize('sidebar')}
+          onCommit={resize('sidebar')}
         />
         <section className="map-area" aria-label="Map">
           <MapView>
@@ -90,12 +85,12 @@ export function ConsoleShell({
         </section>
         <ResizeHandle
           label="Width of the details panel"
-          width={layout.panelWidth}
-          min={280}
-          max={900}
+          width={panelWidth}
+          min={COLUMN_LIMITS.panel.min}
+          max={COLUMN_LIMITS.panel.max}
           direction={-1}
-          onResize={(panelWidth) => setLayout((l) => ({ ...l, panelWidth }))}
-          onCommit={(panelWidth) => commit({ panelWidth })}
+          onResize={resize('panel')}
+          onCommit={resize('panel')}
         />
         <aside className="side-panel" aria-label="Details">
           <AlarmsDock />

@@ -17,7 +17,7 @@ export async function bootstrap(platform?: Platform): Promise<ConsoleServices> {
   const resolved = platform ?? (await createPlatform());
   const stores = createConsoleStores();
   const settings = await resolved.settings();
-  stores.ui.setState({ panelTab: settings.layout.panelTab, fleetIds: settings.fleetIds });
+  stores.ui.setState({ ...settings.layout, fleetIds: settings.fleetIds });
   const api = createApiClient({
     baseUrl: () => resolved.serverUrl(),
     token: () => stores.session.getState().token,

@@ -275,6 +275,13 @@ describe('the stored picture without a login (server unreachable)', () => {
     expect(services.stores.connection.getState().status).toBe('idle');
     expect(view.container.querySelector('.user-menu')).toBeNull();
 
+    // The layout is saved from the shell too (the tab chosen by shortcut).
+    await press('e');
+    await step(() => new Promise((r) => setTimeout(r, 450)));
+    expect(
+      JSON.parse(localStorage.getItem('fleetline.console.settings') ?? '{}') as unknown,
+    ).toMatchObject({ layout: { panelTab: 'events' } });
+
     const signIn = [...view.container.querySelectorAll('button')].find(
       (b) => text(b) === 'Sign in',
     );

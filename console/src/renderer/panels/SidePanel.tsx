@@ -14,19 +14,15 @@ const TABS: { id: PanelTab; label: string; key: string }[] = [
 
 /** The right-hand panel: the selected vehicle (live, history) or the fleet's event log. */
 export function SidePanel() {
-  const { platform, stores } = useConsole();
+  const { stores } = useConsole();
   const selectedId = useSlice(stores.ui, (s) => s.selectedId);
   const tab = useSlice(stores.ui, (s) => s.panelTab);
   const follow = useSlice(stores.ui, (s) => s.follow);
   const vehicle = useSlice(stores.fleet, (s) =>
     selectedId === null ? undefined : s.vehicles.get(selectedId),
   );
-  const setTab = (next: PanelTab) => {
-    stores.ui.getState().setPanelTab(next);
-    void platform
-      .settings()
-      .then((s) => platform.updateSettings({ layout: { ...s.layout, panelTab: next } }));
-  };
+  // Saved with the rest of the layout (app/layout-keeper.ts).
+  const setTab = (next: PanelTab) => stores.ui.getState().setPanelTab(next);
   const shownTab = vehicle ? tab : 'events';
 
   return (

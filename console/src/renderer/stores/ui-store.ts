@@ -16,6 +16,9 @@ export interface UiState {
   follow: boolean;
   filter: VehicleFilter;
   panelTab: PanelTab;
+  /** Widths of the vehicle list (left) and the details panel (right), px. */
+  sidebarWidth: number;
+  panelWidth: number;
   /** Fleets the view is narrowed to; null: all the user may see. */
   fleetIds: number[] | null;
   shortcutsOpen: boolean;
@@ -30,6 +33,7 @@ export interface UiState {
   toggleState(state: VehicleState): void;
   clearFilter(): void;
   setPanelTab(tab: PanelTab): void;
+  setColumnWidth(column: 'sidebar' | 'panel', width: number): void;
   setFleetIds(ids: number[] | null): void;
   setShortcutsOpen(open: boolean): void;
   requestFit(): void;
@@ -38,12 +42,37 @@ export interface UiState {
 
 export type UiStore = ReturnType<typeof createUiStore>;
 
-export function createUiStore(initial: Partial<Pick<UiState, 'panelTab' | 'fleetIds'>> = {}) {
+/** The column widths' bounds (as the settings schema has them). */
+export const COLUMN_LIMITS = {
+  sidebar: { min: 200, max: 800 },
+  panel: { min: 280, max: 900 },
+} as const;
+
+/** The part of the UI state kept between runs as the layout. */
+export interface Layout {
+  sidebarWidth: number;
+  panelWidth: number;
+  panelTab: PanelTab;
+}
+
+export function layoutOf(state: Pick<UiState, keyof Layout>): Layout {
+  return {
+    sidebarWidth: state.sidebarWidth,
+    panelWidth: state.panelWidth,
+    panelTab: state.panelTab,
+  };
+}
+
+export function createUiStore(
+  initial: Partial<Pick<UiState, 'panelTab' | 'fleetIds' | 'sidebarWidth' | 'panelWidth'>> = {},
+) {
   return createStore<UiState>()((set) => ({
     selectedId: null,
     follow: false,
     filter: { text: '', states: new Set() },
     panelTab: initial.panelTab ?? 'live',
+    sidebarWidth: initial.sidebarWidth ?? 320,
+    panelWidth: initial.panelWidth ?? 400,
     fleetIds: initial.fleetIds ?? null,
     shortcutsOpen: false,
     fitRequest: 0,
@@ -61,6 +90,11 @@ export function createUiStore(initial: Partial<Pick<UiState, 'panelTab' | 'fleet
       }),
     clearFilter: () => set({ filter: { text: '', states: new Set() } }),
     setPanelTab: (panelTab) => set({ panelTab }),
+    setColumnWidth(column, width) {
+      const { min, max } = COLUMN_LIMITS[column];
+      const clamped = Math.round(Math.min(max, Math.max(min, width)));
+      set(column === 'sidebar' ? { sidebarWidth: clamped } : { panelWidth: clamped });
+    },
     setFleetIds: (fleetIds) => set({ fleetIds }),
     setShortcutsOpen: (shortcutsOpen) => set({ shortcutsOpen }),
     requestFit: () => set((s) => ({ fitRequest: s.fitRequest + 1 })),
