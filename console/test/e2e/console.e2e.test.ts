@@ -10,16 +10,21 @@ import type { FleetSnapshotMessage } from '@fleetline/protocol';
 import { launchChromium } from '../support/browser.js';
 import { PASSWORD, seedFleet, startTestServer, testServerConfig } from '../support/fleet-server.js';
 import type { SeededFleet, TestServer } from '../support/fleet-server.js';
+import { startFaultyVehicle } from '../support/faulty-vehicle.js';
+import type { FaultyVehicle } from '../support/faulty-vehicle.js';
 import { CONSOLE_DIR, ensureWebBuild } from '../support/web-build.js';
 
 /** Screenshots of the main screens, for a person to look at after a run (git-ignored). */
 const SCREENSHOTS = path.join(CONSOLE_DIR, 'test-artifacts/screenshots');
 const VEHICLES = 6;
+/** The last vehicle is not a demo one: its engine reports trouble codes (support/faulty-vehicle.ts). */
+const FAULTY = { name: 'Van 06', codes: { stored: ['P0301', 'P0420'], pending: ['P0171'] } };
 
 /**
  * The web console in Debian's Chromium against the real server and the demo
  * fleet: real companions (driver-companion's startDemoFleet) reading
- * simulated ELM327 adapters and GPS receivers while they drive the demo city.
+ * simulated ELM327 adapters and GPS receivers while they drive the demo city,
+ * and one more built the same way whose engine reports trouble codes.
  * One story, in order: a dispatcher signs in, watches, opens a vehicle,
  * replays a trip, exports CSV, and sits through a server outage.
  */
@@ -27,6 +32,7 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
   let server: TestServer;
   let seeded: SeededFleet;
   let fleet: DemoFleet | undefined;
+  let faulty: FaultyVehicle | undefined;
   let companionDir: string;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
@@ -38,11 +44,21 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     server = await startTestServer(testServerConfig({ consoleDir }));
     seeded = await seedFleet(server.server, VEHICLES);
     companionDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-console-demo-'));
+    const demo = seeded.vehicles.filter((v) => v.name !== FAULTY.name);
     fleet = await startDemoFleet({
       serverUrl: server.url,
-      vehicles: seeded.vehicles.map((v) => ({ name: v.name, token: v.token })),
+      vehicles: demo.map((v) => ({ name: v.name, token: v.token })),
       city: 'berlin',
       dataDir: companionDir,
+    });
+    const van6 = seeded.vehicles.find((v) => v.name === FAULTY.name);
+    if (!van6) throw new Error(`${FAULTY.name} was not seeded`);
+    faulty = await startFaultyVehicle({
+      serverUrl: server.url,
+      token: van6.token,
+      name: van6.name,
+      dataDir: companionDir,
+      codes: FAULTY.codes,
     });
     browser = await launchChromium();
     page = await browser.context.newPage();
@@ -56,6 +72,7 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
 
   afterAll(async () => {
     await browser?.close();
+    await faulty?.stop();
     await fleet?.stop();
     await server?.close();
     if (companionDir) fs.rmSync(companionDir, { recursive: true, force: true });
@@ -70,6 +87,13 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     return ((await res.json()) as { token: string }).token;
   };
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  const serverSnapshot = async () =>
+    (await (
+      await fetch(`${server.url}/api/fleet/snapshot`, {
+        headers: { authorization: `Bearer ${await apiToken()}` },
+      })
+    ).json()) as FleetSnapshotMessage;
+  const cell = async (id: string) => ((await page.getByTestId(id).textContent()) ?? '').trim();
 
   it('signs in and shows the fleet moving on the map', async () => {
     await page.goto(`${server.url}/console/`);
@@ -154,24 +178,43 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     );
     expect(await page.getByTestId('vin').textContent()).toBe('WVWZZZ1JZ3W386001');
     expect(await page.getByTestId('driver').textContent()).toBe('Jörg Müller');
-    // The trouble codes shown are the ones the vehicle's adapter reported, with descriptions.
-    const snapshot = (await (
-      await fetch(`${server.url}/api/fleet/snapshot`, {
-        headers: { authorization: `Bearer ${await apiToken()}` },
-      })
-    ).json()) as FleetSnapshotMessage;
-    const van1 = snapshot.vehicles.find((v) => v.name === 'Van 01');
-    const codes = van1?.dtcs.flatMap((d) => d.codes) ?? [];
+    // A demo vehicle's adapter reports empty lists (the faulty vehicle below has codes).
     const dtcSection = page.locator('section', { has: page.locator('#dtc-heading') });
-    if (codes.length === 0)
-      expect(await dtcSection.textContent()).toMatch(/None\.|Not reported yet\./);
-    for (const code of codes) {
-      const info = describeTroubleCode(code);
-      expect(await dtcSection.textContent()).toContain(
-        `${code} ${info.description ?? info.category ?? 'Manufacturer-specific code'}`,
-      );
-    }
+    await expect
+      .poll(() => dtcSection.textContent(), { timeout: 15_000 })
+      .toBe('Trouble codesNone.');
     expect(await page.getByTestId('side-panel').textContent()).toMatch(/GPS fix/);
+    // GPS and device health, as the server has them for this vehicle (the panel follows the
+    // feed, so poll until both agree: values change once a second).
+    const shown = async () => ({
+      satellites: await cell('satellites'),
+      hdop: await cell('hdop'),
+      ignition: await cell('ignition'),
+      battery: await cell('battery'),
+    });
+    const asTheServerHasIt = async () => {
+      const van1 = (await serverSnapshot()).vehicles.find((v) => v.name === 'Van 01');
+      const ignition = van1?.status?.ignition;
+      return {
+        satellites: String(van1?.position?.satellites),
+        hdop: van1?.position?.hdop?.toFixed(1),
+        ignition: ignition === null || ignition === undefined ? '—' : ignition ? 'on' : 'off',
+        battery: `${van1?.status?.batteryV?.toFixed(1) ?? '—'} V`,
+      };
+    };
+    await expect
+      .poll(async () => ({ shown: await shown(), server: await asTheServerHasIt() }), {
+        timeout: 15_000,
+      })
+      .toSatisfy(({ shown, server }) => JSON.stringify(shown) === JSON.stringify(server));
+    const health = await shown();
+    expect(Number(health.satellites)).toBeGreaterThanOrEqual(4);
+    expect(Number(health.hdop)).toBeGreaterThan(0);
+    expect(Number(health.hdop)).toBeLessThan(10);
+    expect(health.battery).toMatch(/^1[1-5]\.\d V$/);
+    expect(await cell('last-seen')).toMatch(
+      /^\d{2}:\d{2}:\d{2}(\s[AP]M)?\s\((just now|\d+ s ago)\)$/,
+    );
     // Follow mode from the keyboard.
     await page.keyboard.press('f');
     expect(await page.getByRole('button', { name: 'Follow' }).getAttribute('aria-pressed')).toBe(
@@ -179,6 +222,43 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     );
     await page.waitForTimeout(1000);
     await shot('02-vehicle-panel');
+  });
+
+  it('shows the trouble codes a vehicle reports, with descriptions, as the server has them', async () => {
+    await page.getByRole('option', { name: new RegExp(FAULTY.name) }).click();
+    await expect.poll(() => page.getByTestId('vehicle-title').textContent()).toBe(FAULTY.name);
+    // The companion reads the codes once it has found the adapter; the server keeps them.
+    await expect
+      .poll(
+        async () =>
+          (await serverSnapshot()).vehicles
+            .find((v) => v.name === FAULTY.name)
+            ?.dtcs.filter((d) => d.codes.length > 0)
+            .map((d) => `${d.kind}:${d.codes.join(',')}`)
+            .sort(),
+        { timeout: 30_000 },
+      )
+      .toEqual(['pending:P0171', 'stored:P0301,P0420']);
+    for (const kind of ['stored', 'pending'] as const) {
+      const list = page.getByTestId(`dtcs-${kind}`);
+      await list.waitFor({ timeout: 10_000 });
+      const items = await list.locator('li').allTextContents();
+      expect(items).toHaveLength(FAULTY.codes[kind].length);
+      for (const [i, code] of FAULTY.codes[kind].entries()) {
+        const info = describeTroubleCode(code);
+        expect(info.description).toBeTruthy();
+        expect(items[i]).toContain(`${code} ${info.description}`);
+      }
+    }
+    expect(await page.getByTestId('dtcs-stored').textContent()).toContain(
+      'P0301 Cylinder 1 misfire detected',
+    );
+    await page.locator('#dtc-heading').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500);
+    await shot('02b-trouble-codes');
+    // Back to Van 01 for its history.
+    await page.getByRole('option', { name: /Van 01/ }).click();
+    await expect.poll(() => page.getByTestId('vehicle-title').textContent()).toBe('Van 01');
   });
 
   it('replays a trip with the time slider and the readings along it', async () => {

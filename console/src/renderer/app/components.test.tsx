@@ -143,7 +143,8 @@ describe('vehicle panel', () => {
       id: 1,
       vin: 'WVWZZZ1JZ3W386752',
       driver: { id: 5, name: 'Ana Souza' },
-      status: { t: Date.now(), batteryV: 11.2, ignition: false, gpsFix: 'gps' },
+      lastSeenAt: Date.now() - 30_000,
+      status: { t: Date.now(), batteryV: 11.2, ignition: false, gpsFix: 'dgps' },
       position: {
         t: Date.now(),
         lat: 52.52,
@@ -183,7 +184,17 @@ describe('vehicle panel', () => {
     );
     expect(text(view.container.querySelector('[data-testid="vin"]'))).toBe('WVWZZZ1JZ3W386752');
     expect(text(view.container.querySelector('[data-testid="driver"]'))).toBe('Ana Souza');
-    expect(view.container.querySelector('.facts .warn')?.textContent).toContain('11.2');
+    const cell = (id: string) => text(view.container.querySelector(`[data-testid="${id}"]`));
+    // GPS health: the receiver's own fix quality wins over the position's.
+    expect(cell('fix-quality')).toBe('dgps');
+    expect(cell('satellites')).toBe('7');
+    expect(cell('hdop')).toBe('1.1');
+    expect(cell('last-fix')).toMatch(/\(just now\)$/);
+    // Device health: ignition, a low battery flagged, and when the device was last heard.
+    expect(cell('ignition')).toBe('off');
+    expect(cell('battery')).toBe('11.2 V');
+    expect(view.container.querySelector('[data-testid="battery"]')?.classList).toContain('warn');
+    expect(cell('last-seen')).toMatch(/\(30 s ago\)$/);
     expect(services.requests.some((u) => u.startsWith('/api/vehicles/1/readings?'))).toBe(true);
     // The chart of engine speed got the history loaded for it.
     expect(view.container.querySelector('tr[data-pid="12"] svg')?.getAttribute('aria-label')).toBe(

@@ -101,12 +101,13 @@ function GpsHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number }) {
             : `${formatNumber(p.headingDeg)}°`}
         </dd>
         <dt>Fix</dt>
-        <dd>
-          {quality ?? '—'}, {formatNumber(p?.satellites)} satellites, HDOP{' '}
-          {formatNumber(p?.hdop, 1)}
-        </dd>
+        <dd data-testid="fix-quality">{quality ?? '—'}</dd>
+        <dt>Satellites</dt>
+        <dd data-testid="satellites">{formatNumber(p?.satellites)}</dd>
+        <dt>HDOP</dt>
+        <dd data-testid="hdop">{formatNumber(p?.hdop, 1)}</dd>
         <dt>Last fix</dt>
-        <dd>{p ? `${formatTime(p.t)} (${formatAge(p.t, now)})` : '—'}</dd>
+        <dd data-testid="last-fix">{p ? `${formatTime(p.t)} (${formatAge(p.t, now)})` : '—'}</dd>
       </dl>
     </section>
   );
@@ -127,7 +128,7 @@ function DeviceHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number })
       </h3>
       <dl className="facts">
         <dt>Last seen</dt>
-        <dd>
+        <dd data-testid="last-seen">
           {vehicle.lastSeenAt
             ? `${formatTime(vehicle.lastSeenAt)} (${formatAge(vehicle.lastSeenAt, now)})`
             : 'never'}
@@ -135,11 +136,13 @@ function DeviceHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number })
         <dt>Device</dt>
         <dd>{vehicle.deviceId === null ? 'none registered' : `#${vehicle.deviceId}`}</dd>
         <dt>Ignition</dt>
-        <dd>
+        <dd data-testid="ignition">
           {s?.ignition === null || s?.ignition === undefined ? '—' : s.ignition ? 'on' : 'off'}
         </dd>
         <dt>Battery</dt>
-        <dd className={batteryOk ? '' : 'warn'}>{formatNumber(battery, 1)} V</dd>
+        <dd className={batteryOk ? '' : 'warn'} data-testid="battery">
+          {formatNumber(battery, 1)} V
+        </dd>
       </dl>
     </section>
   );
