@@ -183,6 +183,7 @@ describe('vehicle panel', () => {
       'P1234 Manufacturer-specific code',
     );
     expect(text(view.container.querySelector('[data-testid="vin"]'))).toBe('WVWZZZ1JZ3W386752');
+    expect(view.container.querySelector('[data-testid="chart-error"]')).toBeNull();
     expect(text(view.container.querySelector('[data-testid="driver"]'))).toBe('Ana Souza');
     const cell = (id: string) => text(view.container.querySelector(`[data-testid="${id}"]`));
     // GPS health: the receiver's own fix quality wins over the position's.
@@ -200,6 +201,29 @@ describe('vehicle panel', () => {
     expect(view.container.querySelector('tr[data-pid="12"] svg')?.getAttribute('aria-label')).toBe(
       'Engine speed: 2 values',
     );
+  });
+});
+
+describe('vehicle panel charts', () => {
+  it("says when the charts' history could not be loaded, and still shows the live values", async () => {
+    const services = testServices(() =>
+      json(503, { type: '/problems/unavailable', title: 'A dependency is down', status: 503 }),
+    );
+    loadFleet(services, [
+      vehicleSnapshot({
+        id: 1,
+        readings: [{ pid: 0x0c, part: 0, t: Date.now(), value: 900, unit: 'rpm' }],
+      }),
+    ]);
+    const record = services.stores.fleet.getState().vehicles.get(1);
+    if (!record) throw new Error('no record');
+    const view = await render(services, <LivePanel vehicle={record} />);
+    unmount = view.unmount;
+    await step(() => undefined);
+    expect(text(view.container.querySelector('[data-testid="chart-error"]'))).toMatch(
+      /^The charts' last 15 minutes could not be loaded \(.+\); they show live values only\.$/,
+    );
+    expect(text(view.container.querySelector('tr[data-pid="12"] .number'))).toBe('900');
   });
 });
 

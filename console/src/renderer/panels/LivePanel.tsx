@@ -22,7 +22,7 @@ const FIX_STALE_MS = 60_000;
  */
 export function LivePanel({ vehicle }: { vehicle: VehicleRecord }) {
   const now = useNow();
-  const series = useWatchedSeries(vehicle.id);
+  const { series, error: chartError } = useWatchedSeries(vehicle.id);
   const fleets = useSlice(useConsole().stores.fleet, (s) => s.fleets);
   const fleetNames = vehicle.fleetIds.map(
     (id) => fleets.find((f) => f.id === id)?.name ?? `#${id}`,
@@ -51,6 +51,12 @@ export function LivePanel({ vehicle }: { vehicle: VehicleRecord }) {
 
       <section aria-labelledby="readings-heading">
         <h3 id="readings-heading">OBD-II readings</h3>
+        {chartError && (
+          <p className="error" role="status" data-testid="chart-error">
+            The charts&apos; last {CHART_WINDOW_MS / 60_000} minutes could not be loaded (
+            {chartError}); they show live values only.
+          </p>
+        )}
         {vehicle.readings.length === 0 ? (
           <p className="muted">No readings from this vehicle yet.</p>
         ) : (
@@ -224,11 +230,15 @@ function TroubleCodes({ dtcs }: { dtcs: readonly DtcState[] }) {
  * Loads the last minutes of readings for the small charts, then keeps them
  * growing from the live feed (the store appends to watched vehicles).
  */
-function useWatchedSeries(vehicleId: number): Map<ReadingKey, SeriesPoint[]> | undefined {
+function useWatchedSeries(vehicleId: number): {
+  series: Map<ReadingKey, SeriesPoint[]> | undefined;
+  error: string | null;
+} {
   const { api, stores } = useConsole();
-  const [, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let cancelled = false;
+    setError(null);
     const fleet = stores.fleet.getState();
     // Start watching at once (live values collect while the history loads).
     fleet.watch(vehicleId, new Map());
@@ -250,5 +260,6 @@ function useWatchedSeries(vehicleId: number): Map<ReadingKey, SeriesPoint[]> | u
     };
   }, [api, stores, vehicleId]);
   // The series grow in place; the panel re-renders with its vehicle, which changes with them.
-  return useSlice(stores.fleet, (s) => s.series.get(vehicleId));
+  const series = useSlice(stores.fleet, (s) => s.series.get(vehicleId));
+  return { series, error };
 }
