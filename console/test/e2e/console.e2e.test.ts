@@ -297,6 +297,10 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
       /(\d+) positions/.exec((await page.getByTestId('replay-time').textContent()) ?? '')?.[1],
     );
     expect(lines.length - 1).toBe(positionsShown);
+    // Exported page by page from the server, not from the replay's (possibly thinned) track.
+    await expect
+      .poll(() => page.getByTestId('export-status').textContent())
+      .toMatch(new RegExp(`: all ${lines.length - 1} positions recorded in the range$`));
     const row = lines[1]?.split(',') ?? [];
     expect(row[0]).toBe('Van 01');
     expect(Number(row[3])).toBeGreaterThan(52.4);

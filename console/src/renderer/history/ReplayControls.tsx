@@ -7,6 +7,7 @@ import { REPLAY_SPEEDS, localDay, positionAt, valueAt } from '../stores/history-
 import type { ReplaySpeed } from '../stores/history-store';
 import type { VehicleRecord } from '../stores/fleet-store';
 import { eventsCsv, exportFileName, positionsCsv, readingsCsv } from './csv';
+import { allEvents, allPositions, allReadings } from './export-data';
 
 /** The replay clock ticks this often while playing (the map cursor moves with it). */
 const TICK_MS = 100;
@@ -41,30 +42,39 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
   const last = track.at(-1)?.t ?? range.to;
   const at = cursorT === null ? null : positionAt(track, cursorT);
 
+  // Exports hold every value recorded in the range, fetched page by page: never the
+  // thinned track the replay draws (history/export-data.ts).
   const exportCsv = async (kind: 'positions' | 'readings' | 'events') => {
     setExportState(`Exporting ${kind}…`);
     try {
       let content: string;
-      if (kind === 'positions') content = positionsCsv(vehicle.name, track);
-      else if (kind === 'readings') content = readingsCsv(vehicle.name, readings);
-      else {
-        const events = await api.events({
-          vehicleId: vehicle.id,
-          from: range.from,
-          to: range.to,
-          limit: 1000,
-        });
+      let rows: number;
+      if (kind === 'positions') {
+        const points = await allPositions(api, vehicle.id, range.from, range.to);
+        content = positionsCsv(vehicle.name, points);
+        rows = points.length;
+      } else if (kind === 'readings') {
+        const series = await allReadings(api, vehicle.id, range.from, range.to);
+        content = readingsCsv(vehicle.name, series);
+        rows = series.reduce((n, s) => n + s.points.length, 0);
+      } else {
+        const events = await allEvents(api, vehicle.id, range.from, range.to);
         content = eventsCsv(
           events,
           (id) => stores.fleet.getState().vehicles.get(id)?.name ?? `#${id}`,
         );
+        rows = events.length;
       }
       const where = await platform.exportFile({
         name: exportFileName(vehicle.name, kind, localDay(range.from)),
         mime: 'text/csv;charset=utf-8',
         content,
       });
-      setExportState(where ? `Saved ${where}` : 'Export cancelled');
+      setExportState(
+        where
+          ? `Saved ${where}: all ${rows.toLocaleString()} ${kind} recorded in the range`
+          : 'Export cancelled',
+      );
     } catch (err) {
       setExportState(`Export failed: ${errorMessage(err)}`);
     }
@@ -118,7 +128,7 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
           </div>
           <p className="replay-time" data-testid="replay-time">
             {formatTime(cursorT)} · {formatNumber(at?.speedKmh, 0)} km/h · {track.length} positions
-            {downsampled ? ' (thinned)' : ''}
+            {downsampled ? ' (thinned for the replay; exports hold every one)' : ''}
           </p>
           <table className="readings replay-readings" data-testid="replay-readings">
             <tbody>
