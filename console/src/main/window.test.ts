@@ -116,45 +116,67 @@ describe('the console window', () => {
   });
 });
 
+/** Notifications that record being closed and keep their listeners for the test to fire. */
+function notificationApi() {
+  const shown: (NotificationLike & { closed: boolean; fire(event: string): void })[] = [];
+  const api = {
+    isSupported: () => true,
+    create: () => {
+      const listeners = new Map<string, () => void>();
+      const n = {
+        closed: false,
+        show: vi.fn(),
+        close() {
+          n.closed = true;
+        },
+        on(event: 'click' | 'close', listener: () => void) {
+          listeners.set(event, listener);
+        },
+        fire: (event: string) => listeners.get(event)?.(),
+      };
+      shown.push(n);
+      return n;
+    },
+  };
+  return { api, shown };
+}
+
 describe('notifications', () => {
   it('replaces an older notification with the same tag and focuses the window on click', () => {
-    const shown: (NotificationLike & { closed: boolean; click?: () => void })[] = [];
+    const { api, shown } = notificationApi();
     const focus = vi.fn();
-    const notifier = new Notifier(
-      {
-        isSupported: () => true,
-        create: () => {
-          const n = {
-            closed: false,
-            click: undefined as (() => void) | undefined,
-            show: vi.fn(),
-            close() {
-              n.closed = true;
-            },
-            on(_e: 'click', l: () => void) {
-              n.click = l;
-            },
-          };
-          shown.push(n);
-          return n;
-        },
-      },
-      focus,
-    );
+    const notifier = new Notifier(api, focus);
     expect(notifier.show({ title: 'Van 1: Overspeed', body: '70 km/h', tag: '1:overspeed' })).toBe(
       true,
     );
     notifier.show({ title: 'Van 1: Overspeed', body: '75 km/h', tag: '1:overspeed' });
     notifier.show({ title: 'Van 2: Offline', body: '', tag: '2:device_offline' });
     expect(shown.map((n) => n.closed)).toEqual([true, false, false]);
-    shown[2]?.click?.();
+    shown[2]?.fire('click');
     expect(focus).toHaveBeenCalled();
     expect(
-      new Notifier({ isSupported: () => false, create: () => shown[0]! }, focus).show({
+      new Notifier({ isSupported: () => false, create: api.create }, focus).show({
         title: 'x',
         body: '',
       }),
     ).toBe(false);
+  });
+
+  it('remembers a bounded number of tags, forgetting the oldest and the dismissed', () => {
+    const { api, shown } = notificationApi();
+    const notifier = new Notifier(api, () => {}, 3);
+    for (const vehicle of [1, 2, 3, 4])
+      notifier.show({ title: `Van ${vehicle}`, body: '', tag: `${vehicle}:overspeed` });
+    // Vehicle 2's is still held: a new one replaces it.
+    notifier.show({ title: 'Van 2', body: '', tag: '2:overspeed' });
+    expect(shown[1]?.closed).toBe(true);
+    // Vehicle 1's was forgotten when vehicle 4's came: a new one for 1 closes nothing.
+    notifier.show({ title: 'Van 1', body: '', tag: '1:overspeed' });
+    expect(shown[0]?.closed).toBe(false);
+    // The dispatcher dismissed vehicle 4's: forgotten at once, not closed again later.
+    shown[3]?.fire('close');
+    notifier.show({ title: 'Van 4', body: '', tag: '4:overspeed' });
+    expect(shown[3]?.closed).toBe(false);
   });
 });
 
