@@ -55,7 +55,7 @@ function recording() {
     synchronous: 'NORMAL',
     logger,
   });
-  const sink = new SampleSink({ outbox, commitIntervalMs: 50, logger });
+  const sink = new SampleSink({ outbox, logger });
   sink.start();
   const time = new TimeSource({ maxDriftMs: 2000 });
   const deriver = new DrivingDeriver(defaults.derive, (d) => sink.push(d));

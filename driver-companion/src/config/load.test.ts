@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/companion-data',
       synchronous: 'FULL',
       maxDiskMb: 512,
+      commitIntervalMs: 0,
     });
     expect(config.health).toEqual({ host: '127.0.0.1', port: 7301 });
   });

@@ -146,8 +146,18 @@ const StorageSchema = z.strictObject({
   maxDiskMb: z.number().min(1).max(1_048_576).default(512),
   /** FULL: a sample survives a power cut once committed. NORMAL: survives a crash, not a power cut. */
   synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
-  /** Samples are committed in groups this often (one fsync per group). */
-  commitIntervalMs: z.number().int().min(10).max(10_000).default(250),
+  /**
+   * 0: each device read is committed as soon as it is parsed (one fsync per
+   * read). Above 0: samples are committed in groups this often instead, for
+   * storage too slow for that; a SIGKILL then loses up to this much.
+   */
+  commitIntervalMs: z
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || (ms >= 10 && ms <= 10_000), {
+      message: 'must be 0 (commit every read) or from 10 to 10000 ms',
+    })
+    .default(0),
   /** Keep a copy of every sample ever committed (audits and acceptance tests; unbounded). */
   journal: z.boolean().default(false),
 });

@@ -144,7 +144,6 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
               dataDir: path.join(options.dataDir, directoryName(i, demo.name)),
               // A demo on a laptop: commits survive a crash, not a power cut, and cost no fsync.
               synchronous: 'NORMAL',
-              commitIntervalMs: 1000,
               maxDiskMb: 64,
             },
             health: { port: null },

@@ -20,11 +20,10 @@ import type { OutboxSample, SampleClass, SampleDraft } from './samples.js';
  *   also survives a power cut or a kernel crash (the usual way a vehicle
  *   computer stops). NORMAL syncs only at checkpoints: the last commits may
  *   roll back after a power cut, but the database stays consistent.
- * - Samples are committed in groups (storage.commitIntervalMs), so FULL
- *   costs one fsync per group, not one per sample. A sample still waiting
- *   for its group is not in the outbox yet: it has no sequence number, has
- *   not been sent, and is lost with the process, like a reading that was on
- *   the serial line at that moment.
+ * - The sink commits one transaction per device read (all the readings of
+ *   a packed OBD reply together), so FULL costs one fsync per read, not
+ *   one per sample. A read not committed yet has no sequence number and has
+ *   not been sent; the sink commits it before the event loop turns.
  * - The sequence counter is written in the same transactions as the
  *   samples, so a number is never handed out twice, even after a crash.
  *

@@ -12,7 +12,9 @@ export interface SinkStats {
   invalid: number;
   /** Samples committed to the outbox. */
   committed: number;
-  /** Waiting for the next commit. */
+  /** Transactions that committed (one per device read, or per group with commitIntervalMs > 0). */
+  commits: number;
+  /** Checked but not committed yet: only while the disk refuses commits, or between a read and the end of its task. */
   staged: number;
   /** Dropped from the staging area while the disk refused commits. */
   droppedWhileFailing: number;
@@ -22,7 +24,14 @@ export interface SinkStats {
 
 export interface SampleSinkOptions {
   outbox: Outbox;
-  commitIntervalMs: number;
+  /**
+   * 0 (the default): commit at the end of the task that produced the
+   * samples, so each device read is durable before the companion does
+   * anything else. Above 0: commit in groups this often instead, for storage
+   * where one fsync per read is too slow; a SIGKILL then loses up to this
+   * much of what was read.
+   */
+  commitIntervalMs?: number;
   logger: Logger;
   /** Called after each commit (the uplink sends what was committed). */
   onCommitted?: (result: AppendResult) => void;
@@ -31,17 +40,29 @@ export interface SampleSinkOptions {
   now?: () => number;
 }
 
+/** While the disk refuses commits, how often to try again without a new sample to prompt it. */
+const RETRY_MS = 1000;
+
 /**
  * Where sampling puts samples: each is checked against the protocol's schema
- * (so the outbox never holds a sample the server must refuse), then staged
- * and committed in groups, one transaction each. If the disk refuses a
- * commit the group stays staged and is retried; staging is bounded, and
- * positions and readings go before events if it overflows.
+ * (so the outbox never holds a sample the server must refuse), then
+ * committed in one transaction per device read. A read is handled in one
+ * synchronous task (one GPS epoch, one OBD reply, packed or not, one battery
+ * or trouble-code read, and the derived events they trigger), so push()
+ * stages and queues a microtask that commits: everything one read produced
+ * goes into one transaction before the event loop turns to anything else. A
+ * burst of reads that arrives in one chunk (a serial buffer emptying) is one
+ * task, hence one transaction: group commit comes for free where it helps.
+ *
+ * If the disk refuses a commit the samples stay staged and are retried;
+ * staging is bounded, and positions and readings go before events if it
+ * overflows.
  */
 export class SampleSink {
   readonly #outbox: Outbox;
   readonly #logger: Logger;
   readonly #intervalMs: number;
+  #commitQueued = false;
   readonly #onCommitted: SampleSinkOptions['onCommitted'];
   readonly #maxStaged: number;
   readonly #now: () => number;
@@ -51,35 +72,33 @@ export class SampleSink {
     accepted: 0,
     invalid: 0,
     committed: 0,
+    commits: 0,
     staged: 0,
     droppedWhileFailing: 0,
     lastCommitAt: null,
     lastError: null,
   };
   #invalidLogged = 0;
+  #stopped = false;
 
   constructor(options: SampleSinkOptions) {
     this.#outbox = options.outbox;
     this.#logger = options.logger;
-    this.#intervalMs = options.commitIntervalMs;
+    this.#intervalMs = options.commitIntervalMs ?? 0;
     this.#onCommitted = options.onCommitted;
     this.#maxStaged = options.maxStaged ?? 20_000;
     this.#now = options.now ?? Date.now;
   }
 
+  /** Starts the group-commit timer (commitIntervalMs > 0 only; per-read commits need none). */
   start(): void {
-    if (this.#timer) return;
-    const tick = (): void => {
-      this.flush();
-      this.#timer = setTimeout(tick, this.#intervalMs);
-      this.#timer.unref();
-    };
-    this.#timer = setTimeout(tick, this.#intervalMs);
-    this.#timer.unref();
+    if (this.#intervalMs <= 0 || this.#timer) return;
+    this.#schedule(this.#intervalMs);
   }
 
-  /** Stops the timer after committing what is staged. */
+  /** Commits what is staged and stops retrying. */
   stop(): void {
+    this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.flush();
@@ -105,6 +124,14 @@ export class SampleSink {
     this.#staged.push(clean);
     this.#stats.accepted += 1;
     if (this.#staged.length > this.#maxStaged) this.#shed();
+    if (this.#intervalMs <= 0 && !this.#commitQueued) {
+      // After the rest of this read is staged, before anything else runs.
+      this.#commitQueued = true;
+      queueMicrotask(() => {
+        this.#commitQueued = false;
+        this.flush();
+      });
+    }
     return true;
   }
 
@@ -127,14 +154,26 @@ export class SampleSink {
         );
       }
       this.#stats.lastError = message;
+      // Per-read mode has no timer: without a retry, a quiet device would leave these staged.
+      if (this.#intervalMs <= 0 && !this.#timer && !this.#stopped) this.#schedule(RETRY_MS);
       return null;
     }
     if (this.#stats.lastError) this.#logger.info('outbox commits again');
     this.#stats.lastError = null;
     this.#stats.committed += result.stored;
+    this.#stats.commits += 1;
     this.#stats.lastCommitAt = this.#now();
     this.#onCommitted?.(result);
     return result;
+  }
+
+  #schedule(ms: number): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.flush();
+      if (this.#intervalMs > 0 && !this.#stopped) this.#schedule(this.#intervalMs);
+    }, ms);
+    this.#timer.unref();
   }
 
   stats(): SinkStats {
