@@ -11,6 +11,7 @@ import { DeviceLocator } from '../devices/locator.js';
 import { probeSerialPort } from '../devices/probe.js';
 import type { CompanionStatus } from '../health/status.js';
 import { Outbox, tokenHash } from '../outbox/outbox.js';
+import type { Refusal } from '../outbox/outbox.js';
 import { checkServer } from '../uplink/check-server.js';
 import { readInstance } from '../util/instance-lock.js';
 import { createLogger, messageOf, typeOf } from '../util/logger.js';
@@ -413,11 +414,16 @@ async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Pro
       message: `${url} cannot be reached: ${messageOf(error instanceof Error && error.cause ? error.cause : error)}`,
       fix: 'check server.url, the network (mobile data, APN) and any firewall; samples wait in the outbox meanwhile',
     });
+    // The server cannot say otherwise now: what it said last time stands.
+    checks.push(...storedRefusalChecks(outbox, config));
     return checks;
   }
   const result = await checkServer(url, config.server.token);
   const refusal = outbox?.getRefusal() ?? null;
   const sameToken = refusal?.tokenHash === tokenHash(config.server.token);
+  if (result.outcome === 'unreachable' || result.outcome === 'invalid') {
+    checks.push(...storedRefusalChecks(outbox, config));
+  }
   switch (result.outcome) {
     case 'accepted': {
       const hello = result.hello;
@@ -464,10 +470,7 @@ async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Pro
         status: 'fail',
         area: 'device token',
         message: `refused by the server: ${result.type} (${result.message})`,
-        fix:
-          result.type === 'device-token-revoked'
-            ? 'the token was revoked or replaced: get a new one (npm run fleetline -- replace-device) and put it in server.token or server.tokenFile'
-            : 'the server does not know this token: check it was copied whole (fld_ and 43 characters) and points at the right server, or register the vehicle',
+        fix: refusalFix(result.type),
       });
       break;
     case 'unreachable':
@@ -487,7 +490,7 @@ async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Pro
       });
       break;
   }
-  if (result.outcome !== 'refused' && refusal && !sameToken) {
+  if (result.outcome === 'accepted' && refusal && !sameToken) {
     checks.push({
       status: 'info',
       area: 'device token',
@@ -495,6 +498,39 @@ async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Pro
     });
   }
   return checks;
+}
+
+/**
+ * A refusal stored by the daemon (or an earlier doctor), reported when the
+ * server cannot be asked: `run` will not use this token again, and that is
+ * the one thing the user must know even offline.
+ */
+function storedRefusalChecks(outbox: Outbox | null, config: CompanionConfig): Check[] {
+  const refusal = outbox?.getRefusal() ?? null;
+  if (!refusal) return [];
+  if (refusal.tokenHash !== tokenHash(config.server.token)) {
+    return [
+      {
+        status: 'info',
+        area: 'device token',
+        message: `an older token was refused (${refusal.type}); the configured one is different, so it does not matter`,
+      },
+    ];
+  }
+  return [
+    {
+      status: 'fail',
+      area: 'device token',
+      message: `refused by the server at ${new Date(refusal.at).toISOString()}: ${refusal.type} (${refusal.message}); run will not use this token again (the server could not be asked now)`,
+      fix: refusalFix(refusal.type),
+    },
+  ];
+}
+
+function refusalFix(type: Refusal['type']): string {
+  return type === 'device-token-revoked'
+    ? 'the token was revoked or replaced: get a new one (npm run fleetline -- replace-device) and put it in server.token or server.tokenFile'
+    : 'the server does not know this token: check it was copied whole (fld_ and 43 characters) and points at the right server, or register the vehicle';
 }
 
 function mb(bytes: number): string {

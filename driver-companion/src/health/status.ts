@@ -79,12 +79,19 @@ export function assess(
     );
   }
   const sender = uplink.sender;
-  if (sender && sender.rejected > 0 && sender.lastRejection) {
-    const r = sender.lastRejection;
+  // The outbox's counter and list outlive restarts: a rejection does not vanish from the
+  // report because the daemon restarted since (the sender's own count starts at zero).
+  const rejected = status.outbox.counters.rejectedByServer;
+  if (rejected > 0) {
+    const latest = status.outbox.recentRejections[0];
     add(
       'degraded',
       'uplink',
-      `the server rejected ${sender.rejected} sample(s) for good since start; last: seq ${r.seq ?? '?'} field "${r.field}": ${r.reason}`,
+      `the server rejected ${rejected} sample(s) for good (${sender?.rejected ?? 0} since this start)` +
+        (latest
+          ? `; latest at ${new Date(latest.at).toISOString()}: seq ${latest.seq ?? '?'} field "${latest.field}": ${latest.reason}`
+          : '') +
+        '. A rejection for "t" means a clock far off: check GPS and NTP; others are companion bugs worth reporting.',
     );
   }
   if (sender && sender.garbageReplies > 0) {

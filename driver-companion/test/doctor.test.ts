@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/cli.js';
+import type { CliIo } from '../src/cli/io.js';
+import { Companion, OUTBOX_FILE } from '../src/companion.js';
+import { loadConfig } from '../src/config/load.js';
+import { Outbox, tokenHash } from '../src/outbox/outbox.js';
+import { createLogger } from '../src/util/logger.js';
+import { freePort } from './support/process.js';
+import { eventually, registerVehicle, startTestServer } from './support/server.js';
+
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const TOKEN = `fld_${'A'.repeat(43)}`;
+const OTHER_TOKEN = `fld_${'B'.repeat(43)}`;
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'companion-doctor-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs a CLI command in this process, with its output captured. */
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const io: CliIo = {
+    out: (text) => (out += `${text}\n`),
+    err: (text) => (out += `${text}\n`),
+    env: {},
+    cwd: os.tmpdir(),
+    stopSignal: () => new Promise(() => undefined),
+  };
+  const code = await runCli(args, io);
+  return { code, out };
+}
+
+function writeConfig(dir: string, values: object): string {
+  const file = path.join(dir, 'config.json');
+  fs.writeFileSync(file, JSON.stringify(values));
+  return file;
+}
+
+describe('doctor', () => {
+  it('reports a stored refusal of the configured token when the server cannot be reached', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'state');
+    const outbox = Outbox.open({
+      file: path.join(dataDir, OUTBOX_FILE),
+      maxBytes: 64 << 20,
+      synchronous: 'NORMAL',
+      logger,
+    });
+    const at = Date.UTC(2026, 10, 20, 7, 0, 0);
+    outbox.setRefusal({
+      type: 'device-token-revoked',
+      message: 'The device token was revoked',
+      at,
+      tokenHash: tokenHash(TOKEN),
+    });
+    outbox.close();
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const config = (token: string) =>
+      writeConfig(dir, {
+        name: 'Van 12',
+        server: { url: nobody, token },
+        devices: { obd: { transport: 'none' }, gps: { transport: 'none' } },
+        storage: { dataDir },
+        health: { port: null },
+      });
+
+    const offline = await cli(['doctor', '--config', config(TOKEN)]);
+    expect(offline.code).toBe(1);
+    expect(offline.out).toMatch(/FAIL {2}server: http:\/\/127\.0\.0\.1:\d+ cannot be reached/);
+    expect(offline.out).toContain(
+      `FAIL  device token: refused by the server at ${new Date(at).toISOString()}: device-token-revoked (The device token was revoked); run will not use this token again`,
+    );
+    expect(offline.out).toContain('fix: the token was revoked or replaced: get a new one');
+
+    // A new token in the configuration: the old refusal is only a note.
+    const renewed = await cli(['doctor', '--config', config(OTHER_TOKEN)]);
+    expect(renewed.out).not.toContain('FAIL  device token');
+    expect(renewed.out).toContain(
+      'info  device token: an older token was refused (device-token-revoked); the configured one is different',
+    );
+  });
+
+  it(
+    'reports samples the server rejected with the daemon running, also after the daemon restarted',
+    { timeout: 30_000 },
+    async () => {
+      const s = await startTestServer();
+      cleanups.push(async () => {
+        await s.stop().catch(() => undefined);
+        fs.rmSync(s.dir, { recursive: true, force: true });
+      });
+      const vehicle = await registerVehicle(s.server, 'Doctor 1');
+      const dir = tempDir();
+      const dataDir = path.join(dir, 'state');
+      // Waiting from a previous run: one good position and one stamped an hour ahead,
+      // which the server rejects for good ("t").
+      const seeded = Outbox.open({
+        file: path.join(dataDir, OUTBOX_FILE),
+        maxBytes: 64 << 20,
+        synchronous: 'NORMAL',
+        logger,
+      });
+      const now = Date.now();
+      seeded.append([
+        { kind: 'position', t: now - 1000, lat: 52.5, lon: 13.4, fixQuality: 'gps' },
+        { kind: 'position', t: now + 3_600_000, lat: 52.5, lon: 13.4, fixQuality: 'gps' },
+      ]);
+      seeded.close();
+      const values = {
+        name: 'Van 12',
+        server: { url: s.url, token: vehicle.token },
+        devices: { obd: { transport: 'none' }, gps: { transport: 'none' } },
+        storage: { dataDir, synchronous: 'NORMAL' },
+        uplink: { sendIntervalMs: 50, reconnectMinS: 0.1, reconnectMaxS: 0.5 },
+        health: { port: 0 },
+      };
+      const configFile = writeConfig(dir, values);
+      const start = () =>
+        Companion.start({ config: loadConfig({ env: {}, flags: { config: configFile } }), logger });
+
+      let companion = await start();
+      cleanups.push(() => companion.stop());
+      await eventually(
+        () => (companion.status().outbox.counters.rejectedByServer === 1 ? true : undefined),
+        10_000,
+        'the rejection',
+      );
+      await companion.stop();
+
+      // A new start: the sender's count is zero, the outbox remembers.
+      companion = await start();
+      await eventually(
+        () => (companion.status().uplink.state === 'connected' ? true : undefined),
+        10_000,
+        'connected again',
+      );
+      expect(companion.status().uplink.sender?.rejected ?? 0).toBe(0);
+      expect(companion.status().health).toBe('degraded');
+
+      const report = await cli(['doctor', '--config', configFile]);
+      expect(report.out).toContain('info  daemon: running');
+      expect(report.out).toMatch(
+        /warn {2}uplink: the server rejected 1 sample\(s\) for good \(0 since this start\); latest at [^:]+:\d\d:[\d.]+Z: seq 2 field "t": /,
+      );
+    },
+  );
+});
