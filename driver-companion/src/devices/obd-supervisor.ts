@@ -292,7 +292,8 @@ export class ObdSupervisor {
       const now = this.#now();
       const requests = this.#scheduler.due(now);
       let answered = 0;
-      const refusedPids: number[][] = [];
+      /** Refused PIDs, and whether they were asked with others (they get a solo retry first). */
+      const refusedPids: { pids: number[]; packed: boolean }[] = [];
       for (const pids of requests) {
         if (signal.aborted) return;
         this.#status.requests += 1;
@@ -306,7 +307,7 @@ export class ObdSupervisor {
             this.#now(),
           );
           const missing = pids.filter((pid) => !got.has(pid));
-          if (missing.length > 0) refusedPids.push(missing);
+          if (missing.length > 0) refusedPids.push({ pids: missing, packed: pids.length > 1 });
           answered += 1;
           garbled = 0;
           timeouts = 0;
@@ -329,14 +330,14 @@ export class ObdSupervisor {
             continue;
           }
           if (!(error instanceof AdapterReplyError)) throw error;
-          if (outcome === 'no_data') refusedPids.push(pids);
+          if (outcome === 'no_data') refusedPids.push({ pids, packed: pids.length > 1 });
           else this.#scheduler.markFailed(pids, this.#now(), false);
         }
       }
       // NO DATA counts against a PID only when the ECU answered something else
       // this round; when nothing answers, the vehicle is what went quiet.
-      for (const pids of refusedPids) {
-        const dropped = this.#scheduler.markFailed(pids, this.#now(), answered > 0);
+      for (const { pids, packed } of refusedPids) {
+        const dropped = this.#scheduler.markFailed(pids, this.#now(), answered > 0, packed);
         if (dropped.length > 0) {
           this.#status.dropped = this.#scheduler.dropped;
           this.#status.polling = this.#scheduler.active;

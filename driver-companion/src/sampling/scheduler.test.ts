@@ -147,6 +147,43 @@ describe('PollScheduler', () => {
     expect(scheduler.due(10_000)).toEqual([[SPEED]]);
   });
 
+  it('asks a PID left out of a packed reply on its own before counting anything against it', () => {
+    const scheduler = new PollScheduler(
+      [
+        { pid: SPEED, everyMs: 1000 },
+        { pid: RPM, everyMs: 1000 },
+        { pid: MAF, everyMs: 1000 },
+      ],
+      { maxPerRequest: 6 },
+    );
+    scheduler.reset(0, null);
+    // Three rounds in which the packed reply carries speed and RPM but not MAF,
+    // as the OBD loop reports them: MAF alone was missing, from a packed request.
+    for (let round = 0; round < SOLO_FAILURES_BEFORE_DROP; round += 1) {
+      const now = round * 1000;
+      const requests = scheduler.due(now);
+      const packed = requests.find((r) => r.length > 1);
+      if (round === 0) expect(packed?.sort()).toEqual([RPM, SPEED, MAF].sort());
+      else expect(requests).toContainEqual([MAF]);
+      for (const request of requests) {
+        scheduler.markRead(
+          request.filter((pid) => pid !== MAF),
+          now,
+        );
+        if (request.includes(MAF)) {
+          expect(scheduler.markFailed([MAF], now, true, request.length > 1)).toEqual([]);
+        }
+      }
+    }
+    // Never dropped for missing from packed replies; it was asked alone from the second round on.
+    expect(scheduler.dropped).toEqual([]);
+    expect(scheduler.active).toContain(MAF);
+    // And once asked alone, an answer puts it back into the packed request.
+    expect(scheduler.due(3000)).toContainEqual([MAF]);
+    scheduler.markRead([SPEED, RPM, MAF], 3000);
+    expect(scheduler.due(4000).map((r) => [...r].sort())).toEqual([[RPM, SPEED, MAF].sort()]);
+  });
+
   it('does not hold a bus error against the PIDs', () => {
     const scheduler = new PollScheduler([{ pid: SPEED, everyMs: 1000 }], { maxPerRequest: 6 });
     scheduler.reset(0, null);

@@ -7,9 +7,12 @@
  * anything at more than its planned rate: a PID's next time is counted from
  * when it was due, not from when it was read.
  *
- * A PID the ECU does not answer inside a packed request is retried on its
- * own; one that fails on its own three times in a row is dropped for the
- * rest of the connection (some ECUs announce PIDs they never answer).
+ * A PID the ECU does not answer inside a packed request (left out of the
+ * reply, or the whole request refused) is retried on its own before
+ * anything counts against it: ECUs answer a packed request with what they
+ * have, and one missing PID says nothing yet. One that fails on its own three
+ * times in a row is dropped for the rest of the connection (some ECUs
+ * announce PIDs they never answer).
  */
 
 export interface PlannedPid {
@@ -135,11 +138,19 @@ export class PollScheduler {
   }
 
   /**
-   * The request for these PIDs was not answered. `refused` means the ECU
-   * said NO DATA (it will not answer this one); otherwise the failure was the
-   * bus's or the adapter's, and says nothing about the PIDs.
+   * These PIDs were not answered. `refused` means the ECU said NO DATA, or
+   * answered the request without them (it will not answer these); otherwise
+   * the failure was the bus's or the adapter's, and says nothing about the
+   * PIDs. `packed`: they were asked with other PIDs in one request (by
+   * default, when more than one is given); each is then asked alone before
+   * a failure counts.
    */
-  markFailed(pids: readonly number[], at: number, refused: boolean): number[] {
+  markFailed(
+    pids: readonly number[],
+    at: number,
+    refused: boolean,
+    packed = pids.length > 1,
+  ): number[] {
     const dropped: number[] = [];
     for (const pid of pids) {
       const entry = this.#entry(pid);
@@ -148,7 +159,7 @@ export class PollScheduler {
         this.#advance(entry, at);
         continue;
       }
-      if (pids.length > 1) {
+      if (packed) {
         // Ask again on its own, soon, to tell which PID spoiled the request.
         entry.solo = true;
         entry.nextAt = at;
