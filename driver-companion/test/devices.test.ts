@@ -344,6 +344,49 @@ describe('the GPS supervisor', () => {
   });
 });
 
+describe('GPS time', () => {
+  it('takes the sample clock from fixes only, never from a receiver without one', async () => {
+    const rec = recording();
+    const car = vehicle();
+    const link = await createSimulatedLink({ kind: 'memory' });
+    cleanups.push(() => link.close());
+    // A receiver whose own clock is an hour ahead, with no fix for its first 3 s: its
+    // no-fix sentences carry that time (RMC status V with a date), which must not count.
+    const gpsSim = new GpsSimulator({
+      vehicle: car,
+      rateHz: 5,
+      startTime: new Date(Date.now() + 3_600_000),
+      outages: [{ startS: 0, durationS: 3 }],
+    });
+    await gpsSim.attach(link.device);
+    gpsSim.start();
+    cleanups.push(() => gpsSim.stop());
+    const gps = new GpsSupervisor({
+      endpoint: transportEndpoint(link.host),
+      sink: rec.sink,
+      time: rec.time,
+      deriver: rec.deriver,
+      config: { minIntervalMs: 0, silenceTimeoutS: 5 },
+      logger,
+    });
+    cleanups.push(() => gps.stop());
+    gps.start();
+    await eventually(() => (gps.status().fixes >= 8 ? true : undefined), 5000, 'no-fix epochs');
+    expect(gps.status().state).toBe('no_fix');
+    expect(rec.time.status()).toMatchObject({
+      source: 'system',
+      gpsDriftMs: null,
+      lastGpsTime: null,
+      drifting: false,
+    });
+    // Then a fix: its time counts, an hour from the system clock.
+    await eventually(() => (gps.status().state === 'fix' ? true : undefined), 10_000, 'a fix');
+    await eventually(() => (rec.time.status().drifting ? true : undefined), 5000, 'the drift');
+    expect(rec.time.status().source).toBe('gps');
+    expect(Math.abs((rec.time.status().gpsDriftMs ?? 0) + 3_600_000)).toBeLessThan(2000);
+  });
+});
+
 describe('device discovery on pseudo-terminals', () => {
   it('lists ports from /dev and tells an ELM327 from a GPS receiver by probing safely', async () => {
     const car = vehicle();

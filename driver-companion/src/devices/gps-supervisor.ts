@@ -201,8 +201,11 @@ export class GpsSupervisor {
 
   #onFix(fix: GnssFix): void {
     this.#status.fixes += 1;
-    if (fix.time !== null) this.#o.time.noteGpsTime(fix.time);
     const hasFix = fix.mode !== 'no_fix' && fix.quality !== 'none' && fix.lat !== null;
+    // Without a fix the time is the receiver's own clock, unchecked against the
+    // satellites (after a cold start it can be a default date or seconds off):
+    // only a fix's time may steer the sample clock.
+    if (hasFix && fix.time !== null) this.#o.time.noteGpsTime(fix.time);
     this.#setState(hasFix ? 'fix' : 'no_fix');
     const speedKmh = fix.speedMps === null ? null : fix.speedMps * 3.6;
     this.#status.fix = {
