@@ -21,6 +21,8 @@ export const ELM_BAUD_RATES = [38400, 9600, 115200] as const;
 export interface ProbeOptions {
   /** How long to listen for NMEA at each rate. */
   listenMs?: number;
+  /** How long to listen before asking ATI: whatever talks by itself is not an idle ELM327. */
+  quietMs?: number;
   /** How long to wait for the answer to ATI. */
   answerMs?: number;
   /** Which kind to try first (from the port's name). */
@@ -31,7 +33,10 @@ export interface ProbeOptions {
  * Finds out what is on a serial port without disturbing it: first listen
  * (a GPS receiver talks by itself, an ELM327 stays silent), then ask `ATI`,
  * which only prints the adapter's version: no reset, nothing sent to the
- * vehicle. Each attempt opens and closes the port.
+ * vehicle. Each attempt opens and closes the port. Every ATI comes after a
+ * moment of listening at that rate, even when an adapter is the likely
+ * answer: NMEA heard then is a receiver (at that rate), and any other bytes
+ * mean something that talks by itself, which gets no command.
  */
 export async function probeSerialPort(
   portPath: string,
@@ -39,6 +44,7 @@ export async function probeSerialPort(
 ): Promise<ProbeResult> {
   const listenMs = options.listenMs ?? 1500;
   const answerMs = options.answerMs ?? 1200;
+  const quietMs = options.quietMs ?? 500;
   const attempts: { kind: ProbeKind; baudRate: number }[] = [];
   const gps = GPS_BAUD_RATES.map((baudRate) => ({ kind: 'gps' as const, baudRate }));
   const elm = ELM_BAUD_RATES.map((baudRate) => ({ kind: 'elm327' as const, baudRate }));
@@ -56,11 +62,17 @@ export async function probeSerialPort(
       return { kind: null, baudRate: null, detail: '', error: messageOf(error) };
     }
     try {
-      const detail =
-        attempt.kind === 'gps'
-          ? await listenForNmea(transport, listenMs)
-          : await askElm327(transport, answerMs);
-      if (detail) return { kind: attempt.kind, baudRate: attempt.baudRate, detail, error: null };
+      if (attempt.kind === 'gps') {
+        const detail = await listenForNmea(transport, listenMs);
+        if (detail) return { kind: 'gps', baudRate: attempt.baudRate, detail, error: null };
+        continue;
+      }
+      const heard = await listen(transport, quietMs);
+      if (heard.nmea)
+        return { kind: 'gps', baudRate: attempt.baudRate, detail: heard.nmea, error: null };
+      if (heard.bytes > 0) continue;
+      const detail = await askElm327(transport, answerMs);
+      if (detail) return { kind: 'elm327', baudRate: attempt.baudRate, detail, error: null };
     } catch (error) {
       lastError = messageOf(error);
     } finally {
@@ -70,8 +82,16 @@ export async function probeSerialPort(
   return { kind: null, baudRate: null, detail: '', error: lastError };
 }
 
-/** Connects to a Wi-Fi adapter and asks ATI. */
-export async function probeTcp(host: string, port: number, timeoutMs = 1500): Promise<ProbeResult> {
+/**
+ * Connects to a Wi-Fi adapter, listens a moment (a receiver streaming NMEA
+ * over TCP talks by itself), then asks ATI if nothing spoke.
+ */
+export async function probeTcp(
+  host: string,
+  port: number,
+  timeoutMs = 1500,
+  quietMs = 500,
+): Promise<ProbeResult> {
   const transport = new TcpTransport({ host, port, connectTimeoutMs: timeoutMs });
   try {
     await transport.open();
@@ -79,10 +99,18 @@ export async function probeTcp(host: string, port: number, timeoutMs = 1500): Pr
     return { kind: null, baudRate: null, detail: '', error: messageOf(error) };
   }
   try {
+    const heard = await listen(transport, quietMs);
+    if (heard.nmea) return { kind: 'gps', baudRate: null, detail: heard.nmea, error: null };
+    if (heard.bytes > 0) {
+      return {
+        kind: null,
+        baudRate: null,
+        detail: '',
+        error: 'connected; it talks by itself, but not NMEA (not asked anything)',
+      };
+    }
     const detail = await askElm327(transport, timeoutMs);
     if (detail) return { kind: 'elm327', baudRate: null, detail, error: null };
-    const nmea = await listenForNmea(transport, timeoutMs);
-    if (nmea) return { kind: 'gps', baudRate: null, detail: nmea, error: null };
     return {
       kind: null,
       baudRate: null,
@@ -95,19 +123,26 @@ export async function probeTcp(host: string, port: number, timeoutMs = 1500): Pr
 }
 
 /** Resolves with a description of the NMEA heard, or '' if none within ms. */
-export function listenForNmea(transport: Transport, ms: number): Promise<string> {
+export async function listenForNmea(transport: Transport, ms: number): Promise<string> {
+  return (await listen(transport, ms)).nmea;
+}
+
+/** Listens only: the NMEA heard (described, or ''), and how many bytes arrived at all. */
+function listen(transport: Transport, ms: number): Promise<{ nmea: string; bytes: number }> {
   const parser = new NmeaStreamParser();
   const talkers = new Set<string>();
   let good = 0;
+  let bytes = 0;
   return new Promise((resolve) => {
     const finish = (): void => {
       clearTimeout(timer);
       off();
       offClose();
-      resolve(good > 0 ? `NMEA 0183 (${[...talkers].sort().join(', ')})` : '');
+      resolve({ nmea: good > 0 ? `NMEA 0183 (${[...talkers].sort().join(', ')})` : '', bytes });
     };
     const timer = setTimeout(finish, ms);
     const off = transport.onData((chunk) => {
+      bytes += chunk.length;
       for (const item of parser.push(chunk)) {
         if (!item.ok) continue;
         good += 1;
