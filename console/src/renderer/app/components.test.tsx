@@ -144,7 +144,15 @@ describe('vehicle panel', () => {
       vin: 'WVWZZZ1JZ3W386752',
       driver: { id: 5, name: 'Ana Souza' },
       lastSeenAt: Date.now() - 30_000,
-      status: { t: Date.now(), batteryV: 11.2, ignition: false, gpsFix: 'dgps' },
+      status: {
+        t: Date.now(),
+        batteryV: 11.2,
+        ignition: false,
+        gpsFix: 'dgps',
+        obdLink: 'unreachable',
+        gpsReceiver: 'fix',
+        backlog: 4321,
+      },
       position: {
         t: Date.now(),
         lat: 52.52,
@@ -196,6 +204,15 @@ describe('vehicle panel', () => {
     expect(cell('battery')).toBe('11.2 V');
     expect(view.container.querySelector('[data-testid="battery"]')?.classList).toContain('warn');
     expect(cell('last-seen')).toMatch(/\(30 s ago\)$/);
+    // What the companion says about its own devices and outbox.
+    const classes = (id: string) =>
+      view.container.querySelector(`[data-testid="${id}"]`)?.classList.contains('warn');
+    expect(cell('obd-link')).toBe('adapter not reachable (unplugged or failing)');
+    expect(classes('obd-link')).toBe(true);
+    expect(cell('gps-receiver')).toBe('has a fix');
+    expect(classes('gps-receiver')).toBe(false);
+    expect(cell('backlog')).toMatch(/^4,?321 samples$/);
+    expect(classes('backlog')).toBe(true);
     expect(services.requests.some((u) => u.startsWith('/api/vehicles/1/readings?'))).toBe(true);
     // The chart of engine speed got the history loaded for it.
     expect(view.container.querySelector('tr[data-pid="12"] svg')?.getAttribute('aria-label')).toBe(

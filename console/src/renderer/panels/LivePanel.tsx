@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { describeTroubleCode } from '@fleetline/protocol';
-import type { DtcState, ReadingState } from '@fleetline/protocol';
+import type { DtcState, GpsReceiverState, ObdLinkState, ReadingState } from '@fleetline/protocol';
 import { useConsole, useSlice } from '../app/context';
 import { errorMessage } from '../api/errors';
 import { readingKey } from '../stores/fleet-store';
@@ -80,6 +80,28 @@ export function LivePanel({ vehicle }: { vehicle: VehicleRecord }) {
   );
 }
 
+/** What the companion says about its OBD-II adapter, and whether that needs a look. */
+const OBD_LINK_TEXT: Record<ObdLinkState, { text: string; warn: boolean }> = {
+  polling: { text: 'reading the vehicle', warn: false },
+  ignition_off: { text: 'adapter answers, vehicle does not (ignition off)', warn: false },
+  connecting: { text: 'connecting to the adapter', warn: false },
+  unreachable: { text: 'adapter not reachable (unplugged or failing)', warn: true },
+  disabled: { text: 'no adapter configured', warn: false },
+};
+
+/** What the companion says about its GPS receiver. */
+const GPS_RECEIVER_TEXT: Record<GpsReceiverState, { text: string; warn: boolean }> = {
+  fix: { text: 'has a fix', warn: false },
+  no_fix: { text: 'talking, no fix', warn: true },
+  connecting: { text: 'connecting', warn: false },
+  silent: { text: 'connected but silent', warn: true },
+  unreachable: { text: 'not reachable (unplugged or failing)', warn: true },
+  disabled: { text: 'no receiver configured', warn: false },
+};
+
+/** More waiting than this is minutes of data not yet at the server: worth a look. */
+const BACKLOG_WARN = 1000;
+
 function GpsHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number }) {
   const p = vehicle.position;
   const fixAge = p ? now - p.t : null;
@@ -114,6 +136,12 @@ function GpsHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number }) {
         <dd data-testid="hdop">{formatNumber(p?.hdop, 1)}</dd>
         <dt>Last fix</dt>
         <dd data-testid="last-fix">{p ? `${formatTime(p.t)} (${formatAge(p.t, now)})` : '—'}</dd>
+        <dt>Receiver</dt>
+        <HealthCell
+          id="gps-receiver"
+          state={vehicle.status?.gpsReceiver}
+          texts={GPS_RECEIVER_TEXT}
+        />
       </dl>
     </section>
   );
@@ -149,8 +177,38 @@ function DeviceHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number })
         <dd className={batteryOk ? '' : 'warn'} data-testid="battery">
           {formatNumber(battery, 1)} V
         </dd>
+        <dt>OBD-II</dt>
+        <HealthCell id="obd-link" state={s?.obdLink} texts={OBD_LINK_TEXT} />
+        <dt>Not yet sent</dt>
+        <dd
+          className={(s?.backlog ?? 0) > BACKLOG_WARN ? 'warn' : ''}
+          data-testid="backlog"
+          title="Samples waiting in the vehicle's outbox when it last reported"
+        >
+          {s?.backlog === null || s?.backlog === undefined
+            ? '—'
+            : `${formatNumber(s.backlog)} ${s.backlog === 1 ? 'sample' : 'samples'}`}
+        </dd>
       </dl>
     </section>
+  );
+}
+
+/** One companion-reported state; '—' until the companion has reported it. */
+function HealthCell<S extends string>({
+  id,
+  state,
+  texts,
+}: {
+  id: string;
+  state: S | null | undefined;
+  texts: Record<S, { text: string; warn: boolean }>;
+}) {
+  const entry = state ? texts[state] : undefined;
+  return (
+    <dd className={entry?.warn ? 'warn' : ''} data-testid={id} data-state={state ?? ''}>
+      {entry?.text ?? '—'}
+    </dd>
   );
 }
 
