@@ -214,6 +214,15 @@ function outboxChecks(outbox: Outbox, config: CompanionConfig): Check[] {
     },
   ];
   const c = stats.counters;
+  if (stats.full || stats.eventsFull) {
+    checks.push({
+      status: 'fail',
+      area: 'outbox',
+      message: stats.eventsFull
+        ? `events and alarms alone fill the whole bound: new events are refused too (${c.refusedEventsWhileFull} so far), as are positions and readings (${c.refusedWhileFull})`
+        : `events and alarms alone fill the bound for positions and readings: those are refused (${c.refusedWhileFull} so far); events are kept in the reserve`,
+    });
+  }
   if (c.thinnedPositions + c.thinnedReadings + c.droppedOldest > 0) {
     checks.push({
       status: 'warn',

@@ -134,12 +134,21 @@ export function assess(
       `samples cannot be committed to the outbox: ${outbox.sink.lastError}. Check the disk.`,
     );
   }
-  if (outbox.full) {
+  if (outbox.eventsFull) {
+    add(
+      'failing',
+      'outbox',
+      `the outbox holds ${outbox.pending} events and alarms and they fill its whole bound (${mb(outbox.maxBytes)}), ` +
+        `the reserve kept for them included: new events are refused too (${outbox.counters.refusedEventsWhileFull} so far), ` +
+        'as are positions and readings. Restore the uplink or raise storage.maxDiskMb.',
+    );
+  } else if (outbox.full) {
     add(
       'failing',
       'outbox',
       `the outbox holds ${outbox.pending} events and alarms and has reached its bound (${mb(outbox.maxBytes)}); ` +
-        'positions and readings are refused until the server takes some. Restore the uplink or raise storage.maxDiskMb.',
+        `positions and readings are refused (${outbox.counters.refusedWhileFull} so far) until the server takes some; ` +
+        'events are still kept, in the part of the bound reserved for them. Restore the uplink or raise storage.maxDiskMb.',
     );
   } else if (
     outbox.counters.thinnedPositions +

@@ -191,6 +191,38 @@ describe('Outbox disk bound', () => {
     expect(outbox.append([position((t += 1000))]).stored).toBe(1);
     outbox.close();
   });
+
+  it('keeps events in a reserve past the positions, then refuses new ones rather than pass the bound', () => {
+    const maxBytes = 1024 * 1024;
+    const outbox = open(tempFile(), { maxBytes, synchronous: 'NORMAL' });
+    const limits = outbox.stats();
+    expect(limits.thinAboveBytes).toBeLessThan(limits.refuseEventsAboveBytes);
+    expect(limits.refuseEventsAboveBytes).toBeLessThan(maxBytes);
+    let t = T0;
+    let stored = 0;
+    // Events, a hundred at a time, until even they are refused.
+    for (let i = 0; i < 400 && !outbox.eventsFull; i += 1) {
+      stored += outbox.append(Array.from({ length: 100 }, () => driving((t += 1000)))).stored;
+      expect(outbox.fileBytes()).toBeLessThanOrEqual(maxBytes);
+      // Past the positions' share, events were still taken (the reserve) while positions were not.
+      if (outbox.full && !outbox.eventsFull) {
+        expect(outbox.append([position((t += 1000))]).refused).toBe(1);
+      }
+    }
+    expect(outbox.stats()).toMatchObject({ full: true, eventsFull: true });
+    expect(outbox.stats().counters.refusedWhileFull).toBeGreaterThan(0);
+    const refused = outbox.append([driving((t += 1000))]);
+    expect(refused).toMatchObject({ stored: 0, refused: 1 });
+    expect(outbox.stats().counters.refusedEventsWhileFull).toBe(1);
+    // Nothing stored was dropped, and the files stayed within the bound.
+    expect(outbox.read(0, null, 1_000_000)).toHaveLength(stored);
+    expect(outbox.fileBytes()).toBeLessThanOrEqual(maxBytes);
+    // The server takes the older half: events are accepted again.
+    outbox.settle(1, Math.floor(outbox.lastAssignedSeq / 2));
+    expect(outbox.eventsFull).toBe(false);
+    expect(outbox.append([driving((t += 1000))]).stored).toBe(1);
+    outbox.close();
+  });
 });
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

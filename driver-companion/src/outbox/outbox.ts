@@ -31,6 +31,13 @@ import type { OutboxSample, SampleClass, SampleDraft } from './samples.js';
  * disk policy drops positions and readings only, and keeping them apart
  * means dropping those frees whole pages instead of leaving a page alive
  * for every event scattered among them.
+ *
+ * The bound (maxBytes) holds for the files, events included. Positions and
+ * readings may fill 90 % of what it leaves for pages; the last 10 % is a
+ * reserve only events may use, so alarms are still kept once positions and
+ * readings are refused. Events stored are never dropped; once they fill the
+ * reserve as well, new events are refused (counted, health failing) rather
+ * than letting the disk grow past the bound.
  */
 
 export interface OutboxOptions {
@@ -53,7 +60,7 @@ export interface AppendResult {
   first: number | null;
   last: number | null;
   stored: number;
-  /** Positions and readings refused because the bound is reached and only events remain. */
+  /** Samples refused because the bound is reached: positions and readings, or events past the reserve. */
   refused: number;
 }
 
@@ -76,6 +83,8 @@ export interface OutboxCounters {
   thinnedReadings: number;
   droppedOldest: number;
   refusedWhileFull: number;
+  /** Events refused because events alone filled the whole bound, reserve included. */
+  refusedEventsWhileFull: number;
   rejectedByServer: number;
   quarantined: number;
   renumbered: number;
@@ -94,6 +103,12 @@ export interface OutboxStats {
   maxBytes: number;
   /** Only events are left and the bound is reached: positions and readings are refused. */
   full: boolean;
+  /** Events fill the reserve too: new events are refused as well. */
+  eventsFull: boolean;
+  /** Pages in use past which positions and readings are thinned, then refused. */
+  thinAboveBytes: number;
+  /** Pages in use past which events are refused too (the bound, less room for the WAL). */
+  refuseEventsAboveBytes: number;
   counters: OutboxCounters;
   outboxId: string;
   createdAt: number;
@@ -123,12 +138,15 @@ const CHUNK_ROWS = 2000;
 const LOW_WATER = 0.85;
 /** The -shm file SQLite keeps beside a WAL database. */
 const SHM_BYTES = 32 * 1024;
+/** Share of the room for pages that only events may use. */
+const EVENT_RESERVE = 0.1;
 
 const ZERO_COUNTERS: OutboxCounters = {
   thinnedPositions: 0,
   thinnedReadings: 0,
   droppedOldest: 0,
   refusedWhileFull: 0,
+  refusedEventsWhileFull: 0,
   rejectedByServer: 0,
   quarantined: 0,
   renumbered: 0,
@@ -159,12 +177,15 @@ export class Outbox {
   readonly #now: () => number;
   readonly #journal: boolean;
   readonly #pageSize: number;
-  /** Pages in use may reach this before the policy runs (the rest is the WAL's and the -shm's). */
+  /** Pages in use may reach this before the policy runs (the rest: the events' reserve, the WAL, the -shm). */
   readonly #highWaterBytes: number;
+  /** Pages in use past which events are refused too. */
+  readonly #eventCapBytes: number;
   #lastSeq: number;
   #pending: number;
   #counters: OutboxCounters;
   #full = false;
+  #eventsFull = false;
   readonly #outboxId: string;
   readonly #createdAt: number;
 
@@ -178,10 +199,11 @@ export class Outbox {
     this.#journal = options.journal ?? false;
     this.#pageSize = Number(db.pragma('page_size', { simple: true }));
     // The WAL may briefly hold one chunk beyond its limit before a checkpoint trims it.
-    this.#highWaterBytes = Math.max(
-      this.#pageSize * 64,
+    this.#eventCapBytes = Math.max(
+      this.#pageSize * 80,
       options.maxBytes - 2 * walBytes - SHM_BYTES,
     );
+    this.#highWaterBytes = Math.max(this.#pageSize * 64, this.#eventCapBytes * (1 - EVENT_RESERVE));
 
     let outboxId = this.#meta('outbox_id');
     let createdAt = Number(this.#meta('created_at'));
@@ -216,6 +238,7 @@ export class Outbox {
       }
     ).n;
     if (this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
+    this.#checkEvents();
   }
 
   /**
@@ -257,6 +280,10 @@ export class Outbox {
     return this.#full;
   }
 
+  get eventsFull(): boolean {
+    return this.#eventsFull;
+  }
+
   /**
    * Commits drafts in one transaction, numbering them in order. Drafts must
    * already be valid samples (the sink checks them with the protocol's schema).
@@ -264,6 +291,7 @@ export class Outbox {
   append(drafts: readonly SampleDraft[]): AppendResult {
     if (drafts.length === 0) return { first: null, last: null, stored: 0, refused: 0 };
     let refused = 0;
+    let refusedEvents = 0;
     let first: number | null = null;
     let seq = this.#lastSeq;
     let stored = 0;
@@ -275,6 +303,10 @@ export class Outbox {
           refused += 1;
           continue;
         }
+        if (this.#eventsFull && cls === SAMPLE_CLASS.critical) {
+          refusedEvents += 1;
+          continue;
+        }
         seq += 1;
         first ??= seq;
         const body = JSON.stringify(draft);
@@ -284,8 +316,12 @@ export class Outbox {
         stored += 1;
       }
       this.#sql.setMeta.run('last_seq', String(seq));
-      if (refused > 0) {
-        counters = { ...counters, refusedWhileFull: counters.refusedWhileFull + refused };
+      if (refused + refusedEvents > 0) {
+        counters = {
+          ...counters,
+          refusedWhileFull: counters.refusedWhileFull + refused,
+          refusedEventsWhileFull: counters.refusedEventsWhileFull + refusedEvents,
+        };
         this.#sql.setMeta.run('counters', JSON.stringify(counters));
       }
     })();
@@ -293,7 +329,8 @@ export class Outbox {
     this.#lastSeq = seq;
     this.#pending += stored;
     if (this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
-    return { first, last: first === null ? null : seq, stored, refused };
+    this.#checkEvents();
+    return { first, last: first === null ? null : seq, stored, refused: refused + refusedEvents };
   }
 
   /** Samples with afterSeq < seq <= throughSeq, oldest first. */
@@ -548,6 +585,9 @@ export class Outbox {
       fileBytes: this.fileBytes(),
       maxBytes: this.maxBytes,
       full: this.#full,
+      eventsFull: this.#eventsFull,
+      thinAboveBytes: Math.round(this.#highWaterBytes),
+      refuseEventsAboveBytes: this.#eventCapBytes,
       counters: { ...this.#counters },
       outboxId: this.#outboxId,
       createdAt: this.#createdAt,
@@ -606,6 +646,25 @@ export class Outbox {
 
   #releaseIfRoom(): void {
     if (this.#full && this.usedBytes() <= this.#highWaterBytes * LOW_WATER) this.#setFull(false);
+    this.#checkEvents();
+  }
+
+  /** Events past the whole bound are refused; accepted again once the server took some. */
+  #checkEvents(): void {
+    const used = this.usedBytes();
+    const eventsFull = this.#eventsFull
+      ? used > this.#eventCapBytes * LOW_WATER
+      : used > this.#eventCapBytes;
+    if (eventsFull === this.#eventsFull) return;
+    this.#eventsFull = eventsFull;
+    if (eventsFull) {
+      this.#logger.error(
+        { maxBytes: this.maxBytes, usedBytes: used, pending: this.#pending },
+        'outbox bound reached by events alone: refusing new events too until the server takes some',
+      );
+    } else {
+      this.#logger.info({ usedBytes: used }, 'outbox accepts events again');
+    }
   }
 
   #setFull(full: boolean): void {
