@@ -8,6 +8,7 @@ import type { DeviceEndpoint } from './devices/endpoints.js';
 import { GpsSupervisor } from './devices/gps-supervisor.js';
 import { DeviceLocator } from './devices/locator.js';
 import { ObdSupervisor } from './devices/obd-supervisor.js';
+import { DeviceHealthReporter, gpsReceiverOf, obdLinkOf } from './health/device-health.js';
 import { startHealthServer } from './health/health-server.js';
 import type { HealthServer } from './health/health-server.js';
 import { assess, overall } from './health/status.js';
@@ -54,6 +55,8 @@ export class Companion {
   readonly obd: ObdSupervisor;
   readonly gps: GpsSupervisor;
   readonly uplink: Uplink;
+  /** Tells the server about the devices and the backlog (status samples). */
+  readonly deviceHealth: DeviceHealthReporter;
   readonly startedAt = Date.now();
   readonly #lock: InstanceLock;
   #health: HealthServer | null = null;
@@ -145,6 +148,15 @@ export class Companion {
       ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
     });
     this.uplink = uplink;
+    this.deviceHealth = new DeviceHealthReporter({
+      read: () => ({
+        obdLink: obdLinkOf(this.obd.status().state),
+        gpsReceiver: gpsReceiverOf(this.gps.status().state),
+        backlog: this.outbox.pending,
+      }),
+      push: (draft) => this.sink.push(draft),
+      now: () => this.time.now(),
+    });
   }
 
   /** Opens the outbox and starts every part; resolves once running. */
@@ -163,6 +175,7 @@ export class Companion {
     this.obd.start();
     this.gps.start();
     this.#every(1000, () => this.deriver.tick(this.time.now()));
+    this.#every(1000, () => this.deviceHealth.tick());
     this.#every(SAVE_STATE_EVERY_MS, () => this.#saveDerived());
     if (config.health.port !== null) {
       try {

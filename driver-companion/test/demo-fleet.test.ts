@@ -64,6 +64,20 @@ describe('startDemoFleet', () => {
       const kinds = new Set(storedSamples(server.dbFile, v.deviceId).map((s) => s.kind));
       expect([...kinds]).toEqual(expect.arrayContaining(['position', 'reading', 'status']));
     }
+    // Each companion told the server how its devices and its outbox are (the first
+    // report goes out a second after start, while the devices may still be connecting).
+    for (const v of registered) {
+      const health = storedSamples(server.dbFile, v.deviceId).filter(
+        (s) => s.kind === 'status' && s.obdLink != null,
+      );
+      expect(health.length).toBeGreaterThan(0);
+      for (const s of health) {
+        if (s.kind !== 'status') continue;
+        expect(['connecting', 'polling']).toContain(s.obdLink);
+        expect(['connecting', 'no_fix', 'fix']).toContain(s.gpsReceiver);
+        expect(s.backlog).toEqual(expect.any(Number));
+      }
+    }
     await fleet.stop();
     expect(fleet.companions.every((c) => c.status().uplink.state === 'stopped')).toBe(true);
     fleet = null;

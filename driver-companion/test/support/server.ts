@@ -134,6 +134,9 @@ export function storedSamples(
         batteryV: n(r.battery_v),
         ignition: r.ignition === null ? null : Boolean(r.ignition),
         gpsFix: (r.gps_fix as 'gps' | null) ?? null,
+        obdLink: (r.obd_link as 'polling' | null) ?? null,
+        gpsReceiver: (r.gps_receiver as 'fix' | null) ?? null,
+        backlog: n(r.backlog),
       });
     }
     for (const r of q('SELECT rowid, * FROM driving_events WHERE device_id = ? ORDER BY rowid')) {
@@ -161,7 +164,7 @@ export function storedSamples(
 export function normalised(sample: TelemetrySampleInput): Record<string, unknown> {
   const optional: Record<string, string[]> = {
     position: ['speedKmh', 'headingDeg', 'altitudeM', 'hdop', 'satellites'],
-    status: ['batteryV', 'ignition', 'gpsFix'],
+    status: ['batteryV', 'ignition', 'gpsFix', 'obdLink', 'gpsReceiver', 'backlog'],
     driving: ['lat', 'lon', 'speedKmh', 'accelMs2', 'durationS', 'distanceKm'],
     reading: [],
     dtc: [],
