@@ -215,6 +215,17 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     expect(await cell('last-seen')).toMatch(
       /^\d{2}:\d{2}:\d{2}(\s[AP]M)?\s\((just now|\d+ s ago)\)$/,
     );
+    // The companion's own report: its adapter and receiver are up (connecting at its first
+    // report, a second after start), and it says how much waits in its outbox.
+    const state = (id: string) => page.getByTestId(id).getAttribute('data-state');
+    await expect
+      .poll(async () => ({ obd: await state('obd-link'), gps: await state('gps-receiver') }))
+      .toSatisfy(
+        ({ obd, gps }: { obd: string | null; gps: string | null }) =>
+          ['polling', 'connecting'].includes(obd ?? '') &&
+          ['fix', 'no_fix', 'connecting'].includes(gps ?? ''),
+      );
+    expect(await cell('backlog')).toMatch(/^\d[\d,]* samples?$/);
     // Follow mode from the keyboard.
     await page.keyboard.press('f');
     expect(await page.getByRole('button', { name: 'Follow' }).getAttribute('aria-pressed')).toBe(
