@@ -30,6 +30,9 @@ export type { TcpTransportOptions } from './transports/tcp.js';
 export { BleTransport } from './transports/ble/ble.js';
 export type { BleTransportOptions } from './transports/ble/ble.js';
 export { KNOWN_GATT_PROFILES, matchGattProfile } from './transports/ble/profiles.js';
+export { discoverBleAdapters, isPlausibleAdapter } from './transports/ble/discovery.js';
+export type { BleAdapterFound } from './transports/ble/discovery.js';
+export { loadNoble } from './transports/ble/load-noble.js';
 export type { GattMatch, GattSerialProfile } from './transports/ble/profiles.js';
 export type {
   NobleCharacteristicLike,

@@ -1,9 +1,7 @@
 import fs from 'node:fs';
-import { BleTransport } from '@fleetline/hardware';
-import type { NobleLike } from '@fleetline/hardware';
+import { BleTransport, discoverBleAdapters, loadNoble } from '@fleetline/hardware';
+import type { BleAdapterFound, NobleLike } from '@fleetline/hardware';
 import { parseDeviceSpec } from '../config/device-spec.js';
-import { discoverBleAdapters, loadNoble } from '../devices/ble-discovery.js';
-import type { BleAdapterFound } from '../devices/ble-discovery.js';
 import type { DeviceRole } from '../devices/endpoints.js';
 import { askElm327, probeSerialPort, probeTcp } from '../devices/probe.js';
 import type { ProbeOptions, ProbeResult } from '../devices/probe.js';

@@ -1,5 +1,6 @@
 import { HardwareError, TransportOpenError } from '../../errors.js';
 import { BaseTransport } from '../base-transport.js';
+import { isPlausibleAdapter, waitPoweredOn } from './discovery.js';
 import { loadNoble } from './load-noble.js';
 import type { NobleCharacteristicLike, NobleLike, NoblePeripheralLike } from './noble-like.js';
 import {
@@ -20,8 +21,6 @@ export interface BleTransportOptions {
   /** Injected central for tests; production loads @abandonware/noble lazily. */
   noble?: NobleLike;
 }
-
-const ADAPTER_NAME = /obd|elm|vlink|v-link|veepeak|vgate|icar|konnwei|carista|kiwi/i;
 
 export class BleTransport extends BaseTransport {
   readonly kind = 'ble' as const;
@@ -84,7 +83,6 @@ export class BleTransport extends BaseTransport {
   async #scan(noble: NobleLike): Promise<NoblePeripheralLike> {
     const wanted = this.#options.peripheral?.toLowerCase();
     const name = this.#options.name?.toLowerCase();
-    const knownServices = new Set(KNOWN_GATT_PROFILES.map((p) => p.service));
     const timeoutMs = this.#options.scanTimeoutMs ?? 10_000;
     return await new Promise<NoblePeripheralLike>((resolve, reject) => {
       const finish = (result: NoblePeripheralLike | Error): void => {
@@ -96,12 +94,11 @@ export class BleTransport extends BaseTransport {
       };
       const onDiscover = (p: NoblePeripheralLike): void => {
         const localName = p.advertisement.localName ?? '';
-        const advertised = (p.advertisement.serviceUuids ?? []).map(normalizeUuid);
         const ok = wanted
           ? p.id.toLowerCase() === wanted || p.address?.toLowerCase() === wanted
           : name
             ? localName.toLowerCase().includes(name)
-            : advertised.some((uuid) => knownServices.has(uuid)) || ADAPTER_NAME.test(localName);
+            : isPlausibleAdapter(p);
         if (ok) finish(p);
       };
       const timer = setTimeout(
@@ -147,23 +144,4 @@ export class BleTransport extends BaseTransport {
     }
     if (peripheral) await peripheral.disconnectAsync().catch(() => undefined);
   }
-}
-
-async function waitPoweredOn(noble: NobleLike, timeoutMs: number): Promise<void> {
-  if (noble.state === 'poweredOn') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      noble.removeListener('stateChange', onState);
-      reject(
-        new HardwareError('ble_unavailable', `Bluetooth adapter is ${noble.state}, not poweredOn`),
-      );
-    }, timeoutMs);
-    const onState = (state: string): void => {
-      if (state !== 'poweredOn') return;
-      clearTimeout(timer);
-      noble.removeListener('stateChange', onState);
-      resolve();
-    };
-    noble.on('stateChange', onState);
-  });
 }
