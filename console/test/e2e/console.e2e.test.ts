@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoFleet } from '@fleetline/driver-companion';
+import { createLogger, startDemoFleet } from '@fleetline/driver-companion';
 import type { DemoFleet } from '@fleetline/driver-companion';
 import type { Page } from 'playwright-core';
 import { FIX_QUALITIES, describeTroubleCode } from '@fleetline/protocol';
@@ -50,6 +50,7 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
       vehicles: demo.map((v) => ({ name: v.name, token: v.token })),
       city: 'berlin',
       dataDir: companionDir,
+      logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     });
     const van6 = seeded.vehicles.find((v) => v.name === FAULTY.name);
     if (!van6) throw new Error(`${FAULTY.name} was not seeded`);
