@@ -56,12 +56,14 @@ describe('device health on the wire', () => {
 
   function rig(initial: DeviceHealth) {
     let now = 1_800_000_000_000;
+    let mono = 0;
     let health = initial;
     const pushed: SampleDraft[] = [];
     const reporter = new DeviceHealthReporter({
       read: () => health,
       push: (d) => pushed.push(d),
       now: () => now,
+      monotonic: () => mono,
       everyMs: 60_000,
       minGapMs: 10_000,
     });
@@ -74,8 +76,13 @@ describe('device health on the wire', () => {
       advance: (ms: number) => {
         for (let i = 0; i < ms / 1000; i++) {
           now += 1000;
+          mono += 1000;
           reporter.tick();
         }
+      },
+      /** The sample clock jumps (the time source switched to GPS time); the schedule does not. */
+      jump: (ms: number) => {
+        now += ms;
       },
       tick: () => reporter.tick(),
     };
@@ -115,6 +122,20 @@ describe('device health on the wire', () => {
     r.advance(1000);
     expect(r.pushed).toHaveLength(3);
     expect(r.pushed[2]).toMatchObject({ backlog: 40 });
+  });
+
+  it('keeps its schedule when the sample clock jumps back, and stamps reports with sample time', () => {
+    const r = rig({ obdLink: 'polling', gpsReceiver: 'no_fix', backlog: 0 });
+    r.tick();
+    r.advance(5000);
+    // The system clock was an hour ahead; a fix brings GPS time.
+    r.jump(-3_600_000);
+    r.set({ gpsReceiver: 'fix' });
+    r.advance(5000);
+    expect(r.pushed).toHaveLength(2);
+    expect(r.pushed[1]!.t).toBe(r.pushed[0]!.t + 10_000 - 3_600_000);
+    r.advance(60_000);
+    expect(r.pushed).toHaveLength(3);
   });
 
   it('says nothing while the supervisors stop', () => {

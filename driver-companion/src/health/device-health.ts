@@ -59,7 +59,14 @@ export function gpsReceiverOf(state: GpsState): GpsReceiverState | null {
 export interface DeviceHealthReporterOptions {
   read: () => DeviceHealth;
   push: (draft: SampleDraft) => void;
+  /** The samples' time (GPS time when there is a fix). */
   now: () => number;
+  /**
+   * A monotonic clock for the schedule (default performance.now): sample time
+   * can jump when the time source switches to GPS, and a jump back must not
+   * silence the reports.
+   */
+  monotonic?: () => number;
   /** A report at least this often, so the backlog shown stays current (default 60 s). */
   everyMs?: number;
   /**
@@ -83,7 +90,12 @@ export class DeviceHealthReporter {
   #reports = 0;
 
   constructor(options: DeviceHealthReporterOptions) {
-    this.#o = { everyMs: 60_000, minGapMs: 10_000, ...options };
+    this.#o = {
+      everyMs: 60_000,
+      minGapMs: 10_000,
+      monotonic: () => performance.now(),
+      ...options,
+    };
   }
 
   /** How many reports were pushed. */
@@ -92,7 +104,7 @@ export class DeviceHealthReporter {
   }
 
   tick(): void {
-    const now = this.#o.now();
+    const now = this.#o.monotonic();
     const health = this.#o.read();
     // Stopping: the supervisors are going away, which is not news for the server.
     if (health.obdLink === null || health.gpsReceiver === null) return;
@@ -104,7 +116,7 @@ export class DeviceHealthReporter {
     if (!(changed ? since >= this.#o.minGapMs : since >= this.#o.everyMs)) return;
     this.#o.push({
       kind: 'status',
-      t: now,
+      t: this.#o.now(),
       obdLink: health.obdLink,
       gpsReceiver: health.gpsReceiver,
       backlog: health.backlog,
