@@ -9,6 +9,7 @@ import { Backoff, sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import { messageOf, typeOf } from '../util/logger.js';
 import type { DeviceEndpoint } from './endpoints.js';
+import { monotonicNow } from '../clock/monotonic.js';
 
 export type GpsState =
   | 'disabled'
@@ -82,7 +83,7 @@ export class GpsSupervisor {
 
   constructor(options: GpsSupervisorOptions) {
     this.#o = options;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? monotonicNow;
     this.#log = options.logger.child({ device: 'gps' });
     this.#status = {
       state: options.endpoint ? 'connecting' : 'disabled',

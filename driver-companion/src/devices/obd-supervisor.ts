@@ -20,6 +20,7 @@ import type { Logger } from '../util/logger.js';
 import { messageOf, typeOf } from '../util/logger.js';
 import type { DeviceEndpoint } from './endpoints.js';
 import type { DeviceError } from './gps-supervisor.js';
+import { monotonicNow } from '../clock/monotonic.js';
 
 export type ObdState =
   'disabled' | 'connecting' | 'initializing' | 'ignition_off' | 'polling' | 'backoff' | 'stopped';
@@ -117,7 +118,7 @@ export class ObdSupervisor {
 
   constructor(options: ObdSupervisorOptions) {
     this.#o = options;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? monotonicNow;
     this.#log = options.logger.child({ device: 'obd' });
     this.#scheduler = new PollScheduler(
       options.polling.pids.map((p) => ({ pid: p.pid, everyMs: p.everyS * 1000 })),

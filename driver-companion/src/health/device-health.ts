@@ -1,4 +1,5 @@
 import type { GpsReceiverState, ObdLinkState } from '@fleetline/protocol';
+import { monotonicNow } from '../clock/monotonic.js';
 import type { GpsState } from '../devices/gps-supervisor.js';
 import type { ObdState } from '../devices/obd-supervisor.js';
 import type { SampleDraft } from '../outbox/samples.js';
@@ -62,7 +63,7 @@ export interface DeviceHealthReporterOptions {
   /** The samples' time (GPS time when there is a fix). */
   now: () => number;
   /**
-   * A monotonic clock for the schedule (default performance.now): sample time
+   * A monotonic clock for the schedule (default monotonicNow): sample time
    * can jump when the time source switches to GPS, and a jump back must not
    * silence the reports.
    */
@@ -93,7 +94,7 @@ export class DeviceHealthReporter {
     this.#o = {
       everyMs: 60_000,
       minGapMs: 10_000,
-      monotonic: () => performance.now(),
+      monotonic: monotonicNow,
       ...options,
     };
   }

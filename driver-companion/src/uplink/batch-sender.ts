@@ -5,6 +5,7 @@ import type { OutboxSample } from '../outbox/samples.js';
 import { Backoff, jitter } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import { messageOf } from '../util/logger.js';
+import { monotonicNow } from '../clock/monotonic.js';
 
 /** One batch on the wire; resolves with the raw reply, rejects when no reply can come. */
 export interface BatchChannel {
@@ -131,7 +132,7 @@ export class BatchSender {
   constructor(options: BatchSenderOptions) {
     this.#o = options;
     this.#log = options.logger;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? monotonicNow;
     this.#random = options.random ?? Math.random;
     this.#batchSize = options.batchMaxSamples;
   }

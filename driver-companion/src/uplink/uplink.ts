@@ -20,6 +20,7 @@ import { Backoff, jitter } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import { BatchSender } from './batch-sender.js';
 import type { SenderStats } from './batch-sender.js';
+import { monotonicNow } from '../clock/monotonic.js';
 
 export type DeviceSocket = Socket<ServerToDeviceEvents, DeviceToServerEvents>;
 export type SocketFactory = (
@@ -92,7 +93,7 @@ export class Uplink {
   constructor(options: UplinkOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'uplink' });
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? monotonicNow;
     this.#random = options.random ?? Math.random;
     this.#tokenHash = tokenHash(options.token);
     this.#backoff = new Backoff({
