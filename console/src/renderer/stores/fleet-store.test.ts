@@ -124,6 +124,7 @@ describe('fleet store', () => {
       .getState()
       .applySnapshot(snapshot([vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2 })]), 0);
     const list = store.getState().listRevision;
+    const alarms = store.getState().alarmRevision;
     store.getState().applyBatch(
       batchOf(
         updates(11, [{ id: 1, rev: 2, overspeed: true }], {
@@ -138,6 +139,16 @@ describe('fleet store', () => {
     expect(s.vehicles.has(2)).toBe(false);
     expect(s.vehicles.get(9)?.state).toBe('moving');
     expect(s.listRevision).toBe(list + 1);
+    // Into alarm: the map is told to redraw at once.
+    expect(s.alarmRevision).toBe(alarms + 1);
+    // Moving on while in alarm is not news for the alarm colour; leaving the alarm is.
+    store
+      .getState()
+      .applyBatch(batchOf(updates(12, [{ id: 1, rev: 3, position: position(3_000, 13.6) }])), 0);
+    expect(store.getState().alarmRevision).toBe(alarms + 1);
+    store.getState().applyBatch(batchOf(updates(13, [{ id: 1, rev: 4, overspeed: false }])), 0);
+    expect(store.getState().vehicles.get(1)?.state).not.toBe('alarm');
+    expect(store.getState().alarmRevision).toBe(alarms + 2);
   });
 
   it('takes a changed record (renamed, new driver) from the details section, and tells lists', () => {

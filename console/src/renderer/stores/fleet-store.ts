@@ -46,6 +46,11 @@ export interface FleetState {
   revision: number;
   /** Bumps only when what lists show changes (membership, names, states). */
   listRevision: number;
+  /**
+   * Bumps when a live update takes a vehicle into or out of alarm: the map
+   * shows that at once instead of at its next once-a-second refresh.
+   */
+  alarmRevision: number;
   /** Ids changed by the last revision (layers update just these). */
   changed: ReadonlySet<number>;
   trails: Map<number, TrailPoint[]>;
@@ -74,6 +79,7 @@ export function createFleetStore() {
     vehicles: new Map(),
     revision: 0,
     listRevision: 0,
+    alarmRevision: 0,
     changed: new Set(),
     trails: new Map(),
     series: new Map(),
@@ -126,6 +132,7 @@ export function createFleetStore() {
       const { vehicles, trails, series } = get();
       const changed = new Set<number>();
       let listChanged = false;
+      let alarmChanged = false;
       for (const id of batch.removed) {
         if (vehicles.delete(id)) {
           trails.delete(id);
@@ -142,6 +149,7 @@ export function createFleetStore() {
         if (record === existing) continue;
         if (!existing || existing.state !== record.state || pending.update.details)
           listChanged = true;
+        if ((existing?.state === 'alarm') !== (record.state === 'alarm')) alarmChanged = true;
         vehicles.set(id, record);
         for (const p of pending.positions) pushTrail(trails, id, p);
         if (pending.update.readings)
@@ -153,6 +161,7 @@ export function createFleetStore() {
         cursor: batch.cursor ?? s.cursor,
         revision: changed.size > 0 ? s.revision + 1 : s.revision,
         listRevision: listChanged ? s.listRevision + 1 : s.listRevision,
+        alarmRevision: alarmChanged ? s.alarmRevision + 1 : s.alarmRevision,
         changed,
         receivedAt: now,
         source: 'live',

@@ -130,7 +130,9 @@ export function VehiclesLayer() {
     forceAll();
     showStale(connection.getState().status !== 'live');
     const unsubscribeFleet = fleet.subscribe((s, prev) => {
-      if (s.revision !== prev.revision) refreshSoon();
+      // A vehicle going into alarm is news now; movement waits for the next refresh.
+      if (s.alarmRevision !== prev.alarmRevision) refreshNow();
+      else if (s.revision !== prev.revision) refreshSoon();
     });
     const unsubscribeUi = ui.subscribe((s, prev) => {
       if (s.filter !== prev.filter) forceAll();
