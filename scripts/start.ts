@@ -34,7 +34,13 @@ async function main(): Promise<void> {
     throw new ConfigError([`DEMO_VEHICLES: must be a whole number from 0 to 5000`]);
   }
   const city = (process.env.DEMO_CITY ?? 'berlin') as Parameters<typeof startDemoFleet>[0]['city'];
-  const quiet = pino({ level: process.env.DEMO_LOG_LEVEL ?? 'warn' });
+  // The demo companions and the provisioning log like the companion and the server do
+  // (ISO times, a service name), quietly unless DEMO_LOG_LEVEL says otherwise.
+  const quiet = pino({
+    level: process.env.DEMO_LOG_LEVEL ?? 'warn',
+    base: { service: 'fleetline-demo' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
 
   // 1. Accounts, before the server takes the database.
   const core = await createCore(config, { logger: quiet });
@@ -94,11 +100,16 @@ async function main(): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await fleet?.stop().catch(() => undefined);
-    if (server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
-    }
+    // At once, while Ctrl-C's own SIGINT to the server (same process group) is
+    // fresh: the server takes both as one request and stops gracefully. The
+    // demo companions keep whatever the server did not acknowledge in their
+    // outboxes and send it on the next start.
+    const serverExited =
+      server.exitCode === null
+        ? new Promise((resolve) => server.once('exit', resolve))
+        : Promise.resolve();
+    if (server.exitCode === null) server.kill('SIGTERM');
+    await Promise.all([fleet?.stop().catch(() => undefined), serverExited]);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));

@@ -3,11 +3,17 @@ import type { FleetlineServer } from './app.js';
 import type { ServerConfig } from './config.js';
 
 const FORCED_EXIT_MS = 15_000;
+/**
+ * A second signal this soon after the first is the same request: Ctrl-C
+ * reaches the whole process group, and npm or a launcher forwards it too.
+ * Only a later one (someone pressing Ctrl-C again) skips the graceful stop.
+ */
+const SAME_REQUEST_MS = 2_000;
 
 /**
  * Runs the server until SIGINT or SIGTERM, then stops gracefully: pending
  * batches are committed and acknowledged before sockets close. A second
- * signal, or a stop that takes too long, exits at once.
+ * signal (after SAME_REQUEST_MS), or a stop that takes too long, exits at once.
  */
 export async function serve(config: ServerConfig): Promise<FleetlineServer> {
   const server = await createFleetlineServer(config);
@@ -33,13 +39,17 @@ export async function serve(config: ServerConfig): Promise<FleetlineServer> {
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
-  let stopping = false;
+  let stoppingSince: number | null = null;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== null) {
+      if (performance.now() - stoppingSince < SAME_REQUEST_MS) {
+        server.logger.info({ signal }, 'already stopping');
+        return;
+      }
       server.logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = performance.now();
     server.logger.info({ signal }, 'stopping');
     setTimeout(() => {
       server.logger.error('graceful stop timed out; exiting');
