@@ -8,6 +8,9 @@ export interface CliIo {
   stopSignal(): Promise<string>;
 }
 
+/** Signals this soon after the first are the same request to stop. */
+const SAME_REQUEST_MS = 2_000;
+
 export function processIo(): CliIo {
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -19,10 +22,15 @@ export function processIo(): CliIo {
         const on = (signal: NodeJS.Signals): void => {
           process.off('SIGTERM', on);
           process.off('SIGINT', on);
-          // A second signal while stopping means "now".
-          const force = (): void => process.exit(130);
-          process.once('SIGTERM', force);
-          process.once('SIGINT', force);
+          // A second signal while stopping means "now", unless it is the same request:
+          // Ctrl-C reaches the whole process group, and npm or npx passes on one too.
+          const since = performance.now();
+          const force = (): void => {
+            if (performance.now() - since < SAME_REQUEST_MS) return;
+            process.exit(130);
+          };
+          process.on('SIGTERM', force);
+          process.on('SIGINT', force);
           resolve(signal);
         };
         process.on('SIGTERM', on);
