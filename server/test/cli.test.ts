@@ -59,7 +59,6 @@ describe.each(databaseTargets())('server process and CLI on $name', (target) => 
     // Ctrl-C reaches the whole process group and npm (or the launcher) passes on a
     // signal of its own: one request, still a graceful stop.
     server.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 100));
     server.kill('SIGTERM');
     const exit = await done;
     expect(exit.code).toBe(0);
