@@ -217,7 +217,9 @@ export class Uplink {
       const parsed = DeviceSessionEndSchema.safeParse(raw);
       const reason = parsed.success ? parsed.data.reason : 'unknown';
       this.#endReason = reason;
-      this.#log.warn({ reason }, 'server ended the session');
+      // A server restarting is routine (the companion reconnects); anything else is worth a look.
+      if (reason === 'shutting-down') this.#log.info({ reason }, 'server ended the session');
+      else this.#log.warn({ reason }, 'server ended the session');
       if (reason === 'revoked')
         this.#refuse('device-token-revoked', 'the token was revoked while connected');
     });
