@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Logger } from '../util/logger.js';
 import { messageOf } from '../util/logger.js';
+import { isCorruption, openDatabase, prepareStatements } from './database.js';
+import type { Statements } from './database.js';
 import { SAMPLE_CLASS, sampleClass, sampleSeries } from './samples.js';
 import type { OutboxSample, SampleClass, SampleDraft } from './samples.js';
 
@@ -130,8 +132,6 @@ export interface RenumberResult {
   lastAssignedSeq: number;
 }
 
-const SCHEMA_VERSION = 1;
-
 /** Rows per transaction while thinning or dropping: each transaction's pages pass through the WAL. */
 const CHUNK_ROWS = 2000;
 /** The policy stops this far under the bound, so it does not run again at the next commit. */
@@ -165,8 +165,6 @@ const THIN_STEPS: readonly { cls: SampleClass; bucketMs: number }[] = [
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 16);
 }
-
-type Statements = ReturnType<typeof prepareStatements>;
 
 export class Outbox {
   readonly file: string;
@@ -679,116 +677,6 @@ export class Outbox {
       this.#logger.info({ pending: this.#pending }, 'outbox has room again');
     }
   }
-}
-
-function prepareStatements(db: Database.Database) {
-  return {
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
-    setMeta: db.prepare(
-      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    ),
-    deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
-    insertSample: db.prepare(
-      'INSERT INTO samples (seq, t, class, series, body) VALUES (?, ?, ?, ?, ?)',
-    ),
-    insertEvent: db.prepare('INSERT INTO events (seq, t, body) VALUES (?, ?, ?)'),
-    insertJournal: db.prepare('INSERT INTO journal (seq, body) VALUES (?, ?)'),
-    read: db.prepare(
-      `SELECT seq, body FROM samples WHERE seq > ? AND seq <= ?
-       UNION ALL SELECT seq, body FROM events WHERE seq > ? AND seq <= ?
-       ORDER BY seq LIMIT ?`,
-    ),
-    deleteSamples: db.prepare('DELETE FROM samples WHERE seq >= ? AND seq <= ?'),
-    deleteEvents: db.prepare('DELETE FROM events WHERE seq >= ? AND seq <= ?'),
-    reject: db.prepare('INSERT INTO rejections (seq, field, reason, at) VALUES (?, ?, ?, ?)'),
-    trimRejections: db.prepare(
-      'DELETE FROM rejections WHERE id <= (SELECT max(id) FROM rejections) - 1000',
-    ),
-    quarantineSamples: db.prepare(
-      'INSERT INTO quarantine (seq, body, reason, at) SELECT seq, body, ?, ? FROM samples WHERE seq >= ? AND seq <= ?',
-    ),
-    quarantineEvents: db.prepare(
-      'INSERT INTO quarantine (seq, body, reason, at) SELECT seq, body, ?, ? FROM events WHERE seq >= ? AND seq <= ?',
-    ),
-    oldest: db.prepare(
-      `SELECT seq, t FROM (
-         SELECT seq, t FROM (SELECT seq, t FROM samples ORDER BY seq LIMIT 1)
-         UNION ALL SELECT seq, t FROM (SELECT seq, t FROM events ORDER BY seq LIMIT 1))
-       ORDER BY seq LIMIT 1`,
-    ),
-    medianSeq: db.prepare(
-      'SELECT seq FROM samples WHERE class = ? ORDER BY seq LIMIT 1 OFFSET (SELECT count(*) / 2 FROM samples WHERE class = ?)',
-    ),
-    chunkEdge: db.prepare(
-      'SELECT seq FROM samples WHERE class = ? AND seq > ? ORDER BY seq LIMIT 1 OFFSET ?',
-    ),
-    // Keeps the first sample of each series in each time bucket. The CAST
-    // matters: better-sqlite3 binds numbers as REAL, so the division would
-    // otherwise be exact and every row its own bucket.
-    thin: db.prepare(
-      `DELETE FROM samples WHERE class = ? AND seq > ? AND seq <= ? AND seq NOT IN (
-         SELECT min(seq) FROM samples WHERE class = ? AND seq > ? AND seq <= ?
-         GROUP BY series, CAST(t / ? AS INTEGER))`,
-    ),
-    dropOldest: db.prepare(
-      'DELETE FROM samples WHERE seq IN (SELECT seq FROM samples ORDER BY seq LIMIT ?)',
-    ),
-    recentRejections: db.prepare(
-      'SELECT seq, field, reason, at FROM rejections ORDER BY id DESC LIMIT ?',
-    ),
-  };
-}
-
-function openDatabase(options: OutboxOptions): { db: Database.Database; walBytes: number } {
-  const db = new Database(options.file);
-  try {
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous}`);
-    // A busy SD card should delay a commit, not fail it.
-    db.pragma('busy_timeout = 5000');
-    // Keep the WAL small against the bound: checkpoint often and truncate it back afterwards.
-    const pageSize = Number(db.pragma('page_size', { simple: true }));
-    const walPages = Math.max(16, Math.min(1000, Math.floor(options.maxBytes / pageSize / 16)));
-    db.pragma(`wal_autocheckpoint = ${walPages}`);
-    db.pragma(`journal_size_limit = ${walPages * pageSize}`);
-    const version = Number(db.pragma('user_version', { simple: true }));
-    if (version > SCHEMA_VERSION) {
-      throw new Error(
-        `outbox schema ${version} is newer than this companion understands (${SCHEMA_VERSION})`,
-      );
-    }
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-      CREATE TABLE IF NOT EXISTS samples (
-        seq INTEGER PRIMARY KEY,
-        t INTEGER NOT NULL,
-        class INTEGER NOT NULL,
-        series TEXT,
-        body TEXT NOT NULL
-      ) STRICT;
-      CREATE INDEX IF NOT EXISTS samples_by_class ON samples (class, seq);
-      CREATE TABLE IF NOT EXISTS events (
-        seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, body TEXT NOT NULL
-      ) STRICT;
-      CREATE TABLE IF NOT EXISTS quarantine (
-        seq INTEGER PRIMARY KEY, body TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL
-      ) STRICT;
-      CREATE TABLE IF NOT EXISTS rejections (
-        id INTEGER PRIMARY KEY, seq INTEGER, field TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL
-      ) STRICT;
-      CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT;
-      PRAGMA user_version = ${SCHEMA_VERSION};
-    `);
-    return { db, walBytes: walPages * pageSize };
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-}
-
-function isCorruption(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
 }
 
 function parseJson<T>(text: string | undefined, fallback: T): T {

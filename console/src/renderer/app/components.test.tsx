@@ -36,9 +36,8 @@ const three = () => [
 ];
 /** React watches the value setter of the prototype: typing has to go through it, as a browser does. */
 function setInputValue(el: HTMLInputElement, value: string): void {
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the element as `this`
-  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set;
-  setter?.call(el, value);
+  // The prototype's setter with the element as receiver, not the element's own property.
+  Reflect.set(HTMLInputElement.prototype, 'value', value, el);
 }
 const rows = (c: HTMLElement) => [...c.querySelectorAll<HTMLElement>('[data-vehicle-id]')];
 
