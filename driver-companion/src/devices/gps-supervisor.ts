@@ -8,6 +8,7 @@ import type { SampleSink } from '../sampling/sample-sink.js';
 import { Backoff, sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import { messageOf, typeOf } from '../util/logger.js';
+import { runDeviceLoop } from './device-loop.js';
 import type { DeviceEndpoint } from './endpoints.js';
 import { monotonicNow } from '../clock/monotonic.js';
 
@@ -105,7 +106,24 @@ export class GpsSupervisor {
 
   start(): void {
     if (!this.#o.endpoint || this.#loop) return;
-    this.#loop = this.#run(this.#o.endpoint);
+    this.#loop = runDeviceLoop(this.#o.endpoint, this.#abort.signal, {
+      name: 'GPS receiver',
+      connecting: () => this.#setState('connecting'),
+      opened: (transport) => {
+        this.#transport = transport;
+        this.#status.connects += 1;
+        this.#log.info({ transport: transport.description }, 'GPS receiver open');
+      },
+      session: (transport) => this.#listen(transport),
+      closed: () => {
+        this.#transport = null;
+      },
+      ended: () => {
+        this.#reportFix('none');
+        return { lost: true, what: 'GPS receiver lost' };
+      },
+      fail: (error, what) => this.#fail(error, what),
+    });
   }
 
   async stop(): Promise<void> {
@@ -113,35 +131,6 @@ export class GpsSupervisor {
     await this.#transport?.close().catch(() => undefined);
     await this.#loop;
     this.#setState('stopped');
-  }
-
-  async #run(endpoint: DeviceEndpoint): Promise<void> {
-    const signal = this.#abort.signal;
-    while (!signal.aborted) {
-      this.#setState('connecting');
-      let transport: Transport;
-      try {
-        transport = await endpoint.open();
-      } catch (error) {
-        if (signal.aborted) break;
-        await this.#fail(error, 'cannot open the GPS receiver');
-        continue;
-      }
-      if (signal.aborted) {
-        await transport.close().catch(() => undefined);
-        break;
-      }
-      this.#transport = transport;
-      this.#status.connects += 1;
-      this.#log.info({ transport: transport.description }, 'GPS receiver open');
-      const ended = await this.#listen(transport);
-      this.#transport = null;
-      await transport.close().catch(() => undefined);
-      if (signal.aborted) break;
-      endpoint.lost();
-      this.#reportFix('none');
-      await this.#fail(ended, 'GPS receiver lost');
-    }
   }
 
   /** Reads until the receiver goes away, goes silent for too long, or we stop. */

@@ -18,6 +18,7 @@ import { PollScheduler } from '../sampling/scheduler.js';
 import { Backoff, sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import { messageOf, typeOf } from '../util/logger.js';
+import { runDeviceLoop } from './device-loop.js';
 import type { DeviceEndpoint } from './endpoints.js';
 import type { DeviceError } from './gps-supervisor.js';
 import { monotonicNow } from '../clock/monotonic.js';
@@ -154,7 +155,42 @@ export class ObdSupervisor {
 
   start(): void {
     if (!this.#o.endpoint || this.#loop) return;
-    this.#loop = this.#run(this.#o.endpoint);
+    let openedAt = 0;
+    this.#loop = runDeviceLoop(this.#o.endpoint, this.#abort.signal, {
+      name: 'OBD adapter',
+      connecting: () => this.#setState('connecting'),
+      opened: (transport) => {
+        this.#transport = transport;
+        this.#status.connects += 1;
+        openedAt = this.#now();
+        this.#log.info({ transport: transport.description }, 'OBD adapter open');
+      },
+      session: async (transport) => {
+        const elm = new Elm327Client(transport, { timeoutMs: this.#o.polling.requestTimeoutMs });
+        try {
+          await this.#session(elm);
+          return null;
+        } finally {
+          elm.dispose();
+        }
+      },
+      closed: () => {
+        this.#transport = null;
+      },
+      ended: (failure) => {
+        if (this.#now() - openedAt > HEALTHY_AFTER_MS) this.#backoff.reset();
+        const gone = typeOf(failure) === 'device_gone' || typeOf(failure) === 'transport_closed';
+        // Without the adapter the ignition is unknown, not off: no status sample says otherwise.
+        this.#status.ignition = null;
+        this.#status.polling = [];
+        this.#o.deriver.ignition(null, this.#o.time.now());
+        return {
+          lost: gone,
+          what: gone ? 'OBD adapter went away' : 'OBD adapter failed; reopening',
+        };
+      },
+      fail: (error, what) => this.#fail(error, what),
+    });
   }
 
   async stop(): Promise<void> {
@@ -163,49 +199,6 @@ export class ObdSupervisor {
     await this.#transport?.close().catch(() => undefined);
     await this.#loop;
     this.#setState('stopped');
-  }
-
-  async #run(endpoint: DeviceEndpoint): Promise<void> {
-    const signal = this.#abort.signal;
-    while (!signal.aborted) {
-      this.#setState('connecting');
-      let transport: Transport;
-      try {
-        transport = await endpoint.open();
-      } catch (error) {
-        if (signal.aborted) break;
-        await this.#fail(error, 'cannot open the OBD adapter');
-        continue;
-      }
-      if (signal.aborted) {
-        await transport.close().catch(() => undefined);
-        break;
-      }
-      this.#transport = transport;
-      this.#status.connects += 1;
-      const openedAt = this.#now();
-      this.#log.info({ transport: transport.description }, 'OBD adapter open');
-      const elm = new Elm327Client(transport, { timeoutMs: this.#o.polling.requestTimeoutMs });
-      let failure: unknown = null;
-      try {
-        await this.#session(elm);
-      } catch (error) {
-        failure = error;
-      } finally {
-        elm.dispose();
-        this.#transport = null;
-        await transport.close().catch(() => undefined);
-      }
-      if (signal.aborted) break;
-      if (this.#now() - openedAt > HEALTHY_AFTER_MS) this.#backoff.reset();
-      const gone = typeOf(failure) === 'device_gone' || typeOf(failure) === 'transport_closed';
-      if (gone) endpoint.lost();
-      // Without the adapter the ignition is unknown, not off: no status sample says otherwise.
-      this.#status.ignition = null;
-      this.#status.polling = [];
-      this.#o.deriver.ignition(null, this.#o.time.now());
-      await this.#fail(failure, gone ? 'OBD adapter went away' : 'OBD adapter failed; reopening');
-    }
   }
 
   /** One adapter connection: initialise, then alternate between ignition off and polling. */
