@@ -11,20 +11,35 @@ const session = new inspector.Session();
 session.connect();
 let running = false;
 
+// BENCH_HEAP_PROFILE=1 samples allocations instead, keeping objects that
+// outlived the young generation and died in a major GC: what is promoted only
+// to become garbage, the costly kind for a server with a large heap.
+const heap = Boolean(process.env.BENCH_HEAP_PROFILE);
+
 process.on('SIGUSR2', () => {
   if (!running) {
     running = true;
-    session.post('Profiler.enable', () => session.post('Profiler.start'));
+    if (heap)
+      session.post('HeapProfiler.enable', () =>
+        session.post('HeapProfiler.startSampling', {
+          samplingInterval: 16384,
+          includeObjectsCollectedByMajorGC: true,
+        }),
+      );
+    else session.post('Profiler.enable', () => session.post('Profiler.start'));
     return;
   }
   running = false;
-  session.post('Profiler.stop', (err, result) => {
-    if (!err)
-      fs.writeFileSync(
-        `${dir}/window-${process.pid}-${Date.now()}.cpuprofile`,
-        JSON.stringify(result.profile),
-      );
-  });
+  const write = (kind: string, data: unknown) =>
+    fs.writeFileSync(`${dir}/window-${process.pid}-${Date.now()}.${kind}`, JSON.stringify(data));
+  if (heap)
+    session.post('HeapProfiler.stopSampling', (err, result) => {
+      if (!err) write('heapprofile', result.profile);
+    });
+  else
+    session.post('Profiler.stop', (err, result) => {
+      if (!err) write('cpuprofile', result.profile);
+    });
 });
 
 // With BENCH_HEARTBEAT set, a once-a-second line on stderr shows whether
@@ -36,7 +51,7 @@ if (process.env.BENCH_HEARTBEAT) {
     const now = performance.eventLoopUtilization();
     const elu = performance.eventLoopUtilization(now, last);
     process.stderr.write(
-      `heartbeat gap=${Date.now() - lastAt}ms elu=${elu.utilization.toFixed(2)}\n`,
+      `heartbeat at=${Date.now()} uptime=${Math.round(performance.now())} gap=${Date.now() - lastAt}ms elu=${elu.utilization.toFixed(2)}\n`,
     );
     last = now;
     lastAt = Date.now();

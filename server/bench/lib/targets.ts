@@ -129,6 +129,7 @@ export function spawnServer(main: string, env: Record<string, string>): Promise<
       'LOG_LEVEL',
       'BENCH_PROFILE_DIR',
       'BENCH_HEARTBEAT',
+      'BENCH_HEAP_PROFILE',
       'STATS_INTERVAL_S',
     ].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
   );

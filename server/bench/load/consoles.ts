@@ -14,6 +14,8 @@ import type { ConsoleCommand, ConsoleReply } from './messages.js';
 let sockets: Socket<ServerToConsoleEvents>[] = [];
 let window = { from: Number.POSITIVE_INFINITY, to: Number.POSITIVE_INFINITY };
 let histogram = new Histogram();
+/** With BENCH_TIMELINE set: one histogram per second of send time, printed at report (diagnostics only). */
+const timeline = process.env.BENCH_TIMELINE ? new Map<number, Histogram>() : undefined;
 let delivered = 0;
 let duplicates = 0;
 const send = (reply: ConsoleReply) => process.send?.(reply);
@@ -34,6 +36,21 @@ function observe(
   if (position.t < window.from || position.t >= window.to) return;
   delivered++;
   histogram.record(now - position.t);
+  if (timeline) {
+    const second = Math.floor((position.t - window.from) / 1000);
+    let h = timeline.get(second);
+    if (!h) timeline.set(second, (h = new Histogram()));
+    h.record(now - position.t);
+  }
+}
+
+function printTimeline(): void {
+  if (!timeline) return;
+  for (const [second, h] of [...timeline].sort((a, b) => a[0] - b[0]))
+    process.stderr.write(
+      `[bench:timeline] at=${window.from + second * 1000} s=${second} n=${h.count} p50=${h.percentile(50)} p99=${h.percentile(99)} max=${h.percentile(100)}\n`,
+    );
+  timeline.clear();
 }
 
 async function connect(url: string, token: string, consoles: number): Promise<void> {
@@ -74,10 +91,12 @@ process.on('message', (command: ConsoleCommand) => {
     case 'window':
       window = { from: command.from, to: command.to };
       histogram = new Histogram();
+      timeline?.clear();
       delivered = 0;
       duplicates = 0;
       break;
     case 'report':
+      printTimeline();
       send({ type: 'report', delivered, duplicates, latency: histogram.toJSON() });
       break;
     case 'close':
