@@ -9,3 +9,4 @@ export * from './console.js';
 export * from './api.js';
 export * from './obd/pids.js';
 export * from './obd/trouble-codes.js';
+export * from './text.js';

@@ -36,6 +36,9 @@ describe('TelemetrySampleSchema', () => {
       { kind: 'position', seq: 0, t, lat: 0, lon: 0, fixQuality: 'gps' },
       { kind: 'reading', seq: 1, t, pid: 256, value: 1, unit: 'x' },
       { kind: 'reading', seq: 1, t, pid: 1, value: 1, unit: '' },
+      // PostgreSQL cannot store NUL: refused here, not by the database later.
+      { kind: 'reading', seq: 1, t, pid: 1, value: 1, unit: 'x\u0000' },
+      { kind: 'reading', seq: 1, t, pid: 1, value: 1, unit: 'km\n/h' },
       { kind: 'dtc', seq: 1, t, dtcKind: 'stored', codes: ['P4000'] },
       { kind: 'dtc', seq: 1, t, dtcKind: 'stored', codes: ['p0301'] },
     ];

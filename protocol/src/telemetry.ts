@@ -7,6 +7,7 @@ import {
   OBD_LINK_STATES,
 } from './enums.js';
 import { LatitudeSchema, LongitudeSchema } from './geo.js';
+import { plainText } from './text.js';
 
 /** 2000-01-01T00:00:00Z: older timestamps come from a receiver with no time yet. */
 export const EARLIEST_SAMPLE_TIME_MS = 946_684_800_000;
@@ -50,7 +51,7 @@ export const ReadingSampleSchema = z.object({
   pid: z.number().int().min(0).max(0xff),
   part: z.number().int().min(0).max(7).default(0),
   value: z.number(),
-  unit: z.string().min(1).max(16),
+  unit: plainText().min(1).max(16),
 });
 
 /** The complete set of codes one OBD-II service reported; empty means none. */
