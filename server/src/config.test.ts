@@ -50,4 +50,33 @@ describe('loadConfig', () => {
       expect((err as ConfigError).message).toMatch(/postgres:\/\/ URL/);
     }
   });
+
+  it('takes integer settings only as plain decimal digits', () => {
+    expect(loadConfig({ PORT: '0080', SESSION_TTL_H: '24' })).toMatchObject({
+      port: 80,
+      sessionTtlMs: 24 * 3600 * 1000,
+    });
+    try {
+      loadConfig({
+        PORT: ' 80',
+        SESSION_TTL_H: '0x10',
+        OFFLINE_AFTER_S: '1e3',
+        CONSOLE_FLUSH_MS: '50.0',
+        STATS_INTERVAL_S: '-0',
+        INGEST_FLUSH_MS: '+20',
+      });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'CONSOLE_FLUSH_MS',
+        'INGEST_FLUSH_MS',
+        'OFFLINE_AFTER_S',
+        'PORT',
+        'SESSION_TTL_H',
+        'STATS_INTERVAL_S',
+      ]);
+      expect((err as ConfigError).problems[0]).toMatch(/^PORT: .*decimal/);
+    }
+  });
 });

@@ -9,7 +9,16 @@ export const DESKTOP_CONSOLE_ORIGIN = 'fleetline://app';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/**
+ * An integer setting: decimal digits only. Number() would also take ' 80',
+ * '0x10' or '1e3', which hide typos and surprise whoever reads the value.
+ */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 
 /** Every setting, from the environment. Documented in README.md (Configuration). */
 const EnvSchema = z.object({
