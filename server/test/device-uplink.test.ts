@@ -142,6 +142,39 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     expect(await count('positions', v.deviceId)).toBe(5);
   });
 
+  it('stores a sequence number once whatever its kind: a replay under another kind is a duplicate', async () => {
+    const { device } = await running.server.accounts.registerVehicle({
+      name: 'Kinds',
+      plate: 'KIND1',
+      fleetIds: [s.fleetA],
+    });
+    const { socket } = await connectDevice(running.url, device.token);
+    const t = Date.now();
+    expect(ack(await sendBatch(socket, [position({ seq: 100, t })]))).toMatchObject({
+      stored: 1,
+    });
+    // Later batches reuse 100 for other kinds (a companion whose outbox was
+    // rebuilt, say): each table's key alone would let them in.
+    expect(
+      ack(
+        await sendBatch(socket, [
+          { kind: 'reading', seq: 100, t, pid: 0x0d, value: 40, unit: 'km/h' },
+          { kind: 'reading', seq: 101, t, pid: 0x0d, value: 41, unit: 'km/h' },
+        ]),
+      ),
+    ).toMatchObject({ stored: 1, duplicates: 1, rejected: [] });
+    expect(
+      ack(await sendBatch(socket, [{ kind: 'status', seq: 101, t, ignition: true }])),
+    ).toMatchObject({ stored: 0, duplicates: 1, rejected: [] });
+    const seqs = async (table: string) =>
+      (await running.server.db.knex(table).where({ device_id: device.id }).select('seq')).map(
+        (r: { seq: unknown }) => Number(r.seq),
+      );
+    expect(await seqs('positions')).toEqual([100]);
+    expect(await seqs('readings')).toEqual([101]);
+    expect(await seqs('device_statuses')).toEqual([]);
+  });
+
   it('a replay mixed with new samples stores only the new ones and derives their events exactly once', async () => {
     const extra = await running.server.accounts.registerVehicle({
       name: 'Replay',

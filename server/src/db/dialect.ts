@@ -198,3 +198,19 @@ const postgresBulk: BulkSql = {
       false,
     ),
 };
+
+/** SQLite result codes that blame the data of a statement, not the database. */
+const SQLITE_DATA_ERRORS = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
+
+/**
+ * Whether a failed statement was refused for what it carried (a value the
+ * column cannot hold, a violated constraint) rather than because the
+ * database is unavailable. Only the first kind goes away by leaving rows out;
+ * the second must be retried as a whole. PostgreSQL: SQLSTATE classes 22
+ * (data exception) and 23 (integrity constraint violation).
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^2[23][0-9A-Z]{3}$/.test(code) || SQLITE_DATA_ERRORS.test(code);
+}

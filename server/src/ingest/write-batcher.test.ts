@@ -7,7 +7,7 @@ import type { WriteBatcherDeps } from './write-batcher.js';
 
 // The database is faked here on purpose: this tests what the batcher does
 // around a failing or slow commit. Real commits are covered by server/test.
-function setup(runSteps: () => Promise<unknown>) {
+function setup(runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) => Promise<unknown>) {
   const live = new LiveState();
   live.upsertRecords([
     {
@@ -25,8 +25,13 @@ function setup(runSteps: () => Promise<unknown>) {
   const deps = {
     db: { runSteps },
     telemetry: {
-      insertStatements: () => ({ statements: [], count: 0 }),
+      // One statement carrying the tick's sequence numbers, for a fake database to look at.
+      insertStatements: (rows: { positions: { sample: TelemetrySample }[] }) => ({
+        statements: [{ sql: 'insert', bindings: rows.positions.map((r) => r.sample.seq) }],
+        count: rows.positions.length,
+      }),
       insertedKeys: () => new Set(),
+      storedKeys: () => Promise.resolve(new Set()),
     },
     events: { insertStatements: () => [], stored: () => [] },
     vehicleStates: { upsertStatements: () => [] },
@@ -40,7 +45,7 @@ function setup(runSteps: () => Promise<unknown>) {
   } as unknown as WriteBatcherDeps;
   const batcher = new WriteBatcher(deps, {
     flushMs: 1,
-    maxPendingSamples: 3,
+    maxPendingSamples: 8,
     overspeedMinMs: 0,
     offlineAfterMs: 60_000,
   });
@@ -82,7 +87,15 @@ describe('WriteBatcher', () => {
     const { batcher } = setup(() => gate.then(() => Promise.reject(new Error('slow then failed'))));
     const first = batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1), fix(2)]);
     await expect(
-      batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(3), fix(4)]),
+      batcher.submit({ deviceId: 1, vehicleId: 1 }, [
+        fix(3),
+        fix(4),
+        fix(5),
+        fix(6),
+        fix(7),
+        fix(8),
+        fix(9),
+      ]),
     ).rejects.toMatchObject({ slug: 'unavailable' });
     release();
     await expect(first).rejects.toMatchObject({ slug: 'unavailable' });
@@ -93,6 +106,60 @@ describe('WriteBatcher', () => {
     await batcher.drain();
     await expect(batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1)])).rejects.toMatchObject({
       slug: 'shutting-down',
+    });
+  });
+
+  describe('a tick the database refuses for its data', () => {
+    const POISON = 2;
+    const dataError = () =>
+      Object.assign(new Error('CHECK constraint failed'), { code: 'SQLITE_CONSTRAINT_CHECK' });
+    const seqsOf = (steps: { statements: { bindings: unknown[] }[] }[]) =>
+      steps[0]!.statements.flatMap((st) => st.bindings);
+    const committed = { committed: true, rows: [[], [], []] };
+
+    it('refuses only the sample that cannot be stored and stores the rest of the tick', async () => {
+      const ticks: unknown[][] = [];
+      const { batcher, live, notified } = setup((steps) => {
+        const seqs = seqsOf(steps);
+        ticks.push(seqs);
+        return seqs.includes(POISON) ? Promise.reject(dataError()) : Promise.resolve(committed);
+      });
+      const [poisoned, clean] = await Promise.all([
+        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1), fix(POISON), fix(3)]),
+        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(4)]),
+      ]);
+      expect(poisoned).toEqual({
+        stored: 2,
+        duplicates: 0,
+        refused: [POISON],
+        highestStoredSeq: 3,
+      });
+      expect(clean).toEqual({ stored: 1, duplicates: 0, refused: [], highestStoredSeq: 4 });
+      // The whole tick, then each submission, then the refused submission's samples one by one.
+      expect(ticks).toEqual([[1, 2, 3, 4], [1, 2, 3], [1], [2], [3], [4]]);
+      expect(live.state(1)?.position?.t).toBe(1000);
+      expect(notified.flat()).toContain(1);
+      expect(batcher.storedSamples).toBe(3);
+    });
+
+    it('fails what is left, retryably, when the database becomes unavailable while isolating', async () => {
+      let calls = 0;
+      const { batcher } = setup(() => {
+        calls++;
+        if (calls === 1) return Promise.reject(dataError());
+        if (calls === 2) return Promise.resolve(committed);
+        return Promise.reject(new Error('connection terminated'));
+      });
+      const results = await Promise.allSettled([
+        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1)]),
+        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(POISON)]),
+        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(3)]),
+      ]);
+      expect(results[0]).toMatchObject({ status: 'fulfilled', value: { stored: 1 } });
+      for (const r of results.slice(1))
+        expect(r).toMatchObject({ status: 'rejected', reason: { slug: 'unavailable' } });
+      // Nothing is tried after the database went away.
+      expect(calls).toBe(3);
     });
   });
 });

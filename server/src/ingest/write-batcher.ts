@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { FleetEvent, TelemetrySample } from '@fleetline/protocol';
+import { isDataError } from '../db/dialect.js';
 import { AppError } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
@@ -19,6 +20,8 @@ export interface WriteResult {
   duplicates: number;
   /** Highest sequence number ever stored for the device. */
   highestStoredSeq: number;
+  /** Samples the database refused for what they carry: they can never be stored. */
+  refused: number[];
 }
 
 /** Told what was committed, after the commit. */
@@ -68,6 +71,8 @@ const EAGER_FLUSH_SAMPLES = 5000;
  * keeps each refusal cheap when the server can least afford the work.
  */
 const OVERLOADED = new AppError('unavailable', 'the server is overloaded; retry later');
+const NONE_REFUSED: ReadonlySet<Candidate> = new Set();
+const STORE_FAILED = new AppError('unavailable', 'the samples could not be stored; retry later');
 
 /**
  * The single writer of telemetry. Batches from every device are gathered for
@@ -208,46 +213,18 @@ export class WriteBatcher {
     this.sweepRequested = false;
     if (batch.length === 0 && !sweep) return;
 
-    const { logger } = this.deps;
     const started = performance.now();
-    // The first submission of a (device, seq) in this tick is the one that
-    // may store it; a later copy in the same tick is a duplicate.
-    const seen = new Map<number, Set<number>>();
-    const candidates: Candidate[] = [];
-    for (const submission of batch) {
-      const { deviceId } = submission.device;
-      let seqs = seen.get(deviceId);
-      if (!seqs) seen.set(deviceId, (seqs = new Set()));
-      for (const sample of submission.samples) {
-        if (seqs.has(sample.seq)) continue;
-        seqs.add(sample.seq);
-        candidates.push({ submission, sample, excluded: false });
-      }
-    }
+    const candidates = candidatesOf(batch);
+    let outcome: { vehicles: number[]; events: FleetEvent[] };
     try {
       const { vehicles, events, attempts, dbMs } = await this.commitTick(candidates, sweep);
       this.releaseTick();
-      const storedBy = new Map<Submission, number>();
-      let storedCount = 0;
-      for (const c of candidates) {
-        if (c.excluded) continue;
-        storedBy.set(c.submission, (storedBy.get(c.submission) ?? 0) + 1);
-        storedCount++;
-      }
-      this.storedTotal += storedCount;
-      for (const submission of batch) {
-        const stored = storedBy.get(submission) ?? 0;
-        submission.resolve({
-          stored,
-          duplicates: submission.samples.length - stored,
-          highestStoredSeq: this.highestStoredSeq(submission.device.deviceId),
-        });
-      }
-      logger.debug(
+      const stored = this.settleAll(batch, candidates, NONE_REFUSED);
+      this.deps.logger.debug(
         {
           submissions: batch.length,
           samples: candidates.length,
-          stored: storedCount,
+          stored,
           events: events.length,
           attempts,
           ms: Math.round(performance.now() - started),
@@ -255,17 +232,140 @@ export class WriteBatcher {
         },
         'ingest tick committed',
       );
-      if (vehicles.length > 0) this.deps.listener.vehiclesChanged(vehicles);
-      if (events.length > 0) this.deps.listener.eventsStored(events);
+      outcome = { vehicles, events };
     } catch (err) {
-      logger.error(
-        { err, submissions: batch.length, samples: candidates.length },
-        'ingest tick failed; devices will retry',
-      );
-      if (sweep) this.sweepRequested = true;
-      const failure = new AppError('unavailable', 'the samples could not be stored; retry later');
-      for (const submission of batch) submission.reject(failure);
+      if (!isDataError(err)) {
+        this.failTick(batch, sweep, err, candidates.length);
+        return;
+      }
+      // Something in the tick cannot be stored. Find it, so that it alone is
+      // refused and every other sample of the tick is stored.
+      outcome = await this.isolate(batch, sweep, err);
+      this.releaseTick();
     }
+    if (outcome.vehicles.length > 0) this.deps.listener.vehiclesChanged(outcome.vehicles);
+    if (outcome.events.length > 0) this.deps.listener.eventsStored(outcome.events);
+  }
+
+  /**
+   * Answers submissions once their candidates are committed: how many were
+   * stored, stored before, or refused. Returns how many were stored.
+   */
+  private settleAll(
+    submissions: readonly Submission[],
+    candidates: readonly Candidate[],
+    refused: ReadonlySet<Candidate>,
+  ): number {
+    const storedBy = new Map<Submission, number>();
+    const refusedBy = new Map<Submission, number[]>();
+    let storedCount = 0;
+    for (const c of candidates) {
+      if (refused.has(c)) {
+        let seqs = refusedBy.get(c.submission);
+        if (!seqs) refusedBy.set(c.submission, (seqs = []));
+        seqs.push(c.sample.seq);
+      } else if (!c.excluded) {
+        storedBy.set(c.submission, (storedBy.get(c.submission) ?? 0) + 1);
+        storedCount++;
+      }
+    }
+    this.storedTotal += storedCount;
+    for (const submission of submissions) {
+      const stored = storedBy.get(submission) ?? 0;
+      const refusedSeqs = refusedBy.get(submission) ?? [];
+      submission.resolve({
+        stored,
+        duplicates: submission.samples.length - stored - refusedSeqs.length,
+        highestStoredSeq: this.highestStoredSeq(submission.device.deviceId),
+        refused: refusedSeqs,
+      });
+    }
+    return storedCount;
+  }
+
+  /** The database is unavailable: every submission is refused, to be resent by its device. */
+  private failTick(batch: Submission[], sweep: boolean, err: unknown, samples: number): void {
+    this.deps.logger.error(
+      { err, submissions: batch.length, samples },
+      'ingest tick failed; devices will retry',
+    );
+    if (sweep) this.sweepRequested = true;
+    for (const submission of batch) submission.reject(STORE_FAILED);
+  }
+
+  /**
+   * A tick the database refused for its data: commits each submission on its
+   * own, and within a refused submission each sample on its own, so that only
+   * the samples that cannot be stored are refused. Slow, one transaction per
+   * piece, but only ever taken for a tick that could not be stored at all.
+   */
+  private async isolate(
+    batch: Submission[],
+    sweep: boolean,
+    cause: unknown,
+  ): Promise<{ vehicles: number[]; events: FleetEvent[] }> {
+    const { logger } = this.deps;
+    logger.warn(
+      { err: cause, submissions: batch.length },
+      'the database refused an ingest tick for its data; storing its submissions one by one',
+    );
+    const vehicles = new Set<number>();
+    const events: FleetEvent[] = [];
+    const commit = async (candidates: Candidate[], withSweep: boolean) => {
+      const result = await this.commitTick(candidates, withSweep);
+      for (const v of result.vehicles) vehicles.add(v);
+      events.push(...result.events);
+    };
+    let unavailable: unknown;
+    for (const submission of batch) {
+      if (unavailable !== undefined) {
+        submission.reject(STORE_FAILED);
+        continue;
+      }
+      const own = candidatesOf([submission]);
+      const refused = new Set<Candidate>();
+      try {
+        await commit(own, false);
+      } catch (err) {
+        if (!isDataError(err)) unavailable = err;
+        else {
+          for (const candidate of own) {
+            if (candidate.excluded) continue;
+            try {
+              await commit([candidate], false);
+            } catch (sampleErr) {
+              if (!isDataError(sampleErr)) {
+                unavailable = sampleErr;
+                break;
+              }
+              refused.add(candidate);
+              candidate.excluded = true;
+              logger.error(
+                {
+                  err: sampleErr,
+                  deviceId: submission.device.deviceId,
+                  seq: candidate.sample.seq,
+                  kind: candidate.sample.kind,
+                },
+                'the database refused a sample; it is refused to its device',
+              );
+            }
+          }
+        }
+      }
+      if (unavailable !== undefined) submission.reject(STORE_FAILED);
+      else this.settleAll([submission], own, refused);
+    }
+    if (unavailable !== undefined) {
+      logger.error({ err: unavailable }, 'ingest tick failed; devices will retry');
+      if (sweep) this.sweepRequested = true;
+    } else if (sweep) {
+      await commit([], true).catch((err: unknown) => {
+        logger.error({ err }, 'offline sweep failed; retried next tick');
+        this.sweepRequested = true;
+      });
+    }
+    return { vehicles: [...vehicles], events };
   }
 
   /**
@@ -288,6 +388,19 @@ export class WriteBatcher {
   }> {
     const { db, telemetry, vehicleStates, events, live, clock } = this.deps;
     const now = clock.now();
+    // A number at or below its device's high-water mark may be stored already,
+    // and under another kind, which no table's key would catch: those are
+    // looked up first. New samples are above the mark and never pay for it.
+    const maybeStored = candidates.filter(
+      (c) => !c.excluded && c.sample.seq <= this.highestStoredSeq(c.submission.device.deviceId),
+    );
+    if (maybeStored.length > 0) {
+      const stored = await telemetry.storedKeys(
+        maybeStored.map((c) => ({ deviceId: c.submission.device.deviceId, seq: c.sample.seq })),
+      );
+      for (const c of maybeStored)
+        if (stored.has(sampleKey(c.submission.device.deviceId, c.sample.seq))) c.excluded = true;
+    }
     for (let attempt = 1; attempt <= 2; attempt++) {
       const rows = emptySampleRows();
       const byVehicle = new Map<number, TelemetrySample[]>();
@@ -333,6 +446,26 @@ export class WriteBatcher {
     }
     throw new Error('samples were found stored twice in a row; only this writer stores samples');
   }
+}
+
+/**
+ * The samples of some submissions that may be stored: the first submission
+ * of a (device, seq) is the one that may store it; a later copy is a duplicate.
+ */
+function candidatesOf(batch: readonly Submission[]): Candidate[] {
+  const seen = new Map<number, Set<number>>();
+  const candidates: Candidate[] = [];
+  for (const submission of batch) {
+    const { deviceId } = submission.device;
+    let seqs = seen.get(deviceId);
+    if (!seqs) seen.set(deviceId, (seqs = new Set()));
+    for (const sample of submission.samples) {
+      if (seqs.has(sample.seq)) continue;
+      seqs.add(sample.seq);
+      candidates.push({ submission, sample, excluded: false });
+    }
+  }
+  return candidates;
 }
 
 function addRow(

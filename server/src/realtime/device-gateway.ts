@@ -2,6 +2,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { DeviceAuthSchema } from '@fleetline/protocol';
 import type {
   BatchReply,
+  SampleRejection,
   DeviceSessionEnd,
   DeviceToServerEvents,
   ServerToDeviceEvents,
@@ -10,7 +11,8 @@ import { AppError, toErrorBody } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import { validateBatch } from '../ingest/sample-validator.js';
-import type { WriteBatcher } from '../ingest/write-batcher.js';
+import type { ValidatedBatch } from '../ingest/sample-validator.js';
+import type { WriteBatcher, WriteResult } from '../ingest/write-batcher.js';
 import type { AuthenticatedDevice, DeviceAuthService } from '../services/device-auth-service.js';
 
 interface DeviceSocketData {
@@ -172,7 +174,7 @@ export class DeviceGateway {
         'samples rejected',
       );
     }
-    const result =
+    const result: WriteResult =
       validated.accepted.length > 0
         ? await this.deps.batcher.submit(
             device,
@@ -182,6 +184,7 @@ export class DeviceGateway {
             stored: 0,
             duplicates: 0,
             highestStoredSeq: this.deps.batcher.highestStoredSeq(device.deviceId),
+            refused: [],
           };
     return {
       ok: true,
@@ -189,9 +192,29 @@ export class DeviceGateway {
       highestStoredSeq: result.highestStoredSeq,
       stored: result.stored,
       duplicates: result.duplicates,
-      rejected: validated.rejected,
+      rejected: [...validated.rejected, ...refusedByDatabase(validated.accepted, result.refused)],
     };
   }
+}
+
+/**
+ * Samples valid by every rule that the database still could not store: they
+ * never will be, so they are refused like invalid ones, by their place in the batch.
+ */
+function refusedByDatabase(
+  accepted: ValidatedBatch['accepted'],
+  refusedSeqs: readonly number[],
+): SampleRejection[] {
+  if (refusedSeqs.length === 0) return [];
+  const refused = new Set(refusedSeqs);
+  return accepted
+    .filter((a) => refused.delete(a.sample.seq))
+    .map((a) => ({
+      index: a.index,
+      seq: a.sample.seq,
+      field: '',
+      reason: 'the server could not store this sample; it will not be stored if sent again',
+    }));
 }
 
 /** socket.io sends `data` of a middleware error to the client as `connect_error`'s `err.data`. */

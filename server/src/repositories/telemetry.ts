@@ -114,6 +114,11 @@ const DRIVING_EVENTS_TABLE: TableSpec = {
   ],
 };
 
+/** Every table that stores samples keyed by (device_id, seq). */
+const SAMPLE_TABLES = [POSITIONS, READINGS, DTC_REPORTS, DEVICE_STATUSES, DRIVING_EVENTS_TABLE];
+/** Sequence numbers per lookup: five tables' worth stays under SQLite's bound-parameter limit. */
+const STORED_KEYS_CHUNK = 500;
+
 /**
  * Index of a row's time bucket, from two bound values (range start, width).
  * The CAST matters: better-sqlite3 binds numbers as REAL, so without it SQLite
@@ -240,12 +245,41 @@ export class TelemetryRepository {
   }
 
   /**
+   * Which of these (device, seq) keys are stored already, in any sample
+   * table. A sequence number is unique per device across every kind, but each
+   * table's primary key only sees its own kind: a replay under another kind
+   * would pass it. Asked only for numbers at or below a device's high-water
+   * mark, so new samples never pay for it.
+   */
+  async storedKeys(keys: readonly { deviceId: number; seq: number }[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const byDevice = new Map<number, number[]>();
+    for (const { deviceId, seq } of keys) {
+      let seqs = byDevice.get(deviceId);
+      if (!seqs) byDevice.set(deviceId, (seqs = []));
+      seqs.push(seq);
+    }
+    for (const [deviceId, seqs] of byDevice) {
+      for (let i = 0; i < seqs.length; i += STORED_KEYS_CHUNK) {
+        const chunk = seqs.slice(i, i + STORED_KEYS_CHUNK);
+        // Plain UNION ALL: SQLite refuses parenthesised members.
+        const [first, ...rest] = SAMPLE_TABLES.map((table) =>
+          this.knex(table.name).select('seq').where({ device_id: deviceId }).whereIn('seq', chunk),
+        );
+        const rows = (await first!.unionAll(rest)) as { seq: unknown }[];
+        for (const row of rows) found.add(sampleKey(deviceId, toNumber(row.seq)));
+      }
+    }
+    return found;
+  }
+
+  /**
    * Highest sequence number stored for a device, across every sample table:
    * one primary-key lookup per table, done when the device connects.
    */
   async highestSeq(deviceId: number): Promise<number> {
     let highest = 0;
-    for (const table of [POSITIONS, READINGS, DTC_REPORTS, DEVICE_STATUSES, DRIVING_EVENTS_TABLE]) {
+    for (const table of SAMPLE_TABLES) {
       const row = await this.knex(table.name)
         .where({ device_id: deviceId })
         .max({ m: 'seq' })
