@@ -9,6 +9,7 @@ import { z } from 'zod';
 export const PROBLEMS = {
   'validation-failed': { status: 400, title: 'The request is not valid' },
   'malformed-json': { status: 400, title: 'The body is not valid JSON' },
+  'malformed-body': { status: 400, title: 'The body could not be read' },
   unauthenticated: { status: 401, title: 'Authentication is required' },
   'invalid-credentials': { status: 401, title: 'Email or password is wrong' },
   forbidden: { status: 403, title: 'You may not do this' },

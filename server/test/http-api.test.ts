@@ -173,6 +173,24 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
       expect(JSON.stringify(badId.body)).not.toMatch(/at .*\.ts:\d+/);
     });
 
+    it('refuses a body whose content encoding is corrupt as a client error', async () => {
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        const res = await fetch(`${running.url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+          body: '{"a":1}',
+        });
+        expect(res.status, encoding).toBe(400);
+        expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+        expect(problem(await res.json())).toMatchObject({
+          type: '/problems/malformed-body',
+          status: 400,
+        });
+      }
+      const described = await api(running.url, '/problems/malformed-body');
+      expect(described.status).toBe(200);
+    });
+
     it('each problem type resolves to its description', async () => {
       const res = await api(running.url, '/problems/forbidden-fleet');
       expect(res.body).toEqual({

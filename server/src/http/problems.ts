@@ -18,10 +18,15 @@ export function sendProblem(res: Response, error: AppError, instance?: string): 
   res.status(error.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 
-/** body-parser's own errors carry a `type`; map the ones a client can cause. */
+/**
+ * body-parser's errors are http-errors: a known `type` maps to its problem.
+ * Others it passes on without a type, the zlib error of a corrupt gzip,
+ * deflate or br body among them, as a 4xx with `expose: true`: the client's
+ * fault, so a 4xx here too, not a 500.
+ */
 function fromBodyParser(err: unknown): AppError | undefined {
-  if (!err || typeof err !== 'object' || !('type' in err)) return undefined;
-  switch (err.type) {
+  if (!err || typeof err !== 'object') return undefined;
+  switch ('type' in err ? err.type : undefined) {
     case 'entity.parse.failed':
       return new AppError('malformed-json', 'the body is not valid JSON');
     case 'entity.too.large':
@@ -32,9 +37,15 @@ function fromBodyParser(err: unknown): AppError | undefined {
     case 'request.aborted':
     case 'request.size.invalid':
       return new AppError('validation-failed', 'the body was cut short');
-    default:
-      return undefined;
   }
+  const status = 'status' in err ? err.status : 'statusCode' in err ? err.statusCode : undefined;
+  const exposed = 'expose' in err && err.expose === true;
+  if (exposed && typeof status === 'number' && status >= 400 && status < 500)
+    return new AppError(
+      'malformed-body',
+      'the body could not be read (is its content encoding corrupt?)',
+    );
+  return undefined;
 }
 
 /**
