@@ -1,12 +1,23 @@
 import { z } from 'zod';
-import { EVENT_TYPES, ROLES } from './enums.js';
+import { EVENT_TYPES, FIX_QUALITIES, ROLES } from './enums.js';
+import { DbIdSchema } from './text.js';
 import { FleetSchema, VehicleSchema } from './vehicles.js';
-import { FIX_QUALITIES } from './enums.js';
 
 /** REST API base path. Every route below it is listed in docs/API.md. */
 export const API_BASE = '/api';
 /** Name of the HttpOnly cookie a browser console authenticates with. */
 export const SESSION_COOKIE = 'fleetline_session';
+
+/**
+ * An id written as text (a path segment, a query parameter): decimal digits
+ * naming a row id. Anything else, or an id beyond what a column holds, is a
+ * validation failure, never a query.
+ */
+const idText = z
+  .string()
+  .regex(/^\d+$/, 'must be a positive integer id')
+  .transform(Number)
+  .pipe(DbIdSchema);
 
 const email = z
   .string()
@@ -52,7 +63,7 @@ export const CreateUserRequestSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   password: z.string().min(PASSWORD_MIN_LENGTH).max(1024),
   role: z.enum(ROLES),
-  fleetIds: z.array(z.number().int().positive()).max(1000).default([]),
+  fleetIds: z.array(DbIdSchema).max(1000).default([]),
 });
 export type CreateUserRequest = z.input<typeof CreateUserRequestSchema>;
 
@@ -66,15 +77,15 @@ export const RegisterVehicleRequestSchema = z.strictObject({
     .regex(/^[A-HJ-NPR-Z0-9]{17}$/, 'must be 17 characters, letters I, O and Q excluded')
     .nullable()
     .optional(),
-  fleetIds: z.array(z.number().int().positive()).min(1).max(100),
+  fleetIds: z.array(DbIdSchema).min(1).max(100),
   /** A user with the driver role who has the vehicle now. */
-  driverUserId: z.number().int().positive().nullable().optional(),
+  driverUserId: DbIdSchema.nullable().optional(),
 });
 export type RegisterVehicleRequest = z.input<typeof RegisterVehicleRequestSchema>;
 
 /** Assigns a vehicle's driver (a user with the driver role), or clears it with null. */
 export const AssignDriverRequestSchema = z.strictObject({
-  userId: z.number().int().positive().nullable(),
+  userId: DbIdSchema.nullable(),
 });
 export type AssignDriverRequest = z.input<typeof AssignDriverRequestSchema>;
 
@@ -174,14 +185,14 @@ export type ReadingHistory = z.infer<typeof ReadingHistorySchema>;
 export const EventQuerySchema = z.strictObject({
   from: TimeParamSchema.optional(),
   to: TimeParamSchema.optional(),
-  vehicleId: z.coerce.number().int().positive().optional(),
+  vehicleId: idText.optional(),
   type: z
     .string()
     .transform((s) => s.split(','))
     .pipe(z.array(z.enum(EVENT_TYPES)))
     .optional(),
   /** Return events with an id below this one (paging backwards). */
-  before: z.coerce.number().int().positive().optional(),
+  before: idText.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 export type EventQuery = z.infer<typeof EventQuerySchema>;
@@ -200,15 +211,13 @@ export const SnapshotQuerySchema = z.strictObject({
     .string()
     .regex(/^\d+(,\d+)*$/, 'must be fleet ids separated by commas')
     .transform((s) => s.split(',').map(Number))
+    .pipe(z.array(DbIdSchema).max(1000))
     .optional(),
 });
 export type SnapshotQuery = z.infer<typeof SnapshotQuerySchema>;
 
-/** A numeric id in a path. */
-export const IdParamSchema = z
-  .string()
-  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
-  .transform(Number);
+/** A numeric id in a path: out of a column's range it is 400, like any other malformed id. */
+export const IdParamSchema = idText;
 
 /** A trip as the companion reported it: from trip_start to trip_end. */
 export const TripSchema = z.object({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorPayloadSchema } from './errors.js';
 import { FleetEventSchema } from './events.js';
 import { BboxSchema } from './geo.js';
+import { DbIdSchema, MAX_DB_ID } from './text.js';
 import { FleetSchema, VehicleSnapshotSchema, VehicleUpdateSchema } from './vehicles.js';
 
 /** socket.io namespace of the live console feed. */
@@ -23,16 +24,16 @@ export const ConsoleAuthSchema = z.object({
   token: z.string().min(1).max(512).optional(),
   /** Present on a reconnect: the server sends only what changed since. */
   resume: FeedCursorSchema.optional(),
-  /** Highest event id the console has; newer events are replayed on connect. */
-  lastEventId: z.number().int().min(0).optional(),
+  /** Highest event id the console has (0: none); newer events are replayed on connect. */
+  lastEventId: z.number().int().min(0).max(MAX_DB_ID).optional(),
   /** Start narrowed to these fleets (each must be visible to the user). */
-  fleetIds: z.array(z.number().int()).max(1000).optional(),
+  fleetIds: z.array(DbIdSchema).max(1000).optional(),
 });
 export type ConsoleAuth = z.infer<typeof ConsoleAuthSchema>;
 
 /** Narrows what a console receives. `null` widens back to everything visible. */
 export const ConsoleSubscriptionSchema = z.object({
-  fleetIds: z.array(z.number().int()).max(1000).nullable().optional(),
+  fleetIds: z.array(DbIdSchema).max(1000).nullable().optional(),
   viewport: BboxSchema.nullable().optional(),
 });
 export type ConsoleSubscription = z.infer<typeof ConsoleSubscriptionSchema>;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { ROLES } from '@fleetline/protocol';
+import { IdParamSchema, ROLES } from '@fleetline/protocol';
 import type { Role } from '@fleetline/protocol';
 import { ConfigError, loadConfig } from './config.js';
 import { createCore } from './core.js';
@@ -55,6 +55,13 @@ function required(values: Values, name: 'email' | 'name' | 'role' | 'vehicle' | 
   const value = values[name];
   if (!value) throw new UsageError(`--${name} is required`);
   return value;
+}
+
+/** An id option: refused here rather than left for the database to fail on. */
+function requiredId(values: Values, name: 'vehicle' | 'device'): number {
+  const parsed = IdParamSchema.safeParse(required(values, name));
+  if (!parsed.success) throw new UsageError(`--${name} must be an id (1 to 2147483647)`);
+  return parsed.data;
 }
 
 class UsageError extends Error {}
@@ -166,7 +173,7 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'assign-driver':
       await withCore(async (core) => {
-        const vehicleId = Number(required(values, 'vehicle'));
+        const vehicleId = requiredId(values, 'vehicle');
         const user = values.user;
         if (!user) throw new UsageError('--user is required (an e-mail, an id, or none)');
         let userId: number | null = null;
@@ -186,14 +193,14 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'replace-device':
       await withCore(async (core) => {
-        const device = await core.accounts.replaceDevice(Number(required(values, 'vehicle')));
+        const device = await core.accounts.replaceDevice(requiredId(values, 'vehicle'));
         print(`new device ${device.id}; the previous device of this vehicle is revoked`);
         print(`device token (shown once): ${device.token}`);
       });
       return;
     case 'revoke-device':
       await withCore(async (core) => {
-        await core.accounts.revokeDevice(Number(required(values, 'device')));
+        await core.accounts.revokeDevice(requiredId(values, 'device'));
         print('revoked; a connected companion is disconnected within 15 s');
       });
       return;

@@ -123,6 +123,14 @@ describe.each(databaseTargets())('server process and CLI on $name', (target) => 
       env,
     );
     expect(unknownFleet.stderr).toMatch(/no fleet "Nowhere"/);
+    const hugeFleet = await runCli(
+      ['register-vehicle', '--name', 'Y', '--fleet', '99999999999'],
+      env,
+    );
+    expect(hugeFleet.stderr).toMatch(/no fleet "99999999999"/);
+    const hugeDevice = await runCli(['revoke-device', '--device', '2147483648'], env);
+    expect(hugeDevice.code).toBe(64);
+    expect(hugeDevice.stderr).toMatch(/--device must be an id/);
     const unknownCommand = await runCli(['launch'], env);
     expect(unknownCommand.code).toBe(64);
     expect(unknownCommand.stderr).toMatch(/Usage: fleetline/);

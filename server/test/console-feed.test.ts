@@ -81,6 +81,30 @@ describe.each(databaseTargets())('console feed on $name', (target) => {
     expect(reply).toMatchObject({ error: { type: 'forbidden-fleet' } });
   });
 
+  it('refuses at connect a handshake whose event id no database column can hold', async () => {
+    for (const lastEventId of [2_147_483_648, 1e15, -1]) {
+      await expect(
+        connectConsole(running.url, { token: tokens.north, lastEventId }),
+      ).rejects.toMatchObject({
+        body: {
+          type: 'validation-failed',
+          errors: [{ path: 'auth.lastEventId', message: expect.any(String) as string }],
+        },
+      });
+    }
+    await expect(
+      connectConsole(running.url, { token: tokens.admin, fleetIds: [99_999_999_999] }),
+    ).rejects.toMatchObject({
+      body: { type: 'validation-failed', errors: [{ path: 'auth.fleetIds.0' }] },
+    });
+    // The largest id a column holds is fine: there is just nothing newer to replay.
+    const north = await connectConsole(running.url, {
+      token: tokens.north,
+      lastEventId: 2_147_483_647,
+    });
+    expect(north.snapshots).toHaveLength(1);
+  });
+
   it('pushes live updates, merged per vehicle, only to consoles that may see the vehicle', async () => {
     const north = await connectConsole(running.url, { token: tokens.north });
     const south = await connectConsole(running.url, { token: tokens.south });

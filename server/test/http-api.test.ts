@@ -173,6 +173,67 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
       expect(JSON.stringify(badId.body)).not.toMatch(/at .*\.ts:\d+/);
     });
 
+    it('refuses ids no database column can hold, wherever they come from', async () => {
+      const tooBig = 2_147_483_648;
+      const paths = async (
+        pathname: string,
+        options: Parameters<typeof api>[2] = {},
+      ): Promise<string[]> => {
+        const res = await api(running.url, pathname, { token: admin, ...options });
+        expect(res.status, pathname).toBe(400);
+        expect(problem(res.body).type).toBe('/problems/validation-failed');
+        return problem(res.body).errors?.map((e) => e.path) ?? [];
+      };
+      expect(await paths(`/api/vehicles/${tooBig}/positions?from=1&to=10`)).toEqual([
+        'params.vehicleId',
+      ]);
+      expect(await paths(`/api/vehicles/${tooBig}/trips?from=1&to=10`)).toEqual([
+        'params.vehicleId',
+      ]);
+      expect(await paths(`/api/admin/devices/${tooBig}/revoke`, { method: 'POST' })).toEqual([
+        'params.deviceId',
+      ]);
+      expect(await paths(`/api/admin/vehicles/${tooBig}/device`, { method: 'POST' })).toEqual([
+        'params.vehicleId',
+      ]);
+      expect(
+        await paths(`/api/admin/vehicles/${s.vehiclesA[0]!.id}/driver`, {
+          method: 'PUT',
+          body: { userId: tooBig },
+        }),
+      ).toEqual(['userId']);
+      expect(await paths('/api/events?vehicleId=99999999999')).toEqual(['query.vehicleId']);
+      expect(await paths('/api/events?before=9999999999999')).toEqual(['query.before']);
+      expect(await paths('/api/events?vehicleId=0x10')).toEqual(['query.vehicleId']);
+      expect(await paths('/api/fleet/snapshot?fleetIds=1,99999999999')).toEqual([
+        'query.fleetIds.1',
+      ]);
+      expect(
+        await paths('/api/admin/vehicles', { body: { name: 'x', fleetIds: [99_999_999_999] } }),
+      ).toEqual(['fleetIds.0']);
+      expect(
+        await paths('/api/admin/vehicles', {
+          body: { name: 'x', fleetIds: [s.fleetA], driverUserId: tooBig },
+        }),
+      ).toEqual(['driverUserId']);
+      expect(
+        await paths('/api/admin/users', {
+          body: {
+            email: 'big@example.test',
+            name: 'Big',
+            password: 'long enough password',
+            role: 'dispatcher',
+            fleetIds: [tooBig],
+          },
+        }),
+      ).toEqual(['fleetIds.0']);
+      // The largest id a column holds is an id like any other: unknown, so not found.
+      const largest = await api(running.url, '/api/vehicles/2147483647/positions?from=1&to=10', {
+        token: admin,
+      });
+      expect(largest.status).toBe(404);
+    });
+
     it('refuses a body whose content encoding is corrupt as a client error', async () => {
       for (const encoding of ['gzip', 'deflate', 'br']) {
         const res = await fetch(`${running.url}/api/auth/login`, {

@@ -9,6 +9,7 @@ import type {
 } from '@fleetline/protocol';
 import {
   AssignDriverRequestSchema,
+  DbIdSchema,
   CreateFleetRequestSchema,
   CreateUserRequestSchema,
   RegisterVehicleRequestSchema,
@@ -210,8 +211,9 @@ export class AccountService {
   }
 
   async findFleetId(nameOrId: string): Promise<number> {
-    if (/^\d+$/.test(nameOrId)) {
-      const [id] = await this.repos.fleets.existing([Number(nameOrId)]);
+    const asId = DbIdSchema.safeParse(/^\d+$/.test(nameOrId) ? Number(nameOrId) : NaN);
+    if (asId.success) {
+      const [id] = await this.repos.fleets.existing([asId.data]);
       if (id !== undefined) return id;
     }
     const fleet = await this.repos.fleets.findByName(nameOrId);
