@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES, FIX_QUALITIES, ROLES } from './enums.js';
-import { DbIdSchema } from './text.js';
+import { DbIdSchema, plainText } from './text.js';
 import { FleetSchema, VehicleSchema } from './vehicles.js';
 
 /** REST API base path. Every route below it is listed in docs/API.md. */
@@ -18,6 +18,9 @@ const idText = z
   .regex(/^\d+$/, 'must be a positive integer id')
   .transform(Number)
   .pipe(DbIdSchema);
+
+/** A name as people type it: one line, outer spaces trimmed. */
+const name = (max: number) => plainText().trim().min(1).max(max);
 
 const email = z
   .string()
@@ -52,7 +55,7 @@ export const FleetListSchema = z.object({ fleets: z.array(FleetSchema) });
 export type FleetList = z.infer<typeof FleetListSchema>;
 
 export const CreateFleetRequestSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: name(100),
   overspeedLimitKmh: z.number().min(5).max(300).default(90),
 });
 export type CreateFleetRequest = z.input<typeof CreateFleetRequestSchema>;
@@ -60,7 +63,8 @@ export type CreateFleetRequest = z.input<typeof CreateFleetRequestSchema>;
 export const PASSWORD_MIN_LENGTH = 12;
 export const CreateUserRequestSchema = z.strictObject({
   email,
-  name: z.string().trim().min(1).max(100),
+  name: name(100),
+  /** Hashed, never stored as text: any characters may be in it. */
   password: z.string().min(PASSWORD_MIN_LENGTH).max(1024),
   role: z.enum(ROLES),
   fleetIds: z.array(DbIdSchema).max(1000).default([]),
@@ -68,8 +72,8 @@ export const CreateUserRequestSchema = z.strictObject({
 export type CreateUserRequest = z.input<typeof CreateUserRequestSchema>;
 
 export const RegisterVehicleRequestSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  plate: z.string().trim().min(1).max(20).nullable().optional(),
+  name: name(100),
+  plate: name(20).nullable().optional(),
   vin: z
     .string()
     .trim()

@@ -234,6 +234,40 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
       expect(largest.status).toBe(404);
     });
 
+    it('refuses control characters in names and plates', async () => {
+      const fleet = await api(running.url, '/api/admin/fleets', {
+        token: admin,
+        body: { name: 'Null\u0000fleet' },
+      });
+      expect(fleet.status).toBe(400);
+      expect(problem(fleet.body).errors).toEqual([
+        { path: 'name', message: 'must not contain control characters' },
+      ]);
+      const user = await api(running.url, '/api/admin/users', {
+        token: admin,
+        body: {
+          email: 'ctl@example.test',
+          name: 'Line\nbreak',
+          password: 'a password with a \u0000 is hashed, not stored',
+          role: 'dispatcher',
+          fleetIds: [s.fleetA],
+        },
+      });
+      expect(problem(user.body).errors?.map((e) => e.path)).toEqual(['name']);
+      const vehicle = await api(running.url, '/api/admin/vehicles', {
+        token: admin,
+        body: { name: 'Van\u0000', plate: 'AB\u007f12', fleetIds: [s.fleetA] },
+      });
+      expect(vehicle.status).toBe(400);
+      expect(problem(vehicle.body).errors?.map((e) => e.path)).toEqual(['name', 'plate']);
+      // Outer spaces are still trimmed; spaces inside a name are fine.
+      const spaced = await api(running.url, '/api/admin/fleets', {
+        token: admin,
+        body: { name: '  West  Side ' },
+      });
+      expect(spaced.body).toMatchObject({ name: 'West  Side' });
+    });
+
     it('refuses a body whose content encoding is corrupt as a client error', async () => {
       for (const encoding of ['gzip', 'deflate', 'br']) {
         const res = await fetch(`${running.url}/api/auth/login`, {
