@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_TYPES, FIX_QUALITIES, ROLES } from './enums.js';
+import { EVENT_TYPES, FIX_QUALITIES, FLEET_MEMBER_ROLES, ROLES } from './enums.js';
 import { DbIdSchema, plainText } from './text.js';
 import { FleetSchema, VehicleSchema } from './vehicles.js';
 
@@ -61,14 +61,20 @@ export const CreateFleetRequestSchema = z.strictObject({
 export type CreateFleetRequest = z.input<typeof CreateFleetRequestSchema>;
 
 export const PASSWORD_MIN_LENGTH = 12;
-export const CreateUserRequestSchema = z.strictObject({
-  email,
-  name: name(100),
-  /** Hashed, never stored as text: any characters may be in it. */
-  password: z.string().min(PASSWORD_MIN_LENGTH).max(1024),
-  role: z.enum(ROLES),
-  fleetIds: z.array(DbIdSchema).max(1000).default([]),
-});
+const fleetMemberRoles: ReadonlySet<string> = new Set(FLEET_MEMBER_ROLES);
+export const CreateUserRequestSchema = z
+  .strictObject({
+    email,
+    name: name(100),
+    /** Hashed, never stored as text: any characters may be in it. */
+    password: z.string().min(PASSWORD_MIN_LENGTH).max(1024),
+    role: z.enum(ROLES),
+    fleetIds: z.array(DbIdSchema).max(1000).default([]),
+  })
+  .refine((u) => !fleetMemberRoles.has(u.role) || u.fleetIds.length > 0, {
+    message: 'a dispatcher or driver belongs to one fleet at least',
+    path: ['fleetIds'],
+  });
 export type CreateUserRequest = z.input<typeof CreateUserRequestSchema>;
 
 export const RegisterVehicleRequestSchema = z.strictObject({
@@ -81,6 +87,7 @@ export const RegisterVehicleRequestSchema = z.strictObject({
     .regex(/^[A-HJ-NPR-Z0-9]{17}$/, 'must be 17 characters, letters I, O and Q excluded')
     .nullable()
     .optional(),
+  /** A vehicle belongs to one fleet at least. */
   fleetIds: z.array(DbIdSchema).min(1).max(100),
   /** A user with the driver role who has the vehicle now. */
   driverUserId: DbIdSchema.nullable().optional(),

@@ -10,6 +10,9 @@ export const CONSOLE_ROLES = [
   'fleet_manager',
 ] as const satisfies readonly Role[];
 
+/** Roles whose users always belong to one fleet at least: they work for a fleet. */
+export const FLEET_MEMBER_ROLES = ['dispatcher', 'driver'] as const satisfies readonly Role[];
+
 /**
  * GPS fix quality, after the NMEA 0183 GGA quality indicator (0..8).
  * `none` means the receiver reported no fix; such a sample is still a valid

@@ -19,11 +19,13 @@ describe.each(databaseTargets())('accounts on $name', (target) => {
   });
 
   it('creates the first administrator when none exists, even if other users do', async () => {
+    const fleet = await core.accounts.createFleet({ name: 'Depot' });
     await core.accounts.createUser({
       email: 'd@example.test',
       name: 'D',
       password: 'long enough password',
       role: 'driver',
+      fleetIds: [fleet.id],
     });
     const admin = await core.accounts.ensureInitialAdmin();
     expect(admin?.email).toBe('admin@fleetline.local');

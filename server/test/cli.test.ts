@@ -85,11 +85,27 @@ describe.each(databaseTargets())('server process and CLI on $name', (target) => 
     expect(created.stdout).toMatch(/created dispatcher disp@example.test/);
     expect(created.stdout).toMatch(/password \(shown once\): \S{16}/);
     const duplicate = await runCli(
-      ['create-user', '--email', 'disp@example.test', '--name', 'D', '--role', 'dispatcher'],
+      [
+        'create-user',
+        '--email',
+        'disp@example.test',
+        '--name',
+        'D',
+        '--role',
+        'dispatcher',
+        '--fleet',
+        'Depot',
+      ],
       env,
     );
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toMatch(/exists/);
+    const fleetless = await runCli(
+      ['create-user', '--email', 'lone@example.test', '--name', 'L', '--role', 'driver'],
+      env,
+    );
+    expect(fleetless.code).toBe(1);
+    expect(fleetless.stderr).toMatch(/fleetIds: a dispatcher or driver belongs to one fleet/);
     const badRole = await runCli(
       ['create-user', '--email', 'x@example.test', '--name', 'X', '--role', 'pilot'],
       env,

@@ -610,6 +610,30 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
       expect(problem(ghostFleet.body).errors).toEqual([
         { path: 'fleetIds', message: 'unknown fleet 9999' },
       ]);
+      for (const role of ['dispatcher', 'driver']) {
+        for (const fleetIds of [[], undefined]) {
+          const fleetless = await api(running.url, '/api/admin/users', {
+            token: admin,
+            body: {
+              email: `fleetless-${role}@example.test`,
+              name: 'Nobody',
+              password: 'long enough password',
+              role,
+              ...(fleetIds ? { fleetIds } : {}),
+            },
+          });
+          expect(fleetless.status, role).toBe(400);
+          expect(problem(fleetless.body).errors).toEqual([
+            { path: 'fleetIds', message: 'a dispatcher or driver belongs to one fleet at least' },
+          ]);
+        }
+      }
+      const fleetlessVehicle = await api(running.url, '/api/admin/vehicles', {
+        token: admin,
+        body: { name: 'Van 0', fleetIds: [] },
+      });
+      expect(fleetlessVehicle.status).toBe(400);
+      expect(problem(fleetlessVehicle.body).errors?.map((e) => e.path)).toEqual(['fleetIds']);
 
       const vehicle = await api(running.url, '/api/admin/vehicles', {
         token: admin,
