@@ -193,19 +193,25 @@ export const ReadingHistorySchema = z.object({
 });
 export type ReadingHistory = z.infer<typeof ReadingHistorySchema>;
 
-export const EventQuerySchema = z.strictObject({
-  from: TimeParamSchema.optional(),
-  to: TimeParamSchema.optional(),
-  vehicleId: idText.optional(),
-  type: z
-    .string()
-    .transform((s) => s.split(','))
-    .pipe(z.array(z.enum(EVENT_TYPES)))
-    .optional(),
-  /** Return events with an id below this one (paging backwards). */
-  before: idText.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-});
+export const EventQuerySchema = z
+  .strictObject({
+    from: TimeParamSchema.optional(),
+    to: TimeParamSchema.optional(),
+    vehicleId: idText.optional(),
+    type: z
+      .string()
+      .transform((s) => s.split(','))
+      .pipe(z.array(z.enum(EVENT_TYPES)))
+      .optional(),
+    /** Return events with an id below this one (paging backwards). */
+    before: idText.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  // [from, to), as for history: a reversed or empty range is a mistake, not "no events".
+  .refine((q) => q.from === undefined || q.to === undefined || q.to > q.from, {
+    message: 'must be after from',
+    path: ['to'],
+  });
 export type EventQuery = z.infer<typeof EventQuerySchema>;
 
 export const HealthSchema = z.object({

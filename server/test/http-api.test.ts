@@ -564,6 +564,15 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
       expect(northLog.events.some((e) => e.vehicleId === v.id)).toBe(false);
       const badType = await api(running.url, '/api/events?type=explosion', { token: admin });
       expect(badType.status).toBe(400);
+      for (const range of ['from=1&to=0', 'from=5&to=5']) {
+        const reversed = await api(running.url, `/api/events?${range}`, { token: admin });
+        expect(reversed.status, range).toBe(400);
+        expect(problem(reversed.body).errors).toEqual([
+          { path: 'query.to', message: 'must be after from' },
+        ]);
+      }
+      const onlyTo = await api(running.url, '/api/events?to=0', { token: admin });
+      expect(onlyTo.status).toBe(200);
     });
   });
 
