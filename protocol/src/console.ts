@@ -67,6 +67,11 @@ export const FleetEventsMessageSchema = z.object({
   events: z.array(FleetEventSchema),
   /** True for events replayed on connect (missed while away), not happening now. */
   replay: z.boolean().optional(),
+  /**
+   * On a replay: more events were missed than a replay carries. These are
+   * the newest, oldest first; the older ones are in `GET /api/events`.
+   */
+  truncated: z.boolean().optional(),
 });
 export type FleetEventsMessage = z.infer<typeof FleetEventsMessageSchema>;
 

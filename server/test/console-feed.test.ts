@@ -323,4 +323,32 @@ describe.each(databaseTargets())('console feed on $name', (target) => {
     );
     expect(replayed.vehicleId).toBe(v.id);
   });
+
+  it('replays the newest events when more were missed than a replay carries, and says so', async () => {
+    const v = s.vehiclesB[1]!;
+    const maxId = async () =>
+      Number((await running.server.db.knex('events').max({ id: 'id' }).first())?.id ?? 0);
+    const before = await maxId();
+    const t = Date.now();
+    const rows = Array.from({ length: 1005 }, (_, i) => ({
+      vehicle_id: v.id,
+      type: 'ignition_on',
+      t: t + i,
+      recorded_at: t + i,
+      late: false,
+      data: '{}',
+    }));
+    for (let i = 0; i < rows.length; i += 200)
+      await running.server.db.knex('events').insert(rows.slice(i, i + 200));
+    const newestId = await maxId();
+    const back = await connectConsole(running.url, { token: tokens.south, lastEventId: before });
+    await eventually(() => (back.replayed.length > 0 ? true : undefined), 3000, 'replay');
+    const ids = back.replayed.map((e) => e.id);
+    expect(ids).toHaveLength(1000);
+    // The newest thousand, oldest first: the five oldest missed ones were left out, and the console is told.
+    expect(ids[0]).toBe(newestId - 999);
+    expect(ids.at(-1)).toBe(newestId);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(back.replayTruncated).toBe(true);
+  });
 });

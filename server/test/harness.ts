@@ -276,6 +276,8 @@ export interface ConsoleRecorder {
   events: FleetEventsMessage['events'];
   /** Events that came in `replay: true` messages. */
   replayed: FleetEventsMessage['events'];
+  /** Whether a replay said older missed events were left out. */
+  replayTruncated: boolean;
 }
 
 /** Connects a console and records everything it receives; resolves after the first snapshot. */
@@ -296,6 +298,7 @@ export function connectConsole(
     updates: [],
     events: [],
     replayed: [],
+    replayTruncated: false,
   };
   // Every message is checked against the protocol's schema: the server may not drift from it.
   socket.on('vehicles', (m) => recorder.updates.push(VehicleUpdatesMessageSchema.parse(m)));
@@ -303,6 +306,7 @@ export function connectConsole(
     const message = FleetEventsMessageSchema.parse(m);
     recorder.events.push(...message.events);
     if (message.replay) recorder.replayed.push(...message.events);
+    if (message.truncated) recorder.replayTruncated = true;
   });
   return new Promise((resolve, reject) => {
     socket.on('snapshot', (m) => {

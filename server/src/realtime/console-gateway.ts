@@ -157,12 +157,23 @@ export class ConsoleGateway {
     );
 
     if (auth.lastEventId !== undefined) {
-      const missed = await this.deps.events.find({
+      // The newest are the ones that matter (an alarm still open); when more
+      // were missed than a replay carries, the console is told that older
+      // ones were left out (they are in GET /api/events).
+      const newest = await this.deps.events.find({
         visibility: { all: false, fleetIds: scope.fleets.map((f) => f.id) },
         after: auth.lastEventId,
-        limit: MAX_REPLAYED_EVENTS,
+        newestFirst: true,
+        limit: MAX_REPLAYED_EVENTS + 1,
       });
-      if (missed.length > 0) socket.emit('events', { events: missed, replay: true });
+      const truncated = newest.length > MAX_REPLAYED_EVENTS;
+      const missed = newest.slice(0, MAX_REPLAYED_EVENTS).reverse();
+      if (missed.length > 0)
+        socket.emit('events', {
+          events: missed,
+          replay: true,
+          ...(truncated ? { truncated } : {}),
+        });
     }
 
     socket.on('subscribe', (payload: unknown, ack: unknown) => {

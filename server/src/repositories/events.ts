@@ -38,8 +38,10 @@ export interface EventFilter {
   types?: readonly EventType[];
   /** Only events with an id below this (paging backwards, newest first). */
   before?: number;
-  /** Only events with an id above this (catching up, oldest first). */
+  /** Only events with an id above this (catching up, oldest first unless `newestFirst`). */
   after?: number;
+  /** With `after`: the newest `limit` of them instead of the oldest, newest first. */
+  newestFirst?: boolean;
   limit: number;
 }
 
@@ -127,7 +129,8 @@ export class EventRepository {
     if (filter.types) q.whereIn('type', filter.types);
     if (filter.before !== undefined) q.where('id', '<', filter.before);
     if (filter.after !== undefined) q.where('id', '>', filter.after);
-    q.orderBy('id', filter.after !== undefined ? 'asc' : 'desc').limit(filter.limit);
+    const ascending = filter.after !== undefined && filter.newestFirst !== true;
+    q.orderBy('id', ascending ? 'asc' : 'desc').limit(filter.limit);
     return (await q).map((row) => this.toEvent(row));
   }
 
