@@ -175,6 +175,38 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     expect(await seqs('device_statuses')).toEqual([]);
   });
 
+  it('finds stored keys across devices and kinds, more than one lookup holds', async () => {
+    const a = await running.server.accounts.registerVehicle({
+      name: 'Keys A',
+      plate: 'KEYA',
+      fleetIds: [s.fleetA],
+    });
+    const b = await running.server.accounts.registerVehicle({
+      name: 'Keys B',
+      plate: 'KEYB',
+      fleetIds: [s.fleetA],
+    });
+    const t = Date.now();
+    const socketA = (await connectDevice(running.url, a.device.token)).socket;
+    const socketB = (await connectDevice(running.url, b.device.token)).socket;
+    ack(await sendBatch(socketA, [position({ seq: 5, t }), position({ seq: 1500, t })]));
+    ack(
+      await sendBatch(socketB, [
+        { kind: 'reading', seq: 5, t, pid: 0x0c, value: 900, unit: 'rpm' },
+        { kind: 'status', seq: 7, t, ignition: false },
+      ]),
+    );
+    // More keys than one lookup holds, across both devices.
+    const asked = Array.from({ length: 1600 }, (_, i) => [
+      { deviceId: a.device.id, seq: i + 1 },
+      { deviceId: b.device.id, seq: i + 1 },
+    ]).flat();
+    const found = await running.server.repos.telemetry.storedKeys(asked);
+    expect([...found].sort()).toEqual(
+      [`${a.device.id}:1500`, `${a.device.id}:5`, `${b.device.id}:5`, `${b.device.id}:7`].sort(),
+    );
+  });
+
   it('a replay mixed with new samples stores only the new ones and derives their events exactly once', async () => {
     const extra = await running.server.accounts.registerVehicle({
       name: 'Replay',

@@ -116,8 +116,8 @@ const DRIVING_EVENTS_TABLE: TableSpec = {
 
 /** Every table that stores samples keyed by (device_id, seq). */
 const SAMPLE_TABLES = [POSITIONS, READINGS, DTC_REPORTS, DEVICE_STATUSES, DRIVING_EVENTS_TABLE];
-/** Sequence numbers per lookup: five tables' worth stays under SQLite's bound-parameter limit. */
-const STORED_KEYS_CHUNK = 500;
+/** Keys per lookup: two parameters each, in five tables, stays under both databases' parameter limits. */
+const STORED_KEYS_CHUNK = 1000;
 
 /**
  * Index of a row's time bucket, from two bound values (range start, width).
@@ -253,22 +253,16 @@ export class TelemetryRepository {
    */
   async storedKeys(keys: readonly { deviceId: number; seq: number }[]): Promise<Set<string>> {
     const found = new Set<string>();
-    const byDevice = new Map<number, number[]>();
-    for (const { deviceId, seq } of keys) {
-      let seqs = byDevice.get(deviceId);
-      if (!seqs) byDevice.set(deviceId, (seqs = []));
-      seqs.push(seq);
-    }
-    for (const [deviceId, seqs] of byDevice) {
-      for (let i = 0; i < seqs.length; i += STORED_KEYS_CHUNK) {
-        const chunk = seqs.slice(i, i + STORED_KEYS_CHUNK);
-        // Plain UNION ALL: SQLite refuses parenthesised members.
-        const [first, ...rest] = SAMPLE_TABLES.map((table) =>
-          this.knex(table.name).select('seq').where({ device_id: deviceId }).whereIn('seq', chunk),
-        );
-        const rows = (await first!.unionAll(rest)) as { seq: unknown }[];
-        for (const row of rows) found.add(sampleKey(deviceId, toNumber(row.seq)));
-      }
+    // One round trip per chunk, however many devices it spans: a tick of
+    // resent batches must not cost a query per device.
+    for (let i = 0; i < keys.length; i += STORED_KEYS_CHUNK) {
+      const pairs = keys.slice(i, i + STORED_KEYS_CHUNK).map((k) => [k.deviceId, k.seq]);
+      // Plain UNION ALL: SQLite refuses parenthesised members.
+      const [first, ...rest] = SAMPLE_TABLES.map((table) =>
+        this.knex(table.name).select('device_id', 'seq').whereIn(['device_id', 'seq'], pairs),
+      );
+      const rows = (await first!.unionAll(rest)) as { device_id: unknown; seq: unknown }[];
+      for (const row of rows) found.add(sampleKey(toNumber(row.device_id), toNumber(row.seq)));
     }
     return found;
   }
