@@ -2,6 +2,7 @@ import type { Database } from '../db/database.js';
 import type { FleetEvent, TelemetrySample } from '@fleetline/protocol';
 import { isDataError } from '../db/dialect.js';
 import { AppError } from '../domain/errors.js';
+import { StoredSeqs } from './stored-seqs.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { LiveState } from '../live/live-state.js';
@@ -92,7 +93,7 @@ export class WriteBatcher {
   private flushing: Promise<void> | undefined;
   /** Every tick not yet done answering; a committed tick may overlap the next. */
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly highestSeq = new Map<number, number>();
+  private readonly storedSeqs = new StoredSeqs();
   private stopped = false;
   private storedTotal = 0;
   /** When the oldest pending submission arrived. */
@@ -105,7 +106,7 @@ export class WriteBatcher {
 
   /** Seeds a device's stored high-water mark (from the database, at authentication). */
   noteDevice(deviceId: number, highestSeq: number): void {
-    this.highestSeq.set(deviceId, Math.max(this.highestSeq.get(deviceId) ?? 0, highestSeq));
+    this.storedSeqs.seed(deviceId, highestSeq);
   }
 
   /** Samples stored since start. */
@@ -119,7 +120,7 @@ export class WriteBatcher {
   }
 
   highestStoredSeq(deviceId: number): number {
-    return this.highestSeq.get(deviceId) ?? 0;
+    return this.storedSeqs.highest(deviceId);
   }
 
   /** Resolves once the samples are committed. */
@@ -389,22 +390,26 @@ export class WriteBatcher {
     const { db, telemetry, vehicleStates, events, live, clock } = this.deps;
     const now = clock.now();
     // A number at or below its device's high-water mark may be stored already,
-    // and under another kind, which no table's key would catch: those are
-    // looked up first. New samples are above the mark and never pay for it.
-    const maybeStored = candidates.filter(
-      (c) => !c.excluded && c.sample.seq <= this.highestStoredSeq(c.submission.device.deviceId),
-    );
-    if (maybeStored.length > 0) {
+    // and under another kind, which no table's key would catch. Usually this
+    // process knows (a batch resent after a refusal); older numbers, or ones
+    // stored before it started, are looked up. New samples pay nothing.
+    const unknown: Candidate[] = [];
+    for (const c of candidates) {
+      if (c.excluded) continue;
+      const knowledge = this.storedSeqs.lookup(c.submission.device.deviceId, c.sample.seq);
+      if (knowledge === 'stored') c.excluded = true;
+      else if (knowledge === 'unknown') unknown.push(c);
+    }
+    if (unknown.length > 0) {
       const stored = await telemetry.storedKeys(
-        maybeStored.map((c) => ({ deviceId: c.submission.device.deviceId, seq: c.sample.seq })),
+        unknown.map((c) => ({ deviceId: c.submission.device.deviceId, seq: c.sample.seq })),
       );
-      for (const c of maybeStored)
+      for (const c of unknown)
         if (stored.has(sampleKey(c.submission.device.deviceId, c.sample.seq))) c.excluded = true;
     }
     for (let attempt = 1; attempt <= 2; attempt++) {
       const rows = emptySampleRows();
       const byVehicle = new Map<number, TelemetrySample[]>();
-      const highest = new Map<number, number>();
       for (const c of candidates) {
         if (c.excluded) continue;
         const { deviceId, vehicleId } = c.submission.device;
@@ -412,8 +417,6 @@ export class WriteBatcher {
         let list = byVehicle.get(vehicleId);
         if (!list) byVehicle.set(vehicleId, (list = []));
         list.push(c.sample);
-        const h = highest.get(deviceId);
-        if (h === undefined || c.sample.seq > h) highest.set(deviceId, c.sample.seq);
       }
       const plan = live.plan(byVehicle, {
         now,
@@ -436,7 +439,8 @@ export class WriteBatcher {
         continue;
       }
       const storedEvents = events.stored(plan.events, result.rows[1] ?? [], now);
-      for (const [deviceId, seq] of highest) this.noteDevice(deviceId, seq);
+      for (const c of candidates)
+        if (!c.excluded) this.storedSeqs.markStored(c.submission.device.deviceId, c.sample.seq);
       return {
         vehicles: live.commit(plan),
         events: storedEvents,
