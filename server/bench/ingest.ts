@@ -156,6 +156,10 @@ async function fixed(): Promise<void> {
         stored: counted.distinct,
         delivered: seen.delivered,
         lost: devices.sent - counted.distinct,
+        // Samples still held by their devices (refused under overload, not yet
+        // resent) when the run stopped waiting: part of `lost` above, but
+        // never acknowledged, so a companion would still have them.
+        unacked: devices.unacked,
         duplicates: counted.rows - counted.distinct + seen.duplicates,
         p50_ms: latency.percentile(50),
         p99_ms: latency.percentile(99),
