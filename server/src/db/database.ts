@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
-import { createDialect, rawRows } from './dialect.js';
+import { createDialect } from './dialect.js';
 import type { Dialect } from './dialect.js';
+import { PgIngestThread } from './pg-thread/client.js';
+import { pgTypes } from './pg-types.mjs';
 import { SqliteThreadClient, isSqliteThreadConnection } from './sqlite-thread/client.js';
 import type { Step, StepsResult } from './sqlite-thread/messages.js';
 
@@ -19,7 +20,8 @@ export interface Database {
   /**
    * Runs steps of statements in one transaction; a step whose statements
    * return fewer rows than it expects rolls the whole transaction back. On
-   * SQLite this is a single message to the SQLite thread.
+   * SQLite this is a single message to the SQLite thread; on PostgreSQL it
+   * runs on the ingest thread's own connection.
    */
   runSteps(steps: Step[]): Promise<StepsResult>;
   /** Round-trips to the database; used by /healthz. */
@@ -27,40 +29,29 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const INT8_OID = 20;
-
-/**
- * BIGINT columns hold epoch milliseconds and sequence numbers, all below
- * 2^53; node-pg returns them as strings unless told otherwise. The parser is
- * set per connection, not globally, so nothing else in the process changes.
- */
-function parseInt8(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n))
-    throw new RangeError(`BIGINT ${value} exceeds the safe integer range`);
-  return n;
-}
-
-const pgTypes = {
-  getTypeParser: (oid: number, format: string): unknown =>
-    oid === INT8_OID
-      ? parseInt8
-      : pg.types.getTypeParser(oid, format === 'binary' ? 'binary' : 'text'),
-};
-
 export function createDatabase(config: DatabaseConfig): Database {
   const knex = config.kind === 'sqlite' ? sqliteKnex(config) : postgresKnex(config);
+  // Started on the first tick: commands that never ingest (migrations, the
+  // admin CLI) open no second connection and no thread.
+  let ingest: PgIngestThread | undefined;
   return {
     knex,
     dialect: createDialect(config.kind),
     schema: config.kind === 'postgres' ? config.schema : undefined,
-    runSteps: (steps) =>
-      config.kind === 'sqlite' ? sqliteSteps(knex, steps) : postgresSteps(knex, steps),
+    runSteps: (steps) => {
+      if (config.kind === 'sqlite') return sqliteSteps(knex, steps);
+      ingest ??= new PgIngestThread({ url: config.url, schema: config.schema });
+      return ingest.runSteps(steps);
+    },
     async ping() {
       await knex.raw('select 1');
     },
     async close() {
-      await knex.destroy();
+      try {
+        await ingest?.close();
+      } finally {
+        await knex.destroy();
+      }
     },
   };
 }
@@ -121,44 +112,5 @@ async function sqliteSteps(knex: Knex, steps: Step[]): Promise<StepsResult> {
     return await connection.transaction(steps);
   } finally {
     await client.releaseConnection(connection);
-  }
-}
-
-/** Thrown inside the knex transaction to roll it back, carrying what the short step returned. */
-class StepShortfall extends Error {
-  constructor(
-    readonly failedStep: number,
-    readonly rows: unknown[],
-  ) {
-    super(`step ${failedStep} returned ${rows.length} rows`);
-  }
-}
-
-async function postgresSteps(knex: Knex, steps: Step[]): Promise<StepsResult> {
-  try {
-    const rows = await knex.transaction(async (trx) => {
-      const all: unknown[][] = [];
-      for (let i = 0; i < steps.length; i++) {
-        const step = steps[i]!;
-        const stepRows: unknown[] = [];
-        for (const statement of step.statements) {
-          const result: unknown = await trx.raw(
-            statement.sql,
-            statement.params as Knex.RawBinding[],
-          );
-          if (statement.returns) stepRows.push(...rawRows(result));
-        }
-        if (step.expectRows !== undefined && stepRows.length !== step.expectRows)
-          throw new StepShortfall(i, stepRows);
-        // A guard that held needs no rows back: the caller knows them all.
-        all.push(step.expectRows === undefined ? stepRows : []);
-      }
-      return all;
-    });
-    return { committed: true, rows };
-  } catch (err) {
-    if (err instanceof StepShortfall)
-      return { committed: false, failedStep: err.failedStep, rows: err.rows };
-    throw err;
   }
 }

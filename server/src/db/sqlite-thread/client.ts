@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
-import type { QueryResult, SqliteRequest, SqliteResponse, Step, StepsResult } from './messages.js';
+import { WorkerRpc } from '../worker-rpc.js';
+import type { QueryResult, SqliteRequest, Step, StepsResult } from './messages.js';
 
-type Pending = { resolve: (result: unknown) => void; reject: (err: Error) => void };
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /**
@@ -11,60 +11,30 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
  * Requests are answered in order, since the worker handles one at a time.
  */
 export class SqliteThreadConnection {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private failure: Error | undefined;
-
-  constructor() {
-    this.worker = new Worker(new URL('./worker.mjs', import.meta.url));
-    this.worker.on('message', (response: SqliteResponse) => {
-      const waiting = this.pending.get(response.id);
-      if (!waiting) return;
-      this.pending.delete(response.id);
-      if (response.ok) waiting.resolve(response.result);
-      else
-        waiting.reject(
-          Object.assign(new Error(response.error.message), { code: response.error.code }),
-        );
-    });
-    const fail = (err: Error) => {
-      this.failure = err;
-      for (const waiting of this.pending.values()) waiting.reject(err);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`the SQLite thread exited (${code})`)));
-  }
+  private readonly rpc = new WorkerRpc<WithoutId<SqliteRequest>>(
+    new Worker(new URL('./worker.mjs', import.meta.url)),
+    'SQLite thread',
+  );
 
   open(filename: string, pragmas: string[]): Promise<unknown> {
-    return this.request({ op: 'open', filename, pragmas });
+    return this.rpc.request({ op: 'open', filename, pragmas });
   }
 
   query(sql: string, bindings: unknown[]): Promise<QueryResult> {
-    return this.request({ op: 'query', sql, bindings }) as Promise<QueryResult>;
+    return this.rpc.request({ op: 'query', sql, bindings }) as Promise<QueryResult>;
   }
 
   /** Runs a guarded transaction in one message (see Step). */
   transaction(steps: Step[]): Promise<StepsResult> {
-    return this.request({ op: 'transaction', steps }) as Promise<StepsResult>;
+    return this.rpc.request({ op: 'transaction', steps }) as Promise<StepsResult>;
   }
 
   async close(): Promise<void> {
     try {
-      await this.request({ op: 'close' });
+      await this.rpc.request({ op: 'close' });
     } finally {
-      await this.worker.terminate();
+      await this.rpc.terminate();
     }
-  }
-
-  private request(message: WithoutId<SqliteRequest>): Promise<unknown> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id });
-    });
   }
 }
 

@@ -25,7 +25,7 @@ export interface Step {
 export type StepsResult = (
   { committed: true; rows: unknown[][] } | { committed: false; failedStep: number; rows: unknown[] }
 ) & {
-  /** Time the database spent on the transaction, commit included (SQLite only). */
+  /** Time the database thread spent on the transaction, commit included. */
   dbMs?: number;
 };
 

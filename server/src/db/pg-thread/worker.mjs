@@ -1,0 +1,105 @@
+// The PostgreSQL ingest thread: runs each ingest tick's transaction on its
+// own connection and its own event loop. On the main thread every round trip
+// of a tick (BEGIN, one statement per table, COMMIT) waited behind thousands
+// of device sockets, and PostgreSQL sat idle in the transaction meanwhile;
+// here the next statement goes out as soon as the last one is answered.
+//
+// Plain JavaScript (type-checked through JSDoc) so that the same file runs
+// from the sources, under tests, and from the build, with no loader.
+import { parentPort, workerData } from 'node:worker_threads';
+import knexFactory from 'knex';
+import { pgTypes } from '../pg-types.mjs';
+
+/** @typedef {import('../sqlite-thread/messages.js').Step} Step */
+/** @typedef {import('../sqlite-thread/messages.js').StepsResult} StepsResult */
+/** @typedef {import('./messages.js').PgThreadRequest} PgThreadRequest */
+/** @typedef {import('../worker-rpc.js').WorkerResponse} WorkerResponse */
+
+/** @type {import('./messages.js').PgThreadOptions} */
+const options = workerData;
+
+const knex = knexFactory({
+  client: 'pg',
+  connection: {
+    connectionString: options.url,
+    types: pgTypes,
+    application_name: 'fleetline-ingest',
+  },
+  ...(options.schema ? { searchPath: [options.schema] } : {}),
+  // Ticks run one at a time: one connection.
+  pool: { min: 1, max: 1 },
+});
+
+/** Thrown inside the transaction to roll it back, carrying what the short step returned. */
+class StepShortfall extends Error {
+  /**
+   * @param {number} failedStep
+   * @param {unknown[]} rows
+   */
+  constructor(failedStep, rows) {
+    super(`step ${failedStep} returned ${rows.length} rows`);
+    this.failedStep = failedStep;
+    this.rows = rows;
+  }
+}
+
+/**
+ * @param {Step[]} steps
+ * @returns {Promise<StepsResult>}
+ */
+async function runSteps(steps) {
+  const started = performance.now();
+  try {
+    const rows = await knex.transaction(async (trx) => {
+      /** @type {unknown[][]} */
+      const all = [];
+      for (let i = 0; i < steps.length; i++) {
+        const step = /** @type {Step} */ (steps[i]);
+        /** @type {unknown[]} */
+        const stepRows = [];
+        for (const statement of step.statements) {
+          const result = /** @type {{ rows?: unknown[] }} */ (
+            await trx.raw(statement.sql, /** @type {any[]} */ (statement.params))
+          );
+          if (statement.returns) stepRows.push(...(result.rows ?? []));
+        }
+        if (step.expectRows !== undefined && stepRows.length !== step.expectRows)
+          throw new StepShortfall(i, stepRows);
+        // A guard that held needs no rows back: the caller knows them all.
+        all.push(step.expectRows === undefined ? stepRows : []);
+      }
+      return all;
+    });
+    return { committed: true, rows, dbMs: performance.now() - started };
+  } catch (err) {
+    if (err instanceof StepShortfall)
+      return {
+        committed: false,
+        failedStep: err.failedStep,
+        rows: err.rows,
+        dbMs: performance.now() - started,
+      };
+    throw err;
+  }
+}
+
+parentPort?.on('message', (/** @type {PgThreadRequest & { id: number }} */ request) => {
+  const work = request.op === 'steps' ? runSteps(request.steps) : knex.destroy().then(() => null);
+  work.then(
+    (result) =>
+      parentPort?.postMessage(/** @type {WorkerResponse} */ ({ id: request.id, ok: true, result })),
+    (/** @type {unknown} */ err) => {
+      const e = /** @type {Error & { code?: unknown }} */ (err);
+      parentPort?.postMessage(
+        /** @type {WorkerResponse} */ ({
+          id: request.id,
+          ok: false,
+          error: {
+            message: e instanceof Error ? e.message : String(err),
+            code: typeof e?.code === 'string' ? e.code : undefined,
+          },
+        }),
+      );
+    },
+  );
+});

@@ -1,0 +1,56 @@
+import type { Worker } from 'node:worker_threads';
+
+type Pending = { resolve: (result: unknown) => void; reject: (err: Error) => void };
+
+/** What a database thread answers to each request, by its id. */
+export type WorkerResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { message: string; code: string | undefined } };
+
+/**
+ * Requests to a database thread and their answers, matched by id. A failed
+ * request rejects with the thread's message and the driver's error `code`
+ * (so a caller can tell a refused row from an unavailable database); a
+ * thread that dies fails everything waiting and everything after.
+ */
+export class WorkerRpc<Request extends { op: string }> {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly worker: Worker,
+    name: string,
+  ) {
+    worker.on('message', (response: WorkerResponse) => {
+      const waiting = this.pending.get(response.id);
+      if (!waiting) return;
+      this.pending.delete(response.id);
+      if (response.ok) waiting.resolve(response.result);
+      else
+        waiting.reject(
+          Object.assign(new Error(response.error.message), { code: response.error.code }),
+        );
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      for (const waiting of this.pending.values()) waiting.reject(err);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the ${name} exited (${code})`)));
+  }
+
+  request(message: Request): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...message, id });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
