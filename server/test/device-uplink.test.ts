@@ -207,6 +207,41 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     );
   });
 
+  it('refuses only the samples the database cannot store; other devices in the same tick are stored', async () => {
+    const gone = await running.server.accounts.registerVehicle({
+      name: 'Gone',
+      plate: 'GONE1',
+      fleetIds: [s.fleetA],
+    });
+    const kept = await running.server.accounts.registerVehicle({
+      name: 'Kept',
+      plate: 'KEPT1',
+      fleetIds: [s.fleetA],
+    });
+    const goneSocket = (await connectDevice(running.url, gone.device.token)).socket;
+    const keptSocket = (await connectDevice(running.url, kept.device.token)).socket;
+    // The vehicle disappears under its connected device (straight from the
+    // database, as another process would): its state row can no longer be
+    // written, a refusal for the data, not an outage.
+    await running.server.db.knex('vehicles').where({ id: gone.vehicle.id }).delete();
+    const t = Date.now();
+    const [fromGone, fromKept] = await Promise.all([
+      sendBatch(goneSocket, [position({ seq: 1, t }), position({ seq: 2, t: t + 1 })]),
+      sendBatch(keptSocket, [position({ seq: 1, t }), position({ seq: 2, t: t + 1 })]),
+    ]);
+    expect(ack(fromKept)).toMatchObject({ stored: 2, rejected: [] });
+    expect(ack(fromGone)).toMatchObject({
+      stored: 0,
+      duplicates: 0,
+      rejected: [
+        { index: 0, seq: 1, field: '' },
+        { index: 1, seq: 2, field: '' },
+      ],
+    });
+    expect(await count('positions', kept.device.id)).toBe(2);
+    expect(await count('positions', gone.device.id)).toBe(0);
+  });
+
   it('a replay mixed with new samples stores only the new ones and derives their events exactly once', async () => {
     const extra = await running.server.accounts.registerVehicle({
       name: 'Replay',
