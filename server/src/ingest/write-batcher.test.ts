@@ -34,7 +34,13 @@ function setup(runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) =>
       storedKeys: () => Promise.resolve(new Set()),
     },
     events: { insertStatements: () => [], stored: () => [] },
-    vehicleStates: { upsertStatements: () => [] },
+    vehicleStates: {
+      // One statement carrying the vehicles whose state is written, for a fake database to look at.
+      upsertStatements: (states: { vehicleId: number }[]) =>
+        states.length > 0
+          ? [{ sql: 'upsert', bindings: states.map((st) => `vehicle:${st.vehicleId}`) }]
+          : [],
+    },
     live,
     listener: {
       vehiclesChanged: (ids: readonly number[]) => notified.push([...ids]),
@@ -161,5 +167,42 @@ describe('WriteBatcher', () => {
       // Nothing is tried after the database went away.
       expect(calls).toBe(3);
     });
+  });
+
+  it('a sweep refused for one vehicle takes the others offline, drops that one, and does not spin', async () => {
+    const calls: unknown[][] = [];
+    const { batcher, live } = setup((steps) => {
+      const written = steps.flatMap((step) => step.statements.flatMap((st) => st.bindings));
+      calls.push(written);
+      return written.includes('vehicle:1')
+        ? Promise.reject(
+            Object.assign(new Error('FOREIGN KEY constraint failed'), {
+              code: 'SQLITE_CONSTRAINT_FOREIGNKEY',
+            }),
+          )
+        : Promise.resolve({ committed: true, rows: [[], [], []] });
+    });
+    const record = (id: number) => ({
+      id,
+      name: `V${id}`,
+      plate: null,
+      vin: null,
+      fleetIds: [1],
+      overspeedLimitKmh: 90,
+      deviceId: id,
+      driver: null,
+    });
+    // Both online, last heard long ago (the clock says 1000 ms; offline after 60 s).
+    live.upsertRecords([record(2)]);
+    for (const id of [1, 2]) {
+      const state = live.state(id)!;
+      Object.assign(state, { online: true, lastSeenAt: -100_000 });
+    }
+    batcher.requestSweep();
+    await batcher.drain();
+    expect(live.has(1)).toBe(false);
+    expect(live.state(2)?.online).toBe(false);
+    // The whole sweep, then one vehicle at a time; nothing retried in a loop.
+    expect(calls.length).toBeLessThanOrEqual(4);
   });
 });

@@ -290,7 +290,9 @@ export class WriteBatcher {
       { err, submissions: batch.length, samples },
       'ingest tick failed; devices will retry',
     );
-    if (sweep) this.sweepRequested = true;
+    // A failed sweep is not asked for again here: retried at once, it would
+    // spin while the database is away. The periodic request brings it back.
+    if (sweep) this.deps.logger.warn('offline sweep skipped; the next one retries');
     for (const submission of batch) submission.reject(STORE_FAILED);
   }
 
@@ -312,7 +314,7 @@ export class WriteBatcher {
     );
     const vehicles = new Set<number>();
     const events: FleetEvent[] = [];
-    const commit = async (candidates: Candidate[], withSweep: boolean) => {
+    const commit = async (candidates: Candidate[], withSweep: boolean | ReadonlySet<number>) => {
       const result = await this.commitTick(candidates, withSweep);
       for (const v of result.vehicles) vehicles.add(v);
       events.push(...result.events);
@@ -359,14 +361,47 @@ export class WriteBatcher {
     }
     if (unavailable !== undefined) {
       logger.error({ err: unavailable }, 'ingest tick failed; devices will retry');
-      if (sweep) this.sweepRequested = true;
     } else if (sweep) {
-      await commit([], true).catch((err: unknown) => {
-        logger.error({ err }, 'offline sweep failed; retried next tick');
-        this.sweepRequested = true;
-      });
+      try {
+        await commit([], true);
+      } catch (err) {
+        if (isDataError(err)) await this.sweepOneByOne(commit);
+        else logger.error({ err }, 'offline sweep failed; the next one retries');
+      }
     }
     return { vehicles: [...vehicles], events };
+  }
+
+  /**
+   * A sweep the database refused: each vehicle's offline change on its own.
+   * A vehicle whose state the database refuses (deleted under its connected
+   * device) is dropped from the live picture, so that it stops failing every
+   * sweep and every other vehicle still goes offline on time.
+   */
+  private async sweepOneByOne(
+    commit: (candidates: Candidate[], sweep: ReadonlySet<number>) => Promise<void>,
+  ): Promise<void> {
+    const { live, logger, clock } = this.deps;
+    const plan = live.plan(new Map(), {
+      now: clock.now(),
+      overspeedMinMs: this.options.overspeedMinMs,
+      offlineAfterMs: this.options.offlineAfterMs,
+    });
+    for (const { vehicleId } of plan.changes) {
+      try {
+        await commit([], new Set([vehicleId]));
+      } catch (err) {
+        if (!isDataError(err)) {
+          logger.error({ err }, 'offline sweep failed; the next one retries');
+          return;
+        }
+        live.forget(vehicleId);
+        logger.warn(
+          { err, vehicleId },
+          "the database refused a vehicle's state (deleted?); it is dropped from the live picture",
+        );
+      }
+    }
   }
 
   /**
@@ -380,7 +415,8 @@ export class WriteBatcher {
    */
   private async commitTick(
     candidates: Candidate[],
-    sweep: boolean,
+    /** Take silent vehicles offline: all of them, or only these. */
+    sweep: boolean | ReadonlySet<number>,
   ): Promise<{
     vehicles: number[];
     events: FleetEvent[];
@@ -404,8 +440,11 @@ export class WriteBatcher {
       const stored = await telemetry.storedKeys(
         unknown.map((c) => ({ deviceId: c.submission.device.deviceId, seq: c.sample.seq })),
       );
-      for (const c of unknown)
-        if (stored.has(sampleKey(c.submission.device.deviceId, c.sample.seq))) c.excluded = true;
+      for (const c of unknown) {
+        if (!stored.has(sampleKey(c.submission.device.deviceId, c.sample.seq))) continue;
+        c.excluded = true;
+        this.storedSeqs.markStored(c.submission.device.deviceId, c.sample.seq);
+      }
     }
     for (let attempt = 1; attempt <= 2; attempt++) {
       const rows = emptySampleRows();
@@ -422,6 +461,7 @@ export class WriteBatcher {
         now,
         overspeedMinMs: this.options.overspeedMinMs,
         ...(sweep ? { offlineAfterMs: this.options.offlineAfterMs } : {}),
+        ...(sweep instanceof Set ? { offlineOnly: sweep } : {}),
       });
       const samples = telemetry.insertStatements(rows, now);
       const result = await db.runSteps([
@@ -433,8 +473,10 @@ export class WriteBatcher {
         // Some candidates were stored before (a replay): leave them out and plan again.
         const inserted = telemetry.insertedKeys(result.rows);
         for (const c of candidates) {
-          if (!c.excluded && !inserted.has(sampleKey(c.submission.device.deviceId, c.sample.seq)))
-            c.excluded = true;
+          const { deviceId } = c.submission.device;
+          if (c.excluded || inserted.has(sampleKey(deviceId, c.sample.seq))) continue;
+          c.excluded = true;
+          this.storedSeqs.markStored(deviceId, c.sample.seq);
         }
         continue;
       }

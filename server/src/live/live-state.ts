@@ -39,6 +39,8 @@ export interface PlanOptions {
   overspeedMinMs: number;
   /** Also take vehicles silent for this long offline. */
   offlineAfterMs?: number;
+  /** With `offlineAfterMs`: only these vehicles. */
+  offlineOnly?: ReadonlySet<number>;
 }
 
 /**
@@ -133,6 +135,7 @@ export class LiveState {
     if (options.offlineAfterMs !== undefined) {
       for (const [vehicleId, vehicle] of this.vehicles) {
         if (samplesByVehicle.has(vehicleId)) continue;
+        if (options.offlineOnly && !options.offlineOnly.has(vehicleId)) continue;
         const offline = detectOffline(
           vehicle.state,
           vehicleId,
@@ -147,6 +150,11 @@ export class LiveState {
       }
     }
     return { changes, events };
+  }
+
+  /** Drops a vehicle the database no longer has (deleted under its connected device). */
+  forget(vehicleId: number): void {
+    this.vehicles.delete(vehicleId);
   }
 
   /** Applies a plan once its transaction has committed; returns the vehicles that changed. */
