@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchAck, BatchReply, ErrorPayload } from '@fleetline/protocol';
+import { PgIngestThread } from '../src/db/pg-thread/client.js';
 import {
   closeClients,
   connectDevice,
@@ -241,6 +242,27 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     expect(await count('positions', kept.device.id)).toBe(2);
     expect(await count('positions', gone.device.id)).toBe(0);
   });
+
+  if (target.name === 'postgres')
+    it('replaces a PostgreSQL ingest thread that died, so later ticks still commit', async () => {
+      const config = db.config as Extract<typeof db.config, { kind: 'postgres' }>;
+      const thread = new PgIngestThread({ url: config.url, schema: config.schema });
+      const probe = [{ statements: [{ sql: 'select 1 as one', params: [], returns: true }] }];
+      try {
+        expect(await thread.runSteps(probe)).toMatchObject({
+          committed: true,
+          rows: [[{ one: 1 }]],
+        });
+        // White box: the thread goes away as if it had crashed.
+        await (thread as unknown as { rpc: { terminate(): Promise<void> } }).rpc.terminate();
+        expect(await thread.runSteps(probe)).toMatchObject({
+          committed: true,
+          rows: [[{ one: 1 }]],
+        });
+      } finally {
+        await thread.close();
+      }
+    });
 
   it('a replay mixed with new samples stores only the new ones and derives their events exactly once', async () => {
     const extra = await running.server.accounts.registerVehicle({

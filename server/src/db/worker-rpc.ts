@@ -41,6 +41,11 @@ export class WorkerRpc<Request extends { op: string }> {
     worker.on('exit', (code) => fail(new Error(`the ${name} exited (${code})`)));
   }
 
+  /** Set once the thread died: every request fails from then on. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   request(message: Request): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;

@@ -3,26 +3,44 @@ import type { StepsResult, Step } from '../sqlite-thread/messages.js';
 import { WorkerRpc } from '../worker-rpc.js';
 import type { PgThreadOptions, PgThreadRequest } from './messages.js';
 
-/** The main thread's handle on the PostgreSQL ingest thread (see worker.mjs). */
-export class PgIngestThread {
-  private readonly rpc: WorkerRpc<PgThreadRequest>;
+/** How long closing waits for a tick in flight before the thread is stopped. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
-  constructor(options: PgThreadOptions) {
-    this.rpc = new WorkerRpc(
-      new Worker(new URL('./worker.mjs', import.meta.url), { workerData: options }),
-      'PostgreSQL ingest thread',
-    );
+/**
+ * The main thread's handle on the PostgreSQL ingest thread (see worker.mjs).
+ * A thread that died is replaced on the next tick: the tick it was running
+ * failed (its devices resend), the ones after it must not.
+ */
+export class PgIngestThread {
+  private rpc: WorkerRpc<PgThreadRequest>;
+
+  constructor(private readonly options: PgThreadOptions) {
+    this.rpc = this.spawn();
   }
 
   runSteps(steps: Step[]): Promise<StepsResult> {
+    if (this.rpc.failed) this.rpc = this.spawn();
     return this.rpc.request({ op: 'steps', steps }) as Promise<StepsResult>;
   }
 
+  /** Closes the connection once the tick in flight is done; stops the thread regardless after a while. */
   async close(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.rpc.request({ op: 'close' });
+      await Promise.race([
+        this.rpc.request({ op: 'close' }),
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS))),
+      ]);
     } finally {
+      clearTimeout(timer);
       await this.rpc.terminate();
     }
+  }
+
+  private spawn(): WorkerRpc<PgThreadRequest> {
+    return new WorkerRpc(
+      new Worker(new URL('./worker.mjs', import.meta.url), { workerData: this.options }),
+      'PostgreSQL ingest thread',
+    );
   }
 }
