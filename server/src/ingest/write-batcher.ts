@@ -319,49 +319,20 @@ export class WriteBatcher {
       for (const v of result.vehicles) vehicles.add(v);
       events.push(...result.events);
     };
-    let unavailable: unknown;
-    for (const submission of batch) {
-      if (unavailable !== undefined) {
-        submission.reject(STORE_FAILED);
-        continue;
+    let settled = 0;
+    try {
+      for (const submission of batch) {
+        const own = candidatesOf([submission]);
+        this.settleAll([submission], own, await this.storeAlone(submission, own, commit));
+        settled++;
       }
-      const own = candidatesOf([submission]);
-      const refused = new Set<Candidate>();
-      try {
-        await commit(own, false);
-      } catch (err) {
-        if (!isDataError(err)) unavailable = err;
-        else {
-          for (const candidate of own) {
-            if (candidate.excluded) continue;
-            try {
-              await commit([candidate], false);
-            } catch (sampleErr) {
-              if (!isDataError(sampleErr)) {
-                unavailable = sampleErr;
-                break;
-              }
-              refused.add(candidate);
-              candidate.excluded = true;
-              logger.error(
-                {
-                  err: sampleErr,
-                  deviceId: submission.device.deviceId,
-                  seq: candidate.sample.seq,
-                  kind: candidate.sample.kind,
-                },
-                'the database refused a sample; it is refused to its device',
-              );
-            }
-          }
-        }
-      }
-      if (unavailable !== undefined) submission.reject(STORE_FAILED);
-      else this.settleAll([submission], own, refused);
+    } catch (err) {
+      // Not the data this time: the database went away. What is left is resent.
+      logger.error({ err }, 'ingest tick failed; devices will retry');
+      for (const submission of batch.slice(settled)) submission.reject(STORE_FAILED);
+      return { vehicles: [...vehicles], events };
     }
-    if (unavailable !== undefined) {
-      logger.error({ err: unavailable }, 'ingest tick failed; devices will retry');
-    } else if (sweep) {
+    if (sweep) {
       try {
         await commit([], true);
       } catch (err) {
@@ -370,6 +341,45 @@ export class WriteBatcher {
       }
     }
     return { vehicles: [...vehicles], events };
+  }
+
+  /**
+   * Commits one submission on its own; if the database refuses it for its
+   * data, each of its samples on its own. Returns the samples refused. Any
+   * other failure (the database is away) is thrown.
+   */
+  private async storeAlone(
+    submission: Submission,
+    own: Candidate[],
+    commit: (candidates: Candidate[], sweep: false) => Promise<void>,
+  ): Promise<Set<Candidate>> {
+    const refused = new Set<Candidate>();
+    try {
+      await commit(own, false);
+      return refused;
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+    }
+    for (const candidate of own) {
+      if (candidate.excluded) continue;
+      try {
+        await commit([candidate], false);
+      } catch (err) {
+        if (!isDataError(err)) throw err;
+        refused.add(candidate);
+        candidate.excluded = true;
+        this.deps.logger.error(
+          {
+            err,
+            deviceId: submission.device.deviceId,
+            seq: candidate.sample.seq,
+            kind: candidate.sample.kind,
+          },
+          'the database refused a sample; it is refused to its device',
+        );
+      }
+    }
+    return refused;
   }
 
   /**
