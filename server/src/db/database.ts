@@ -8,7 +8,7 @@ import type { Dialect } from './dialect.js';
 import { PgIngestThread } from './pg-thread/client.js';
 import { pgTypes } from './pg-types.mjs';
 import { SqliteThreadClient, isSqliteThreadConnection } from './sqlite-thread/client.js';
-import type { Step, StepsResult } from './sqlite-thread/messages.js';
+import type { Step, StepsResult } from './steps.js';
 
 export type { Step, StepsResult };
 

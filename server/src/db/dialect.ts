@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { StatementRequest } from './sqlite-thread/messages.js';
+import type { StatementRequest } from './steps.js';
 
 /**
  * The only place where SQL differs between SQLite and PostgreSQL: bulk

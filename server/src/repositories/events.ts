@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { FleetEventSchema } from '@fleetline/protocol';
 import type { EventType, FleetEvent, NewFleetEvent } from '@fleetline/protocol';
 import type { Dialect, TableSpec } from '../db/dialect.js';
-import type { StatementRequest } from '../db/sqlite-thread/messages.js';
+import type { StatementRequest } from '../db/steps.js';
 import { toNumber } from './types.js';
 
 const EVENTS: TableSpec = {

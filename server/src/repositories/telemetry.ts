@@ -11,7 +11,7 @@ import type {
 } from '@fleetline/protocol';
 import { rawRows } from '../db/dialect.js';
 import type { ColumnSpec, Dialect, TableSpec } from '../db/dialect.js';
-import type { StatementRequest } from '../db/sqlite-thread/messages.js';
+import type { StatementRequest } from '../db/steps.js';
 import { toNullableNumber, toNumber } from './types.js';
 
 /** A validated sample with the device and vehicle it came from. */

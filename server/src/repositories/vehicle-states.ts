@@ -8,7 +8,7 @@ import type {
   ReadingState,
 } from '@fleetline/protocol';
 import type { Dialect, TableSpec } from '../db/dialect.js';
-import type { StatementRequest } from '../db/sqlite-thread/messages.js';
+import type { StatementRequest } from '../db/steps.js';
 import type { LiveVehicleState } from '../live/vehicle-state.js';
 import { readingKey } from '../live/vehicle-state.js';
 import { FIX_COLUMNS } from './telemetry.js';

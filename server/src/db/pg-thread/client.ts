@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { StepsResult, Step } from '../sqlite-thread/messages.js';
+import type { StepsResult, Step } from '../steps.js';
 import { WorkerRpc } from '../worker-rpc.js';
 import type { PgThreadOptions, PgThreadRequest } from './messages.js';
 

@@ -1,4 +1,4 @@
-import type { Step } from '../sqlite-thread/messages.js';
+import type { Step } from '../steps.js';
 
 /** How the PostgreSQL ingest thread connects. Plain data: it is structured-cloned. */
 export interface PgThreadOptions {

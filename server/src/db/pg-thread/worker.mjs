@@ -10,8 +10,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import knexFactory from 'knex';
 import { pgTypes } from '../pg-types.mjs';
 
-/** @typedef {import('../sqlite-thread/messages.js').Step} Step */
-/** @typedef {import('../sqlite-thread/messages.js').StepsResult} StepsResult */
+/** @typedef {import('../steps.js').Step} Step */
+/** @typedef {import('../steps.js').StepsResult} StepsResult */
 /** @typedef {import('./messages.js').PgThreadRequest} PgThreadRequest */
 /** @typedef {import('../worker-rpc.js').WorkerResponse} WorkerResponse */
 
@@ -59,7 +59,10 @@ async function runSteps(steps) {
         const stepRows = [];
         for (const statement of step.statements) {
           const result = /** @type {{ rows?: unknown[] }} */ (
-            await trx.raw(statement.sql, /** @type {any[]} */ (statement.params))
+            await trx.raw(
+              statement.sql,
+              /** @type {readonly import('knex').Knex.RawBinding[]} */ (statement.params),
+            )
           );
           if (statement.returns) stepRows.push(...(result.rows ?? []));
         }

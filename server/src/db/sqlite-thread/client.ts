@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import { WorkerRpc } from '../worker-rpc.js';
-import type { QueryResult, SqliteRequest, Step, StepsResult } from './messages.js';
+import type { Step, StepsResult } from '../steps.js';
+import type { QueryResult, SqliteRequest } from './messages.js';
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 

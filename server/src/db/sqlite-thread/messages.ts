@@ -1,33 +1,7 @@
 /** Messages between the main thread and the SQLite thread. Plain data only: they are structured-cloned. */
 
-export interface StatementRequest {
-  sql: string;
-  params: unknown[];
-  /** True: return the rows (SELECT, or RETURNING). */
-  returns: boolean;
-}
-
-/**
- * Statements run back to back. With `expectRows`, returning a different
- * number of rows aborts the transaction; the rows of such a step are sent
- * back only when it falls short (a successful guard needs only the count).
- */
-export interface Step {
-  statements: StatementRequest[];
-  expectRows?: number;
-}
-
-/**
- * The outcome of a guarded transaction: committed with each step's rows
- * (empty for guarded steps), or rolled back at the step whose row count did
- * not match, with the rows it did return.
- */
-export type StepsResult = (
-  { committed: true; rows: unknown[][] } | { committed: false; failedStep: number; rows: unknown[] }
-) & {
-  /** Time the database thread spent on the transaction, commit included. */
-  dbMs?: number;
-};
+import type { Step } from '../steps.js';
+import type { WorkerResponse } from '../worker-rpc.js';
 
 export type SqliteRequest =
   | { id: number; op: 'open'; filename: string; pragmas: string[] }
@@ -42,6 +16,4 @@ export interface QueryResult {
   lastInsertRowid: number;
 }
 
-export type SqliteResponse =
-  | { id: number; ok: true; result: QueryResult | StepsResult | null }
-  | { id: number; ok: false; error: { message: string; code: string | undefined } };
+export type SqliteResponse = WorkerResponse;

@@ -11,8 +11,8 @@ import Database from 'better-sqlite3';
 /** @typedef {import('./messages.js').SqliteRequest} SqliteRequest */
 /** @typedef {import('./messages.js').SqliteResponse} SqliteResponse */
 /** @typedef {import('./messages.js').QueryResult} QueryResult */
-/** @typedef {import('./messages.js').Step} Step */
-/** @typedef {import('./messages.js').StepsResult} StepsResult */
+/** @typedef {import('../steps.js').Step} Step */
+/** @typedef {import('../steps.js').StepsResult} StepsResult */
 
 const STATEMENT_CACHE_SIZE = 500;
 
