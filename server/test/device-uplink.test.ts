@@ -44,6 +44,17 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
         ?.n,
     );
 
+  /** A vehicle of its own in fleet A, with its device connected: for tests that count its rows. */
+  const freshDevice = async (plate: string) => {
+    const { vehicle, device } = await running.server.accounts.registerVehicle({
+      name: plate,
+      plate,
+      fleetIds: [s.fleetA],
+    });
+    const { socket } = await connectDevice(running.url, device.token);
+    return { vehicleId: vehicle.id, deviceId: device.id, socket };
+  };
+
   it('greets an authenticated device with its identity and stored high-water mark', async () => {
     const v = s.vehiclesA[0]!;
     const { hello } = await connectDevice(running.url, v.token);
@@ -144,12 +155,7 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
   });
 
   it('stores a sequence number once whatever its kind: a replay under another kind is a duplicate', async () => {
-    const { device } = await running.server.accounts.registerVehicle({
-      name: 'Kinds',
-      plate: 'KIND1',
-      fleetIds: [s.fleetA],
-    });
-    const { socket } = await connectDevice(running.url, device.token);
+    const { deviceId, socket } = await freshDevice('KIND1');
     const t = Date.now();
     expect(ack(await sendBatch(socket, [position({ seq: 100, t })]))).toMatchObject({
       stored: 1,
@@ -168,7 +174,7 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
       ack(await sendBatch(socket, [{ kind: 'status', seq: 101, t, ignition: true }])),
     ).toMatchObject({ stored: 0, duplicates: 1, rejected: [] });
     const seqs = async (table: string) =>
-      (await running.server.db.knex(table).where({ device_id: device.id }).select('seq')).map(
+      (await running.server.db.knex(table).where({ device_id: deviceId }).select('seq')).map(
         (r: { seq: unknown }) => Number(r.seq),
       );
     expect(await seqs('positions')).toEqual([100]);
@@ -177,58 +183,38 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
   });
 
   it('finds stored keys across devices and kinds, more than one lookup holds', async () => {
-    const a = await running.server.accounts.registerVehicle({
-      name: 'Keys A',
-      plate: 'KEYA',
-      fleetIds: [s.fleetA],
-    });
-    const b = await running.server.accounts.registerVehicle({
-      name: 'Keys B',
-      plate: 'KEYB',
-      fleetIds: [s.fleetA],
-    });
+    const a = await freshDevice('KEYA');
+    const b = await freshDevice('KEYB');
     const t = Date.now();
-    const socketA = (await connectDevice(running.url, a.device.token)).socket;
-    const socketB = (await connectDevice(running.url, b.device.token)).socket;
-    ack(await sendBatch(socketA, [position({ seq: 5, t }), position({ seq: 1500, t })]));
+    ack(await sendBatch(a.socket, [position({ seq: 5, t }), position({ seq: 1500, t })]));
     ack(
-      await sendBatch(socketB, [
+      await sendBatch(b.socket, [
         { kind: 'reading', seq: 5, t, pid: 0x0c, value: 900, unit: 'rpm' },
         { kind: 'status', seq: 7, t, ignition: false },
       ]),
     );
     // More keys than one lookup holds, across both devices.
     const asked = Array.from({ length: 1600 }, (_, i) => [
-      { deviceId: a.device.id, seq: i + 1 },
-      { deviceId: b.device.id, seq: i + 1 },
+      { deviceId: a.deviceId, seq: i + 1 },
+      { deviceId: b.deviceId, seq: i + 1 },
     ]).flat();
     const found = await running.server.repos.telemetry.storedKeys(asked);
     expect([...found].sort()).toEqual(
-      [`${a.device.id}:1500`, `${a.device.id}:5`, `${b.device.id}:5`, `${b.device.id}:7`].sort(),
+      [`${a.deviceId}:1500`, `${a.deviceId}:5`, `${b.deviceId}:5`, `${b.deviceId}:7`].sort(),
     );
   });
 
   it('refuses only the samples the database cannot store; other devices in the same tick are stored', async () => {
-    const gone = await running.server.accounts.registerVehicle({
-      name: 'Gone',
-      plate: 'GONE1',
-      fleetIds: [s.fleetA],
-    });
-    const kept = await running.server.accounts.registerVehicle({
-      name: 'Kept',
-      plate: 'KEPT1',
-      fleetIds: [s.fleetA],
-    });
-    const goneSocket = (await connectDevice(running.url, gone.device.token)).socket;
-    const keptSocket = (await connectDevice(running.url, kept.device.token)).socket;
+    const gone = await freshDevice('GONE1');
+    const kept = await freshDevice('KEPT1');
     // The vehicle disappears under its connected device (straight from the
     // database, as another process would): its state row can no longer be
     // written, a refusal for the data, not an outage.
-    await running.server.db.knex('vehicles').where({ id: gone.vehicle.id }).delete();
+    await running.server.db.knex('vehicles').where({ id: gone.vehicleId }).delete();
     const t = Date.now();
     const [fromGone, fromKept] = await Promise.all([
-      sendBatch(goneSocket, [position({ seq: 1, t }), position({ seq: 2, t: t + 1 })]),
-      sendBatch(keptSocket, [position({ seq: 1, t }), position({ seq: 2, t: t + 1 })]),
+      sendBatch(gone.socket, [position({ seq: 1, t }), position({ seq: 2, t: t + 1 })]),
+      sendBatch(kept.socket, [position({ seq: 1, t }), position({ seq: 2, t: t + 1 })]),
     ]);
     expect(ack(fromKept)).toMatchObject({ stored: 2, rejected: [] });
     expect(ack(fromGone)).toMatchObject({
@@ -239,8 +225,8 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
         { index: 1, seq: 2, field: '' },
       ],
     });
-    expect(await count('positions', kept.device.id)).toBe(2);
-    expect(await count('positions', gone.device.id)).toBe(0);
+    expect(await count('positions', kept.deviceId)).toBe(2);
+    expect(await count('positions', gone.deviceId)).toBe(0);
   });
 
   if (target.name === 'postgres')
