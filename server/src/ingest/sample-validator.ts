@@ -48,39 +48,56 @@ export function validateBatch(raw: unknown, limits: ValidationLimits, now: numbe
   const firstIndexOfSeq = new Map<number, number>();
   let highestSeq: number | null = null;
 
-  samples.forEach((candidate, index) => {
+  for (let index = 0; index < samples.length; index++) {
+    const candidate = samples[index];
     const seq = readSeq(candidate);
     if (seq !== null) highestSeq = highestSeq === null ? seq : Math.max(highestSeq, seq);
-    const reject = (field: string, reason: string) => rejected.push({ index, seq, field, reason });
 
     const kind = isRecord(candidate) ? candidate.kind : undefined;
     if (typeof kind !== 'string' || !KIND_SET.has(kind)) {
-      reject('kind', `must be one of ${SAMPLE_KINDS.join(', ')}`);
-      return;
+      rejected.push({
+        index,
+        seq,
+        field: 'kind',
+        reason: `must be one of ${SAMPLE_KINDS.join(', ')}`,
+      });
+      continue;
     }
     const parsed = TelemetrySampleSchema.safeParse(candidate);
     if (!parsed.success) {
       const [first] = fieldErrors(parsed.error);
-      reject(first?.path ?? '', first?.message ?? 'invalid sample');
-      return;
+      rejected.push({
+        index,
+        seq,
+        field: first?.path ?? '',
+        reason: first?.message ?? 'invalid sample',
+      });
+      continue;
     }
     const sample = parsed.data;
     if (sample.t > now + limits.maxClockSkewMs) {
       const aheadS = Math.round((sample.t - now) / 1000);
-      reject(
-        't',
-        `is ${aheadS} s ahead of the server clock; at most ${limits.maxClockSkewMs / 1000} s is accepted`,
-      );
-      return;
+      rejected.push({
+        index,
+        seq,
+        field: 't',
+        reason: `is ${aheadS} s ahead of the server clock; at most ${limits.maxClockSkewMs / 1000} s is accepted`,
+      });
+      continue;
     }
     const earlier = firstIndexOfSeq.get(sample.seq);
     if (earlier !== undefined) {
-      reject('seq', `repeats the sequence number of sample ${earlier} in the same batch`);
-      return;
+      rejected.push({
+        index,
+        seq,
+        field: 'seq',
+        reason: `repeats the sequence number of sample ${earlier} in the same batch`,
+      });
+      continue;
     }
     firstIndexOfSeq.set(sample.seq, index);
     accepted.push({ index, sample });
-  });
+  }
 
   return { accepted, rejected, highestSeq };
 }

@@ -107,6 +107,18 @@ describe('WriteBatcher', () => {
     await expect(first).rejects.toMatchObject({ slug: 'unavailable' });
   });
 
+  it('answers every submission of a tick even when one callback throws', async () => {
+    const { batcher } = setup(() => Promise.resolve({ committed: true, rows: [[], [], []] }));
+    const answered: number[] = [];
+    batcher.enqueue({ deviceId: 1, vehicleId: 1 }, [fix(1)], () => {
+      answered.push(1);
+      throw new Error('the socket went away');
+    });
+    const second = batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(2)]);
+    await expect(second).resolves.toMatchObject({ stored: 1, highestStoredSeq: 2 });
+    expect(answered).toEqual([1]);
+  });
+
   it('refuses new work once draining', async () => {
     const { batcher } = setup(() => Promise.resolve({ committed: true, rows: [[], [], []] }));
     await batcher.drain();

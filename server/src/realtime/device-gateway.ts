@@ -130,11 +130,11 @@ export class DeviceGateway {
     });
 
     socket.on('telemetry', (batch: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as (r: BatchReply) => void) : undefined;
-      if (!reply) {
+      if (typeof ack !== 'function') {
         log.warn('telemetry batch without an ack callback ignored');
         return;
       }
+      const reply = ack as (r: BatchReply) => void;
       if (socket.data.inFlight >= MAX_IN_FLIGHT_BATCHES) {
         reply({
           error: {
@@ -145,9 +145,10 @@ export class DeviceGateway {
         return;
       }
       socket.data.inFlight++;
-      this.ingest(device, batch, log)
-        .then(reply, (err: unknown) => reply({ error: toErrorBody(err) }))
-        .finally(() => socket.data.inFlight--);
+      this.ingest(device, batch, log, (r) => {
+        socket.data.inFlight--;
+        reply(r);
+      });
     });
 
     socket.on('disconnect', (reason) => {
@@ -156,45 +157,68 @@ export class DeviceGateway {
     });
   }
 
-  private async ingest(
+  /**
+   * Validates a batch and hands its valid samples to the writer; `reply` is
+   * called once, when they are committed or refused. Callbacks rather than
+   * promises: this runs for every batch of every device.
+   */
+  private ingest(
     device: AuthenticatedDevice,
     raw: unknown,
     log: Logger,
-  ): Promise<BatchReply> {
-    if (!this.accepting)
-      throw new AppError('shutting-down', 'the server is restarting; keep the batch and retry');
-    const validated = validateBatch(
-      raw,
-      { maxSamples: this.options.maxBatchSamples, maxClockSkewMs: this.options.maxClockSkewMs },
-      this.deps.clock.now(),
-    );
+    reply: (r: BatchReply) => void,
+  ): void {
+    let validated: ValidatedBatch;
+    try {
+      if (!this.accepting)
+        throw new AppError('shutting-down', 'the server is restarting; keep the batch and retry');
+      validated = validateBatch(
+        raw,
+        { maxSamples: this.options.maxBatchSamples, maxClockSkewMs: this.options.maxClockSkewMs },
+        this.deps.clock.now(),
+      );
+    } catch (err) {
+      reply({ error: toErrorBody(err) });
+      return;
+    }
     if (validated.rejected.length > 0) {
       log.warn(
         { rejected: validated.rejected.slice(0, 10), count: validated.rejected.length },
         'samples rejected',
       );
     }
-    const result: WriteResult =
-      validated.accepted.length > 0
-        ? await this.deps.batcher.submit(
-            device,
-            validated.accepted.map((a) => a.sample),
-          )
-        : {
-            stored: 0,
-            duplicates: 0,
-            highestStoredSeq: this.deps.batcher.highestStoredSeq(device.deviceId),
-            refused: [],
-          };
-    return {
-      ok: true,
-      ackSeq: validated.highestSeq,
-      highestStoredSeq: result.highestStoredSeq,
-      stored: result.stored,
-      duplicates: result.duplicates,
-      rejected: [...validated.rejected, ...refusedByDatabase(validated.accepted, result.refused)],
-    };
+    if (validated.accepted.length === 0) {
+      reply(
+        batchReply(validated, {
+          stored: 0,
+          duplicates: 0,
+          highestStoredSeq: this.deps.batcher.highestStoredSeq(device.deviceId),
+          refused: [],
+        }),
+      );
+      return;
+    }
+    this.deps.batcher.enqueue(
+      device,
+      validated.accepted.map((a) => a.sample),
+      (err, result) =>
+        reply(err ? { error: toErrorBody(err) } : batchReply(validated, result as WriteResult)),
+    );
   }
+}
+
+function batchReply(validated: ValidatedBatch, result: WriteResult): BatchReply {
+  return {
+    ok: true,
+    ackSeq: validated.highestSeq,
+    highestStoredSeq: result.highestStoredSeq,
+    stored: result.stored,
+    duplicates: result.duplicates,
+    rejected:
+      result.refused.length === 0
+        ? validated.rejected
+        : [...validated.rejected, ...refusedByDatabase(validated.accepted, result.refused)],
+  };
 }
 
 /**
