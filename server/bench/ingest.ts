@@ -161,6 +161,10 @@ async function fixed(): Promise<void> {
         // never acknowledged, so a companion would still have them.
         unacked: devices.unacked,
         duplicates: counted.rows - counted.distinct + seen.duplicates,
+        // The two parts of `duplicates`: samples stored twice, and positions
+        // a console was sent again after a newer or the same one.
+        duplicates_stored: counted.rows - counted.distinct,
+        duplicates_delivered: seen.duplicates,
         p50_ms: latency.percentile(50),
         p99_ms: latency.percentile(99),
         server_cpu_pct: usage?.cpuPct,

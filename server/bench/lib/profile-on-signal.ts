@@ -14,7 +14,10 @@ let running = false;
 // BENCH_HEAP_PROFILE=1 samples allocations instead, keeping objects that
 // outlived the young generation and died in a major GC: what is promoted only
 // to become garbage, the costly kind for a server with a large heap.
+// BENCH_HEAP_PROFILE=all keeps every allocation, young garbage too: where
+// the allocation rate, and so the number of scavenges, comes from.
 const heap = Boolean(process.env.BENCH_HEAP_PROFILE);
+const heapAll = process.env.BENCH_HEAP_PROFILE === 'all';
 
 process.on('SIGUSR2', () => {
   if (!running) {
@@ -24,6 +27,7 @@ process.on('SIGUSR2', () => {
         session.post('HeapProfiler.startSampling', {
           samplingInterval: 16384,
           includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: heapAll,
         }),
       );
     else session.post('Profiler.enable', () => session.post('Profiler.start'));
