@@ -1,17 +1,28 @@
 import type { Worker } from 'node:worker_threads';
+import type { THREAD_ERROR_FIELDS } from './thread-error.mjs';
 
 type Pending = { resolve: (result: unknown) => void; reject: (err: Error) => void };
 
+/**
+ * A failed request as a database thread sends it (see thread-error.mjs): the
+ * message, the driver's `code`, and those of PostgreSQL's fields that say
+ * what was refused. Plain data: it is structured-cloned.
+ */
+export type ThreadError = { message: string; code: string | undefined } & Partial<
+  Record<(typeof THREAD_ERROR_FIELDS)[number], string>
+>;
+
 /** What a database thread answers to each request, by its id. */
 export type WorkerResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { message: string; code: string | undefined } };
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ThreadError };
 
 /**
  * Requests to a database thread and their answers, matched by id. A failed
- * request rejects with the thread's message and the driver's error `code`
- * (so a caller can tell a refused row from an unavailable database); a
- * thread that dies fails everything waiting and everything after.
+ * request rejects with an Error carrying the thread's message, the driver's
+ * error `code` (so a caller can tell a refused row from an unavailable
+ * database) and the other fields the thread sent (`detail`, `constraint`...),
+ * where the logger's error serializer finds them. A thread that dies fails
+ * everything waiting and everything after.
  */
 export class WorkerRpc<Request extends { op: string }> {
   private readonly pending = new Map<number, Pending>();
@@ -27,10 +38,7 @@ export class WorkerRpc<Request extends { op: string }> {
       if (!waiting) return;
       this.pending.delete(response.id);
       if (response.ok) waiting.resolve(response.result);
-      else
-        waiting.reject(
-          Object.assign(new Error(response.error.message), { code: response.error.code }),
-        );
+      else waiting.reject(Object.assign(new Error(response.error.message), response.error));
     });
     const fail = (err: Error) => {
       this.failure = err;

@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import knexFactory from 'knex';
 import { pgTypes } from '../pg-types.mjs';
+import { threadError } from '../thread-error.mjs';
 
 /** @typedef {import('../steps.js').Step} Step */
 /** @typedef {import('../steps.js').StepsResult} StepsResult */
@@ -91,18 +92,9 @@ parentPort?.on('message', (/** @type {PgThreadRequest & { id: number }} */ reque
   work.then(
     (result) =>
       parentPort?.postMessage(/** @type {WorkerResponse} */ ({ id: request.id, ok: true, result })),
-    (/** @type {unknown} */ err) => {
-      const e = /** @type {Error & { code?: unknown }} */ (err);
+    (/** @type {unknown} */ err) =>
       parentPort?.postMessage(
-        /** @type {WorkerResponse} */ ({
-          id: request.id,
-          ok: false,
-          error: {
-            message: e instanceof Error ? e.message : String(err),
-            code: typeof e?.code === 'string' ? e.code : undefined,
-          },
-        }),
-      );
-    },
+        /** @type {WorkerResponse} */ ({ id: request.id, ok: false, error: threadError(err) }),
+      ),
   );
 });

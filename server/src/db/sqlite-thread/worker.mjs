@@ -7,6 +7,7 @@
 // from the sources, under tests, and from the build, with no loader.
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { threadError } from '../thread-error.mjs';
 
 /** @typedef {import('./messages.js').SqliteRequest} SqliteRequest */
 /** @typedef {import('./messages.js').SqliteResponse} SqliteResponse */
@@ -128,8 +129,7 @@ parentPort?.on('message', (/** @type {SqliteRequest} */ request) => {
   try {
     response = { id: request.id, ok: true, result: handle(request) };
   } catch (err) {
-    const e = /** @type {Error & { code?: string }} */ (err);
-    response = { id: request.id, ok: false, error: { message: e.message, code: e.code } };
+    response = { id: request.id, ok: false, error: threadError(err) };
   }
   parentPort?.postMessage(response);
 });
