@@ -3,8 +3,25 @@ import { createDatabase } from '../src/db/database.js';
 import type { Database, Step } from '../src/db/database.js';
 import { isDataError } from '../src/db/dialect.js';
 import { migrateLatest } from '../src/db/migrate.js';
+import { isSqliteThreadConnection } from '../src/db/sqlite-thread/client.js';
 import { databaseTargets } from './harness.js';
 import type { TestDatabase } from './harness.js';
+
+/** Long enough that the thread is busy in SQLite when it is stopped. */
+const SLOW_QUERY =
+  'WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1000000) SELECT count(*) AS c FROM n';
+
+function insertFleet(name: string): Step {
+  return {
+    statements: [
+      {
+        sql: 'INSERT INTO fleets (name, overspeed_limit_kmh, created_at) VALUES (?, 90, 1)',
+        params: [name],
+        returns: false,
+      },
+    ],
+  };
+}
 
 describe.each(databaseTargets())('database threads on $name', (target) => {
   let test: TestDatabase;
@@ -19,6 +36,9 @@ describe.each(databaseTargets())('database threads on $name', (target) => {
     await db?.close();
     await test?.drop();
   });
+
+  const fleetNames = async () =>
+    (await db.knex('fleets').select('name').orderBy('id')).map((r: { name: string }) => r.name);
 
   it('a refused row rejects with the driver code and, on PostgreSQL, which key and constraint', async () => {
     const orphan: Step = {
@@ -51,4 +71,34 @@ describe.each(databaseTargets())('database threads on $name', (target) => {
       expect(err).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
     }
   });
+
+  if (target.name === 'sqlite')
+    it('replaces a SQLite thread that died: the query it was running fails, later ones commit', async () => {
+      await db.knex('fleets').insert({ name: 'Before', overspeed_limit_kmh: 90, created_at: 1 });
+
+      let running: Promise<unknown> | undefined;
+      const crashed = db.knex.transaction(async (trx) => {
+        await trx('fleets').insert({ name: 'Uncommitted', overspeed_limit_kmh: 90, created_at: 1 });
+        // Inside a transaction the client hands out the transaction's connection.
+        const connection = await (
+          trx.client as unknown as { acquireConnection(): Promise<unknown> }
+        ).acquireConnection();
+        if (!isSqliteThreadConnection(connection)) throw new Error('expected the SQLite thread');
+        running = trx.raw(SLOW_QUERY).then(() => 'answered');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        // As if the thread had crashed: stopped without closing its database.
+        await connection.terminate();
+        await running;
+      });
+      // knex's ROLLBACK fails too, and the transaction rejects with that.
+      await expect(crashed).rejects.toThrow(/^ROLLBACK - the SQLite thread exited \(code \d+\)$/);
+      await expect(running).rejects.toThrow(
+        /^WITH RECURSIVE .* - the SQLite thread exited \(code \d+\)$/,
+      );
+
+      expect(await fleetNames()).toEqual(['Before']);
+      expect(await db.runSteps([insertFleet('After')])).toMatchObject({ committed: true });
+      await db.knex('fleets').insert({ name: 'Later', overspeed_limit_kmh: 90, created_at: 1 });
+      expect(await fleetNames()).toEqual(['Before', 'After', 'Later']);
+    });
 });

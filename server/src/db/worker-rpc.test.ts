@@ -70,4 +70,25 @@ describe('WorkerRpc', () => {
     expect(pino.stdSerializers.err(err as Error)).toMatchObject(carried);
     expect(rpc.failed).toBe(false);
   });
+
+  it('fails the request in flight and every later one once the thread dies, each with its own error', async () => {
+    const rpc = start();
+    const inFlight = rpc.request({ op: 'hang' });
+    void rpc.request({ op: 'crash' }).catch(() => undefined);
+    await expect(inFlight).rejects.toThrow('the test thread failed: out of luck');
+    expect(rpc.failed).toBe(true);
+    const later = await rpc.request({ op: 'echo', value: 'ok' }).catch((e: unknown) => e);
+    const again = await rpc.request({ op: 'echo', value: 'ok' }).catch((e: unknown) => e);
+    expect(later).toMatchObject({ message: 'the test thread failed: out of luck' });
+    expect(again).toMatchObject({ message: 'the test thread failed: out of luck' });
+    expect(again).not.toBe(later);
+  });
+
+  it('says how the thread exited when it went away without an error', async () => {
+    const rpc = start();
+    await worker?.terminate();
+    await expect(rpc.request({ op: 'echo', value: 'ok' })).rejects.toThrow(
+      /^the test thread exited \(code \d+\)$/,
+    );
+  });
 });

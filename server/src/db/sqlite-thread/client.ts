@@ -10,6 +10,8 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 /**
  * The main thread's handle on the SQLite thread: one worker, one connection.
  * Requests are answered in order, since the worker handles one at a time.
+ * A thread that died fails every request from then on; knex's pool then
+ * replaces the connection (see SqliteThreadClient.validateConnection).
  */
 export class SqliteThreadConnection {
   private readonly rpc = new WorkerRpc<WithoutId<SqliteRequest>>(
@@ -30,12 +32,25 @@ export class SqliteThreadConnection {
     return this.rpc.request({ op: 'transaction', steps }) as Promise<StepsResult>;
   }
 
+  /** True once the thread died (crashed, ran out of memory, was stopped). */
+  get failed(): boolean {
+    return this.rpc.failed;
+  }
+
   async close(): Promise<void> {
+    // A dead thread has nothing left to close: better-sqlite3 closes its
+    // databases when their thread ends, and SQLite drops what was not committed.
+    if (this.rpc.failed) return this.rpc.terminate();
     try {
       await this.rpc.request({ op: 'close' });
     } finally {
       await this.rpc.terminate();
     }
+  }
+
+  /** Stops the thread at once, without closing the database first, as a crash would. */
+  terminate(): Promise<void> {
+    return this.rpc.terminate();
   }
 }
 
@@ -79,6 +94,16 @@ export class SqliteThreadClient extends BetterSqliteClient {
 
   async destroyRawConnection(connection: SqliteThreadConnection): Promise<void> {
     await connection.close();
+  }
+
+  /**
+   * Asked by knex's pool before it hands out an idle connection: one whose
+   * thread died is destroyed and a new one opened in its place. The query
+   * that was running when the thread died has failed with the thread's exit;
+   * knex released its connection, so the query after it gets a fresh thread.
+   */
+  validateConnection(connection: SqliteThreadConnection): boolean {
+    return !connection.failed;
   }
 
   async _query(
