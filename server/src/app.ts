@@ -37,6 +37,8 @@ export interface FleetlineServer extends Core {
   devices: DeviceGateway;
   consoles: ConsoleGateway;
   httpServer: http.Server;
+  /** What the periodic revocation sweep does: ends sessions of devices revoked or deleted elsewhere. */
+  endDisallowedSessions(): Promise<void>;
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<{ port: number; url: string }>;
   /** Graceful stop: refuse new batches, commit and acknowledge pending ones, then close. */
@@ -140,33 +142,34 @@ export async function createFleetlineServer(
   });
   httpServer.on('request', app);
 
+  /**
+   * Devices revoked by another process (the CLI), or deleted with their
+   * vehicle straight in the database, are disconnected here; a deleted
+   * vehicle also leaves the live picture and every console's list.
+   */
+  const endDisallowedSessions = async () => {
+    const ended = devices.endSessions(
+      await repos.devices.noLongerAllowed(devices.connectedDeviceIds()),
+      'revoked',
+    );
+    if (ended.length === 0) return;
+    feed.vehiclesChanged(await directory.refresh(ended));
+    await consoles.refreshScopes();
+  };
+
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, task: () => Promise<void> | void, what: string) => {
     const timer = setInterval(() => background(Promise.resolve().then(task), what), ms);
     timer.unref();
     timers.push(timer);
   };
-  let lastRevocationSweep = startedAt;
   const sweeps = () => {
     every(
       Math.min(5000, config.offlineAfterMs / 4),
       () => batcher.requestSweep(),
       'presence sweep',
     );
-    // Revocations made by another process (the CLI) reach connected devices here.
-    every(
-      REVOCATION_SWEEP_MS,
-      async () => {
-        const since = lastRevocationSweep - 1000;
-        lastRevocationSweep = clock.now();
-        const revoked = new Set(await repos.devices.revokedSince(since));
-        devices.endSessions(
-          devices.connectedDeviceIds().filter((id) => revoked.has(id)),
-          'revoked',
-        );
-      },
-      'revocation sweep',
-    );
+    every(REVOCATION_SWEEP_MS, endDisallowedSessions, 'revocation sweep');
     every(
       SESSION_SWEEP_MS,
       () => consoles.endInactive((ids) => repos.sessions.activeIds(ids, clock.now())),
@@ -184,6 +187,7 @@ export async function createFleetlineServer(
     devices,
     consoles,
     httpServer,
+    endDisallowedSessions,
 
     async listen() {
       await new Promise<void>((resolve, reject) => {

@@ -3,8 +3,11 @@ import type { BatchAck, BatchReply, ErrorPayload } from '@fleetline/protocol';
 import { PgIngestThread } from '../src/db/pg-thread/client.js';
 import {
   closeClients,
+  connectConsole,
   connectDevice,
   databaseTargets,
+  eventually,
+  login,
   position,
   seed,
   sendBatch,
@@ -227,6 +230,29 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     });
     expect(await count('positions', kept.deviceId)).toBe(2);
     expect(await count('positions', gone.deviceId)).toBe(0);
+  });
+
+  it('a vehicle deleted straight from the database loses its device session and leaves the consoles', async () => {
+    const gone = await freshDevice('GONE2');
+    const kept = await freshDevice('KEPT2');
+    ack(await sendBatch(gone.socket, [position({ seq: 1, t: Date.now() })]));
+    const feed = await connectConsole(running.url, {
+      token: await login(running.url, s.admin),
+    });
+    expect(feed.snapshots[0]!.vehicles.map((v) => v.id)).toContain(gone.vehicleId);
+    const ended = new Promise((resolve) => gone.socket.once('session:end', resolve));
+
+    await running.server.db.knex('vehicles').where({ id: gone.vehicleId }).delete();
+    await running.server.endDisallowedSessions();
+
+    await expect(ended).resolves.toEqual({ reason: 'revoked' });
+    expect(running.server.live.has(gone.vehicleId)).toBe(false);
+    await eventually(() =>
+      feed.updates.some((m) => m.removed?.includes(gone.vehicleId)) ? true : undefined,
+    );
+    // The other device is untouched.
+    expect(running.server.devices.connectedDeviceIds()).toContain(kept.deviceId);
+    expect(ack(await sendBatch(kept.socket, [position({ seq: 1, t: Date.now() })])).stored).toBe(1);
   });
 
   if (target.name === 'postgres')

@@ -30,9 +30,12 @@ export class VehicleDirectory {
   /**
    * Re-reads records (name, fleets, limits, device, driver) after they
    * changed; returns the vehicles whose details consoles must be told about.
+   * A vehicle no longer in the database leaves the live state.
    */
   async refresh(vehicleIds: readonly number[]): Promise<number[]> {
     const records = await this.vehicles.records(vehicleIds);
+    const found = new Set(records.map((r) => r.id));
+    for (const id of vehicleIds) if (!found.has(id)) this.live.forget(id);
     const states = await this.states.loadAll();
     return this.live.upsertRecords(records, states);
   }

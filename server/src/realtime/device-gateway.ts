@@ -74,15 +74,18 @@ export class DeviceGateway {
     return this.sockets.size;
   }
 
-  /** Ends the sessions of devices that may no longer connect. */
-  endSessions(deviceIds: readonly number[], reason: DeviceSessionEnd['reason']): void {
+  /** Ends the sessions of devices that may no longer connect; returns the vehicles of those ended. */
+  endSessions(deviceIds: readonly number[], reason: DeviceSessionEnd['reason']): number[] {
+    const vehicleIds: number[] = [];
     for (const deviceId of deviceIds) {
       const socket = this.sockets.get(deviceId);
       if (!socket) continue;
       this.deps.logger.info({ deviceId, reason }, 'ending device session');
+      vehicleIds.push(socket.data.device.vehicleId);
       socket.emit('session:end', { reason });
       socket.disconnect(true);
     }
+    return vehicleIds;
   }
 
   connectedDeviceIds(): number[] {

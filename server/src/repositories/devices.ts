@@ -20,6 +20,9 @@ const toRecord = (row: DeviceRow): DeviceRecord => ({
   revokedAt: toNullableNumber(row.revoked_at),
 });
 
+/** Ids per lookup, well under both databases' parameter limits. */
+const ID_CHUNK = 1000;
+
 export class DeviceRepository {
   constructor(private readonly knex: Knex) {}
 
@@ -71,11 +74,19 @@ export class DeviceRepository {
     return rows.map((r) => toNumber(r.id));
   }
 
-  /** Ids of devices revoked at or after `since`. */
-  async revokedSince(since: number): Promise<number[]> {
-    const rows = await this.knex('devices')
-      .where('revoked_at', '>=', since)
-      .select<{ id: number }[]>('id');
-    return rows.map((r) => toNumber(r.id));
+  /**
+   * Of these devices, the ones that may no longer connect: revoked, or gone
+   * from the database (deleted with their vehicle, by SQL or another process).
+   */
+  async noLongerAllowed(deviceIds: readonly number[]): Promise<number[]> {
+    const allowed = new Set<number>();
+    for (let i = 0; i < deviceIds.length; i += ID_CHUNK) {
+      const rows = await this.knex('devices')
+        .whereIn('id', deviceIds.slice(i, i + ID_CHUNK))
+        .whereNull('revoked_at')
+        .select<{ id: number }[]>('id');
+      for (const row of rows) allowed.add(toNumber(row.id));
+    }
+    return deviceIds.filter((id) => !allowed.has(id));
   }
 }
