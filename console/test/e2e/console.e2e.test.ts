@@ -8,7 +8,13 @@ import type { Page } from 'playwright-core';
 import { FIX_QUALITIES, describeTroubleCode } from '@fleetline/protocol';
 import type { FleetSnapshotMessage } from '@fleetline/protocol';
 import { launchChromium } from '../support/browser.js';
-import { PASSWORD, seedFleet, startTestServer, testServerConfig } from '../support/fleet-server.js';
+import {
+  PASSWORD,
+  recordEventsWhileDown,
+  seedFleet,
+  startTestServer,
+  testServerConfig,
+} from '../support/fleet-server.js';
 import type { SeededFleet, TestServer } from '../support/fleet-server.js';
 import { startFaultyVehicle } from '../support/faulty-vehicle.js';
 import type { FaultyVehicle } from '../support/faulty-vehicle.js';
@@ -19,6 +25,8 @@ const SCREENSHOTS = path.join(CONSOLE_DIR, 'test-artifacts/screenshots');
 const VEHICLES = 6;
 /** The last vehicle is not a demo one: its engine reports trouble codes (support/faulty-vehicle.ts). */
 const FAULTY = { name: 'Van 06', codes: { stored: ['P0301', 'P0420'], pending: ['P0171'] } };
+/** Events missed during the outage: more than a reconnect replays (the newest 1000). */
+const MISSED_EVENTS = 1010;
 
 /**
  * The web console in Debian's Chromium against the real server and the demo
@@ -26,7 +34,8 @@ const FAULTY = { name: 'Van 06', codes: { stored: ['P0301', 'P0420'], pending: [
  * simulated ELM327 adapters and GPS receivers while they drive the demo city,
  * and one more built the same way whose engine reports trouble codes.
  * One story, in order: a dispatcher signs in, watches, opens a vehicle,
- * replays a trip, exports CSV, and sits through a server outage.
+ * replays a trip, exports CSV, and sits through a server outage that
+ * produced more events than a reconnect replays.
  */
 describe('the web console, end to end', { timeout: 90_000 }, () => {
   let server: TestServer;
@@ -37,6 +46,8 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
   const pageErrors: string[] = [];
+  /** Ids of the events recorded while the server was down, oldest first. */
+  let missed: number[] = [];
 
   beforeAll(async () => {
     const consoleDir = await ensureWebBuild();
@@ -354,6 +365,21 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     );
     await shot('04-server-lost-stale');
 
+    // Meanwhile Van 01 kept speeding: more overspeed events than a reconnect replays.
+    const van1 = seeded.vehicles[0]!;
+    const outageAt = Date.now();
+    missed = await recordEventsWhileDown(
+      config,
+      Array.from({ length: MISSED_EVENTS }, (_, i) => ({
+        vehicleId: van1.id,
+        type: 'overspeed' as const,
+        t: outageAt - (MISSED_EVENTS - i) * 10,
+        late: false,
+        data: { speedKmh: 60 + (i % 20), limitKmh: 45, lat: 52.52, lon: 13.405 },
+      })),
+    );
+    expect(missed).toHaveLength(MISSED_EVENTS);
+
     server = await startTestServer({ ...config, port });
     await page
       .locator('[data-testid="connection"][data-status="live"]')
@@ -367,6 +393,28 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     const before = await position.textContent();
     await expect.poll(() => position.textContent(), { timeout: 15_000 }).not.toBe(before);
     await shot('05-reconnected');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('says the reconnect left older missed events out, and loads them on request', async () => {
+    // A vehicle is open: the fleet events tab carries the mark.
+    expect(await page.getByTestId('replay-gap-marker').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    const notice = page.getByTestId('replay-gap');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(
+      /only the newest 1000 are shown\. Those recorded between .+ and .+ are missing here/,
+    );
+    // The oldest missed events are not in the log, which would otherwise look complete.
+    const oldestMissed = page.locator(`[data-testid="event-log"] [data-event-id="${missed[0]}"]`);
+    expect(await oldestMissed.count()).toBe(0);
+    await shot('06-replay-gap');
+
+    await notice.getByRole('button', { name: 'Show earlier events' }).click();
+    await oldestMissed.waitFor();
+    expect(await notice.count()).toBe(0);
+    for (const id of missed.slice(0, MISSED_EVENTS - 1000))
+      expect(await page.locator(`[data-event-id="${id}"]`).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createFleetlineServer } from '@fleetline/server';
+import type { NewFleetEvent } from '@fleetline/protocol';
+import { createCore, createFleetlineServer } from '@fleetline/server';
 import type { FleetlineServer, ServerConfig } from '@fleetline/server';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -110,4 +111,36 @@ export async function seedFleet(
     vehicles.push({ id: r.vehicle.id, name, token: r.device.token, driver });
   }
   return { fleetId: fleet.id, dispatcher, vehicles, drivers };
+}
+
+/**
+ * Writes events into the database of a server that is down, as if they had
+ * happened while consoles were away: the cheap way to have a console miss
+ * more than a replay carries (docs/PROTOCOL.md, `truncated`), where driving
+ * a vehicle into that many would take minutes. Returns their ids, oldest first.
+ */
+export async function recordEventsWhileDown(
+  config: ServerConfig,
+  events: readonly NewFleetEvent[],
+): Promise<number[]> {
+  const core = await createCore(config);
+  try {
+    const { knex } = core.db;
+    const before = await knex('events').max({ id: 'id' }).first();
+    const after = Number(before?.id ?? 0);
+    const recordedAt = Date.now();
+    const rows = events.map((e) => ({
+      vehicle_id: e.vehicleId,
+      type: e.type,
+      t: e.t,
+      recorded_at: recordedAt,
+      late: e.late,
+      data: JSON.stringify(e.data),
+    }));
+    for (let i = 0; i < rows.length; i += 200) await knex('events').insert(rows.slice(i, i + 200));
+    const ids = await knex('events').where('id', '>', after).orderBy('id').pluck('id');
+    return ids.map(Number);
+  } finally {
+    await core.db.close();
+  }
 }

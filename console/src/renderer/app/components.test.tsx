@@ -9,6 +9,7 @@ import { AlarmsDock } from '../panels/AlarmsDock';
 import { LivePanel } from '../panels/LivePanel';
 import { VehicleList } from '../panels/VehicleList';
 import { EventLog } from '../history/EventLog';
+import { formatTime } from '../panels/format';
 import { cursor, vehicleSnapshot } from '../testing/fixtures';
 import { json, press, render, step, testServices, text } from '../testing/render';
 import { App } from './App';
@@ -666,6 +667,83 @@ describe('event log and alarms', () => {
       ]),
     );
     expect(items()[0]).toMatch(/Van 02\s*Overspeed\s*80 km\/h/);
+  });
+
+  it('says when a reconnect replayed only the newest missed events, and loads the earlier ones', async () => {
+    const now = Date.now();
+    // One event a second, the 50th now.
+    const ignition = (id: number) => ({
+      id,
+      vehicleId: 1,
+      type: 'ignition_on' as const,
+      t: now + (id - 50) * 1000,
+      recordedAt: now + (id - 50) * 1000,
+      late: false,
+      data: {},
+    });
+    // The server's log, newest first: 1 and 2 before the outage, 3 to 50 while the console was away.
+    let stored = 2;
+    const services = testServices((url) => {
+      const before = Number(new URL(url, 'http://x').searchParams.get('before') ?? Infinity);
+      const events = [];
+      for (let id = Math.min(stored, before - 1); id >= 1; id--) events.push(ignition(id));
+      return json(200, { events });
+    });
+    loadFleet(services, three());
+    services.stores.events.getState().add([ignition(1), ignition(2)]);
+    // The log was open before the outage: it loaded what the server had then.
+    const day = new Date(now);
+    const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+    const view = await render(
+      services,
+      <EventLog scope={{ day: iso }} title="Fleet events today" />,
+    );
+    unmount = view.unmount;
+    const notice = () => view.container.querySelector('[data-testid="replay-gap"]');
+    const ids = () =>
+      [...view.container.querySelectorAll<HTMLElement>('[data-event-id]')].map((li) =>
+        Number(li.dataset.eventId),
+      );
+    const button = (name: string) =>
+      [...view.container.querySelectorAll('button')].find((b) => b.textContent === name);
+    await step(() => undefined);
+    expect(notice()).toBeNull();
+
+    // The replay holds the newest three (48 to 50) and says older ones were left out.
+    stored = 50;
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add([ignition(48), ignition(49), ignition(50)], { replay: true, truncated: true }),
+    );
+    expect(text(notice())).toMatch(/Not every missed event is listed/);
+    expect(text(notice())).toContain('only the newest 3 are shown');
+    expect(text(notice())).toContain(
+      `Those recorded between ${formatTime(now - 48_000)} and ${formatTime(now - 2000)} are missing here`,
+    );
+    // Looks complete, but 3 to 47 are missing.
+    expect(ids()).toEqual([50, 49, 48, 2, 1]);
+
+    services.requests.length = 0;
+    await step(() => button('Show earlier events')?.click());
+    await step(() => undefined);
+    expect(services.requests).toEqual([expect.stringMatching(/[?&]before=48(&|$)/)]);
+    // Now the log runs on without a hole.
+    expect(ids()).toEqual(Array.from({ length: 50 }, (_, i) => 50 - i));
+    expect(notice()).toBeNull();
+    expect(services.stores.events.getState().replayGap).toBeNull();
+
+    // Another long outage: the notice is back; dismissed, it stays away after a complete replay.
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add([ignition(60), ignition(61)], { replay: true, truncated: true }),
+    );
+    expect(text(notice())).toContain('only the newest 2 are shown');
+    await step(() => button('Dismiss')?.click());
+    expect(notice()).toBeNull();
+    await step(() => services.stores.events.getState().add([ignition(62)], { replay: true }));
+    expect(notice()).toBeNull();
   });
 
   it('lists open alarms until acknowledged', async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { EVENT_TYPES } from '@fleetline/protocol';
 import type { EventType, FleetEvent } from '@fleetline/protocol';
 import { useConsole, useSlice } from '../app/context';
@@ -7,6 +7,7 @@ import { formatDateTime, formatTime } from '../panels/format';
 import { dayRange, localDay } from '../stores/history-store';
 import { eventsCsv, exportFileName } from './csv';
 import { EVENT_LABELS, describeEvent } from './event-text';
+import { ReplayGapNotice } from './ReplayGapNotice';
 
 const PAGE = 200;
 
@@ -29,7 +30,8 @@ export interface EventScope {
 /**
  * The event log: stored events of a day (from the server, newest first, with
  * older pages on demand) joined by live ones as they arrive, filtered by
- * kind, exportable as CSV.
+ * kind, exportable as CSV. The fleet's log also says when a reconnect
+ * replayed only the newest missed events, and loads the earlier ones.
  */
 export function EventLog({ scope, title }: { scope: EventScope; title: string }) {
   const { api, platform, stores } = useConsole();
@@ -39,6 +41,9 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
   const [error, setError] = useState<string | null>(null);
   const [hasMore, setHasMore] = useState(false);
   const [exportState, setExportState] = useState<string | null>(null);
+  const [earlier, setEarlier] = useState<{ message: string; failed: boolean } | null>(null);
+  const [jumpTo, setJumpTo] = useState<number | null>(null);
+  const list = useRef<HTMLOListElement>(null);
   const liveEvents = useSlice(stores.events, (s) => s.events);
 
   const types = useMemo(
@@ -99,6 +104,46 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
     }
   };
 
+  /**
+   * After a truncated replay: the page of events just below what the live
+   * list holds, in place of what was loaded before the outage, so the log
+   * runs on without a hole and "Older events" pages on from there.
+   */
+  const showEarlier = async () => {
+    const gap = stores.events.getState().replayGap;
+    if (!gap) return;
+    // The live list is capped: newer events may have pushed the oldest replayed ones out.
+    const oldestLive = liveEvents.at(-1)?.id ?? gap.oldestReplayedId;
+    try {
+      const page = await api.events({
+        vehicleId: scope.vehicleId,
+        from,
+        to,
+        types,
+        before: Math.max(gap.oldestReplayedId, oldestLive),
+        limit: PAGE,
+      });
+      setStored(page);
+      setHasMore(page.length === PAGE);
+      setEarlier(page.length ? null : { message: 'No earlier events on this day.', failed: false });
+      setJumpTo(page[0]?.id ?? null);
+      stores.events.getState().dismissReplayGap();
+    } catch (err) {
+      setEarlier({
+        message: `Earlier events could not be loaded: ${errorMessage(err)}`,
+        failed: true,
+      });
+    }
+  };
+  // The earlier events land below the replayed ones: bring the first of them into view.
+  useEffect(() => {
+    if (jumpTo === null) return;
+    list.current
+      ?.querySelector(`[data-event-id="${jumpTo}"]`)
+      ?.scrollIntoView?.({ block: 'start' });
+    setJumpTo(null);
+  }, [jumpTo]);
+
   const vehicleName = (id: number) =>
     stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
   const exportShown = async () => {
@@ -149,14 +194,22 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
           </button>
         ))}
       </div>
+      {scope.vehicleId === undefined && (
+        <ReplayGapNotice onShowEarlier={() => void showEarlier()} />
+      )}
+      {earlier && (
+        <p className={earlier.failed ? 'error' : 'muted'} role="status">
+          {earlier.message}
+        </p>
+      )}
       {status === 'loading' && <p className="muted">Loading events…</p>}
       {status === 'error' && <p className="error">Events could not be loaded: {error}</p>}
       {status === 'ready' && shown.length === 0 && <p className="muted">No events.</p>}
-      <ol className="events" data-testid="event-log">
+      <ol className="events" data-testid="event-log" ref={list}>
         {shown.map((e) => {
           const text = describeEvent(e);
           return (
-            <li key={e.id} className={`event event-${e.type}`}>
+            <li key={e.id} className={`event event-${e.type}`} data-event-id={e.id}>
               <time dateTime={new Date(e.t).toISOString()} title={formatDateTime(e.t)}>
                 {scope.day === localDay(e.t) ? formatTime(e.t) : formatDateTime(e.t)}
               </time>

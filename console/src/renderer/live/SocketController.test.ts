@@ -61,7 +61,10 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
 }
 
 /** The feed as the socket controller starts it, against a server that sends `events` after the snapshot. */
-async function run(events: { events: FleetEvent[]; replay?: boolean }[], notifications = true) {
+async function run(
+  events: { events: FleetEvent[]; replay?: boolean; truncated?: boolean }[],
+  notifications = true,
+) {
   const server = await feedServer((socket) => {
     socket.emit('snapshot', {
       cursor: cursor(1),
@@ -125,6 +128,18 @@ describe('the socket controller', () => {
     expect(stores.events.getState().events.map((e) => e.id)).toEqual([21, 20]);
     expect(notified).toEqual([]);
     expect(stores.events.getState().alarms).toEqual([]);
+  });
+
+  it('tells the events store when a replay left older missed events out', async () => {
+    const { stores, stop } = await run([
+      { events: [overspeed(40)], replay: true },
+      { events: [overspeed(41), overspeed(42)], replay: true, truncated: true },
+    ]);
+    cleanup.push(stop);
+    expect(stores.events.getState().replayGap).toMatchObject({
+      replayed: 2,
+      oldestReplayedId: 41,
+    });
   });
 
   it('raises none when the dispatcher turned notifications off', async () => {

@@ -80,8 +80,8 @@ export function startFeed(
           connection.getState().resynced(Date.now(), message.full, message.vehicles.length);
       },
       vehicles: (message) => buffer.push(message),
-      events(list, { replay }) {
-        const fresh = events.getState().add(list, { replay });
+      events(list, { replay, truncated }) {
+        const fresh = events.getState().add(list, { replay, truncated });
         if (!replay) void notifyAlarms(stores, platform, fresh);
       },
       status(status, detail) {

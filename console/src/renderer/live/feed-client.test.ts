@@ -57,7 +57,7 @@ function recorder() {
   const log = {
     snapshots: [] as { message: FleetSnapshotMessage; resync: boolean }[],
     vehicles: 0,
-    events: [] as { ids: number[]; replay: boolean }[],
+    events: [] as { ids: number[]; replay: boolean; truncated: boolean }[],
     statuses: [] as FeedStatus[],
     rejected: [] as string[],
     fleetsRefused: 0,
@@ -67,7 +67,8 @@ function recorder() {
     vehicles: () => {
       log.vehicles += 1;
     },
-    events: (events, { replay }) => log.events.push({ ids: events.map((e) => e.id), replay }),
+    events: (events, { replay, truncated }) =>
+      log.events.push({ ids: events.map((e) => e.id), replay, truncated }),
     status: (status) => log.statuses.push(status),
     rejected: (reason) => log.rejected.push(reason),
     fleetsRefused: () => {
@@ -191,12 +192,17 @@ describe('FeedClient', () => {
     expect(log.vehicles).toBe(0);
   });
 
-  it('tells events the server replays on connect from new ones', async () => {
+  it('tells events the server replays on connect from new ones, and a cut-short replay', async () => {
     const serverTime = Date.now();
     const server = await feedServer((socket) => {
       socket.emit('snapshot', snapshotMessage(1, serverTime));
       socket.emit('events', { events: [event(1, serverTime - 60_000)], replay: true });
       socket.emit('events', { events: [event(2, serverTime + 5)] });
+      socket.emit('events', {
+        events: [event(7, serverTime - 30_000)],
+        replay: true,
+        truncated: true,
+      });
     });
     cleanup.push(server.close);
     const { log, handlers } = recorder();
@@ -210,10 +216,11 @@ describe('FeedClient', () => {
     });
     cleanup.push(() => client.stop());
     client.start();
-    await until(() => log.events.length === 2, 'both events');
+    await until(() => log.events.length === 3, 'the three messages');
     expect(log.events).toEqual([
-      { ids: [1], replay: true },
-      { ids: [2], replay: false },
+      { ids: [1], replay: true, truncated: false },
+      { ids: [2], replay: false, truncated: false },
+      { ids: [7], replay: true, truncated: true },
     ]);
   });
 

@@ -25,8 +25,11 @@ export type FeedStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized'
 export interface FeedHandlers {
   snapshot(message: FleetSnapshotMessage, info: { resync: boolean }): void;
   vehicles(message: VehicleUpdatesMessage): void;
-  /** `replay`: events the server re-sent after a reconnect (history, not news). */
-  events(events: FleetEvent[], info: { replay: boolean }): void;
+  /**
+   * `replay`: events the server re-sent after a reconnect (history, not news).
+   * `truncated`: a replay of only the newest missed events; older ones were left out.
+   */
+  events(events: FleetEvent[], info: { replay: boolean; truncated: boolean }): void;
   status(status: FeedStatus, detail: { attempt?: number; error?: string | null }): void;
   /** A message that does not match the protocol was refused (and ignored). */
   rejected(reason: string): void;
@@ -108,7 +111,11 @@ export class FeedClient {
       // The server marks events it replays on connect (missed while away):
       // they fill the log but raise no alarm sound or notification.
       if (message.events.length > 0) {
-        this.options.handlers.events(message.events, { replay: message.replay === true });
+        const replay = message.replay === true;
+        this.options.handlers.events(message.events, {
+          replay,
+          truncated: replay && message.truncated === true,
+        });
       }
     });
     socket.on('connect_error', (err: Error & { data?: unknown }) => this.#refused(err));

@@ -18,12 +18,15 @@ export function SidePanel() {
   const selectedId = useSlice(stores.ui, (s) => s.selectedId);
   const tab = useSlice(stores.ui, (s) => s.panelTab);
   const follow = useSlice(stores.ui, (s) => s.follow);
+  const replayGap = useSlice(stores.events, (s) => s.replayGap !== null);
   const vehicle = useSlice(stores.fleet, (s) =>
     selectedId === null ? undefined : s.vehicles.get(selectedId),
   );
   // Saved with the rest of the layout (app/layout-keeper.ts).
   const setTab = (next: PanelTab) => stores.ui.getState().setPanelTab(next);
   const shownTab = vehicle ? tab : 'events';
+  // The notice sits in the fleet's log: while another tab is open, the log's tab says there is one.
+  const markEvents = replayGap && shownTab !== 'events';
 
   return (
     <div className="side-panel-body" data-testid="side-panel">
@@ -67,9 +70,19 @@ export function SidePanel() {
             aria-selected={shownTab === t.id}
             className={shownTab === t.id ? 'on' : ''}
             onClick={() => setTab(t.id)}
-            title={`${t.label} (${t.key})`}
+            title={
+              t.id === 'events' && markEvents
+                ? `${t.label} (${t.key}): not every missed event is listed`
+                : `${t.label} (${t.key})`
+            }
           >
             {t.id === 'events' && vehicle ? 'Fleet events' : t.label}
+            {t.id === 'events' && markEvents && (
+              <span className="warn" aria-hidden="true" data-testid="replay-gap-marker">
+                {' '}
+                ⚠
+              </span>
+            )}
           </button>
         ))}
       </div>

@@ -56,6 +56,49 @@ describe('events store', () => {
     expect(store.getState().events[0]?.id).toBe(MAX_LIVE_EVENTS + 10);
   });
 
+  it('notes a replay that left older missed events out, until dismissed', () => {
+    const store = createEventsStore();
+    store.getState().add([ignition(1), ignition(2)]);
+    // A reconnect after a short outage: everything missed was replayed.
+    store.getState().add([ignition(3), ignition(4)], { replay: true });
+    expect(store.getState().replayGap).toBeNull();
+    // Live events are never "truncated", whatever they say.
+    store.getState().add([ignition(5)], { truncated: true });
+    expect(store.getState().replayGap).toBeNull();
+
+    // A long outage: events 6 to 99 were left out, the newest three replayed (oldest first).
+    store.getState().add([ignition(100), ignition(101), ignition(102)], {
+      replay: true,
+      truncated: true,
+    });
+    // What is missing was recorded after event 5 and before event 100.
+    expect(store.getState().replayGap).toEqual({
+      replayed: 3,
+      oldestReplayedId: 100,
+      missingAfter: 5000,
+      missingBefore: 100_000,
+    });
+    // Another short outage before anyone looked: the gap is still there.
+    store.getState().add([ignition(103)], { replay: true });
+    expect(store.getState().replayGap?.oldestReplayedId).toBe(100);
+
+    store.getState().dismissReplayGap();
+    expect(store.getState().replayGap).toBeNull();
+    // A later complete replay does not bring the notice back...
+    store.getState().add([ignition(104)], { replay: true });
+    expect(store.getState().replayGap).toBeNull();
+    // ...a new truncated one does.
+    store.getState().add([ignition(200), ignition(201)], { replay: true, truncated: true });
+    expect(store.getState().replayGap).toEqual({
+      replayed: 2,
+      oldestReplayedId: 200,
+      missingAfter: 104_000,
+      missingBefore: 200_000,
+    });
+    store.getState().clear();
+    expect(store.getState().replayGap).toBeNull();
+  });
+
   it('takes stored events only when it has none', () => {
     const store = createEventsStore();
     store.getState().loadStored([ignition(4), ignition(9)]);
