@@ -51,7 +51,7 @@ export interface CoreOptions {
 export async function createCore(config: ServerConfig, options: CoreOptions = {}): Promise<Core> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const db = createDatabase(config.database);
+  const db = createDatabase(config.database, logger);
   try {
     if (options.migrate !== false) {
       const report = await migrateLatest(db);

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../src/db/database.js';
 import type { Database, Step } from '../src/db/database.js';
@@ -26,10 +28,18 @@ function insertFleet(name: string): Step {
 describe.each(databaseTargets())('database threads on $name', (target) => {
   let test: TestDatabase;
   let db: Database;
+  /** What the database wrote to the server's log, one parsed line each. */
+  const logged: { level: number; msg: string; component?: string }[] = [];
 
   beforeAll(async () => {
     test = await target.create();
-    db = createDatabase(test.config);
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged.push(JSON.parse(chunk.toString()) as (typeof logged)[number]);
+        done();
+      },
+    });
+    db = createDatabase(test.config, pino({ level: 'warn' }, sink));
     await migrateLatest(db);
   });
   afterAll(async () => {
@@ -100,5 +110,13 @@ describe.each(databaseTargets())('database threads on $name', (target) => {
       expect(await db.runSteps([insertFleet('After')])).toMatchObject({ committed: true });
       await db.knex('fleets').insert({ name: 'Later', overspeed_limit_kmh: 90, created_at: 1 });
       expect(await fleetNames()).toEqual(['Before', 'After', 'Later']);
+      // Operators see it happen, from the server's log.
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          component: 'database',
+          msg: 'the SQLite thread died; a new one takes over',
+        }),
+      );
     });
 });

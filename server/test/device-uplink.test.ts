@@ -258,7 +258,10 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
   if (target.name === 'postgres')
     it('replaces a PostgreSQL ingest thread that died, so later ticks still commit', async () => {
       const config = db.config as Extract<typeof db.config, { kind: 'postgres' }>;
-      const thread = new PgIngestThread({ url: config.url, schema: config.schema });
+      const replaced: string[] = [];
+      const thread = new PgIngestThread({ url: config.url, schema: config.schema }, (message) =>
+        replaced.push(message),
+      );
       const probe = [{ statements: [{ sql: 'select 1 as one', params: [], returns: true }] }];
       try {
         expect(await thread.runSteps(probe)).toMatchObject({
@@ -267,10 +270,12 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
         });
         // White box: the thread goes away as if it had crashed.
         await (thread as unknown as { rpc: { terminate(): Promise<void> } }).rpc.terminate();
+        expect(replaced).toEqual([]);
         expect(await thread.runSteps(probe)).toMatchObject({
           committed: true,
           rows: [[{ one: 1 }]],
         });
+        expect(replaced).toEqual(['the PostgreSQL ingest thread died; a new one takes over']);
       } finally {
         await thread.close();
       }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import type { DatabaseConfig } from '../config.js';
+import type { Logger } from '../logger.js';
 import { createDialect } from './dialect.js';
 import type { Dialect } from './dialect.js';
 import { PgIngestThread } from './pg-thread/client.js';
@@ -29,8 +30,10 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(config: DatabaseConfig): Database {
-  const knex = config.kind === 'sqlite' ? sqliteKnex(config) : postgresKnex(config);
+/** `logger` receives knex's own warnings, and notes of a database thread replaced after it died. */
+export function createDatabase(config: DatabaseConfig, logger?: Logger): Database {
+  const log = logger ? knexLog(logger.child({ component: 'database' })) : undefined;
+  const knex = config.kind === 'sqlite' ? sqliteKnex(config, log) : postgresKnex(config, log);
   // Started on the first tick: commands that never ingest (migrations, the
   // admin CLI) open no second connection and no thread.
   let ingest: PgIngestThread | undefined;
@@ -40,7 +43,9 @@ export function createDatabase(config: DatabaseConfig): Database {
     schema: config.kind === 'postgres' ? config.schema : undefined,
     runSteps: (steps) => {
       if (config.kind === 'sqlite') return sqliteSteps(knex, steps);
-      ingest ??= new PgIngestThread({ url: config.url, schema: config.schema });
+      ingest ??= new PgIngestThread({ url: config.url, schema: config.schema }, (message) =>
+        log?.warn(message),
+      );
       return ingest.runSteps(steps);
     },
     async ping() {
@@ -61,7 +66,10 @@ export function createDatabase(config: DatabaseConfig): Database {
  * synchronous, and on the event loop every insert, and the disk sync of every
  * commit, would stall the sockets of every connected device and console.
  */
-function sqliteKnex(config: Extract<DatabaseConfig, { kind: 'sqlite' }>): Knex {
+function sqliteKnex(
+  config: Extract<DatabaseConfig, { kind: 'sqlite' }>,
+  log: Knex.Config['log'],
+): Knex {
   if (config.filename !== ':memory:')
     fs.mkdirSync(path.dirname(config.filename), { recursive: true });
   return knexFactory({
@@ -81,12 +89,16 @@ function sqliteKnex(config: Extract<DatabaseConfig, { kind: 'sqlite' }>): Knex {
       ],
     } as Knex.Sqlite3ConnectionConfig,
     useNullAsDefault: true,
+    ...(log ? { log } : {}),
     // One connection: SQLite has one writer, and a second connection would only add lock waits.
     pool: { min: 1, max: 1 },
   });
 }
 
-function postgresKnex(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Knex {
+function postgresKnex(
+  config: Extract<DatabaseConfig, { kind: 'postgres' }>,
+  log: Knex.Config['log'],
+): Knex {
   return knexFactory({
     client: 'pg',
     connection: {
@@ -95,6 +107,7 @@ function postgresKnex(config: Extract<DatabaseConfig, { kind: 'postgres' }>): Kn
       application_name: 'fleetline-server',
     },
     ...(config.schema ? { searchPath: [config.schema] } : {}),
+    ...(log ? { log } : {}),
     pool: { min: 1, max: 10 },
   });
 }
@@ -113,4 +126,17 @@ async function sqliteSteps(knex: Knex, steps: Step[]): Promise<StepsResult> {
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** knex's log hooks, onto the server's logger (knex writes to the console otherwise). */
+function knexLog(
+  logger: Logger,
+): NonNullable<Knex.Config['log']> & { warn(message: string): void } {
+  return {
+    warn: (message: string) => logger.warn(message),
+    error: (message: string) => logger.error(message),
+    deprecate: (method: string, alternative: string) =>
+      logger.warn(`${method} is deprecated; use ${alternative}`),
+    debug: (message: string) => logger.debug(message),
+  };
 }

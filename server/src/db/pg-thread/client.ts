@@ -14,12 +14,19 @@ const CLOSE_TIMEOUT_MS = 10_000;
 export class PgIngestThread {
   private rpc: WorkerRpc<PgThreadRequest>;
 
-  constructor(private readonly options: PgThreadOptions) {
+  constructor(
+    private readonly options: PgThreadOptions,
+    /** Told when a thread that died is replaced. */
+    private readonly onReplaced: (message: string) => void = () => {},
+  ) {
     this.rpc = this.spawn();
   }
 
   runSteps(steps: Step[]): Promise<StepsResult> {
-    if (this.rpc.failed) this.rpc = this.spawn();
+    if (this.rpc.failed) {
+      this.onReplaced('the PostgreSQL ingest thread died; a new one takes over');
+      this.rpc = this.spawn();
+    }
     return this.rpc.request({ op: 'steps', steps }) as Promise<StepsResult>;
   }
 

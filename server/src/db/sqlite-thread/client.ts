@@ -62,6 +62,7 @@ interface BetterSqliteClientClass {
   new (config: Knex.Config): {
     connectionSettings: { filename: string; pragmas?: string[] };
     _formatBindings(bindings: unknown[] | undefined): unknown[];
+    logger: { warn(message: string): void };
   };
 }
 
@@ -103,7 +104,9 @@ export class SqliteThreadClient extends BetterSqliteClient {
    * knex released its connection, so the query after it gets a fresh thread.
    */
   validateConnection(connection: SqliteThreadConnection): boolean {
-    return !connection.failed;
+    if (!connection.failed) return true;
+    this.logger.warn('the SQLite thread died; a new one takes over');
+    return false;
   }
 
   async _query(
