@@ -10,6 +10,7 @@ import { LivePanel } from '../panels/LivePanel';
 import { VehicleList } from '../panels/VehicleList';
 import { EventLog } from '../history/EventLog';
 import { formatTime } from '../panels/format';
+import { dayRange } from '../stores/history-store';
 import { cursor, vehicleSnapshot } from '../testing/fixtures';
 import { json, press, render, step, testServices, text } from '../testing/render';
 import { App } from './App';
@@ -744,6 +745,185 @@ describe('event log and alarms', () => {
     expect(notice()).toBeNull();
     await step(() => services.stores.events.getState().add([ignition(62)], { replay: true }));
     expect(notice()).toBeNull();
+  });
+
+  it('fetches again the events that fell out of the live list, so the log has no hole', async () => {
+    const now = Date.now();
+    const day = new Date(now);
+    const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+    const { from } = dayRange(iso);
+    // One event a second from midnight: vehicle 1 the odd ones, vehicle 2 the even ones.
+    const ignition = (id: number) => ({
+      id,
+      vehicleId: 2 - (id % 2),
+      type: 'ignition_on' as const,
+      t: from + id * 1000,
+      recordedAt: from + id * 1000,
+      late: false,
+      data: {},
+    });
+    // The server's log: 1 to `recorded`, newest first, paged with `before`.
+    let recorded = 100;
+    let failing = false;
+    const services = testServices((url) => {
+      const query = new URL(url, 'http://x').searchParams;
+      if (failing && query.has('before')) {
+        return json(503, { type: '/problems/unavailable', title: 'Unavailable', status: 503 });
+      }
+      const before = Number(query.get('before') ?? Infinity);
+      const limit = Number(query.get('limit'));
+      const events = [];
+      for (let id = Math.min(recorded, before - 1); id >= 1 && events.length < limit; id--) {
+        events.push(ignition(id));
+      }
+      return json(200, { events });
+    });
+    loadFleet(services, three());
+    const view = await render(
+      services,
+      <EventLog scope={{ day: iso }} title="Fleet events today" />,
+    );
+    unmount = view.unmount;
+    await step(() => undefined);
+    const ids = () =>
+      [...view.container.querySelectorAll<HTMLElement>('[data-event-id]')].map((li) =>
+        Number(li.dataset.eventId),
+      );
+    const newestFirst = (newest: number) => Array.from({ length: newest }, (_, i) => newest - i);
+    const arrive = async (first: number, last: number) => {
+      recorded = last;
+      const events = Array.from({ length: last - first + 1 }, (_, i) => ignition(first + i));
+      await step(() => services.stores.events.getState().add(events));
+      await step(() => undefined);
+    };
+    expect(ids()).toEqual(newestFirst(100));
+
+    // A thousand live events fit: the log asks nothing.
+    services.requests.length = 0;
+    await arrive(101, 1100);
+    expect(services.requests).toEqual([]);
+    expect(ids()).toEqual(newestFirst(1100));
+
+    // A hundred more push 101 to 200 out: newer than the page loaded at open.
+    await arrive(1101, 1200);
+    expect(services.stores.events.getState().events.at(-1)?.id).toBe(201);
+    expect(services.requests).toEqual([expect.stringMatching(/[?&]before=201(&|$)/)]);
+    expect(ids()).toEqual(newestFirst(1200));
+    expect(view.container.querySelector('[data-testid="live-gap"]')).toBeNull();
+
+    // The server cannot answer: the log says so, and loads them on retry.
+    failing = true;
+    services.requests.length = 0;
+    await arrive(1201, 1250);
+    expect(services.requests).toEqual([expect.stringMatching(/[?&]before=251(&|$)/)]);
+    const notice = view.container.querySelector('[data-testid="live-gap"]');
+    expect(text(notice)).toMatch(/Some events are missing here.*could not be loaded/);
+    expect(ids()).not.toContain(201);
+    // Not asked again per event while it fails.
+    await arrive(1251, 1260);
+    expect(services.requests).toHaveLength(1);
+    failing = false;
+    await step(() =>
+      [...view.container.querySelectorAll('button')]
+        .find((b) => b.textContent === 'Retry')
+        ?.click(),
+    );
+    await step(() => undefined);
+    expect(services.requests.at(-1)).toMatch(/[?&]before=261(&|$)/);
+    expect(ids()).toEqual(newestFirst(1260));
+    expect(view.container.querySelector('[data-testid="live-gap"]')).toBeNull();
+
+    // A long outage: the replay carries the newest thousand (2001 to 3000) and pushes every
+    // live event out. More are missing than a page: the page below the replay replaces the
+    // stored ones, "Older events" pages on, and the replay's notice has nothing left to say.
+    recorded = 3000;
+    services.requests.length = 0;
+    await step(() =>
+      services.stores.events.getState().add(
+        Array.from({ length: 1000 }, (_, i) => ignition(2001 + i)),
+        {
+          replay: true,
+          truncated: true,
+        },
+      ),
+    );
+    await step(() => undefined);
+    expect(services.requests).toEqual([expect.stringMatching(/[?&]before=2001(&|$)/)]);
+    expect(ids()).toEqual(newestFirst(3000).slice(0, 1200));
+    expect(view.container.querySelector('[data-testid="replay-gap"]')).toBeNull();
+    expect(services.stores.events.getState().replayGap).toBeNull();
+    await step(() =>
+      [...view.container.querySelectorAll('button')]
+        .find((b) => b.textContent === 'Older events')
+        ?.click(),
+    );
+    expect(services.requests.at(-1)).toMatch(/[?&]before=1801(&|$)/);
+    expect(ids()).toEqual(newestFirst(3000).slice(0, 1400));
+  });
+
+  it("refills a vehicle's log when its own events fall out of the live list, not others'", async () => {
+    const now = Date.now();
+    const day = new Date(now);
+    const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+    const { from } = dayRange(iso);
+    // Vehicle 1 reports 1 to 10 and 1011 to 1020; vehicle 2 everything else.
+    const vehicleOf = (id: number) => (id <= 10 || (id > 1010 && id <= 1020) ? 1 : 2);
+    const ignition = (id: number) => ({
+      id,
+      vehicleId: vehicleOf(id),
+      type: 'ignition_on' as const,
+      t: from + id * 1000,
+      recordedAt: from + id * 1000,
+      late: false,
+      data: {},
+    });
+    let recorded = 10;
+    const services = testServices((url) => {
+      const query = new URL(url, 'http://x').searchParams;
+      const before = Number(query.get('before') ?? Infinity);
+      const vehicleId = Number(query.get('vehicleId'));
+      const events = [];
+      for (let id = Math.min(recorded, before - 1); id >= 1 && events.length < 200; id--) {
+        if (vehicleOf(id) === vehicleId) events.push(ignition(id));
+      }
+      return json(200, { events });
+    });
+    loadFleet(services, three());
+    const view = await render(
+      services,
+      <EventLog scope={{ vehicleId: 1, day: iso }} title="Events of the day" />,
+    );
+    unmount = view.unmount;
+    await step(() => undefined);
+    const ids = () =>
+      [...view.container.querySelectorAll<HTMLElement>('[data-event-id]')].map((li) =>
+        Number(li.dataset.eventId),
+      );
+    const arrive = async (first: number, last: number) => {
+      recorded = last;
+      const events = Array.from({ length: last - first + 1 }, (_, i) => ignition(first + i));
+      await step(() => services.stores.events.getState().add(events));
+      await step(() => undefined);
+    };
+    const vehicleOne = [1020, 1019, 1018, 1017, 1016, 1015, 1014, 1013, 1012, 1011];
+    const ten = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
+
+    // Vehicle 1's ten, then vehicle 2's thousand, then vehicle 1's next ten.
+    services.requests.length = 0;
+    await arrive(1011, 1020);
+    await arrive(11, 1010);
+    await arrive(1021, 1030);
+    // Only vehicle 2's events fell out (11 to 30): nothing to fetch for vehicle 1.
+    expect(services.requests).toEqual([]);
+    expect(ids()).toEqual([...vehicleOne, ...ten]);
+
+    // Vehicle 2 goes on: vehicle 1's events from 1011 on fall out too, and are fetched again.
+    await arrive(1031, 2030);
+    expect(services.stores.events.getState().events.at(-1)?.id).toBe(1031);
+    expect(services.requests).toEqual([
+      expect.stringMatching(/vehicleId=1&.*before=1031(&|$)|before=1031.*vehicleId=1/),
+    ]);
+    expect(ids()).toEqual([...vehicleOne, ...ten]);
   });
 
   it('lists open alarms until acknowledged', async () => {
