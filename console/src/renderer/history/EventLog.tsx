@@ -31,9 +31,7 @@ export interface EventScope {
  * The event log: stored events of a day (from the server, newest first, with
  * older pages on demand) joined by live ones as they arrive, filtered by
  * kind, exportable as CSV. The fleet's log also says when a reconnect
- * replayed only the newest missed events, and loads the earlier ones. When
- * the live list, which is capped, drops events newer than what the log
- * loaded, the log fetches them again from the server.
+ * replayed only the newest missed events, and loads the earlier ones.
  */
 export function EventLog({ scope, title }: { scope: EventScope; title: string }) {
   const { api, platform, stores } = useConsole();
@@ -45,22 +43,8 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
   const [exportState, setExportState] = useState<string | null>(null);
   const [earlier, setEarlier] = useState<{ message: string; failed: boolean } | null>(null);
   const [jumpTo, setJumpTo] = useState<number | null>(null);
-  /**
-   * The stored events hold every event of this log up to this id, down to
-   * the oldest of them ("Older events" pages on below). Null until loaded.
-   */
-  const [heldThrough, setHeldThrough] = useState<number | null>(null);
-  const [refillFailed, setRefillFailed] = useState<string | null>(null);
-  const refilling = useRef(false);
-  /** Bumped when the log reloads for another scope or filter: answers for the old one are dropped. */
-  const loadGeneration = useRef(0);
   const list = useRef<HTMLOListElement>(null);
   const liveEvents = useSlice(stores.events, (s) => s.events);
-  const evictedThroughId = useSlice(stores.events, (s) =>
-    scope.vehicleId === undefined
-      ? s.evictedThroughId
-      : (s.evictedThroughIdByVehicle.get(scope.vehicleId) ?? null),
-  );
 
   const types = useMemo(
     () => EVENT_GROUPS.filter((g) => groups.has(g.label)).flatMap((g) => g.types),
@@ -70,19 +54,12 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
 
   useEffect(() => {
     let cancelled = false;
-    const generation = ++loadGeneration.current;
     setStatus('loading');
-    setHeldThrough(null);
-    setRefillFailed(null);
-    // The server's page holds every event up to the newest it had, which is
-    // at least the newest this console has seen when asking.
-    const newestKnown = stores.events.getState().lastEventId ?? 0;
     api.events({ vehicleId: scope.vehicleId, from, to, types, limit: PAGE }).then(
       (events) => {
-        if (cancelled || generation !== loadGeneration.current) return;
+        if (cancelled) return;
         setStored(events);
         setHasMore(events.length === PAGE);
-        setHeldThrough(Math.max(newestKnown, ...events.map((e) => e.id)));
         setStatus('ready');
       },
       (err: unknown) => {
@@ -94,7 +71,7 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
     return () => {
       cancelled = true;
     };
-  }, [api, stores.events, scope.vehicleId, from, to, types]);
+  }, [api, scope.vehicleId, from, to, types]);
 
   const shown = useMemo(() => {
     const wanted = new Set<EventType>(types.length ? types : EVENT_TYPES);
@@ -148,7 +125,6 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
       });
       setStored(page);
       setHasMore(page.length === PAGE);
-      setHeldThrough(Math.max(gap.oldestReplayedId, oldestLive) - 1);
       setEarlier(page.length ? null : { message: 'No earlier events on this day.', failed: false });
       setJumpTo(page[0]?.id ?? null);
       stores.events.getState().dismissReplayGap();
@@ -159,64 +135,6 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
       });
     }
   };
-  /**
-   * Events newer than the stored ones fell out of the live list: fetch the
-   * page just below the oldest live event, as `showEarlier` does. Where it
-   * reaches what the log holds it is added to it, so the rows a dispatcher
-   * is reading stay where they are; where it does not (more fell out than a
-   * page), it replaces the stored events and "Older events" pages on.
-   */
-  const refill = async () => {
-    const oldestLive = stores.events.getState().events.at(-1)?.id;
-    if (oldestLive === undefined || heldThrough === null) return;
-    const generation = loadGeneration.current;
-    refilling.current = true;
-    try {
-      const page = await api.events({
-        vehicleId: scope.vehicleId,
-        from,
-        to,
-        types,
-        before: oldestLive,
-        limit: PAGE,
-      });
-      if (generation !== loadGeneration.current) return;
-      const oldestFetched = page.at(-1)?.id ?? -Infinity;
-      const reaches = page.length < PAGE || oldestFetched <= heldThrough;
-      if (reaches) {
-        setStored((s) => {
-          const known = new Set(page.map((e) => e.id));
-          return [...page, ...s.filter((e) => !known.has(e.id))];
-        });
-        setHasMore((more) =>
-          page.length === PAGE && stored.every((e) => e.id > oldestFetched) ? true : more,
-        );
-      } else {
-        setStored(page);
-        setHasMore(true);
-      }
-      setHeldThrough(oldestLive - 1);
-      setRefillFailed(null);
-      // A truncated replay pushes the live list out too: this page is then
-      // the one "Show earlier events" loads, and the log has no hole left.
-      const gap = stores.events.getState().replayGap;
-      if (scope.vehicleId === undefined && gap && gap.oldestReplayedId <= oldestLive) {
-        stores.events.getState().dismissReplayGap();
-      }
-    } catch (err) {
-      if (generation === loadGeneration.current) setRefillFailed(errorMessage(err));
-    } finally {
-      refilling.current = false;
-    }
-  };
-  // Runs again when a refill ends (heldThrough moves), for what fell out meanwhile.
-  // After a failure it waits for the dispatcher's retry, so a failing server is not asked per event.
-  useEffect(() => {
-    if (status !== 'ready' || heldThrough === null || evictedThroughId === null) return;
-    if (evictedThroughId <= heldThrough || refilling.current || refillFailed !== null) return;
-    void refill();
-  });
-
   // The earlier events land below the replayed ones: bring the first of them into view.
   useEffect(() => {
     if (jumpTo === null) return;
@@ -278,24 +196,6 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
       </div>
       {scope.vehicleId === undefined && (
         <ReplayGapNotice onShowEarlier={() => void showEarlier()} />
-      )}
-      {refillFailed !== null && (
-        <div className="notice live-gap" role="status" data-testid="live-gap">
-          <p>
-            <strong>Some events are missing here.</strong> More events arrived than the live log
-            keeps, and the ones that no longer fit could not be loaded: {refillFailed}
-          </p>
-          <div className="notice-actions">
-            <button
-              type="button"
-              className="secondary"
-              // The refill effect runs again once the notice is gone.
-              onClick={() => setRefillFailed(null)}
-            >
-              Retry
-            </button>
-          </div>
-        </div>
       )}
       {earlier && (
         <p className={earlier.failed ? 'error' : 'muted'} role="status">

@@ -56,38 +56,6 @@ describe('events store', () => {
     expect(store.getState().events[0]?.id).toBe(MAX_LIVE_EVENTS + 10);
   });
 
-  it('remembers the newest event the cap pushed out, for the fleet and per vehicle', () => {
-    const store = createEventsStore();
-    // 1 to 1000, overspeeds (vehicle 1) odd, ignitions (vehicle 2) even: full, nothing dropped.
-    const event = (id: number) => (id % 2 ? overspeed(id) : ignition(id));
-    store.getState().add(Array.from({ length: MAX_LIVE_EVENTS }, (_, i) => event(i + 1)));
-    expect(store.getState().evictedThroughId).toBeNull();
-    expect(store.getState().evictedThroughIdByVehicle.size).toBe(0);
-
-    // Three more push 1 to 3 out.
-    store.getState().add([event(1001), event(1002), event(1003)]);
-    expect(store.getState().events.at(-1)?.id).toBe(4);
-    expect(store.getState().evictedThroughId).toBe(3);
-    expect([...store.getState().evictedThroughIdByVehicle]).toEqual([
-      [1, 3],
-      [2, 2],
-    ]);
-    // One more: only vehicle 2's mark moves.
-    store.getState().add([event(1004)]);
-    expect(store.getState().evictedThroughId).toBe(4);
-    expect(store.getState().evictedThroughIdByVehicle.get(1)).toBe(3);
-    expect(store.getState().evictedThroughIdByVehicle.get(2)).toBe(4);
-    // An old event that does not fit is dropped at once; the marks never go down.
-    store.getState().add([event(2)], { replay: true });
-    expect(store.getState().events.some((e) => e.id === 2)).toBe(false);
-    expect(store.getState().evictedThroughId).toBe(4);
-    expect(store.getState().evictedThroughIdByVehicle.get(2)).toBe(4);
-
-    store.getState().clear();
-    expect(store.getState().evictedThroughId).toBeNull();
-    expect(store.getState().evictedThroughIdByVehicle.size).toBe(0);
-  });
-
   it('notes a replay that left older missed events out, until dismissed', () => {
     const store = createEventsStore();
     store.getState().add([ignition(1), ignition(2)]);

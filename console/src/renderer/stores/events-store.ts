@@ -45,14 +45,6 @@ export interface EventsState {
   alarms: Alarm[];
   /** Set by a truncated replay; cleared only when dismissed (or on sign-out). */
   replayGap: ReplayGap | null;
-  /**
-   * The newest event the cap has pushed out of `events` (null: none yet). An
-   * event log that was loaded before it arrived no longer has it from here,
-   * so it fetches what lies below the oldest live event from the server.
-   */
-  evictedThroughId: number | null;
-  /** The same per vehicle, so a vehicle's log is not reloaded for other vehicles' events. */
-  evictedThroughIdByVehicle: ReadonlyMap<number, number>;
 
   add(
     events: readonly FleetEvent[],
@@ -73,8 +65,6 @@ export function createEventsStore() {
     lastEventId: null,
     alarms: [],
     replayGap: null,
-    evictedThroughId: null,
-    evictedThroughIdByVehicle: new Map(),
 
     /** Adds what is new and returns it (the caller notifies about those). */
     add(incoming, options = {}) {
@@ -92,9 +82,7 @@ export function createEventsStore() {
         if (replayGap !== shownGap) set({ replayGap });
         return [];
       }
-      const sorted = [...fresh, ...events].sort((a, b) => b.id - a.id);
-      const merged = sorted.slice(0, MAX_LIVE_EVENTS);
-      const evicted = sorted.slice(MAX_LIVE_EVENTS);
+      const merged = [...fresh, ...events].sort((a, b) => b.id - a.id).slice(0, MAX_LIVE_EVENTS);
       const maxId = Math.max(lastEventId ?? 0, ...fresh.map((e) => e.id));
       // Replayed and late events are history: they go to the log, not to the alarm list.
       const raised = options.replay
@@ -107,7 +95,6 @@ export function createEventsStore() {
         lastEventId: maxId,
         alarms: raised.length ? [...raised.reverse(), ...s.alarms].slice(0, 200) : s.alarms,
         replayGap,
-        ...(evicted.length ? evictionOf(evicted, s) : {}),
       }));
       return fresh;
     },
@@ -133,31 +120,9 @@ export function createEventsStore() {
     },
 
     clear() {
-      set({
-        events: [],
-        lastEventId: null,
-        alarms: [],
-        replayGap: null,
-        evictedThroughId: null,
-        evictedThroughIdByVehicle: new Map(),
-      });
+      set({ events: [], lastEventId: null, alarms: [], replayGap: null });
     },
   }));
-}
-
-/** Raises the eviction marks to the newest of the events the cap dropped (newest first). */
-function evictionOf(
-  evicted: readonly FleetEvent[],
-  state: Pick<EventsState, 'evictedThroughId' | 'evictedThroughIdByVehicle'>,
-): Pick<EventsState, 'evictedThroughId' | 'evictedThroughIdByVehicle'> {
-  const byVehicle = new Map(state.evictedThroughIdByVehicle);
-  for (const e of evicted) {
-    if ((byVehicle.get(e.vehicleId) ?? -Infinity) < e.id) byVehicle.set(e.vehicleId, e.id);
-  }
-  return {
-    evictedThroughId: Math.max(state.evictedThroughId ?? -Infinity, evicted[0]?.id ?? -Infinity),
-    evictedThroughIdByVehicle: byVehicle,
-  };
 }
 
 function gapOf(
