@@ -746,6 +746,57 @@ describe('event log and alarms', () => {
     expect(notice()).toBeNull();
   });
 
+  it('keeps the live events it showed when more arrive than the live list holds: no hole, no request', async () => {
+    const now = Date.now();
+    const ignition = (id: number) => ({
+      id,
+      vehicleId: 1,
+      type: 'ignition_on' as const,
+      t: now - 2_000_000 + id * 1000,
+      recordedAt: now - 2_000_000 + id * 1000,
+      late: false,
+      data: {},
+    });
+    // The server's page when the log opens: 1 to 100.
+    const services = testServices((url) => {
+      const before = Number(new URL(url, 'http://x').searchParams.get('before') ?? Infinity);
+      const events = [];
+      for (let id = Math.min(100, before - 1); id >= 1; id--) events.push(ignition(id));
+      return json(200, { events });
+    });
+    loadFleet(services, three());
+    const day = new Date(now);
+    const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+    const view = await render(
+      services,
+      <EventLog scope={{ day: iso }} title="Fleet events today" />,
+    );
+    unmount = view.unmount;
+    await step(() => undefined);
+    const ids = () =>
+      [...view.container.querySelectorAll<HTMLElement>('[data-event-id]')].map((li) =>
+        Number(li.dataset.eventId),
+      );
+    expect(ids()).toHaveLength(100);
+    services.requests.length = 0;
+
+    // 1100 live events in two bursts; the live list keeps the newest 1000 (201 to 1200).
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add(Array.from({ length: 600 }, (_, i) => ignition(101 + i))),
+    );
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add(Array.from({ length: 500 }, (_, i) => ignition(701 + i))),
+    );
+    expect(services.stores.events.getState().events.at(-1)?.id).toBe(201);
+    // 101 to 200 left the live list but not the log.
+    expect(ids()).toEqual(Array.from({ length: 1200 }, (_, i) => 1200 - i));
+    expect(services.requests).toEqual([]);
+  });
+
   it('lists open alarms until acknowledged', async () => {
     const services = testServices();
     loadFleet(services, three());

@@ -10,6 +10,8 @@ import { EVENT_LABELS, describeEvent } from './event-text';
 import { ReplayGapNotice } from './ReplayGapNotice';
 
 const PAGE = 200;
+/** Live events an open log keeps after the live list dropped them; beyond, it pages from the server. */
+const MAX_KEPT_EVENTS = 5000;
 
 /** Filter groups a dispatcher thinks in, rather than twelve raw types. */
 export const EVENT_GROUPS: { label: string; types: EventType[] }[] = [
@@ -43,6 +45,12 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
   const [exportState, setExportState] = useState<string | null>(null);
   const [earlier, setEarlier] = useState<{ message: string; failed: boolean } | null>(null);
   const [jumpTo, setJumpTo] = useState<number | null>(null);
+  /**
+   * Live events this log has shown, kept when the capped live list drops
+   * them: a log left open through more than its length must not show a
+   * hole between them and the stored page below.
+   */
+  const [kept, setKept] = useState<ReadonlyMap<number, FleetEvent>>(new Map());
   const list = useRef<HTMLOListElement>(null);
   const liveEvents = useSlice(stores.events, (s) => s.events);
 
@@ -55,6 +63,7 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
   useEffect(() => {
     let cancelled = false;
     setStatus('loading');
+    setKept(new Map());
     api.events({ vehicleId: scope.vehicleId, from, to, types, limit: PAGE }).then(
       (events) => {
         if (cancelled) return;
@@ -73,20 +82,47 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
     };
   }, [api, scope.vehicleId, from, to, types]);
 
-  const shown = useMemo(() => {
+  const liveShown = useMemo(() => {
     const wanted = new Set<EventType>(types.length ? types : EVENT_TYPES);
+    return liveEvents.filter(
+      (e) =>
+        (scope.vehicleId === undefined || e.vehicleId === scope.vehicleId) &&
+        e.t >= from &&
+        e.t < to &&
+        wanted.has(e.type),
+    );
+  }, [liveEvents, types, scope.vehicleId, from, to]);
+
+  useEffect(() => {
+    setKept((previous) => {
+      if (liveShown.every((e) => previous.has(e.id))) return previous;
+      const next = new Map(previous);
+      for (const e of liveShown) next.set(e.id, e);
+      return next;
+    });
+  }, [liveShown]);
+
+  useEffect(() => {
+    if (kept.size <= MAX_KEPT_EVENTS) return;
+    // Past its bound the log lets its oldest rows go, from the bottom, so
+    // that it stays one unbroken run: the stored page below goes too, and
+    // "Older events" pages on from the oldest row still shown.
+    const newest = [...kept.values()].sort((a, b) => b.id - a.id).slice(0, MAX_KEPT_EVENTS);
+    setKept(new Map(newest.map((e) => [e.id, e])));
+    setStored([]);
+    setHasMore(true);
+  }, [kept]);
+
+  const shown = useMemo(() => {
     const byId = new Map<number, FleetEvent>();
     for (const e of stored) byId.set(e.id, e);
-    for (const e of liveEvents) {
-      if (scope.vehicleId !== undefined && e.vehicleId !== scope.vehicleId) continue;
-      if (e.t < from || e.t >= to || !wanted.has(e.type)) continue;
-      byId.set(e.id, e);
-    }
+    for (const e of kept.values()) byId.set(e.id, e);
+    for (const e of liveShown) byId.set(e.id, e);
     return [...byId.values()].sort((a, b) => b.t - a.t || b.id - a.id);
-  }, [stored, liveEvents, types, scope.vehicleId, from, to]);
+  }, [stored, kept, liveShown]);
 
   const loadOlder = async () => {
-    const oldest = stored.reduce((min, e) => Math.min(min, e.id), Infinity);
+    const oldest = shown.reduce((min, e) => Math.min(min, e.id), Infinity);
     if (!Number.isFinite(oldest)) return;
     try {
       const older = await api.events({
