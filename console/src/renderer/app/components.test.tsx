@@ -797,6 +797,57 @@ describe('event log and alarms', () => {
     expect(services.requests).toEqual([]);
   });
 
+  it('past the events it keeps, lets the oldest rows go from the bottom and pages on from the server', async () => {
+    const now = Date.now();
+    const ignition = (id: number) => ({
+      id,
+      vehicleId: 1,
+      type: 'ignition_on' as const,
+      t: now - 2_000_000 + id * 1000,
+      recordedAt: now - 2_000_000 + id * 1000,
+      late: false,
+      data: {},
+    });
+    const services = testServices((url) => {
+      const before = Number(new URL(url, 'http://x').searchParams.get('before') ?? Infinity);
+      const events = [];
+      for (let id = Math.min(100, before - 1); id >= 1; id--) events.push(ignition(id));
+      return json(200, { events });
+    });
+    loadFleet(services, three());
+    const day = new Date(now);
+    const iso = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+    const view = await render(
+      services,
+      <EventLog scope={{ day: iso }} title="Fleet events today" maxKept={150} />,
+    );
+    unmount = view.unmount;
+    await step(() => undefined);
+    const ids = () =>
+      [...view.container.querySelectorAll<HTMLElement>('[data-event-id]')].map((li) =>
+        Number(li.dataset.eventId),
+      );
+    const older = () =>
+      [...view.container.querySelectorAll('button')].find((b) => b.textContent === 'Older events');
+    expect(ids()).toHaveLength(100);
+    expect(older()).toBeUndefined();
+
+    // 200 live events: more than the log keeps (still all in the live list).
+    // It lets the page from the server go, so that what it shows is one run.
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add(Array.from({ length: 200 }, (_, i) => ignition(101 + i))),
+    );
+    await step(() => undefined);
+    expect(ids()).toEqual(Array.from({ length: 200 }, (_, i) => 300 - i));
+    services.requests.length = 0;
+    await step(() => older()?.click());
+    await step(() => undefined);
+    expect(services.requests).toEqual([expect.stringMatching(/[?&]before=101(&|$)/)]);
+    expect(ids()).toEqual(Array.from({ length: 300 }, (_, i) => 300 - i));
+  });
+
   it('lists open alarms until acknowledged', async () => {
     const services = testServices();
     loadFleet(services, three());

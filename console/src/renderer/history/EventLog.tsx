@@ -35,7 +35,16 @@ export interface EventScope {
  * kind, exportable as CSV. The fleet's log also says when a reconnect
  * replayed only the newest missed events, and loads the earlier ones.
  */
-export function EventLog({ scope, title }: { scope: EventScope; title: string }) {
+export function EventLog({
+  scope,
+  title,
+  maxKept = MAX_KEPT_EVENTS,
+}: {
+  scope: EventScope;
+  title: string;
+  /** How many live events the log keeps after the live list dropped them. */
+  maxKept?: number;
+}) {
   const { api, platform, stores } = useConsole();
   const [groups, setGroups] = useState<ReadonlySet<string>>(new Set());
   const [stored, setStored] = useState<FleetEvent[]>([]);
@@ -103,15 +112,15 @@ export function EventLog({ scope, title }: { scope: EventScope; title: string })
   }, [liveShown]);
 
   useEffect(() => {
-    if (kept.size <= MAX_KEPT_EVENTS) return;
+    if (kept.size <= maxKept) return;
     // Past its bound the log lets its oldest rows go, from the bottom, so
     // that it stays one unbroken run: the stored page below goes too, and
     // "Older events" pages on from the oldest row still shown.
-    const newest = [...kept.values()].sort((a, b) => b.id - a.id).slice(0, MAX_KEPT_EVENTS);
+    const newest = [...kept.values()].sort((a, b) => b.id - a.id).slice(0, maxKept);
     setKept(new Map(newest.map((e) => [e.id, e])));
     setStored([]);
     setHasMore(true);
-  }, [kept]);
+  }, [kept, maxKept]);
 
   const shown = useMemo(() => {
     const byId = new Map<number, FleetEvent>();
