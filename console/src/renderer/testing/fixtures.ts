@@ -1,4 +1,10 @@
-import type { FeedCursor, VehicleSnapshot, VehicleUpdatesMessage } from '@fleetline/protocol';
+import type {
+  FeedCursor,
+  FleetSnapshotMessage,
+  VehicleSnapshot,
+  VehicleUpdatesMessage,
+} from '@fleetline/protocol';
+import type { ConsoleServices } from '../app/context';
 
 /** A complete vehicle snapshot for tests, moving at 40 km/h in Berlin unless told otherwise. */
 export function vehicleSnapshot(
@@ -56,3 +62,26 @@ export function position(t: number, lon: number, lat = 52.52, speedKmh = 40) {
     fixQuality: 'gps' as const,
   };
 }
+
+/** One fleet, City, with a limit of 50 km/h. */
+export const fleets = [{ id: 1, name: 'City', overspeedLimitKmh: 50 }];
+
+/** Puts a fleet (City, limit 50 km/h) with these vehicles into the console's store, as a snapshot would. */
+export function loadFleet(
+  services: ConsoleServices,
+  vehicles: FleetSnapshotMessage['vehicles'],
+): void {
+  services.stores.fleet
+    .getState()
+    .applySnapshot(
+      { cursor: cursor(1), full: true, fleets, vehicles, serverTime: Date.now() },
+      Date.now(),
+    );
+}
+
+/** Van 01 (with a driver), Van 02 (offline) and Truck 1 (no position yet). */
+export const three = () => [
+  vehicleSnapshot({ id: 1, name: 'Van 01', driver: { id: 5, name: 'Jörg Müller' } }),
+  vehicleSnapshot({ id: 2, name: 'Van 02', online: false }),
+  vehicleSnapshot({ id: 3, name: 'Truck 1', plate: 'M-XY 300', position: null }),
+];

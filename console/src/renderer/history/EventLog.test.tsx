@@ -1,0 +1,239 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatTime } from '../panels/format';
+import { localDay } from '../stores/history-store';
+import { loadFleet, three } from '../testing/fixtures';
+import { json, render, step, testServices, text } from '../testing/render';
+import { EventLog } from './EventLog';
+
+let unmount: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await unmount?.();
+  unmount = undefined;
+});
+
+describe('event log', () => {
+  /** An ignition of Van 01, one a second: event `id` happens `base + id` seconds. */
+  const ignition = (id: number, base: number) => ({
+    id,
+    vehicleId: 1,
+    type: 'ignition_on' as const,
+    t: base + id * 1000,
+    recordedAt: base + id * 1000,
+    late: false,
+    data: {},
+  });
+  /** The server's log: events 1 to `newest()`, newest first, paged by `before`. */
+  const pagedLog = (newest: () => number, base: number) => (url: string) => {
+    const before = Number(new URL(url, 'http://x').searchParams.get('before') ?? Infinity);
+    const events = [];
+    for (let id = Math.min(newest(), before - 1); id >= 1; id--) events.push(ignition(id, base));
+    return json(200, { events });
+  };
+  const eventIds = (c: HTMLElement) =>
+    [...c.querySelectorAll<HTMLElement>('[data-event-id]')].map((li) => Number(li.dataset.eventId));
+
+  it('loads the day from the server, filters by kind, and adds live events', async () => {
+    const now = Date.now();
+    const services = testServices((url) =>
+      json(200, {
+        events: url.includes('type=overspeed')
+          ? [
+              {
+                id: 3,
+                vehicleId: 1,
+                type: 'overspeed',
+                t: now - 1000,
+                recordedAt: now,
+                late: false,
+                data: { speedKmh: 71, limitKmh: 50, lat: 52.5, lon: 13.4 },
+              },
+            ]
+          : [
+              {
+                id: 3,
+                vehicleId: 1,
+                type: 'overspeed',
+                t: now - 1000,
+                recordedAt: now,
+                late: false,
+                data: { speedKmh: 71, limitKmh: 50, lat: 52.5, lon: 13.4 },
+              },
+              {
+                id: 2,
+                vehicleId: 2,
+                type: 'ignition_on',
+                t: now - 2000,
+                recordedAt: now,
+                late: true,
+                data: {},
+              },
+            ],
+      }),
+    );
+    loadFleet(services, three());
+    const iso = localDay(now);
+    const view = await render(
+      services,
+      <EventLog scope={{ day: iso }} title="Fleet events today" />,
+    );
+    unmount = view.unmount;
+    await step(() => undefined);
+    const items = () =>
+      [...view.container.querySelectorAll('[data-testid="event-log"] li')].map(text);
+    expect(items()).toHaveLength(2);
+    expect(items()[0]).toMatch(/Van 01\s*Overspeed\s*71 km\/h where the limit is 50 km\/h/);
+    expect(items()[1]).toContain('late');
+
+    const overspeedChip = [...view.container.querySelectorAll('button.chip')].find(
+      (b) => b.textContent === 'Overspeed',
+    );
+    await step(() => (overspeedChip as HTMLButtonElement).click());
+    await step(() => undefined);
+    expect(services.requests.at(-1)).toMatch(/type=overspeed/);
+    expect(items()).toHaveLength(1);
+
+    await step(() =>
+      services.stores.events.getState().add([
+        {
+          id: 9,
+          vehicleId: 2,
+          type: 'overspeed',
+          t: now,
+          recordedAt: now,
+          late: false,
+          data: { speedKmh: 80, limitKmh: 50, lat: 0, lon: 0 },
+        },
+      ]),
+    );
+    expect(items()[0]).toMatch(/Van 02\s*Overspeed\s*80 km\/h/);
+  });
+
+  it('says when a reconnect replayed only the newest missed events, and loads the earlier ones', async () => {
+    const now = Date.now();
+    // One event a second, the 50th now.
+    const event = (id: number) => ignition(id, now - 50_000);
+    // The server's log, newest first: 1 and 2 before the outage, 3 to 50 while the console was away.
+    let stored = 2;
+    const services = testServices(pagedLog(() => stored, now - 50_000));
+    loadFleet(services, three());
+    services.stores.events.getState().add([event(1), event(2)]);
+    // The log was open before the outage: it loaded what the server had then.
+    const iso = localDay(now);
+    const view = await render(
+      services,
+      <EventLog scope={{ day: iso }} title="Fleet events today" />,
+    );
+    unmount = view.unmount;
+    const notice = () => view.container.querySelector('[data-testid="replay-gap"]');
+    const ids = () => eventIds(view.container);
+    const button = (name: string) =>
+      [...view.container.querySelectorAll('button')].find((b) => b.textContent === name);
+    await step(() => undefined);
+    expect(notice()).toBeNull();
+
+    // The replay holds the newest three (48 to 50) and says older ones were left out.
+    stored = 50;
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add([event(48), event(49), event(50)], { replay: true, truncated: true }),
+    );
+    expect(text(notice())).toMatch(/Not every missed event is listed/);
+    expect(text(notice())).toContain('only the newest 3 are shown');
+    expect(text(notice())).toContain(
+      `Those recorded between ${formatTime(now - 48_000)} and ${formatTime(now - 2000)} are missing here`,
+    );
+    // Looks complete, but 3 to 47 are missing.
+    expect(ids()).toEqual([50, 49, 48, 2, 1]);
+
+    services.requests.length = 0;
+    await step(() => button('Show earlier events')?.click());
+    await step(() => undefined);
+    expect(services.requests).toEqual([expect.stringMatching(/[?&]before=48(&|$)/)]);
+    // Now the log runs on without a hole.
+    expect(ids()).toEqual(Array.from({ length: 50 }, (_, i) => 50 - i));
+    expect(notice()).toBeNull();
+    expect(services.stores.events.getState().replayGap).toBeNull();
+
+    // Another long outage: the notice is back; dismissed, it stays away after a complete replay.
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add([event(60), event(61)], { replay: true, truncated: true }),
+    );
+    expect(text(notice())).toContain('only the newest 2 are shown');
+    await step(() => button('Dismiss')?.click());
+    expect(notice()).toBeNull();
+    await step(() => services.stores.events.getState().add([event(62)], { replay: true }));
+    expect(notice()).toBeNull();
+  });
+
+  it('keeps the live events it showed when more arrive than the live list holds: no hole, no request', async () => {
+    const now = Date.now();
+    const base = now - 2_000_000;
+    // The server's page when the log opens: 1 to 100.
+    const services = testServices(pagedLog(() => 100, base));
+    loadFleet(services, three());
+    const iso = localDay(now);
+    const view = await render(
+      services,
+      <EventLog scope={{ day: iso }} title="Fleet events today" />,
+    );
+    unmount = view.unmount;
+    await step(() => undefined);
+    const ids = () => eventIds(view.container);
+    expect(ids()).toHaveLength(100);
+    services.requests.length = 0;
+
+    // 1100 live events in two bursts; the live list keeps the newest 1000 (201 to 1200).
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add(Array.from({ length: 600 }, (_, i) => ignition(101 + i, base))),
+    );
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add(Array.from({ length: 500 }, (_, i) => ignition(701 + i, base))),
+    );
+    expect(services.stores.events.getState().events.at(-1)?.id).toBe(201);
+    // 101 to 200 left the live list but not the log.
+    expect(ids()).toEqual(Array.from({ length: 1200 }, (_, i) => 1200 - i));
+    expect(services.requests).toEqual([]);
+  });
+
+  it('past the events it keeps, lets the oldest rows go from the bottom and pages on from the server', async () => {
+    const now = Date.now();
+    const base = now - 2_000_000;
+    const services = testServices(pagedLog(() => 100, base));
+    loadFleet(services, three());
+    const iso = localDay(now);
+    const view = await render(
+      services,
+      <EventLog scope={{ day: iso }} title="Fleet events today" maxKept={150} />,
+    );
+    unmount = view.unmount;
+    await step(() => undefined);
+    const ids = () => eventIds(view.container);
+    const older = () =>
+      [...view.container.querySelectorAll('button')].find((b) => b.textContent === 'Older events');
+    expect(ids()).toHaveLength(100);
+    expect(older()).toBeUndefined();
+
+    // 200 live events: more than the log keeps (still all in the live list).
+    // It lets the page from the server go, so that what it shows is one run.
+    await step(() =>
+      services.stores.events
+        .getState()
+        .add(Array.from({ length: 200 }, (_, i) => ignition(101 + i, base))),
+    );
+    await step(() => undefined);
+    expect(ids()).toEqual(Array.from({ length: 200 }, (_, i) => 300 - i));
+    services.requests.length = 0;
+    await step(() => older()?.click());
+    await step(() => undefined);
+    expect(services.requests).toEqual([expect.stringMatching(/[?&]before=101(&|$)/)]);
+    expect(ids()).toEqual(Array.from({ length: 300 }, (_, i) => 300 - i));
+  });
+});
