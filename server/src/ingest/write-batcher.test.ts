@@ -3,7 +3,7 @@ import type { TelemetrySample } from '@fleetline/protocol';
 import { LiveState } from '../live/live-state.js';
 import { createLogger } from '../logger.js';
 import { WriteBatcher } from './write-batcher.js';
-import type { WriteBatcherDeps } from './write-batcher.js';
+import type { DeviceRef, WriteBatcherDeps, WriteResult } from './write-batcher.js';
 
 // The database is faked here on purpose: this tests what the batcher does
 // around a failing or slow commit. Real commits are covered by server/test.
@@ -57,6 +57,13 @@ function setup(runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) =>
   });
   return { batcher, live, notified };
 }
+/** A submission as a promise, for tests: resolves once committed, rejects when refused. */
+const submit = (batcher: WriteBatcher, device: DeviceRef, samples: TelemetrySample[]) =>
+  new Promise<WriteResult>((resolve, reject) =>
+    batcher.enqueue(device, samples, (err, result) =>
+      err ? reject(err) : resolve(result as WriteResult),
+    ),
+  );
 const fix = (seq: number): TelemetrySample => ({
   kind: 'position',
   seq,
@@ -70,8 +77,8 @@ describe('WriteBatcher', () => {
   it('fails every batch of a tick whose commit fails, and leaves the live state and consoles untouched', async () => {
     const { batcher, live, notified } = setup(() => Promise.reject(new Error('disk I/O error')));
     const results = await Promise.allSettled([
-      batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1)]),
-      batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(2)]),
+      submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1)]),
+      submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(2)]),
     ]);
     for (const r of results) {
       expect(r.status).toBe('rejected');
@@ -91,9 +98,9 @@ describe('WriteBatcher', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const { batcher } = setup(() => gate.then(() => Promise.reject(new Error('slow then failed'))));
-    const first = batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1), fix(2)]);
+    const first = submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1), fix(2)]);
     await expect(
-      batcher.submit({ deviceId: 1, vehicleId: 1 }, [
+      submit(batcher, { deviceId: 1, vehicleId: 1 }, [
         fix(3),
         fix(4),
         fix(5),
@@ -114,7 +121,7 @@ describe('WriteBatcher', () => {
       answered.push(1);
       throw new Error('the socket went away');
     });
-    const second = batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(2)]);
+    const second = submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(2)]);
     await expect(second).resolves.toMatchObject({ stored: 1, highestStoredSeq: 2 });
     expect(answered).toEqual([1]);
   });
@@ -122,7 +129,7 @@ describe('WriteBatcher', () => {
   it('refuses new work once draining', async () => {
     const { batcher } = setup(() => Promise.resolve({ committed: true, rows: [[], [], []] }));
     await batcher.drain();
-    await expect(batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1)])).rejects.toMatchObject({
+    await expect(submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1)])).rejects.toMatchObject({
       slug: 'shutting-down',
     });
   });
@@ -143,8 +150,8 @@ describe('WriteBatcher', () => {
         return seqs.includes(POISON) ? Promise.reject(dataError()) : Promise.resolve(committed);
       });
       const [poisoned, clean] = await Promise.all([
-        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1), fix(POISON), fix(3)]),
-        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(4)]),
+        submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1), fix(POISON), fix(3)]),
+        submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(4)]),
       ]);
       expect(poisoned).toEqual({
         stored: 2,
@@ -169,9 +176,9 @@ describe('WriteBatcher', () => {
         return Promise.reject(new Error('connection terminated'));
       });
       const results = await Promise.allSettled([
-        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(1)]),
-        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(POISON)]),
-        batcher.submit({ deviceId: 1, vehicleId: 1 }, [fix(3)]),
+        submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1)]),
+        submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(POISON)]),
+        submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(3)]),
       ]);
       expect(results[0]).toMatchObject({ status: 'fulfilled', value: { stored: 1 } });
       for (const r of results.slice(1))

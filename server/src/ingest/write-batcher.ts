@@ -125,20 +125,11 @@ export class WriteBatcher {
     return this.storedSeqs.highest(deviceId);
   }
 
-  /** Resolves once the samples are committed. */
-  submit(device: DeviceRef, samples: TelemetrySample[]): Promise<WriteResult> {
-    return new Promise<WriteResult>((resolve, reject) =>
-      this.enqueue(device, samples, (err, result) =>
-        err ? reject(err) : resolve(result as WriteResult),
-      ),
-    );
-  }
-
   /**
-   * `submit` for the device uplink's hot path: `done` is called once the
-   * samples are committed, or refused. At thousands of batches a second a
-   * callback, unlike a promise chain, allocates next to nothing that outlives
-   * the young generation while the tick is in flight.
+   * Queues samples for the next tick: `done` is called once they are
+   * committed, or refused. A callback rather than a promise: at thousands of
+   * batches a second a promise chain per batch is garbage that outlives the
+   * young generation while its tick is in flight.
    */
   enqueue(device: DeviceRef, samples: TelemetrySample[], done: SubmitCallback): void {
     if (this.stopped) {
