@@ -133,6 +133,34 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
 export const PASSWORD = 'correct horse battery staple';
 
+/** A started server on a fresh database, seeded (one vehicle per fleet), with sessions for three roles. */
+export interface SeededServer {
+  running: RunningServer;
+  seed: Seed;
+  /** Session tokens: the admin, the dispatcher of fleet A, the driver. */
+  admin: string;
+  north: string;
+  driver: string;
+  close(): Promise<void>;
+}
+
+export async function startSeededServer(target: DatabaseTarget): Promise<SeededServer> {
+  const db = await target.create();
+  const running = await startServer(testConfig(db.config));
+  const seeded = await seed(running.server, 1);
+  return {
+    running,
+    seed: seeded,
+    admin: await login(running.url, seeded.admin),
+    north: await login(running.url, seeded.dispatcherA),
+    driver: await login(running.url, seeded.driver),
+    async close() {
+      await running.close();
+      await db.drop();
+    },
+  };
+}
+
 export interface Seed {
   fleetA: number;
   fleetB: number;
