@@ -217,6 +217,12 @@ export type EventQuery = z.infer<typeof EventQuerySchema>;
 export const HealthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   database: z.enum(['ok', 'unreachable']),
+  /**
+   * Database threads that died and were replaced since start. The server
+   * recovers on its own (the query in flight fails, later ones succeed), so
+   * this is how an operator learns it happened.
+   */
+  databaseThreadsReplaced: z.number().int().nonnegative(),
   uptimeS: z.number(),
   version: z.string(),
 });

@@ -204,6 +204,7 @@ export async function createFleetlineServer(
         consoles: () => consoles.connected,
         storedSamples: () => batcher.storedSamples,
         pendingSamples: () => batcher.waitingSamples,
+        databaseThreadsReplaced: () => db.threadsReplaced(),
       });
       const { port } = httpServer.address() as AddressInfo;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -7,6 +7,8 @@ export interface StatsSources {
   /** Samples stored since start (monotonic). */
   storedSamples: () => number;
   pendingSamples: () => number;
+  /** Database threads replaced since start (monotonic). */
+  databaseThreadsReplaced: () => number;
 }
 
 /**
@@ -41,6 +43,7 @@ export function startRuntimeStats(
         consoles: sources.consoles(),
         storedPerS: Math.round((stored - lastStored) / ((now - lastAt) / 1000)),
         pendingSamples: sources.pendingSamples(),
+        databaseThreadsReplaced: sources.databaseThreadsReplaced(),
       },
       'runtime stats',
     );

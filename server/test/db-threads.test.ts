@@ -85,6 +85,7 @@ describe.each(databaseTargets())('database threads on $name', (target) => {
   if (target.name === 'sqlite')
     it('replaces a SQLite thread that died: the query it was running fails, later ones commit', async () => {
       await db.knex('fleets').insert({ name: 'Before', overspeed_limit_kmh: 90, created_at: 1 });
+      expect(db.threadsReplaced()).toBe(0);
 
       let running: Promise<unknown> | undefined;
       const crashed = db.knex.transaction(async (trx) => {
@@ -110,6 +111,7 @@ describe.each(databaseTargets())('database threads on $name', (target) => {
       expect(await db.runSteps([insertFleet('After')])).toMatchObject({ committed: true });
       await db.knex('fleets').insert({ name: 'Later', overspeed_limit_kmh: 90, created_at: 1 });
       expect(await fleetNames()).toEqual(['Before', 'After', 'Later']);
+      expect(db.threadsReplaced()).toBe(1);
       // Operators see it happen, from the server's log.
       expect(logged).toContainEqual(
         expect.objectContaining({

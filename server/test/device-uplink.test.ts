@@ -276,6 +276,7 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
           rows: [[{ one: 1 }]],
         });
         expect(replaced).toEqual(['the PostgreSQL ingest thread died; a new one takes over']);
+        expect(thread.threadsReplaced).toBe(1);
       } finally {
         await thread.close();
       }

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProblemDetails } from '@fleetline/protocol';
+import { isSqliteThreadConnection } from '../src/db/sqlite-thread/client.js';
 import {
   PASSWORD,
   api,
@@ -31,8 +32,33 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
   it('reports health with a database round trip', async () => {
     const res = await api(running.url, '/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok', database: 'ok', version: '0.1.0' });
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      database: 'ok',
+      databaseThreadsReplaced: 0,
+      version: '0.1.0',
+    });
   });
+
+  if (target.name === 'sqlite')
+    it('stays healthy after its SQLite thread dies, and counts the replacement', async () => {
+      const client = running.server.db.knex.client as unknown as {
+        acquireConnection(): Promise<unknown>;
+        releaseConnection(connection: unknown): Promise<void>;
+      };
+      const connection = await client.acquireConnection();
+      if (!isSqliteThreadConnection(connection)) throw new Error('expected the SQLite thread');
+      // As if the thread had crashed between two requests.
+      await connection.terminate();
+      await client.releaseConnection(connection);
+
+      const res = await api(running.url, '/healthz');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'ok', database: 'ok', databaseThreadsReplaced: 1 });
+      // And the API answers from the new thread.
+      const snapshot = await api(running.url, '/api/fleet/snapshot', { token: admin });
+      expect(snapshot.status).toBe(200);
+    });
 
   describe('authentication', () => {
     it('logs in, reports the current user, and logs out', async () => {

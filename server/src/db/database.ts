@@ -27,6 +27,12 @@ export interface Database {
   runSteps(steps: Step[]): Promise<StepsResult>;
   /** Round-trips to the database; used by /healthz. */
   ping(): Promise<void>;
+  /**
+   * Database threads (SQLite's, or PostgreSQL's ingest thread) that died and
+   * were replaced since start. Recovery is silent to clients, so /healthz and
+   * the runtime stats say how often it happened.
+   */
+  threadsReplaced(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +57,10 @@ export function createDatabase(config: DatabaseConfig, logger?: Logger): Databas
     async ping() {
       await knex.raw('select 1');
     },
+    threadsReplaced: () =>
+      config.kind === 'sqlite'
+        ? (knex.client as unknown as SqliteThreadClient).threadsReplaced
+        : (ingest?.threadsReplaced ?? 0),
     async close() {
       try {
         await ingest?.close();

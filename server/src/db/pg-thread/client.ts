@@ -13,6 +13,8 @@ const CLOSE_TIMEOUT_MS = 10_000;
  */
 export class PgIngestThread {
   private rpc: WorkerRpc<PgThreadRequest>;
+  /** Threads that died and were replaced since start. */
+  threadsReplaced = 0;
 
   constructor(
     private readonly options: PgThreadOptions,
@@ -24,6 +26,7 @@ export class PgIngestThread {
 
   runSteps(steps: Step[]): Promise<StepsResult> {
     if (this.rpc.failed) {
+      this.threadsReplaced++;
       this.onReplaced('the PostgreSQL ingest thread died; a new one takes over');
       this.rpc = this.spawn();
     }

@@ -79,6 +79,9 @@ const BetterSqliteClient = createRequire(import.meta.url)(
  * and `connection: { filename, pragmas }`.
  */
 export class SqliteThreadClient extends BetterSqliteClient {
+  /** Threads that died and were replaced since start. */
+  threadsReplaced = 0;
+
   async acquireRawConnection(): Promise<SqliteThreadConnection> {
     const connection = new SqliteThreadConnection();
     try {
@@ -105,6 +108,7 @@ export class SqliteThreadClient extends BetterSqliteClient {
    */
   validateConnection(connection: SqliteThreadConnection): boolean {
     if (!connection.failed) return true;
+    this.threadsReplaced++;
     this.logger.warn('the SQLite thread died; a new one takes over');
     return false;
   }

@@ -30,6 +30,7 @@ export function systemHandlers(deps: {
       const body: Health = {
         status: database === 'ok' ? 'ok' : 'degraded',
         database,
+        databaseThreadsReplaced: deps.db.threadsReplaced(),
         uptimeS: Math.round((Date.now() - deps.startedAt) / 1000),
         version: deps.version,
       };
