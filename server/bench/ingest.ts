@@ -174,6 +174,10 @@ async function fixed(): Promise<void> {
         ack_p50_ms: ackHistogram(devices).percentile(50),
         ack_p99_ms: ackHistogram(devices).percentile(99),
         refused_batches: devices.errorReplies,
+        // Connections lost and made again (a heartbeat missed on a starved
+        // machine), and the batches they cut off, which were sent again.
+        device_reconnects: devices.reconnects,
+        cut_off_batches: devices.cutOff,
       })}\n`,
     );
   } finally {
@@ -195,9 +199,9 @@ async function saturate(r: Rig, vehicles: number, stepSeconds: number, label: st
     const p99 = latency.percentile(99);
     steps.push({ offered, acked: devices.ackedPerS, p99 });
     log(
-      `${label}: offered ${offered}/s acked ${devices.ackedPerS}/s p99 ${p99} ms unacked ${devices.unacked} refused ${devices.errorReplies}`,
+      `${label}: offered ${offered}/s acked ${devices.ackedPerS}/s p99 ${p99} ms unacked ${devices.unacked} refused ${devices.errorReplies} cut off ${devices.cutOff}`,
     );
-    if (devices.unacked > 0 || devices.errorReplies > 0) {
+    if (devices.unacked > 0 || devices.errorReplies > 0 || devices.cutOff > 0) {
       reason = `samples unacknowledged or refused at ${offered}/s`;
       break;
     }

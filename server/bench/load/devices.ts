@@ -2,7 +2,7 @@ import { DEVICE_NAMESPACE } from '@fleetline/protocol';
 import type { BatchReply, TelemetrySampleInput } from '@fleetline/protocol';
 import { Histogram } from '../lib/histogram.js';
 import type { DeviceCommand, DeviceReply, DeviceSpec } from './messages.js';
-import { WireSocketIoClient } from './wire-client.js';
+import { DISCONNECTED, WireSocketIoClient } from './wire-client.js';
 
 /**
  * Load worker: many simulated vehicles, each its own socket.io connection to
@@ -93,6 +93,7 @@ async function run(hz: number, seconds: number, startAt: number): Promise<void> 
     duplicates: 0,
     rejected: 0,
     errorReplies: 0,
+    cutOff: 0,
     ackedInWindow: 0,
   };
   let outstanding = 0;
@@ -101,7 +102,7 @@ async function run(hz: number, seconds: number, startAt: number): Promise<void> 
   const emit = (v: SimulatedVehicle, samples: TelemetrySampleInput[]) => {
     const sentAt = Date.now();
     v.socket.emit('telemetry', { samples }, (raw) => {
-      const reply = raw as BatchReply;
+      const reply = raw as BatchReply | typeof DISCONNECTED;
       ackLatency.record(Date.now() - sentAt);
       if ('ok' in reply) {
         v.backoffMs = 0;
@@ -111,8 +112,10 @@ async function run(hz: number, seconds: number, startAt: number): Promise<void> 
         report.rejected += reply.rejected.length;
         if (Date.now() <= endAt) report.ackedInWindow += samples.length;
       } else {
-        // A companion keeps what was refused and sends it again later.
-        report.errorReplies++;
+        // A companion keeps what was refused, or never answered before its
+        // connection dropped, and sends it again later.
+        if (reply === DISCONNECTED) report.cutOff++;
+        else report.errorReplies++;
         v.backoffMs = Math.min(RESEND_MAX_MS, v.backoffMs ? v.backoffMs * 2 : RESEND_FIRST_MS);
         setTimeout(() => emit(v, samples), v.backoffMs * (0.5 + Math.random() / 2));
       }
@@ -152,7 +155,9 @@ async function run(hz: number, seconds: number, startAt: number): Promise<void> 
     duplicates: report.duplicates,
     rejected: report.rejected,
     errorReplies: report.errorReplies,
+    cutOff: report.cutOff,
     unacked: outstanding,
+    reconnects: vehicles.reduce((n, v) => n + v.socket.reconnects, 0),
     ackedPerS: Math.round(report.ackedInWindow / seconds),
     ackLatency: ackLatency.toJSON(),
   });

@@ -21,6 +21,10 @@ export interface DeviceRunReport {
   rejected: number;
   /** Batches answered with an error (overload, shutdown): resent later, like a companion does. */
   errorReplies: number;
+  /** Batches whose connection was lost before their answer came (or was down when they were due): resent too. */
+  cutOff: number;
+  /** Connections lost (a missed heartbeat, say) and made again during the run. */
+  reconnects: number;
   /** Samples still unacknowledged when the worker stopped waiting. */
   unacked: number;
   /** Samples acknowledged within the run's sending window, per second. */
