@@ -20,6 +20,8 @@ export interface TroubleCodes {
 
 export interface FaultyVehicle {
   codes: TroubleCodes;
+  /** The driver pulls over and turns the engine off: the companion sees the ignition go off and ends the trip. */
+  park(): void;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,9 @@ export async function startFaultyVehicle(options: {
   });
   return {
     codes: options.codes,
+    park() {
+      vehicle.setEngine(false);
+    },
     async stop() {
       await companion.stop(2000).catch(() => undefined);
       gps.stop();

@@ -24,10 +24,15 @@ export async function loadTrips(api: ApiClient, history: HistoryStore): Promise<
   }
 }
 
+/**
+ * The range a trip replays and exports. History ranges are [from, to), so an
+ * ended trip's range reaches one millisecond past its end: the position and
+ * the trip_end event at that instant belong to the trip.
+ */
 export function tripRange(vehicleId: number, trip: Trip, now: number): ReplayRange | null {
   const from = trip.startT;
   if (from === null) return null;
-  const to = trip.endT ?? now;
+  const to = trip.endT === null ? now : trip.endT + 1;
   return {
     vehicleId,
     from,
