@@ -22,13 +22,19 @@ import type { DeviceNamespace } from './realtime/device-gateway.js';
 import { DeviceAuthService } from './services/device-auth-service.js';
 import { FleetView } from './services/fleet-view.js';
 import { HistoryService } from './services/history-service.js';
+import { RetentionRepository } from './repositories/retention.js';
 import { startRuntimeStats } from './runtime-stats.js';
+import { RetentionSweeper } from './services/retention-sweeper.js';
+import type { RetentionReport } from './services/retention-sweeper.js';
 import { SERVER_VERSION } from './version.js';
 
 /** socket.io's own frame limit; batches are bounded far below it by sample count. */
 const MAX_SOCKET_MESSAGE_BYTES = 4 * 1024 * 1024;
 const REVOCATION_SWEEP_MS = 15_000;
 const SESSION_SWEEP_MS = 60_000;
+const RETENTION_SWEEP_MS = 3_600_000;
+/** The first retention sweep waits until the server has settled after a start. */
+const RETENTION_FIRST_SWEEP_MS = 60_000;
 
 export interface FleetlineServer extends Core {
   live: LiveState;
@@ -39,6 +45,8 @@ export interface FleetlineServer extends Core {
   httpServer: http.Server;
   /** What the periodic revocation sweep does: ends sessions of devices revoked or deleted elsewhere. */
   endDisallowedSessions(): Promise<void>;
+  /** What the hourly retention sweep does: deletes history past TELEMETRY_/EVENT_RETENTION_DAYS. */
+  sweepRetention(): Promise<RetentionReport>;
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<{ port: number; url: string }>;
   /** Graceful stop: refuse new batches, commit and acknowledge pending ones, then close. */
@@ -94,7 +102,11 @@ export async function createFleetlineServer(
       clock,
       logger: logger.child({ gateway: 'device' }),
     },
-    { maxBatchSamples: config.maxBatchSamples, maxClockSkewMs: config.maxClockSkewMs },
+    {
+      maxBatchSamples: config.maxBatchSamples,
+      maxClockSkewMs: config.maxClockSkewMs,
+      retention: config.retention,
+    },
   );
   const consoles = new ConsoleGateway(consoleNamespace, {
     auth,
@@ -157,8 +169,15 @@ export async function createFleetlineServer(
     await consoles.refreshScopes();
   };
 
+  const retention = new RetentionSweeper(
+    new RetentionRepository(db.knex),
+    config.retention,
+    logger.child({ component: 'retention' }),
+  );
+  const sweepRetention = () => retention.sweep(clock.now());
+
   const timers: NodeJS.Timeout[] = [];
-  const every = (ms: number, task: () => Promise<void> | void, what: string) => {
+  const every = (ms: number, task: () => Promise<unknown> | void, what: string) => {
     const timer = setInterval(() => background(Promise.resolve().then(task), what), ms);
     timer.unref();
     timers.push(timer);
@@ -175,6 +194,15 @@ export async function createFleetlineServer(
       () => consoles.endInactive((ids) => repos.sessions.activeIds(ids, clock.now())),
       'session sweep',
     );
+    if (retention.enabled) {
+      const first = setTimeout(
+        () => background(sweepRetention(), 'retention sweep'),
+        RETENTION_FIRST_SWEEP_MS,
+      );
+      first.unref();
+      timers.push(first);
+      every(RETENTION_SWEEP_MS, sweepRetention, 'retention sweep');
+    }
   };
 
   let closing: Promise<void> | undefined;
@@ -188,6 +216,7 @@ export async function createFleetlineServer(
     consoles,
     httpServer,
     endDisallowedSessions,
+    sweepRetention,
 
     async listen() {
       await new Promise<void>((resolve, reject) => {
@@ -219,6 +248,7 @@ export async function createFleetlineServer(
       closing ??= (async () => {
         logger.info('shutting down: flushing pending batches');
         for (const timer of timers) clearInterval(timer);
+        retention.stop();
         stopStats();
         devices.stopAccepting();
         await batcher.drain();

@@ -14,6 +14,15 @@ describe('loadConfig', () => {
     expect(config.offlineAfterMs).toBe(120_000);
   });
 
+  it('keeps history for good unless a retention in days is set', () => {
+    expect(loadConfig({}).retention).toEqual({ telemetryMs: null, eventsMs: null });
+    expect(
+      loadConfig({ TELEMETRY_RETENTION_DAYS: '90', EVENT_RETENTION_DAYS: '0' }).retention,
+    ).toEqual({ telemetryMs: 90 * 86_400_000, eventsMs: null });
+    expect(() => loadConfig({ EVENT_RETENTION_DAYS: '-1' })).toThrow(ConfigError);
+    expect(() => loadConfig({ TELEMETRY_RETENTION_DAYS: '1.5' })).toThrow(ConfigError);
+  });
+
   it('selects PostgreSQL from DATABASE_URL and treats empty variables as unset', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u@h/db',

@@ -41,6 +41,8 @@ const EnvSchema = z.object({
   INGEST_MAX_PENDING_SAMPLES: int(100, 1_000_000).default(200_000),
   MAX_BATCH_SAMPLES: int(1, DEFAULT_MAX_BATCH_SAMPLES).default(DEFAULT_MAX_BATCH_SAMPLES),
   MAX_CLOCK_SKEW_S: int(0, 86_400).default(300),
+  TELEMETRY_RETENTION_DAYS: int(0, 36_500).default(0),
+  EVENT_RETENTION_DAYS: int(0, 36_500).default(0),
   CONSOLE_FLUSH_MS: int(10, 10_000).default(50),
   SESSION_TTL_H: int(1, 24 * 90).default(12),
   PASSWORD_HASH_COST: int(10, 20).default(17),
@@ -55,6 +57,17 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; filename: string; synchronous: 'FULL' | 'NORMAL' }
   | { kind: 'postgres'; url: string; schema: string | undefined };
 
+/**
+ * How long stored history is kept; null keeps it for good. Samples older than
+ * this are refused at ingest, and an hourly sweep deletes what has aged out.
+ */
+export interface RetentionConfig {
+  /** Positions, OBD-II readings, trouble-code reports and device statuses. */
+  telemetryMs: number | null;
+  /** Fleet events (presence, overspeed, ignition, codes, trips...) and the companions' driving events. */
+  eventsMs: number | null;
+}
+
 export interface ServerConfig {
   port: number;
   host: string;
@@ -67,6 +80,7 @@ export interface ServerConfig {
   ingestMaxPendingSamples: number;
   maxBatchSamples: number;
   maxClockSkewMs: number;
+  retention: RetentionConfig;
   consoleFlushMs: number;
   sessionTtlMs: number;
   /** log2 of the scrypt cost parameter N for new password hashes. */
@@ -117,6 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     ingestMaxPendingSamples: e.INGEST_MAX_PENDING_SAMPLES,
     maxBatchSamples: e.MAX_BATCH_SAMPLES,
     maxClockSkewMs: e.MAX_CLOCK_SKEW_S * 1000,
+    retention: {
+      telemetryMs: days(e.TELEMETRY_RETENTION_DAYS),
+      eventsMs: days(e.EVENT_RETENTION_DAYS),
+    },
     consoleFlushMs: e.CONSOLE_FLUSH_MS,
     sessionTtlMs: e.SESSION_TTL_H * 3600 * 1000,
     passwordHashCost: e.PASSWORD_HASH_COST,
@@ -127,6 +145,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       .filter(Boolean),
     map: { mapboxToken: e.MAPBOX_TOKEN ?? null, styleUrl: e.MAP_STYLE_URL ?? null },
   };
+}
+
+/** A retention in days as milliseconds; 0 means "keep for good". */
+function days(n: number): number | null {
+  return n === 0 ? null : n * 86_400_000;
 }
 
 /** The console's web build in this checkout (console/dist/web), when it has been built. */

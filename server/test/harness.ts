@@ -106,6 +106,7 @@ export function testConfig(
     ingestMaxPendingSamples: 200_000,
     maxBatchSamples: 1000,
     maxClockSkewMs: 300_000,
+    retention: { telemetryMs: null, eventsMs: null },
     consoleFlushMs: 20,
     sessionTtlMs: 3600_000,
     passwordHashCost: 12,

@@ -34,6 +34,7 @@ export function testServerConfig(overrides: Partial<ServerConfig> = {}): ServerC
     ingestMaxPendingSamples: 200_000,
     maxBatchSamples: 1000,
     maxClockSkewMs: 300_000,
+    retention: { telemetryMs: null, eventsMs: null },
     consoleFlushMs: 50,
     sessionTtlMs: 3600_000,
     passwordHashCost: 12,

@@ -82,4 +82,34 @@ describe('validateBatch', () => {
     ]);
     expect(result.rejected[1]!.seq).toBeNull();
   });
+
+  it('refuses samples older than the retention of their kind, to the millisecond', () => {
+    const day = 86_400_000;
+    const retention = { telemetryMs: 30 * day, eventsMs: null };
+    const result = validateBatch(
+      {
+        samples: [
+          fix(1, { t: now - 30 * day }),
+          fix(2, { t: now - 30 * day - 1 }),
+          // Events are kept for good here, however old.
+          { kind: 'driving', seq: 3, t: now - 3000 * day, event: 'trip_end' },
+        ],
+      },
+      { ...limits, retention },
+      now,
+    );
+    expect(result.accepted.map((a) => a.index)).toEqual([0, 2]);
+    expect(result.rejected).toEqual([
+      {
+        index: 1,
+        seq: 2,
+        field: 't',
+        reason: 'is 30 days old; telemetry older than 30 days is not kept',
+      },
+    ]);
+    // Without a retention, age alone refuses nothing.
+    expect(
+      validateBatch({ samples: [fix(4, { t: now - 3000 * day })] }, limits, now).rejected,
+    ).toEqual([]);
+  });
 });

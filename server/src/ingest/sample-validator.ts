@@ -18,6 +18,12 @@ export interface ValidatedBatch {
 export interface ValidationLimits {
   maxSamples: number;
   maxClockSkewMs: number;
+  /**
+   * How far back a sample may be, by kind: `driving` samples are kept as
+   * events, the rest as telemetry. Null: any age. Storing what the next
+   * retention sweep deletes would only mislead, so such a sample is refused.
+   */
+  retention?: { telemetryMs: number | null; eventsMs: number | null };
 }
 
 const KIND_SET = new Set<string>(SAMPLE_KINDS);
@@ -82,6 +88,20 @@ export function validateBatch(raw: unknown, limits: ValidationLimits, now: numbe
         seq,
         field: 't',
         reason: `is ${aheadS} s ahead of the server clock; at most ${limits.maxClockSkewMs / 1000} s is accepted`,
+      });
+      continue;
+    }
+    const keptMs =
+      sample.kind === 'driving' ? limits.retention?.eventsMs : limits.retention?.telemetryMs;
+    if (keptMs != null && sample.t < now - keptMs) {
+      const keptDays = Math.round(keptMs / 86_400_000);
+      rejected.push({
+        index,
+        seq,
+        field: 't',
+        reason: `is ${Math.floor((now - sample.t) / 86_400_000)} days old; ${
+          sample.kind === 'driving' ? 'events' : 'telemetry'
+        } older than ${keptDays} days is not kept`,
       });
       continue;
     }

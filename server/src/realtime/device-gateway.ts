@@ -11,7 +11,7 @@ import { AppError, toErrorBody } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import { validateBatch } from '../ingest/sample-validator.js';
-import type { ValidatedBatch } from '../ingest/sample-validator.js';
+import type { ValidatedBatch, ValidationLimits } from '../ingest/sample-validator.js';
 import type { WriteBatcher, WriteResult } from '../ingest/write-batcher.js';
 import type { AuthenticatedDevice, DeviceAuthService } from '../services/device-auth-service.js';
 
@@ -39,6 +39,7 @@ const MAX_IN_FLIGHT_BATCHES = 8;
 export interface DeviceGatewayOptions {
   maxBatchSamples: number;
   maxClockSkewMs: number;
+  retention: ValidationLimits['retention'];
 }
 
 /**
@@ -48,6 +49,7 @@ export interface DeviceGatewayOptions {
 export class DeviceGateway {
   private readonly sockets = new Map<number, DeviceSocket>();
   private accepting = true;
+  private readonly limits: ValidationLimits;
 
   constructor(
     private readonly namespace: DeviceNamespace,
@@ -61,6 +63,11 @@ export class DeviceGateway {
     },
     private readonly options: DeviceGatewayOptions,
   ) {
+    this.limits = {
+      maxSamples: options.maxBatchSamples,
+      maxClockSkewMs: options.maxClockSkewMs,
+      retention: options.retention,
+    };
     namespace.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
@@ -175,11 +182,7 @@ export class DeviceGateway {
     try {
       if (!this.accepting)
         throw new AppError('shutting-down', 'the server is restarting; keep the batch and retry');
-      validated = validateBatch(
-        raw,
-        { maxSamples: this.options.maxBatchSamples, maxClockSkewMs: this.options.maxClockSkewMs },
-        this.deps.clock.now(),
-      );
+      validated = validateBatch(raw, this.limits, this.deps.clock.now());
     } catch (err) {
       reply({ error: toErrorBody(err) });
       return;

@@ -1,0 +1,57 @@
+import type { Knex } from 'knex';
+
+/** Tables of samples: keyed by (device_id, seq), indexed by (vehicle_id, t). */
+export const TELEMETRY_TABLES = [
+  'positions',
+  'readings',
+  'dtc_reports',
+  'device_statuses',
+] as const;
+export type SampleTable = (typeof TELEMETRY_TABLES)[number] | 'driving_events';
+
+/**
+ * Deletes history older than a cutoff, a bounded number of rows per
+ * statement, so that each statement is a short transaction: on SQLite the
+ * ingest ticks wait behind one chunk at most, never behind the whole sweep.
+ * Every delete goes through an index (vehicle_id, t) or (t), never a scan of
+ * a table that may hold billions of rows.
+ */
+export class RetentionRepository {
+  constructor(private readonly knex: Knex) {}
+
+  /** Vehicle ids, in order, after `after`: the sweep walks them a page at a time. */
+  async vehicleIds(after: number, limit: number): Promise<number[]> {
+    const rows = await this.knex('vehicles')
+      .select('id')
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(limit);
+    return rows.map((r: { id: number | string }) => Number(r.id));
+  }
+
+  /** Deletes up to `limit` samples of these vehicles taken before `cutoff`; returns how many went. */
+  async deleteSamples(
+    table: SampleTable,
+    vehicleIds: number[],
+    cutoff: number,
+    limit: number,
+  ): Promise<number> {
+    return this.knex(table)
+      .whereIn(
+        ['device_id', 'seq'],
+        this.knex(table)
+          .select('device_id', 'seq')
+          .whereIn('vehicle_id', vehicleIds)
+          .where('t', '<', cutoff)
+          .limit(limit),
+      )
+      .delete();
+  }
+
+  /** Deletes up to `limit` fleet events that happened before `cutoff`. */
+  async deleteEvents(cutoff: number, limit: number): Promise<number> {
+    return this.knex('events')
+      .whereIn('id', this.knex('events').select('id').where('t', '<', cutoff).limit(limit))
+      .delete();
+  }
+}

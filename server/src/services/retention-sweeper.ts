@@ -1,0 +1,98 @@
+import type { RetentionConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { TELEMETRY_TABLES } from '../repositories/retention.js';
+import type { RetentionRepository, SampleTable } from '../repositories/retention.js';
+
+export interface RetentionSweepOptions {
+  /** Rows per delete statement. */
+  chunkRows?: number;
+  /** Vehicles per delete statement. */
+  vehiclesPerChunk?: number;
+}
+
+/** Rows deleted per table by one sweep. */
+export type RetentionReport = Partial<Record<SampleTable | 'events', number>>;
+
+/**
+ * Deletes history past its retention (TELEMETRY_RETENTION_DAYS,
+ * EVENT_RETENTION_DAYS): fleets are asked to keep drivers' location data no
+ * longer than they need it, and a server taking in 10,000 vehicles a second
+ * would otherwise grow by about a billion rows a day. The current state of
+ * each vehicle (vehicle_states) is not history and is never deleted.
+ *
+ * A sweep works in small chunks and yields between them, so ingest goes on;
+ * `stop()` ends a long first sweep early at shutdown, and the next sweep
+ * carries on where it left off, as the cutoff only moves forward.
+ */
+export class RetentionSweeper {
+  private readonly chunkRows: number;
+  private readonly vehiclesPerChunk: number;
+  private stopped = false;
+
+  constructor(
+    private readonly repo: RetentionRepository,
+    private readonly retention: RetentionConfig,
+    private readonly logger: Logger,
+    options: RetentionSweepOptions = {},
+  ) {
+    this.chunkRows = options.chunkRows ?? 5000;
+    this.vehiclesPerChunk = options.vehiclesPerChunk ?? 100;
+  }
+
+  get enabled(): boolean {
+    return this.retention.telemetryMs !== null || this.retention.eventsMs !== null;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async sweep(now: number): Promise<RetentionReport> {
+    const started = performance.now();
+    const report: RetentionReport = {};
+    const { telemetryMs, eventsMs } = this.retention;
+    const sampleTables: { table: SampleTable; cutoff: number }[] = [];
+    if (telemetryMs !== null)
+      for (const table of TELEMETRY_TABLES) sampleTables.push({ table, cutoff: now - telemetryMs });
+    if (eventsMs !== null) sampleTables.push({ table: 'driving_events', cutoff: now - eventsMs });
+
+    if (sampleTables.length > 0) {
+      let after = 0;
+      for (;;) {
+        const ids = await this.repo.vehicleIds(after, this.vehiclesPerChunk);
+        if (ids.length === 0 || this.stopped) break;
+        for (const { table, cutoff } of sampleTables) {
+          report[table] =
+            (report[table] ?? 0) +
+            (await this.drain(() => this.repo.deleteSamples(table, ids, cutoff, this.chunkRows)));
+        }
+        after = ids[ids.length - 1]!;
+      }
+    }
+    if (eventsMs !== null && !this.stopped) {
+      report.events = await this.drain(() =>
+        this.repo.deleteEvents(now - eventsMs, this.chunkRows),
+      );
+    }
+
+    const total = Object.values(report).reduce((sum, n) => sum + n, 0);
+    if (total > 0)
+      this.logger.info(
+        { deleted: report, ms: Math.round(performance.now() - started) },
+        'retention sweep deleted aged-out history',
+      );
+    return report;
+  }
+
+  /** Repeats a bounded delete until it comes back short; returns the rows deleted. */
+  private async drain(deleteChunk: () => Promise<number>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await deleteChunk();
+      total += deleted;
+      if (deleted < this.chunkRows || this.stopped) return total;
+      // Let ingest ticks and requests in between two chunks.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Knex } from 'knex';
+import type { BatchReply } from '@fleetline/protocol';
+import { RetentionRepository } from '../src/repositories/retention.js';
+import { RetentionSweeper } from '../src/services/retention-sweeper.js';
+import { createLogger } from '../src/logger.js';
+import {
+  closeClients,
+  connectDevice,
+  databaseTargets,
+  position,
+  seed,
+  sendBatch,
+  startServer,
+  testConfig,
+} from './harness.js';
+import type { RunningServer, Seed, TestDatabase } from './harness.js';
+
+const DAY = 86_400_000;
+
+/** Rows of every history table for one vehicle, `ageDays` old, with sequence numbers from `seq`. */
+async function insertHistory(
+  knex: Knex,
+  vehicle: { id: number; deviceId: number },
+  ageDays: number,
+  seq: number,
+  now: number,
+) {
+  const t = now - ageDays * DAY;
+  const sample = { device_id: vehicle.deviceId, seq, vehicle_id: vehicle.id, t, received_at: t };
+  await knex('positions').insert({ ...sample, lat: 59.3, lon: 18.1, fix_quality: 'gps' });
+  await knex('readings').insert({ ...sample, pid: 12, part: 0, value: 800, unit: 'rpm' });
+  await knex('dtc_reports').insert({ ...sample, dtc_kind: 'stored', codes: '["P0300"]' });
+  await knex('device_statuses').insert({ ...sample, battery_v: 12.6, ignition: true });
+  await knex('driving_events').insert({ ...sample, event: 'trip_start' });
+  await knex('events').insert({
+    vehicle_id: vehicle.id,
+    type: 'ignition_on',
+    t,
+    recorded_at: t,
+    late: false,
+    data: '{}',
+  });
+}
+
+const TABLES = [
+  'positions',
+  'readings',
+  'dtc_reports',
+  'device_statuses',
+  'driving_events',
+  'events',
+] as const;
+
+describe.each(databaseTargets())('history retention on $name', (target) => {
+  let db: TestDatabase;
+  let running: RunningServer;
+  let s: Seed;
+  const now = Date.now();
+
+  beforeAll(async () => {
+    db = await target.create();
+    running = await startServer(
+      testConfig(db.config, { retention: { telemetryMs: 30 * DAY, eventsMs: 90 * DAY } }),
+    );
+    s = await seed(running.server, 2);
+  });
+  afterEach(() => closeClients());
+  afterAll(async () => {
+    await running?.close();
+    await db?.drop();
+  });
+
+  const knex = () => running.server.db.knex;
+  const agesIn = async (table: (typeof TABLES)[number], vehicleId: number) =>
+    (await knex()(table).select('t').where({ vehicle_id: vehicleId }).orderBy('t'))
+      .map((r: { t: number | string }) => Math.round((now - Number(r.t)) / DAY))
+      .reverse();
+
+  it('deletes telemetry past its retention and events past theirs, and keeps the rest', async () => {
+    const [a, b] = s.vehiclesA;
+    const c = s.vehiclesB[0]!;
+    let seq = 1_000_000;
+    for (const vehicle of [a!, b!, c])
+      for (const age of [1, 29, 31, 89, 91, 400])
+        await insertHistory(knex(), vehicle, age, seq++, now);
+
+    const report = await running.server.sweepRetention();
+
+    for (const vehicle of [a!, b!, c]) {
+      for (const table of ['positions', 'readings', 'dtc_reports', 'device_statuses'] as const)
+        expect(await agesIn(table, vehicle.id)).toEqual([1, 29]);
+      for (const table of ['driving_events', 'events'] as const)
+        expect(await agesIn(table, vehicle.id)).toEqual([1, 29, 31, 89]);
+    }
+    expect(report).toEqual({
+      positions: 12,
+      readings: 12,
+      dtc_reports: 12,
+      device_statuses: 12,
+      driving_events: 6,
+      events: 6,
+    });
+    // Nothing more to do the second time.
+    expect(Object.values(await running.server.sweepRetention()).every((n) => n === 0)).toBe(true);
+  });
+
+  it('works through more rows than one statement deletes', async () => {
+    const vehicle = s.vehiclesB[1]!;
+    let seq = 2_000_000;
+    for (let i = 0; i < 23; i++) await insertHistory(knex(), vehicle, 40 + i, seq++, now);
+    await insertHistory(knex(), vehicle, 2, seq, now);
+    const sweeper = new RetentionSweeper(
+      new RetentionRepository(knex()),
+      { telemetryMs: 30 * DAY, eventsMs: null },
+      createLogger('silent'),
+      { chunkRows: 5, vehiclesPerChunk: 1 },
+    );
+    expect(await sweeper.sweep(now)).toEqual({
+      positions: 23,
+      readings: 23,
+      dtc_reports: 23,
+      device_statuses: 23,
+    });
+    expect(await agesIn('positions', vehicle.id)).toEqual([2]);
+    // Events were not part of this sweep's policy.
+    expect((await agesIn('events', vehicle.id)).length).toBe(24);
+  });
+
+  it('refuses a sample older than its retention, and stores the others of the batch', async () => {
+    const vehicle = s.vehiclesA[0]!;
+    const { socket, hello } = await connectDevice(running.url, vehicle.token);
+    const next = hello.highestStoredSeq + 1;
+    const t = Date.now();
+    const reply: BatchReply = await sendBatch(socket, [
+      position({ seq: next, t: t - 31 * DAY }),
+      position({ seq: next + 1, t }),
+      // Driving events follow the events' retention: 31 days is within it.
+      { kind: 'driving', seq: next + 2, t: t - 31 * DAY, event: 'trip_start' },
+      { kind: 'driving', seq: next + 3, t: t - 91 * DAY, event: 'trip_start' },
+    ]);
+    if (!('ok' in reply)) throw new Error(`batch refused: ${JSON.stringify(reply)}`);
+    expect(reply.stored).toBe(2);
+    expect(reply.rejected).toEqual([
+      {
+        index: 0,
+        seq: next,
+        field: 't',
+        reason: 'is 31 days old; telemetry older than 30 days is not kept',
+      },
+      {
+        index: 3,
+        seq: next + 3,
+        field: 't',
+        reason: 'is 91 days old; events older than 90 days is not kept',
+      },
+    ]);
+    // Refused samples still count as answered: the device may forget them.
+    expect(reply.ackSeq).toBe(next + 3);
+  });
+});
+
+describe('history retention switched off (the default)', () => {
+  it('keeps everything', async () => {
+    const [target] = databaseTargets();
+    const db = await target!.create();
+    const running = await startServer(testConfig(db.config));
+    try {
+      const s = await seed(running.server, 1);
+      await insertHistory(running.server.db.knex, s.vehiclesA[0]!, 5000, 1_000_000, Date.now());
+      expect(await running.server.sweepRetention()).toEqual({});
+      for (const table of TABLES) {
+        const [{ n }] = (await running.server.db.knex(table).count({ n: '*' })) as [
+          { n: number | string },
+        ];
+        expect(Number(n), table).toBe(1);
+      }
+    } finally {
+      await running.close();
+      await db.drop();
+    }
+  });
+});
