@@ -35,7 +35,7 @@ export class RetentionSweeper {
     private readonly logger: Logger,
     options: RetentionSweepOptions = {},
   ) {
-    this.chunkRows = options.chunkRows ?? 5000;
+    this.chunkRows = options.chunkRows ?? 2000;
     this.vehiclesPerChunk = options.vehiclesPerChunk ?? 100;
   }
 
