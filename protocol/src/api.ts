@@ -270,6 +270,16 @@ export const ConsoleConfigSchema = z.object({
     /** A self-hosted style to use instead of either. */
     styleUrl: z.string().nullable(),
   }),
+  /**
+   * How long the server keeps history, in days; null keeps it for good.
+   * Absent from servers that predate it: the console then assumes nothing.
+   */
+  retention: z
+    .object({
+      telemetryDays: z.number().int().positive().nullable(),
+      eventDays: z.number().int().positive().nullable(),
+    })
+    .optional(),
   version: z.string(),
 });
 export type ConsoleConfig = z.infer<typeof ConsoleConfigSchema>;

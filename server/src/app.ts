@@ -141,7 +141,13 @@ export async function createFleetlineServer(
 
   const app = createHttpApp({
     routes: routes({
-      system: systemHandlers({ db, version: SERVER_VERSION, startedAt, map: config.map }),
+      system: systemHandlers({
+        db,
+        version: SERVER_VERSION,
+        startedAt,
+        map: config.map,
+        retention: config.retention,
+      }),
       auth: authHandlers({ auth, onLogout: (sessionId) => consoles.endSession(sessionId) }),
       fleet: fleetHandlers({ access, fleets: repos.fleets, fleetView, history }),
       admin: adminHandlers({ accounts }),

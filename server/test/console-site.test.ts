@@ -70,6 +70,7 @@ describe('the web console site, CORS and console config', () => {
     const res = await fetch(`${built.url}/api/config`);
     expect((await res.json()) as ConsoleConfig).toEqual({
       map: { mapboxToken: 'pk.test', styleUrl: 'https://tiles.example.org/style.json' },
+      retention: { telemetryDays: null, eventDays: null },
       version: '0.1.0',
     });
   });

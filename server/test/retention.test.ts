@@ -105,6 +105,14 @@ describe.each(databaseTargets())('history retention on $name', (target) => {
     expect(Object.values(await running.server.sweepRetention()).every((n) => n === 0)).toBe(true);
   });
 
+  it('tells consoles how long history is kept', async () => {
+    const res = await fetch(`${running.url}/api/config`);
+    expect(((await res.json()) as { retention: unknown }).retention).toEqual({
+      telemetryDays: 30,
+      eventDays: 90,
+    });
+  });
+
   it('works through more rows than one statement deletes', async () => {
     const vehicle = s.vehiclesB[1]!;
     let seq = 2_000_000;

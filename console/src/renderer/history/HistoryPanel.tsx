@@ -1,9 +1,11 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useConsole, useSlice } from '../app/context';
 import { formatDuration } from './event-text';
 import { dayReplayRange, loadReplay, loadTrips, tripRange } from './history-actions';
 import { ReplayControls } from './ReplayControls';
 import { EventLog } from './EventLog';
+import { oldestDay, retentionNote } from './retention';
+import type { Retention } from './retention';
 import { formatNumber, formatTime } from '../panels/format';
 import { dayRange, localDay } from '../stores/history-store';
 import type { VehicleRecord } from '../stores/fleet-store';
@@ -28,22 +30,42 @@ export function HistoryPanel({ vehicle }: { vehicle: VehicleRecord }) {
   useEffect(() => {
     void loadTrips(api, history);
   }, [api, history, vehicle.id, day]);
+  // How long the server keeps history: days before that hold nothing.
+  const [retention, setRetention] = useState<Retention | null>(null);
+  useEffect(() => {
+    let current = true;
+    api.config().then(
+      (config) => current && setRetention(config.retention ?? null),
+      () => undefined, // unknown: no limit is shown
+    );
+    return () => {
+      current = false;
+    };
+  }, [api]);
 
   const shiftDay = (days: number) => {
     const { from } = dayRange(day);
     history.getState().setDay(localDay(from + days * 86_400_000 + 3_600_000 * 12));
   };
   const today = localDay(Date.now());
+  const oldest = oldestDay(retention, Date.now());
+  const note = retentionNote(retention);
 
   return (
     <div className="history-panel">
       <div className="day-picker">
-        <button type="button" onClick={() => shiftDay(-1)} aria-label="Previous day">
+        <button
+          type="button"
+          onClick={() => shiftDay(-1)}
+          disabled={oldest !== null && day <= oldest}
+          aria-label="Previous day"
+        >
           ‹
         </button>
         <input
           type="date"
           value={day}
+          {...(oldest ? { min: oldest } : {})}
           max={today}
           aria-label="Day"
           onChange={(e) => e.target.value && history.getState().setDay(e.target.value)}
@@ -57,6 +79,11 @@ export function HistoryPanel({ vehicle }: { vehicle: VehicleRecord }) {
           ›
         </button>
       </div>
+      {note && (
+        <p className="muted retention-note" data-testid="retention-note">
+          {note}
+        </p>
+      )}
 
       <section aria-labelledby="trips-heading">
         <h3 id="trips-heading">Trips</h3>

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { PROBLEMS, problemTypeUri } from '@fleetline/protocol';
 import type { ConsoleConfig, Health } from '@fleetline/protocol';
 import { AppError } from '../../domain/errors.js';
+import type { RetentionConfig } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { isProblemSlug } from '../problems.js';
 
@@ -12,7 +13,13 @@ export function systemHandlers(deps: {
   version: string;
   startedAt: number;
   map: ConsoleConfig['map'];
+  retention: RetentionConfig;
 }) {
+  const days = (ms: number | null) => (ms === null ? null : Math.round(ms / 86_400_000));
+  const retention = {
+    telemetryDays: days(deps.retention.telemetryMs),
+    eventDays: days(deps.retention.eventsMs),
+  };
   return {
     /** 200 when the database answers, 503 otherwise; the body says which. */
     health: async (_req: Request, res: Response) => {
@@ -39,7 +46,7 @@ export function systemHandlers(deps: {
 
     /** What a console needs before anyone logs in. */
     config: (_req: Request, res: Response) => {
-      const body: ConsoleConfig = { map: deps.map, version: deps.version };
+      const body: ConsoleConfig = { map: deps.map, retention, version: deps.version };
       res.json(body);
     },
 

@@ -1,0 +1,62 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { localDay } from '../stores/history-store';
+import { loadFleet, three } from '../testing/fixtures';
+import { json, render, step, testServices, text } from '../testing/render';
+import { HistoryPanel } from './HistoryPanel';
+
+let unmount: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await unmount?.();
+  unmount = undefined;
+});
+
+describe('history panel', () => {
+  /** A server with no trips or events, whose /api/config says how long it keeps history. */
+  const server = (retention: unknown) =>
+    testServices((url) => {
+      if (url.startsWith('/api/config'))
+        return json(200, {
+          map: { mapboxToken: null, styleUrl: null },
+          version: '1',
+          ...(retention === undefined ? {} : { retention }),
+        });
+      if (url.includes('/trips')) return json(200, { vehicleId: 1, from: 0, to: 1, trips: [] });
+      return json(200, { events: [] });
+    });
+
+  const open = async (services: ReturnType<typeof testServices>) => {
+    loadFleet(services, three());
+    const vehicle = services.stores.fleet.getState().vehicles.get(1)!;
+    const view = await render(services, <HistoryPanel vehicle={vehicle} />);
+    unmount = view.unmount;
+    await step(() => undefined);
+    return view.container;
+  };
+
+  it('says how long the server keeps history, and offers no day before it', async () => {
+    const services = server({ telemetryDays: 7, eventDays: 30 });
+    const c = await open(services);
+    expect(text(c.querySelector('[data-testid="retention-note"]'))).toBe(
+      'Tracks and readings are kept for 7 days, trips and events for 30 days.',
+    );
+    const oldest = localDay(Date.now() - 30 * 86_400_000);
+    const input = c.querySelector<HTMLInputElement>('input[type="date"]')!;
+    expect(input.min).toBe(oldest);
+    const previous = c.querySelector<HTMLButtonElement>('button[aria-label="Previous day"]')!;
+    expect(previous.disabled).toBe(false);
+
+    await step(() => services.stores.history.getState().setDay(oldest));
+    expect(previous.disabled).toBe(true);
+  });
+
+  it('sets no limit for a server that keeps everything, or does not say', async () => {
+    for (const retention of [{ telemetryDays: null, eventDays: null }, undefined]) {
+      const c = await open(server(retention));
+      expect(c.querySelector('[data-testid="retention-note"]')).toBeNull();
+      expect(c.querySelector<HTMLInputElement>('input[type="date"]')!.min).toBe('');
+      await unmount?.();
+      unmount = undefined;
+    }
+  });
+});
