@@ -9,6 +9,8 @@ import { createDatabase } from './db/database.js';
 import { migrateLatest, migrateRollback, pendingMigrations } from './db/migrate.js';
 import { AppError } from './domain/errors.js';
 import { createLogger } from './logger.js';
+import { RetentionRepository } from './repositories/retention.js';
+import { RetentionSweeper } from './services/retention-sweeper.js';
 import { serve } from './serve.js';
 
 const USAGE = `Usage: fleetline <command> [options]
@@ -26,6 +28,9 @@ Commands:
   replace-device --vehicle ID             new device token for a vehicle; the old one is revoked
   assign-driver --vehicle ID --user U     give the vehicle to a driver (by e-mail or id); --user none takes it back
   revoke-device --device ID
+  sweep-retention [--dry-run]             delete history past TELEMETRY_RETENTION_DAYS and
+                                          EVENT_RETENTION_DAYS now (the server does it hourly);
+                                          --dry-run only counts what would go
 
 Fleets (--fleet) are given by id or by name. A generated password is printed once.
 Configuration comes from the environment: see README.md.
@@ -44,6 +49,7 @@ const OPTIONS = {
   device: { type: 'string' },
   'overspeed-limit': { type: 'string' },
   all: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -202,6 +208,27 @@ async function run(argv: string[]): Promise<void> {
       await withCore(async (core) => {
         await core.accounts.revokeDevice(requiredId(values, 'device'));
         print('revoked; a connected companion is disconnected within 15 s');
+      });
+      return;
+    case 'sweep-retention':
+      await withCore(async (core) => {
+        const sweeper = new RetentionSweeper(
+          new RetentionRepository(core.db.knex),
+          core.config.retention,
+          core.logger,
+        );
+        if (!sweeper.enabled) {
+          print(
+            'no retention is set (TELEMETRY_RETENTION_DAYS, EVENT_RETENTION_DAYS): all history is kept',
+          );
+          return;
+        }
+        const dryRun = values['dry-run'] === true;
+        const report = await sweeper.sweep(core.clock.now(), { dryRun });
+        for (const [table, rows] of Object.entries(report))
+          print(
+            `${table}: ${rows.toLocaleString('en')} ${rows === 1 ? 'row' : 'rows'} ${dryRun ? 'would be deleted' : 'deleted'}`,
+          );
       });
       return;
     default:

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Knex } from 'knex';
 import type { BatchReply } from '@fleetline/protocol';
@@ -15,6 +18,9 @@ import {
   testConfig,
 } from './harness.js';
 import type { RunningServer, Seed, TestDatabase } from './harness.js';
+import { envFor, runCli } from './process.js';
+import { loadConfig } from '../src/config.js';
+import { createCore } from '../src/core.js';
 
 const DAY = 86_400_000;
 
@@ -186,6 +192,53 @@ describe('history retention switched off (the default)', () => {
     } finally {
       await running.close();
       await db.drop();
+    }
+  });
+});
+
+describe.each(databaseTargets())('the sweep-retention command on $name', (target) => {
+  it('counts what would go with --dry-run, then deletes it', async () => {
+    const db = await target.create();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-retention-'));
+    try {
+      const env = envFor(db.config, dataDir);
+      // History written by a server that kept everything.
+      const core = await createCore(loadConfig(env), { logger: createLogger('silent') });
+      try {
+        const fleet = await core.accounts.createFleet({ name: 'Depot', overspeedLimitKmh: 80 });
+        const r = await core.accounts.registerVehicle({ name: 'Truck', fleetIds: [fleet.id] });
+        const vehicle = { id: r.vehicle.id, deviceId: r.device.id };
+        for (const [i, age] of [400, 100, 40, 1].entries())
+          await insertHistory(core.db.knex, vehicle, age, i + 1, Date.now());
+      } finally {
+        await core.db.close();
+      }
+
+      expect((await runCli(['sweep-retention'], env)).stdout).toMatch(/all history is kept/);
+      const policy = { ...env, TELEMETRY_RETENTION_DAYS: '30', EVENT_RETENTION_DAYS: '365' };
+      const dry = await runCli(['sweep-retention', '--dry-run'], policy);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain('positions: 3 rows would be deleted');
+      expect(dry.stdout).toContain('events: 1 row would be deleted');
+      const again = await runCli(['sweep-retention', '--dry-run'], policy);
+      expect(again.stdout).toBe(dry.stdout);
+
+      const swept = await runCli(['sweep-retention'], policy);
+      expect(swept.code).toBe(0);
+      expect(swept.stdout.split('\n').filter(Boolean)).toEqual([
+        'positions: 3 rows deleted',
+        'readings: 3 rows deleted',
+        'dtc_reports: 3 rows deleted',
+        'device_statuses: 3 rows deleted',
+        'driving_events: 1 row deleted',
+        'events: 1 row deleted',
+      ]);
+      expect((await runCli(['sweep-retention', '--dry-run'], policy)).stdout).toContain(
+        'positions: 0 rows would be deleted',
+      );
+    } finally {
+      await db.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

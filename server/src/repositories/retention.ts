@@ -48,6 +48,21 @@ export class RetentionRepository {
       .delete();
   }
 
+  /** How many samples of these vehicles were taken before `cutoff` (a dry run). */
+  async countSamples(table: SampleTable, vehicleIds: number[], cutoff: number): Promise<number> {
+    const [row] = await this.knex(table)
+      .whereIn('vehicle_id', vehicleIds)
+      .where('t', '<', cutoff)
+      .count({ n: '*' });
+    return Number(row?.n ?? 0);
+  }
+
+  /** How many fleet events happened before `cutoff` (a dry run). */
+  async countEvents(cutoff: number): Promise<number> {
+    const [row] = await this.knex('events').where('t', '<', cutoff).count({ n: '*' });
+    return Number(row?.n ?? 0);
+  }
+
   /** Deletes up to `limit` fleet events that happened before `cutoff`. */
   async deleteEvents(cutoff: number, limit: number): Promise<number> {
     return this.knex('events')

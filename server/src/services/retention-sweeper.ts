@@ -47,7 +47,14 @@ export class RetentionSweeper {
     this.stopped = true;
   }
 
-  async sweep(now: number): Promise<RetentionReport> {
+  /**
+   * Deletes what has aged out by `now`; returns the rows deleted per table.
+   * With `dryRun` it deletes nothing and returns what it would delete.
+   */
+  async sweep(
+    now: number,
+    { dryRun = false }: { dryRun?: boolean } = {},
+  ): Promise<RetentionReport> {
     const started = performance.now();
     const report: RetentionReport = {};
     const { telemetryMs, eventsMs } = this.retention;
@@ -64,19 +71,24 @@ export class RetentionSweeper {
         for (const { table, cutoff } of sampleTables) {
           report[table] =
             (report[table] ?? 0) +
-            (await this.drain(() => this.repo.deleteSamples(table, ids, cutoff, this.chunkRows)));
+            (dryRun
+              ? await this.repo.countSamples(table, ids, cutoff)
+              : await this.drain(() =>
+                  this.repo.deleteSamples(table, ids, cutoff, this.chunkRows),
+                ));
         }
         after = ids[ids.length - 1]!;
       }
     }
     if (eventsMs !== null && !this.stopped) {
-      report.events = await this.drain(() =>
-        this.repo.deleteEvents(now - eventsMs, this.chunkRows),
-      );
+      const cutoff = now - eventsMs;
+      report.events = dryRun
+        ? await this.repo.countEvents(cutoff)
+        : await this.drain(() => this.repo.deleteEvents(cutoff, this.chunkRows));
     }
 
     const total = Object.values(report).reduce((sum, n) => sum + n, 0);
-    if (total > 0)
+    if (total > 0 && !dryRun)
       this.logger.info(
         { deleted: report, ms: Math.round(performance.now() - started) },
         'retention sweep deleted aged-out history',
