@@ -88,6 +88,7 @@ export async function createFleetlineServer(
       maxPendingSamples: config.ingestMaxPendingSamples,
       overspeedMinMs: config.overspeedMinMs,
       offlineAfterMs: config.offlineAfterMs,
+      eventRetentionMs: config.retention.eventsMs,
     },
   );
   const fleetView = new FleetView(access, repos.fleets, directory, live, clock);

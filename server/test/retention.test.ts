@@ -174,6 +174,51 @@ describe.each(databaseTargets())('history retention on $name', (target) => {
   });
 });
 
+describe.each(databaseTargets())('events past their retention on $name', (target) => {
+  it('are not stored when a late backlog of telemetry, still kept, would raise them', async () => {
+    const db = await target.create();
+    const running = await startServer(
+      testConfig(db.config, { retention: { telemetryMs: null, eventsMs: 30 * DAY } }),
+    );
+    try {
+      const s = await seed(running.server, 1);
+      const vehicle = s.vehiclesA[0]!;
+      const { socket } = await connectDevice(running.url, vehicle.token);
+      const t = Date.now();
+      const ignition = (seq: number, at: number, on: boolean) => ({
+        kind: 'status' as const,
+        seq,
+        t: at,
+        ignition: on,
+      });
+      const reply = await sendBatch(socket, [
+        ignition(1, t - 60 * DAY, false),
+        ignition(2, t - 60 * DAY + 1000, true),
+        ignition(3, t - 10 * DAY, false),
+        ignition(4, t - 10 * DAY + 1000, true),
+      ]);
+      // Telemetry is kept for good: every sample is stored.
+      expect(reply).toMatchObject({ ok: true, stored: 4, rejected: [] });
+      const events = await running.server.db
+        .knex('events')
+        .select('type', 't')
+        .where({ vehicle_id: vehicle.id })
+        .orderBy('t');
+      const ages = events.map((e: { type: string; t: number | string }) => [
+        e.type,
+        Math.round((t - Number(e.t)) / DAY),
+      ]);
+      // Only the events within the 30 days: the ones 60 days back are not stored.
+      expect(ages.length).toBeGreaterThan(0);
+      expect(ages.every(([, age]) => Number(age) <= 30)).toBe(true);
+      expect(ages).toContainEqual(['ignition_on', 10]);
+    } finally {
+      await running.close();
+      await db.drop();
+    }
+  });
+});
+
 describe('history retention switched off (the default)', () => {
   it('keeps everything', async () => {
     const [target] = databaseTargets();

@@ -103,7 +103,8 @@ async function run(hz: number, seconds: number, startAt: number): Promise<void> 
     const sentAt = Date.now();
     v.socket.emit('telemetry', { samples }, (raw) => {
       const reply = raw as BatchReply | typeof DISCONNECTED;
-      ackLatency.record(Date.now() - sentAt);
+      // A batch cut off by a lost connection was never answered: no latency to count.
+      if (reply !== DISCONNECTED) ackLatency.record(Date.now() - sentAt);
       if ('ok' in reply) {
         v.backoffMs = 0;
         outstanding -= samples.length;

@@ -53,6 +53,12 @@ export interface WriteBatcherOptions {
   maxPendingSamples: number;
   overspeedMinMs: number;
   offlineAfterMs: number;
+  /**
+   * EVENT_RETENTION_DAYS in ms, or null. An event derived from an old sample
+   * (a late backlog) carries the sample's time; one already past the event
+   * retention is not stored, since the next sweep would delete it.
+   */
+  eventRetentionMs?: number | null;
 }
 
 export interface WriteBatcherDeps {
@@ -495,9 +501,12 @@ export class WriteBatcher {
         ...(sweep instanceof Set ? { offlineOnly: sweep } : {}),
       });
       const samples = telemetry.insertStatements(rows, now);
+      const retainedMs = this.options.eventRetentionMs ?? null;
+      const newEvents =
+        retainedMs === null ? plan.events : plan.events.filter((e) => e.t >= now - retainedMs);
       const result = await db.runSteps([
         { statements: samples.statements, expectRows: samples.count },
-        { statements: events.insertStatements(plan.events, now) },
+        { statements: events.insertStatements(newEvents, now) },
         { statements: vehicleStates.upsertStatements(plan.changes, now) },
       ]);
       if (!result.committed) {
@@ -511,7 +520,7 @@ export class WriteBatcher {
         }
         continue;
       }
-      const storedEvents = events.stored(plan.events, result.rows[1] ?? [], now);
+      const storedEvents = events.stored(newEvents, result.rows[1] ?? [], now);
       for (const c of candidates)
         if (!c.excluded) this.storedSeqs.markStored(c.submission.device.deviceId, c.sample.seq);
       return {

@@ -20,14 +20,19 @@ export type RetentionReport = Partial<Record<SampleTable | 'events', number>>;
  * would otherwise grow by about a billion rows a day. The current state of
  * each vehicle (vehicle_states) is not history and is never deleted.
  *
- * A sweep works in small chunks and yields between them, so ingest goes on;
- * `stop()` ends a long first sweep early at shutdown, and the next sweep
- * carries on where it left off, as the cutoff only moves forward.
+ * A sweep works in small chunks and yields between them, so ingest goes on.
+ * One runs at a time: a sweep asked for while another runs (a first sweep of
+ * a large backlog outlasting the hour) gets the running one's report.
+ * `stop()` ends a long sweep early at shutdown. The next sweep starts over;
+ * what is already done costs it one index probe per table and 100 vehicles.
+ * Fleet events go first, so a server restarted more often than a long sample
+ * sweep takes still gets them swept.
  */
 export class RetentionSweeper {
   private readonly chunkRows: number;
   private readonly vehiclesPerChunk: number;
   private stopped = false;
+  private running: Promise<RetentionReport> | undefined;
 
   constructor(
     private readonly repo: RetentionRepository,
@@ -51,10 +56,20 @@ export class RetentionSweeper {
    * Deletes what has aged out by `now`; returns the rows deleted per table.
    * With `dryRun` it deletes nothing and returns what it would delete.
    */
-  async sweep(
-    now: number,
-    { dryRun = false }: { dryRun?: boolean } = {},
-  ): Promise<RetentionReport> {
+  sweep(now: number, { dryRun = false }: { dryRun?: boolean } = {}): Promise<RetentionReport> {
+    if (dryRun) return this.run(now, true);
+    if (this.running) {
+      this.logger.debug('retention sweep still running; not starting another');
+      return this.running;
+    }
+    const running = this.run(now, false).finally(() => {
+      this.running = undefined;
+    });
+    this.running = running;
+    return running;
+  }
+
+  private async run(now: number, dryRun: boolean): Promise<RetentionReport> {
     const started = performance.now();
     const report: RetentionReport = {};
     const { telemetryMs, eventsMs } = this.retention;
@@ -62,31 +77,28 @@ export class RetentionSweeper {
     if (telemetryMs !== null)
       for (const table of TELEMETRY_TABLES) sampleTables.push({ table, cutoff: now - telemetryMs });
     if (eventsMs !== null) sampleTables.push({ table: 'driving_events', cutoff: now - eventsMs });
+    // Reported in this order, whatever order the work is done in.
+    for (const { table } of sampleTables) report[table] = 0;
 
+    if (eventsMs !== null) {
+      const cutoff = now - eventsMs;
+      report.events = dryRun
+        ? await this.repo.countEvents(cutoff)
+        : await this.drain(() => this.repo.deleteEvents(cutoff, this.chunkRows));
+    }
     if (sampleTables.length > 0) {
       let after = 0;
       for (;;) {
         const ids = await this.repo.vehicleIds(after, this.vehiclesPerChunk);
         if (ids.length === 0 || this.stopped) break;
         for (const { table, cutoff } of sampleTables) {
-          report[table] =
-            (report[table] ?? 0) +
-            (dryRun
-              ? await this.repo.countSamples(table, ids, cutoff)
-              : await this.drain(() =>
-                  this.repo.deleteSamples(table, ids, cutoff, this.chunkRows),
-                ));
+          report[table]! += dryRun
+            ? await this.repo.countSamples(table, ids, cutoff)
+            : await this.drain(() => this.repo.deleteSamples(table, ids, cutoff, this.chunkRows));
         }
         after = ids[ids.length - 1]!;
       }
     }
-    if (eventsMs !== null && !this.stopped) {
-      const cutoff = now - eventsMs;
-      report.events = dryRun
-        ? await this.repo.countEvents(cutoff)
-        : await this.drain(() => this.repo.deleteEvents(cutoff, this.chunkRows));
-    }
-
     const total = Object.values(report).reduce((sum, n) => sum + n, 0);
     if (total > 0 && !dryRun)
       this.logger.info(
