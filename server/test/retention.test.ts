@@ -111,6 +111,25 @@ describe.each(databaseTargets())('history retention on $name', (target) => {
     expect(Object.values(await running.server.sweepRetention()).every((n) => n === 0)).toBe(true);
   });
 
+  it('sweeps the history of a vehicle deleted straight from the database', async () => {
+    // Sample tables have no foreign keys: their rows outlive the vehicle.
+    const orphan = { device_id: 9000, vehicle_id: 9000, lat: 59.3, lon: 18.1, fix_quality: 'gps' };
+    for (const [seq, age] of [
+      [1, 40],
+      [2, 1],
+    ] as const)
+      await knex()('positions').insert({
+        ...orphan,
+        seq,
+        t: now - age * DAY,
+        received_at: now - age * DAY,
+      });
+    expect((await knex()('vehicles').where({ id: 9000 })).length).toBe(0);
+
+    expect(await running.server.sweepRetention()).toMatchObject({ positions: 1 });
+    expect(await agesIn('positions', 9000)).toEqual([1]);
+  });
+
   it('tells consoles how long history is kept', async () => {
     const res = await fetch(`${running.url}/api/config`);
     expect(((await res.json()) as { retention: unknown }).retention).toEqual({

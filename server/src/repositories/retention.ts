@@ -19,14 +19,19 @@ export type SampleTable = (typeof TELEMETRY_TABLES)[number] | 'driving_events';
 export class RetentionRepository {
   constructor(private readonly knex: Knex) {}
 
-  /** Vehicle ids, in order, after `after`: the sweep walks them a page at a time. */
-  async vehicleIds(after: number, limit: number): Promise<number[]> {
-    const rows = await this.knex('vehicles')
-      .select('id')
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(limit);
-    return rows.map((r: { id: number | string }) => Number(r.id));
+  /**
+   * The highest vehicle id that may own history: of the vehicles, and of the
+   * rows in these tables, which outlive a vehicle deleted straight from the
+   * database (they have no foreign key). Each MAX is one index lookup.
+   */
+  async highestVehicleId(tables: readonly SampleTable[]): Promise<number> {
+    let highest = 0;
+    for (const table of ['vehicles', ...tables]) {
+      const column = table === 'vehicles' ? 'id' : 'vehicle_id';
+      const [row] = await this.knex(table).max({ n: column });
+      highest = Math.max(highest, Number(row?.n ?? 0));
+    }
+    return highest;
   }
 
   /** Deletes up to `limit` samples of these vehicles taken before `cutoff`; returns how many went. */

@@ -21,11 +21,9 @@ function fakeRepository(aged: Partial<Record<SampleTable | 'events', number>>, v
     return n;
   };
   const repo = {
-    vehicleIds: async (after: number, limit: number) => {
+    highestVehicleId: async () => {
       await tick();
-      return Array.from({ length: vehicles }, (_, i) => i + 1)
-        .filter((id) => id > after)
-        .slice(0, limit);
+      return vehicles;
     },
     deleteSamples: async (table: SampleTable, ids: number[], _cutoff: number, limit: number) => {
       calls.push(`${table} ${ids.join(',')}`);

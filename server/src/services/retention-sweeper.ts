@@ -24,7 +24,7 @@ export type RetentionReport = Partial<Record<SampleTable | 'events', number>>;
  * One runs at a time: a sweep asked for while another runs (a first sweep of
  * a large backlog outlasting the hour) gets the running one's report.
  * `stop()` ends a long sweep early at shutdown. The next sweep starts over;
- * what is already done costs it one index probe per table and 100 vehicles.
+ * what is already done costs it one index probe per table and vehicle id.
  * Fleet events go first, so a server restarted more often than a long sample
  * sweep takes still gets them swept.
  */
@@ -87,16 +87,18 @@ export class RetentionSweeper {
         : await this.drain(() => this.repo.deleteEvents(cutoff, this.chunkRows));
     }
     if (sampleTables.length > 0) {
-      let after = 0;
-      for (;;) {
-        const ids = await this.repo.vehicleIds(after, this.vehiclesPerChunk);
-        if (ids.length === 0 || this.stopped) break;
+      // Every id up to the highest, existing or not: history of a vehicle
+      // deleted straight from the database is swept too. An id with no rows
+      // costs one index probe.
+      const highest = await this.repo.highestVehicleId(sampleTables.map((t) => t.table));
+      for (let from = 1; from <= highest && !this.stopped; from += this.vehiclesPerChunk) {
+        const ids: number[] = [];
+        for (let id = from; id < from + this.vehiclesPerChunk && id <= highest; id++) ids.push(id);
         for (const { table, cutoff } of sampleTables) {
           report[table]! += dryRun
             ? await this.repo.countSamples(table, ids, cutoff)
             : await this.drain(() => this.repo.deleteSamples(table, ids, cutoff, this.chunkRows));
         }
-        after = ids[ids.length - 1]!;
       }
     }
     const total = Object.values(report).reduce((sum, n) => sum + n, 0);
