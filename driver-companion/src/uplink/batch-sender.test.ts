@@ -249,6 +249,40 @@ describe('BatchSender', () => {
     expect(channel.sent).toHaveLength(1);
   });
 
+  it('logs a batch refused wholesale in a few lines, and keeps every rejection', async () => {
+    const lines: { msg: string; rejected?: number; fields?: string[] }[] = [];
+    const log = createLogger(
+      'warn',
+      {},
+      {
+        write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]),
+      },
+    );
+    outbox.append(positions(10));
+    const s = sender({ logger: log });
+    s.start(1000);
+    const refused = Array.from({ length: 8 }, (_, i) => ({
+      index: i,
+      seq: i + 1,
+      field: 't',
+      reason: 'is 40 days old; telemetry older than 30 days is not kept',
+    }));
+    channel.ack(0, { rejected: refused });
+    await settle();
+    expect(lines.map((l) => l.msg)).toEqual([
+      ...Array<string>(3).fill('server rejected a sample for good; not retrying it'),
+      'server rejected more samples of the batch for good; not retrying them',
+    ]);
+    expect(lines[3]).toMatchObject({ rejected: 5, fields: ['t'] });
+    expect(
+      outbox
+        .recentRejections()
+        .map((r) => r.seq)
+        .sort((a, b) => a - b),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(s.stats()).toMatchObject({ rejected: 8, samplesStored: 2, lastRejection: { seq: 8 } });
+  });
+
   it.each([
     ['a string', 'ok'],
     [

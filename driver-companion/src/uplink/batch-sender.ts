@@ -8,6 +8,9 @@ import { messageOf } from '../util/logger.js';
 import { monotonicNow } from '../clock/monotonic.js';
 
 /** One batch on the wire; resolves with the raw reply, rejects when no reply can come. */
+
+/** Rejections of one batch logged line by line; the rest are summed up in one line. */
+const REJECTIONS_LOGGED_PER_BATCH = 3;
 export interface BatchChannel {
   send(samples: OutboxSample[]): Promise<unknown>;
 }
@@ -400,14 +403,31 @@ export class BatchSender {
     this.#stats.duplicates += ack.duplicates;
     this.#stats.rejected += ack.rejected.length;
     this.#stats.lastSettledAt = this.#now();
-    for (const r of ack.rejected) {
+    // A backlog the server will not keep (older than its retention, say) is
+    // refused a whole batch at a time: a few lines in full, then one line
+    // for the rest. Every rejection is kept in the outbox (recentRejections).
+    for (const r of ack.rejected.slice(0, REJECTIONS_LOGGED_PER_BATCH)) {
       const sample = batch.rows[r.index]?.sample;
       this.#log.warn(
         { seq: r.seq, kind: sample?.kind, t: sample?.t, field: r.field, reason: r.reason },
         'server rejected a sample for good; not retrying it',
       );
-      this.#stats.lastRejection = { seq: r.seq, field: r.field, reason: r.reason };
     }
+    const unlogged = ack.rejected.length - REJECTIONS_LOGGED_PER_BATCH;
+    if (unlogged > 0) {
+      const fields = [...new Set(ack.rejected.map((r) => r.field))];
+      this.#log.warn(
+        { rejected: unlogged, fields, first: batch.first, last: batch.last },
+        'server rejected more samples of the batch for good; not retrying them',
+      );
+    }
+    const lastRejection = ack.rejected.at(-1);
+    if (lastRejection)
+      this.#stats.lastRejection = {
+        seq: lastRejection.seq,
+        field: lastRejection.field,
+        reason: lastRejection.reason,
+      };
     this.#log.debug(
       {
         lane: batch.lane.name,
