@@ -277,7 +277,7 @@ describe('BatchSender', () => {
     expect(
       outbox
         .recentRejections()
-        .map((r) => r.seq)
+        .map((r) => r.seq ?? 0)
         .sort((a, b) => a - b),
     ).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(s.stats()).toMatchObject({ rejected: 8, samplesStored: 2, lastRejection: { seq: 8 } });
