@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { DEFAULT_DEMO_FLEET_SIZE, startDemoFleet } from '@fleetline/driver-companion';
+import { startDemoFleet } from '@fleetline/driver-companion';
 import type { DemoFleet } from '@fleetline/driver-companion';
 import { ConfigError, createCore, loadConfig } from '@fleetline/server';
 import { desktopConsole, openDesktopConsole } from './console-app.js';
 import { provisionDemoFleet } from './demo-accounts.js';
+import { demoSettings } from './demo-settings.js';
 
 /**
  * What `npm start` runs: the product on its embedded defaults.
@@ -26,18 +27,11 @@ const say = (text: string) => process.stdout.write(`${text}\n`);
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const demoSize =
-    process.env.DEMO_VEHICLES === undefined
-      ? DEFAULT_DEMO_FLEET_SIZE
-      : Number(process.env.DEMO_VEHICLES);
-  if (!Number.isInteger(demoSize) || demoSize < 0 || demoSize > 5000) {
-    throw new ConfigError([`DEMO_VEHICLES: must be a whole number from 0 to 5000`]);
-  }
-  const city = (process.env.DEMO_CITY ?? 'berlin') as Parameters<typeof startDemoFleet>[0]['city'];
+  const { vehicles: demoSize, city, logLevel } = demoSettings(process.env);
   // The demo companions and the provisioning log like the companion and the server do
   // (ISO times, a service name), quietly unless DEMO_LOG_LEVEL says otherwise.
   const quiet = pino({
-    level: process.env.DEMO_LOG_LEVEL ?? 'warn',
+    level: logLevel,
     base: { service: 'fleetline-demo' },
     timestamp: pino.stdTimeFunctions.isoTime,
   });

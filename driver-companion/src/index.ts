@@ -19,6 +19,8 @@ export { parseDeviceSpec, formatDeviceSpec } from './config/device-spec.js';
 
 // The demo fleet `npm start` runs.
 export { startDemoFleet, DEFAULT_DEMO_FLEET_SIZE } from './demo/demo-fleet.js';
+/** The cities startDemoFleet drives in. */
+export { DEMO_CITIES } from '@fleetline/hardware';
 export type {
   DemoFleet,
   DemoFleetOptions,

@@ -12,10 +12,7 @@ export interface DemoFleetOptions {
 /** A few dozen vehicles on plausible city loops, each with its own seed. */
 export function createDemoFleet(options: DemoFleetOptions): SimulatedVehicle[] {
   const center =
-    typeof options.city === 'object'
-      ? options.city
-      : (DEMO_CITIES[options.city ?? 'berlin'] ?? DEMO_CITIES.berlin);
-  if (!center) throw new Error('no city centre');
+    typeof options.city === 'object' ? options.city : demoCity(options.city ?? 'berlin');
   const seed = options.seed ?? 1;
   return Array.from({ length: options.size }, (_, i) => {
     const route = generateCityRoute({ center, seed: seed * 1000 + i });
@@ -37,4 +34,14 @@ export function driveInRealTime(vehicles: readonly SimulatedVehicle[], tickMs = 
     for (const vehicle of vehicles) vehicle.step(dtS);
   }, tickMs);
   return () => clearInterval(timer);
+}
+
+/** A demo city's centre; an unknown name is an error, not a silent Berlin. */
+function demoCity(name: string): LatLon {
+  const center = DEMO_CITIES[name];
+  if (!center)
+    throw new RangeError(
+      `unknown demo city "${name}": one of ${Object.keys(DEMO_CITIES).join(', ')}`,
+    );
+  return center;
 }

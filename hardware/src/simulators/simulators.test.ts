@@ -85,6 +85,12 @@ describe('the simulated vehicle', () => {
     );
     expect(starts.size).toBe(30);
   });
+
+  it('refuses a city it does not know rather than driving somewhere else', () => {
+    expect(() => createDemoFleet({ size: 1, city: 'atlantis' })).toThrow(
+      'unknown demo city "atlantis": one of berlin, paris, madrid, warsaw, toronto',
+    );
+  });
 });
 
 describe('the GPS simulator', () => {
