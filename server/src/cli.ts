@@ -28,6 +28,10 @@ Commands:
   replace-device --vehicle ID             new device token for a vehicle; the old one is revoked
   assign-driver --vehicle ID --user U     give the vehicle to a driver (by e-mail or id); --user none takes it back
   revoke-device --device ID
+  erase-history --vehicle ID [--before T] [--dry-run]
+                                          delete a vehicle's history (before T: 2026-01-31, UTC
+                                          midnight, or a time with Z or an offset); its current
+                                          state stays; --dry-run only counts
   sweep-retention [--dry-run]             delete history past TELEMETRY_RETENTION_DAYS and
                                           EVENT_RETENTION_DAYS now (the server does it hourly);
                                           --dry-run only counts what would go
@@ -50,6 +54,7 @@ const OPTIONS = {
   'overspeed-limit': { type: 'string' },
   all: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  before: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -71,6 +76,24 @@ function requiredId(values: Values, name: 'vehicle' | 'device'): number {
 }
 
 class UsageError extends Error {}
+
+/**
+ * --before: a day (UTC midnight) or a time with its zone, never a local time
+ * that would mean different instants on different machines.
+ */
+function instant(text: string): number {
+  const zoned = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+  // Date.parse takes 2026-02-30 as 2 March: the day must exist as written.
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  const real = day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+  const t = zoned.test(text) && real ? Date.parse(text) : NaN;
+  if (Number.isNaN(t))
+    throw new UsageError(
+      `--before must be a day (2026-01-31) or a time with Z or an offset (2026-01-31T12:00Z), not "${text}"`,
+    );
+  return t;
+}
 
 async function withCore<T>(task: (core: Core) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -208,6 +231,25 @@ async function run(argv: string[]): Promise<void> {
       await withCore(async (core) => {
         await core.accounts.revokeDevice(requiredId(values, 'device'));
         print('revoked; a connected companion is disconnected within 15 s');
+      });
+      return;
+    case 'erase-history':
+      await withCore(async (core) => {
+        const vehicleId = requiredId(values, 'vehicle');
+        const before = values.before === undefined ? undefined : instant(values.before);
+        const dryRun = values['dry-run'] === true;
+        const sweeper = new RetentionSweeper(
+          new RetentionRepository(core.db.knex),
+          core.config.retention,
+          core.logger,
+        );
+        if (!(await core.repos.vehicles.exists(vehicleId)))
+          print(`vehicle ${vehicleId} does not exist (any more): erasing what it left`);
+        const report = await sweeper.eraseVehicle(vehicleId, before, { dryRun });
+        for (const [table, rows] of Object.entries(report))
+          print(
+            `${table}: ${rows.toLocaleString('en')} ${rows === 1 ? 'row' : 'rows'} ${dryRun ? 'would be deleted' : 'deleted'}`,
+          );
       });
       return;
     case 'sweep-retention':

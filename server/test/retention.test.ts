@@ -193,6 +193,93 @@ describe.each(databaseTargets())('history retention on $name', (target) => {
   });
 });
 
+describe.each(databaseTargets())('the erase-history command on $name', (target) => {
+  it("erases one vehicle's history, before a time or all of it, and nothing else", async () => {
+    const db = await target.create();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetline-erase-'));
+    try {
+      const env = envFor(db.config, dataDir);
+      const now = Date.now();
+      const core = await createCore(loadConfig(env), { logger: createLogger('silent') });
+      let erased: number;
+      let kept: number;
+      try {
+        const fleet = await core.accounts.createFleet({ name: 'Depot', overspeedLimitKmh: 80 });
+        const a = await core.accounts.registerVehicle({ name: 'Sold', fleetIds: [fleet.id] });
+        const b = await core.accounts.registerVehicle({ name: 'Kept', fleetIds: [fleet.id] });
+        erased = a.vehicle.id;
+        kept = b.vehicle.id;
+        let seq = 1;
+        for (const r of [a, b])
+          for (const age of [40, 20, 1])
+            await insertHistory(
+              core.db.knex,
+              { id: r.vehicle.id, deviceId: r.device.id },
+              age,
+              seq++,
+              now,
+            );
+      } finally {
+        await core.db.close();
+      }
+      const day = new Date(now - 10 * DAY).toISOString().slice(0, 10);
+
+      const bad = await runCli(
+        ['erase-history', '--vehicle', String(erased), '--before', '2026-02-30'],
+        env,
+      );
+      expect(bad.code).toBe(64);
+      expect(bad.stderr).toMatch(/--before must be a day/);
+
+      const dry = await runCli(
+        ['erase-history', '--vehicle', String(erased), '--before', day, '--dry-run'],
+        env,
+      );
+      expect(dry.stdout).toContain('positions: 2 rows would be deleted');
+      expect(dry.stdout).toContain('events: 2 rows would be deleted');
+
+      const before = await runCli(
+        ['erase-history', '--vehicle', String(erased), '--before', day],
+        env,
+      );
+      expect(before.code).toBe(0);
+      expect(before.stdout).toContain('positions: 2 rows deleted');
+
+      const after = await createCore(loadConfig(env), { logger: createLogger('silent') });
+      try {
+        const ages = async (table: string, vehicleId: number) =>
+          (await after.db.knex(table).select('t').where({ vehicle_id: vehicleId }))
+            .map((r: { t: number | string }) => Math.round((now - Number(r.t)) / DAY))
+            .sort((x, y) => x - y);
+        for (const table of TABLES) {
+          expect(await ages(table, erased), table).toEqual([1]);
+          expect(await ages(table, kept), table).toEqual([1, 20, 40]);
+        }
+      } finally {
+        await after.db.close();
+      }
+
+      const all = await runCli(['erase-history', '--vehicle', String(erased)], env);
+      expect(all.stdout.split('\n').filter(Boolean)).toEqual([
+        'positions: 1 row deleted',
+        'readings: 1 row deleted',
+        'dtc_reports: 1 row deleted',
+        'device_statuses: 1 row deleted',
+        'driving_events: 1 row deleted',
+        'events: 1 row deleted',
+      ]);
+      // What a vehicle no longer in the database left can be erased too.
+      const gone = await runCli(['erase-history', '--vehicle', '4242', '--dry-run'], env);
+      expect(gone.stdout).toMatch(
+        /^vehicle 4242 does not exist \(any more\): erasing what it left$/m,
+      );
+    } finally {
+      await db.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.each(databaseTargets())('events past their retention on $name', (target) => {
   it('are not stored when a late backlog of telemetry, still kept, would raise them', async () => {
     const db = await target.create();

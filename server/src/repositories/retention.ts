@@ -62,16 +62,18 @@ export class RetentionRepository {
     return Number(row?.n ?? 0);
   }
 
-  /** How many fleet events happened before `cutoff` (a dry run). */
-  async countEvents(cutoff: number): Promise<number> {
-    const [row] = await this.knex('events').where('t', '<', cutoff).count({ n: '*' });
+  /** How many fleet events (of one vehicle, if given) happened before `cutoff` (a dry run). */
+  async countEvents(cutoff: number, vehicleId?: number): Promise<number> {
+    const query = this.knex('events').where('t', '<', cutoff);
+    if (vehicleId !== undefined) query.where('vehicle_id', vehicleId);
+    const [row] = await query.count({ n: '*' });
     return Number(row?.n ?? 0);
   }
 
-  /** Deletes up to `limit` fleet events that happened before `cutoff`. */
-  async deleteEvents(cutoff: number, limit: number): Promise<number> {
-    return this.knex('events')
-      .whereIn('id', this.knex('events').select('id').where('t', '<', cutoff).limit(limit))
-      .delete();
+  /** Deletes up to `limit` fleet events (of one vehicle, if given) that happened before `cutoff`. */
+  async deleteEvents(cutoff: number, limit: number, vehicleId?: number): Promise<number> {
+    const ids = this.knex('events').select('id').where('t', '<', cutoff).limit(limit);
+    if (vehicleId !== undefined) ids.where('vehicle_id', vehicleId);
+    return this.knex('events').whereIn('id', ids).delete();
   }
 }

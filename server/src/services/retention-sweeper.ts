@@ -110,6 +110,32 @@ export class RetentionSweeper {
     return report;
   }
 
+  /**
+   * Erases one vehicle's history taken before `before` (all of it without),
+   * whatever the retention: a data subject's request, a vehicle sold. The
+   * vehicle's current state is not history and stays. The vehicle need not
+   * exist any more: this is also how what a deleted vehicle left is removed.
+   */
+  async eraseVehicle(
+    vehicleId: number,
+    before: number = Number.MAX_SAFE_INTEGER,
+    { dryRun = false }: { dryRun?: boolean } = {},
+  ): Promise<RetentionReport> {
+    const report: RetentionReport = {};
+    for (const table of [...TELEMETRY_TABLES, 'driving_events'] as const) {
+      report[table] = dryRun
+        ? await this.repo.countSamples(table, [vehicleId], before)
+        : await this.drain(() =>
+            this.repo.deleteSamples(table, [vehicleId], before, this.chunkRows),
+          );
+    }
+    report.events = dryRun
+      ? await this.repo.countEvents(before, vehicleId)
+      : await this.drain(() => this.repo.deleteEvents(before, this.chunkRows, vehicleId));
+    if (!dryRun) this.logger.info({ vehicleId, before, deleted: report }, 'vehicle history erased');
+    return report;
+  }
+
   /** Repeats a bounded delete until it comes back short; returns the rows deleted. */
   private async drain(deleteChunk: () => Promise<number>): Promise<number> {
     let total = 0;
