@@ -11,6 +11,7 @@ import { AppError } from './domain/errors.js';
 import { createLogger } from './logger.js';
 import { RetentionRepository } from './repositories/retention.js';
 import { RetentionSweeper } from './services/retention-sweeper.js';
+import type { RetentionReport } from './services/retention-sweeper.js';
 import { serve } from './serve.js';
 
 const USAGE = `Usage: fleetline <command> [options]
@@ -106,6 +107,22 @@ async function withCore<T>(task: (core: Core) => Promise<T>): Promise<T> {
 }
 
 const print = (text: string) => process.stdout.write(`${text}\n`);
+
+function retentionSweeper(core: Core): RetentionSweeper {
+  return new RetentionSweeper(
+    new RetentionRepository(core.db.knex),
+    core.config.retention,
+    core.logger,
+  );
+}
+
+/** One line per table: rows deleted, or that would be with --dry-run. */
+function printDeleted(report: RetentionReport, dryRun: boolean): void {
+  for (const [table, rows] of Object.entries(report))
+    print(
+      `${table}: ${rows.toLocaleString('en')} ${rows === 1 ? 'row' : 'rows'} ${dryRun ? 'would be deleted' : 'deleted'}`,
+    );
+}
 
 async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -238,27 +255,17 @@ async function run(argv: string[]): Promise<void> {
         const vehicleId = requiredId(values, 'vehicle');
         const before = values.before === undefined ? undefined : instant(values.before);
         const dryRun = values['dry-run'] === true;
-        const sweeper = new RetentionSweeper(
-          new RetentionRepository(core.db.knex),
-          core.config.retention,
-          core.logger,
-        );
         if (!(await core.repos.vehicles.exists(vehicleId)))
           print(`vehicle ${vehicleId} does not exist (any more): erasing what it left`);
-        const report = await sweeper.eraseVehicle(vehicleId, before, { dryRun });
-        for (const [table, rows] of Object.entries(report))
-          print(
-            `${table}: ${rows.toLocaleString('en')} ${rows === 1 ? 'row' : 'rows'} ${dryRun ? 'would be deleted' : 'deleted'}`,
-          );
+        printDeleted(
+          await retentionSweeper(core).eraseVehicle(vehicleId, before, { dryRun }),
+          dryRun,
+        );
       });
       return;
     case 'sweep-retention':
       await withCore(async (core) => {
-        const sweeper = new RetentionSweeper(
-          new RetentionRepository(core.db.knex),
-          core.config.retention,
-          core.logger,
-        );
+        const sweeper = retentionSweeper(core);
         if (!sweeper.enabled) {
           print(
             'no retention is set (TELEMETRY_RETENTION_DAYS, EVENT_RETENTION_DAYS): all history is kept',
@@ -266,11 +273,7 @@ async function run(argv: string[]): Promise<void> {
           return;
         }
         const dryRun = values['dry-run'] === true;
-        const report = await sweeper.sweep(core.clock.now(), { dryRun });
-        for (const [table, rows] of Object.entries(report))
-          print(
-            `${table}: ${rows.toLocaleString('en')} ${rows === 1 ? 'row' : 'rows'} ${dryRun ? 'would be deleted' : 'deleted'}`,
-          );
+        printDeleted(await sweeper.sweep(core.clock.now(), { dryRun }), dryRun);
       });
       return;
     default:

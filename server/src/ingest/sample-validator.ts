@@ -5,6 +5,7 @@ import {
   fieldErrors,
 } from '@fleetline/protocol';
 import type { SampleRejection, TelemetrySample } from '@fleetline/protocol';
+import type { RetentionConfig } from '../config.js';
 import { AppError } from '../domain/errors.js';
 
 export interface ValidatedBatch {
@@ -23,7 +24,7 @@ export interface ValidationLimits {
    * events, the rest as telemetry. Null: any age. Storing what the next
    * retention sweep deletes would only mislead, so such a sample is refused.
    */
-  retention?: { telemetryMs: number | null; eventsMs: number | null };
+  retention?: RetentionConfig;
 }
 
 const KIND_SET = new Set<string>(SAMPLE_KINDS);

@@ -8,6 +8,7 @@ import type {
   ServerToDeviceEvents,
 } from '@fleetline/protocol';
 import { AppError, toErrorBody } from '../domain/errors.js';
+import type { RetentionConfig } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import { validateBatch } from '../ingest/sample-validator.js';
@@ -39,7 +40,7 @@ const MAX_IN_FLIGHT_BATCHES = 8;
 export interface DeviceGatewayOptions {
   maxBatchSamples: number;
   maxClockSkewMs: number;
-  retention: ValidationLimits['retention'];
+  retention: RetentionConfig;
 }
 
 /**

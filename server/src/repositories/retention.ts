@@ -7,7 +7,9 @@ export const TELEMETRY_TABLES = [
   'dtc_reports',
   'device_statuses',
 ] as const;
-export type SampleTable = (typeof TELEMETRY_TABLES)[number] | 'driving_events';
+/** Every table of samples: telemetry, and what companions derive about the driving. */
+export const SAMPLE_TABLES = [...TELEMETRY_TABLES, 'driving_events'] as const;
+export type SampleTable = (typeof SAMPLE_TABLES)[number];
 
 /**
  * Deletes history older than a cutoff, a bounded number of rows per

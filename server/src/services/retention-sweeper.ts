@@ -1,6 +1,6 @@
 import type { RetentionConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { TELEMETRY_TABLES } from '../repositories/retention.js';
+import { SAMPLE_TABLES, TELEMETRY_TABLES } from '../repositories/retention.js';
 import type { RetentionRepository, SampleTable } from '../repositories/retention.js';
 
 export interface RetentionSweepOptions {
@@ -16,8 +16,8 @@ export type RetentionReport = Partial<Record<SampleTable | 'events', number>>;
 /**
  * Deletes history past its retention (TELEMETRY_RETENTION_DAYS,
  * EVENT_RETENTION_DAYS): fleets are asked to keep drivers' location data no
- * longer than they need it, and a server taking in 10,000 vehicles a second
- * would otherwise grow by about a billion rows a day. The current state of
+ * longer than they need it, and with 10,000 vehicles reporting every second
+ * the sample tables would otherwise grow by about a billion rows a day. The current state of
  * each vehicle (vehicle_states) is not history and is never deleted.
  *
  * A sweep works in small chunks and yields between them, so ingest goes on.
@@ -122,7 +122,7 @@ export class RetentionSweeper {
     { dryRun = false }: { dryRun?: boolean } = {},
   ): Promise<RetentionReport> {
     const report: RetentionReport = {};
-    for (const table of [...TELEMETRY_TABLES, 'driving_events'] as const) {
+    for (const table of SAMPLE_TABLES) {
       report[table] = dryRun
         ? await this.repo.countSamples(table, [vehicleId], before)
         : await this.drain(() =>
