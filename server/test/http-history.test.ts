@@ -157,6 +157,12 @@ describe.each(databaseTargets())('history over HTTP on $name', (target) => {
       });
       const { socket } = await connectDevice(running.url, extra.device.token);
       const t0 = Date.UTC(2026, 10, 20, 6, 0, 0);
+      const harshBraking = async () =>
+        (
+          await api(running.url, `/api/events?vehicleId=${extra.vehicle.id}&type=harsh_braking`, {
+            token: north,
+          })
+        ).body as { events: FleetEvent[] };
       const drive = (
         seq: number,
         t: number,
@@ -200,13 +206,7 @@ describe.each(databaseTargets())('history over HTTP on $name', (target) => {
           end: null,
         },
       ]);
-      const harsh = (
-        await api(running.url, `/api/events?vehicleId=${extra.vehicle.id}&type=harsh_braking`, {
-          token: north,
-        })
-      ).body as {
-        events: FleetEvent[];
-      };
+      const harsh = await harshBraking();
       expect(harsh.events).toHaveLength(1);
       expect(harsh.events[0]).toMatchObject({
         t: t0 + 60_000,
@@ -221,13 +221,7 @@ describe.each(databaseTargets())('history over HTTP on $name', (target) => {
         stored: 0,
         duplicates: 1,
       });
-      const again = (
-        await api(running.url, `/api/events?vehicleId=${extra.vehicle.id}&type=harsh_braking`, {
-          token: north,
-        })
-      ).body as {
-        events: FleetEvent[];
-      };
+      const again = await harshBraking();
       expect(again.events).toHaveLength(1);
       const bad = await sendBatch(socket, [drive(9, t0, 'teleport')]);
       expect(bad).toMatchObject({ stored: 0, rejected: [{ index: 0, field: 'event' }] });

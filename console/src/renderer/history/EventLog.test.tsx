@@ -30,6 +30,19 @@ describe('event log', () => {
     for (let id = Math.min(newest(), before - 1); id >= 1; id--) events.push(ignition(id, base));
     return json(200, { events });
   };
+  /** Today's fleet event log, opened as the console opens it. */
+  const openFleetLog = async (services: ReturnType<typeof testServices>, maxKept?: number) => {
+    const view = await render(
+      services,
+      <EventLog
+        scope={{ day: localDay(Date.now()) }}
+        title="Fleet events today"
+        {...(maxKept === undefined ? {} : { maxKept })}
+      />,
+    );
+    unmount = view.unmount;
+    return view;
+  };
   const eventIds = (c: HTMLElement) =>
     [...c.querySelectorAll<HTMLElement>('[data-event-id]')].map((li) => Number(li.dataset.eventId));
 
@@ -72,12 +85,7 @@ describe('event log', () => {
       }),
     );
     loadFleet(services, three());
-    const iso = localDay(now);
-    const view = await render(
-      services,
-      <EventLog scope={{ day: iso }} title="Fleet events today" />,
-    );
-    unmount = view.unmount;
+    const view = await openFleetLog(services);
     await step(() => undefined);
     const items = () =>
       [...view.container.querySelectorAll('[data-testid="event-log"] li')].map(text);
@@ -119,12 +127,7 @@ describe('event log', () => {
     loadFleet(services, three());
     services.stores.events.getState().add([event(1), event(2)]);
     // The log was open before the outage: it loaded what the server had then.
-    const iso = localDay(now);
-    const view = await render(
-      services,
-      <EventLog scope={{ day: iso }} title="Fleet events today" />,
-    );
-    unmount = view.unmount;
+    const view = await openFleetLog(services);
     const notice = () => view.container.querySelector('[data-testid="replay-gap"]');
     const ids = () => eventIds(view.container);
     const button = (name: string) =>
@@ -175,12 +178,7 @@ describe('event log', () => {
     // The server's page when the log opens: 1 to 100.
     const services = testServices(pagedLog(() => 100, base));
     loadFleet(services, three());
-    const iso = localDay(now);
-    const view = await render(
-      services,
-      <EventLog scope={{ day: iso }} title="Fleet events today" />,
-    );
-    unmount = view.unmount;
+    const view = await openFleetLog(services);
     await step(() => undefined);
     const ids = () => eventIds(view.container);
     expect(ids()).toHaveLength(100);
@@ -208,12 +206,7 @@ describe('event log', () => {
     const base = now - 2_000_000;
     const services = testServices(pagedLog(() => 100, base));
     loadFleet(services, three());
-    const iso = localDay(now);
-    const view = await render(
-      services,
-      <EventLog scope={{ day: iso }} title="Fleet events today" maxKept={150} />,
-    );
-    unmount = view.unmount;
+    const view = await openFleetLog(services, 150);
     await step(() => undefined);
     const ids = () => eventIds(view.container);
     const older = () =>
