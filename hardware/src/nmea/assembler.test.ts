@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { readNmeaLog } from '../../test/gpsd-reference.js';
 import { FixAssembler } from './assembler.js';
 import type { GnssFix } from './fix.js';
 import { formatNmeaSentence, parseNmeaSentence } from './parse.js';
+import { NmeaStreamParser } from './stream.js';
 
 function feed(assembler: FixAssembler, bodies: string[]): GnssFix[] {
   return bodies.flatMap((body) => assembler.push(parseNmeaSentence(formatNmeaSentence(body))));
@@ -73,6 +75,94 @@ describe('FixAssembler', () => {
       '2025-01-01T00:00:00.000Z',
       '2025-01-01T00:00:01.000Z',
     ]);
+  });
+
+  it('keeps the old date for the last epoch of the day when its own RMC was lost', () => {
+    const assembler = new FixAssembler();
+    const gga = (t: string): string =>
+      `GPGGA,${t},5231.2000,N,01324.3000,E,1,08,0.9,34.0,M,47.0,M,,`;
+    const rmc = (t: string, d: string): string =>
+      `GPRMC,${t},A,5231.2000,N,01324.3000,E,0.0,0.0,${d},,,A`;
+    const fixes = feed(assembler, [
+      gga('235958.00'),
+      rmc('235958.00', '311224'),
+      // 23:59:59's RMC was dropped (a bad checksum): its epoch ends only when midnight's begins.
+      gga('235959.00'),
+      gga('000000.00'),
+      rmc('000000.00', '010125'),
+    ]);
+    expect(fixes.map((f) => new Date(f.time ?? 0).toISOString())).toEqual([
+      '2024-12-31T23:59:58.000Z',
+      '2024-12-31T23:59:59.000Z',
+      '2025-01-01T00:00:00.000Z',
+    ]);
+  });
+
+  it('rolls the date over at midnight across a flush (a receiver reconnected)', () => {
+    const assembler = new FixAssembler();
+    feed(assembler, epoch('235959.00', '311224'));
+    assembler.flush();
+    const fixes = feed(assembler, [
+      'GPGGA,000001.00,5231.2000,N,01324.3000,E,1,08,0.9,34.0,M,47.0,M,,',
+      'GPGGA,000002.00,5231.2000,N,01324.3000,E,1,08,0.9,34.0,M,47.0,M,,',
+    ]);
+    expect(new Date(fixes[0]?.time ?? 0).toISOString()).toBe('2025-01-01T00:00:01.000Z');
+  });
+
+  it('waits for the second of two GSA sentences that end each cycle (u-blox with GSV off)', () => {
+    const assembler = new FixAssembler();
+    const cycle = (t: string): string[] => [
+      `GNRMC,${t},A,5231.2000,N,01324.3000,E,0.0,0.0,120525,,,A`,
+      `GNGGA,${t},5231.2000,N,01324.3000,E,1,12,0.9,34.0,M,47.0,M,,`,
+      'GNGSA,A,3,02,05,07,09,13,15,,,,,,,1.6,0.9,1.3',
+      'GNGSA,A,3,65,66,67,68,69,70,,,,,,,1.6,0.9,1.3',
+    ];
+    const fixes = feed(assembler, [
+      ...cycle('083000.00'),
+      ...cycle('083001.00'),
+      ...cycle('083002.00'),
+    ]);
+    expect(fixes.map((f) => f.satellitesUsed)).toEqual([12, 12, 12]);
+    // Each fix went out at its own cycle's last sentence, not a cycle late.
+    expect(fixes.map((f) => f.timeOfDayMs)).toEqual([30_600_000, 30_601_000, 30_602_000]);
+  });
+
+  it('keeps the learned cycle end when GSV occasionally follows it, and carries the sky view', () => {
+    const assembler = new FixAssembler();
+    const cycle = (t: string, withGsv: boolean): string[] => [
+      `GPGGA,${t},5231.2000,N,01324.3000,E,1,08,0.9,34.0,M,47.0,M,,`,
+      `GPRMC,${t},A,5231.2000,N,01324.3000,E,0.0,0.0,120525,,,A`,
+      `GPZDA,${t},12,05,2025,00,00`,
+      ...(withGsv ? ['GPGSV,1,1,04,02,40,100,40,05,30,200,38,07,50,300,41,09,20,050,35'] : []),
+    ];
+    const out: GnssFix[] = [];
+    const times: number[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const t = `08300${i}.00`;
+      for (const body of cycle(t, i === 3)) {
+        const fixes = feed(assembler, [body]);
+        out.push(...fixes);
+        // Every fix goes out at its own ZDA, never at the next cycle's first sentence.
+        if (fixes.length > 0) times.push(body.startsWith('GPZDA') ? 1 : 0);
+      }
+    }
+    expect(times).toEqual([0, 1, 1, 1, 1, 1, 1, 1]);
+    // Cycle 3's fix went out before its GSV; the fixes after it carry that sky view.
+    expect(out.map((f) => f.satellitesInView)).toEqual([null, null, null, null, 4, 4, 4, 4]);
+  });
+
+  it('reports satellites in view for the BU-353 log, whose GSV follows the fix every fifth cycle', () => {
+    const assembler = new FixAssembler();
+    const parser = new NmeaStreamParser();
+    const fixes: GnssFix[] = [];
+    for (const item of parser.push(Buffer.from(readNmeaLog('bu353-glonass'), 'latin1'))) {
+      if (item.ok) fixes.push(...assembler.push(item.sentence));
+    }
+    const lastFix = assembler.flush();
+    if (lastFix) fixes.push(lastFix);
+    const withSky = fixes.filter((f) => f.satellitesInView !== null);
+    expect(withSky.length).toBeGreaterThan(fixes.length / 2);
+    expect(Math.max(...withSky.map((f) => f.satellitesInView ?? 0))).toBeGreaterThan(4);
   });
 
   it('reports fix loss without a position and recovers with a 2D fix first', () => {

@@ -4,6 +4,11 @@ import type { FixMode, GnssFix } from './fix.js';
 import type { NmeaSentence } from './types.js';
 
 const DAY_MS = 86_400_000;
+/**
+ * Receivers send GSV less often than fixes (every 5th cycle on a BU-353,
+ * once a second at 10 Hz): a sky view stands for this many epochs.
+ */
+const SKY_VIEW_EPOCHS = 10;
 
 /** What one epoch has said so far; null means "not said". */
 interface Epoch {
@@ -34,6 +39,8 @@ interface Epoch {
   lonErrorM: number | null;
   altErrorM: number | null;
   talkers: Set<string>;
+  /** How often each cycle key occurred so far, to tell the first GNGSA from the second. */
+  keyCounts: Map<string, number>;
   lastType: string | null;
   emitted: boolean;
 }
@@ -65,6 +72,7 @@ function newEpoch(timeOfDayMs: number | null): Epoch {
     lonErrorM: null,
     altErrorM: null,
     talkers: new Set(),
+    keyCounts: new Map(),
     lastType: null,
     emitted: false,
   };
@@ -104,7 +112,14 @@ function sentenceTime(sentence: NmeaSentence): number | null {
 export class FixAssembler {
   #epoch: Epoch = newEpoch(null);
   #lastDate: [number, number, number] | null = null;
+  /** Time of day of the latest timed epoch, kept across flush() to see midnight pass. */
+  #lastTimeOfDayMs: number | null = null;
   #cycleEnder: string | null = null;
+  /** The last sentence of the previous cycle, to re-learn the ender only when it repeats. */
+  #previousLast: string | null = null;
+  #epochSerial = 0;
+  /** Satellites in view per GSV talker, and the epoch that said so. */
+  #skyView = new Map<string, { count: number; epochSerial: number }>();
 
   /** Feeds one sentence; returns the fixes it completed (zero or one, rarely two). */
   push(sentence: NmeaSentence): GnssFix[] {
@@ -113,22 +128,24 @@ export class FixAssembler {
     const time = sentenceTime(sentence);
     const epoch = this.#epoch;
     if (time !== null && epoch.timeOfDayMs !== null && time !== epoch.timeOfDayMs) {
-      if (epoch.lastType) this.#cycleEnder = epoch.lastType;
-      // Past midnight with no RMC/ZDA yet: the carried date moves to the next day.
-      if (this.#lastDate && time < epoch.timeOfDayMs - DAY_MS / 2) {
-        this.#lastDate = nextDay(this.#lastDate);
-      }
+      this.#learnCycleEnder(epoch);
+      // The finished epoch keeps the date it belongs to; only then does the
+      // carried date move on, for an epoch past midnight with no RMC/ZDA yet.
       if (!epoch.emitted && epoch.lastType) {
         const fix = this.#toFix(epoch);
         if (fix) out.push(fix);
       }
-      this.#epoch = newEpoch(time);
+      this.#startEpoch(time);
     } else if (time !== null && epoch.timeOfDayMs === null) {
       epoch.timeOfDayMs = time;
+      this.#passTime(time);
     }
     this.#apply(this.#epoch, sentence);
-    const type = cycleKey(sentence);
-    if (type === null) return out;
+    const key = cycleKey(sentence);
+    if (key === null) return out;
+    const occurrence = (this.#epoch.keyCounts.get(key) ?? 0) + 1;
+    this.#epoch.keyCounts.set(key, occurrence);
+    const type = `${key}#${occurrence}`;
     this.#epoch.lastType = type;
     if (type === this.#cycleEnder && !this.#epoch.emitted) {
       const fix = this.#toFix(this.#epoch);
@@ -136,6 +153,34 @@ export class FixAssembler {
       this.#epoch.emitted = true;
     }
     return out;
+  }
+
+  #startEpoch(time: number): void {
+    this.#epoch = newEpoch(time);
+    this.#epochSerial += 1;
+    this.#passTime(time);
+  }
+
+  /** Past midnight with no RMC/ZDA yet: the carried date moves to the next day. */
+  #passTime(time: number): void {
+    const previous = this.#lastTimeOfDayMs;
+    if (this.#lastDate && previous !== null && time < previous - DAY_MS / 2) {
+      this.#lastDate = nextDay(this.#lastDate);
+    }
+    this.#lastTimeOfDayMs = time;
+  }
+
+  /**
+   * Learns which sentence ends a cycle. An epoch its ender never came in
+   * says the ender is wrong: take the epoch's last. An epoch that went out
+   * and then got more sentences may just be an occasional extra (GSV after
+   * ZDA every fifth cycle): take it only when two cycles in a row end so.
+   */
+  #learnCycleEnder(epoch: Epoch): void {
+    const last = epoch.lastType;
+    if (!last) return;
+    if (!epoch.emitted || last === this.#previousLast) this.#cycleEnder = last;
+    this.#previousLast = last;
   }
 
   /** The epoch in progress as a fix, without ending it. */
@@ -147,6 +192,7 @@ export class FixAssembler {
   flush(): GnssFix | null {
     const epoch = this.#epoch;
     this.#epoch = newEpoch(null);
+    this.#epochSerial += 1;
     if (epoch.emitted || !epoch.lastType) return null;
     return this.#toFix(epoch);
   }
@@ -225,7 +271,9 @@ export class FixAssembler {
       case 'GSV': {
         if (s.satellitesInView !== null) {
           const key = s.talker;
-          e.inView.set(key, Math.max(e.inView.get(key) ?? 0, s.satellitesInView));
+          const count = Math.max(e.inView.get(key) ?? 0, s.satellitesInView);
+          e.inView.set(key, count);
+          this.#skyView.set(key, { count, epochSerial: this.#epochSerial });
         }
         break;
       }
@@ -258,6 +306,16 @@ export class FixAssembler {
     e.altitudeMode = altitude !== null && (satellites === null || satellites >= 4) ? '3d' : '2d';
   }
 
+  /** This epoch's GSV counts, else the latest recent ones per talker. */
+  #inView(e: Epoch): Map<string, number> {
+    const counts = new Map(e.inView);
+    for (const [talker, seen] of this.#skyView) {
+      if (counts.has(talker)) continue;
+      if (this.#epochSerial - seen.epochSerial <= SKY_VIEW_EPOCHS) counts.set(talker, seen.count);
+    }
+    return counts;
+  }
+
   #dateFor(e: Epoch): [number, number, number] | null {
     return e.date ?? this.#lastDate;
   }
@@ -280,7 +338,7 @@ export class FixAssembler {
       time = Date.UTC(date[0], date[1] - 1, date[2]) + e.timeOfDayMs;
     }
     let inView: number | null = null;
-    for (const count of e.inView.values()) inView = (inView ?? 0) + count;
+    for (const count of this.#inView(e).values()) inView = (inView ?? 0) + count;
     // GSA lists every satellite used, per constellation; GGA's count is capped at 12 by some receivers.
     const used = e.gsaSeen ? e.gsaSatellites.size : e.positionSatellites;
     return {

@@ -140,6 +140,21 @@ describe('parseNmeaSentence', () => {
     ).toThrow(/N\/S/);
   });
 
+  it('rejects days that do not exist, and accepts 29 February in leap years', () => {
+    const rmc = (date: string): string =>
+      formatNmeaSentence(`GPRMC,120000,A,3401.9764,N,11744.8274,W,0,0,${date},,`);
+    const zda = (d: string, m: string, y: string): string =>
+      formatNmeaSentence(`GPZDA,120000.00,${d},${m},${y},,`);
+    for (const date of ['290223', '300224', '310424', '001224', '011324']) {
+      expect(() => parseNmeaSentence(rmc(date)), date).toThrow(/is not a date/);
+    }
+    expect(() => parseNmeaSentence(zda('31', '04', '2024'))).toThrow(/is not a date/);
+    expect(() => parseNmeaSentence(zda('29', '02', '2100'))).toThrow(/is not a date/);
+    expect(parseNmeaSentence(rmc('290224'))).toMatchObject({ date: [2024, 2, 29] });
+    expect(parseNmeaSentence(zda('29', '02', '2000'))).toMatchObject({ date: [2000, 2, 29] });
+    expect(parseNmeaSentence(rmc('311299'))).toMatchObject({ date: [1999, 12, 31] });
+  });
+
   it('rejects lines without a checksum unless allowed, and garbage outright', () => {
     expect(() => parseNmeaSentence('$GPZDA,150119.000,09,03,2022,,')).toThrow(/missing checksum/);
     expect(

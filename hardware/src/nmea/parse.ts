@@ -202,8 +202,9 @@ class Fields {
     const day = digitsAt(value, 0);
     const month = digitsAt(value, 2);
     const yy = digitsAt(value, 4);
-    if (day < 1 || day > 31 || month < 1 || month > 12) this.fail(i, 'is not a date');
-    return [yy >= 80 ? 1900 + yy : 2000 + yy, month, day];
+    const year = yy >= 80 ? 1900 + yy : 2000 + yy;
+    if (!isCalendarDate(year, month, day)) this.fail(i, 'is not a date');
+    return [year, month, day];
   }
 
   /** (d)ddmm.mmmm plus hemisphere to signed degrees. */
@@ -397,13 +398,20 @@ function parseGns(talker: string, raw: string, f: Fields): GnsSentence {
   };
 }
 
+/** A day that exists: 29 February only in leap years, no 31 April. */
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  // Day 0 of the next month is the last day of this one.
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 function parseZda(talker: string, raw: string, f: Fields): ZdaSentence {
   const day = f.int(2);
   const month = f.int(3);
   const year = f.int(4);
   let date: [number, number, number] | null = null;
   if (day !== null && month !== null && year !== null) {
-    if (day < 1 || day > 31 || month < 1 || month > 12 || year < 1980) f.fail(2, 'is not a date');
+    if (year < 1980 || !isCalendarDate(year, month, day)) f.fail(2, 'is not a date');
     date = [year, month, day];
   }
   return {
