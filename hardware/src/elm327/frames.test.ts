@@ -126,6 +126,15 @@ describe('parseFrames, other formats', () => {
     expect(hex(messages[0]?.bytes ?? new Uint8Array())).toBe('41 0D 32');
   });
 
+  it('gives a KWP2000 ECU one id whatever the length its header announces', () => {
+    const { messages } = parseFrames(['83 F1 11 41 0D 32 F7', '84 F1 11 41 0C 1A F8 B2'], {
+      family: 'kwp2000',
+      headers: true,
+    });
+    expect(messages.map((m) => m.ecu)).toEqual(['80F111', '80F111']);
+    expect(messages.map((m) => hex(m.bytes))).toEqual(['41 0D 32', '41 0C 1A F8']);
+  });
+
   it('reads a CAN multi-frame answer printed with headers off (length line and numbered lines)', () => {
     const lines = [
       '014',

@@ -45,6 +45,17 @@ function headerLength(family: ObdProtocolFamily): number {
   return 6;
 }
 
+/**
+ * The answering ECU as printed in the header. KWP2000's first header byte
+ * also carries the message length in its low six bits: without them, one
+ * ECU keeps one id whatever the length of its answer.
+ */
+function ecuId(header: string, family: ObdProtocolFamily): string {
+  if (family !== 'kwp2000' || header.length < 2) return header;
+  const format = Number.parseInt(header.slice(0, 2), 16) & 0xc0;
+  return format.toString(16).toUpperCase().padStart(2, '0') + header.slice(2);
+}
+
 interface CanAssembly {
   ecu: string | null;
   expected: number;
@@ -76,7 +87,7 @@ export function parseFrames(lines: readonly string[], format: FrameFormat): Pars
       continue;
     }
     const split = headerLength(format.family);
-    const ecu = compact.slice(0, split);
+    const ecu = ecuId(compact.slice(0, split), format.family);
     let frame: Uint8Array;
     try {
       frame = hexBytes(compact.slice(split), ecu);

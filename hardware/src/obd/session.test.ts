@@ -48,6 +48,17 @@ describe('ObdSession', () => {
     ]);
   });
 
+  it('keeps the answered PIDs when one request of several gets NO DATA', async () => {
+    const { obd } = await session({
+      '010C0D05112F42':
+        '7E8 10 0F 41 0C 1A F8 0D 32\r7E8 21 05 7B 11 33 2F 80 42\r7E8 22 37 14 00 00 00 00 00',
+      '015C': 'NO DATA',
+    });
+    const readings = await obd.readPids([0x0c, 0x0d, 0x05, 0x11, 0x2f, 0x42, 0x5c]);
+    expect(readings.map((r) => r.pid)).toEqual([0x0c, 0x0d, 0x05, 0x11, 0x2f, 0x42]);
+    await expect(obd.readPids([0x5c])).rejects.toMatchObject({ outcome: 'no_data' });
+  });
+
   it('walks the supported-PID bitmasks while each announces the next', async () => {
     const { obd, adapter } = await session({
       '0100': '7E8 06 41 00 80 00 00 01 00',
@@ -95,6 +106,24 @@ describe('ObdSession', () => {
     const { obd } = await session({ '010C': 'CAN ERROR' });
     const error: unknown = await obd.readPids([0x0c]).catch((e: unknown) => e);
     expect((error as AdapterReplyError).outcome).toBe('can_error');
+  });
+
+  it('reads the VIN from the module that has one, even when a blank one finishes first', async () => {
+    // 1FL7SMV3HPC000001 from the engine ECU (7E8); the TCM (7E9) answers with NULs, and sooner.
+    const ecm = [
+      '7E8 10 14 49 02 01 31 46 4C',
+      '7E8 21 37 53 4D 56 33 48 50',
+      '7E8 22 43 30 30 30 30 30 31',
+    ];
+    const tcm = [
+      '7E9 10 14 49 02 01 00 00 00',
+      '7E9 21 00 00 00 00 00 00 00',
+      '7E9 22 00 00 00 00 00 00 00',
+    ];
+    const { obd } = await session({
+      '0902': [ecm[0], tcm[0], tcm[1], tcm[2], ecm[1], ecm[2]].join('\r'),
+    });
+    await expect(obd.readVin()).resolves.toBe('1FL7SMV3HPC000001');
   });
 
   it('refuses to talk OBD before a protocol is known', () => {

@@ -95,14 +95,25 @@ export class ObdSession {
 
   /**
    * Reads service 01 PIDs, as many per request as the protocol allows.
-   * PIDs the ECU does not answer are simply absent from the result.
+   * PIDs the ECU does not answer are simply absent from the result: a
+   * request answered NO DATA costs only its own PIDs. When no request got
+   * an answer at all, that NO DATA is thrown.
    */
   async readPids(pids: readonly number[], options: SendOptions = {}): Promise<ObdReading[]> {
     const readings: ObdReading[] = [];
+    let unanswered: AdapterReplyError | null = null;
     for (const chunk of chunkPids([...new Set(pids)], this.maxPidsPerRequest)) {
-      const answer = await this.request(0x01, chunk, (m) => answersMode01(m, chunk), options);
+      let answer: ObdAnswer;
+      try {
+        answer = await this.request(0x01, chunk, (m) => answersMode01(m, chunk), options);
+      } catch (error) {
+        if (!(error instanceof AdapterReplyError) || error.outcome !== 'no_data') throw error;
+        unanswered ??= error;
+        continue;
+      }
       for (const message of answer.messages) readings.push(...decodeMode01Message(message, chunk));
     }
+    if (readings.length === 0 && unanswered) throw unanswered;
     return readings;
   }
 
@@ -166,15 +177,29 @@ export class ObdSession {
     await this.request(0x04, [], (m) => m.bytes[0] === 0x44);
   }
 
+  /**
+   * The vehicle's VIN. Several modules may answer; some answer with NULs.
+   * The engine ECU (lowest address) is tried first, and the first module
+   * with a well-formed VIN wins, whichever finished its frames first.
+   */
   async readVin(): Promise<string> {
-    const answer = await this.#info(INFO_TYPE.VIN, { timeoutMs: 5000 });
-    return decodeVin(infoTypePayload(answer.messages, INFO_TYPE.VIN, isCan(this.protocol)));
+    const byEcu = await this.#infoByEcu(INFO_TYPE.VIN, { timeoutMs: 5000 });
+    let firstError: unknown = null;
+    for (const messages of byEcu) {
+      try {
+        return decodeVin(infoTypePayload(messages, INFO_TYPE.VIN, isCan(this.protocol)));
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    throw firstError;
   }
 
+  /** The calibration IDs of the engine ECU (the lowest address that answers). */
   async readCalibrationIds(): Promise<string[]> {
-    const answer = await this.#info(INFO_TYPE.CALIBRATION_ID);
+    const [messages = []] = await this.#infoByEcu(INFO_TYPE.CALIBRATION_ID);
     return decodeCalibrationIds(
-      infoTypePayload(answer.messages, INFO_TYPE.CALIBRATION_ID, isCan(this.protocol)),
+      infoTypePayload(messages, INFO_TYPE.CALIBRATION_ID, isCan(this.protocol)),
     );
   }
 
@@ -199,15 +224,26 @@ export class ObdSession {
     }));
   }
 
-  async #info(infoType: number, options: SendOptions = {}): Promise<ObdAnswer> {
+  /**
+   * One service 09 info type, its messages grouped per answering ECU, the
+   * lowest address first (7E8, the engine, on CAN): VIN and calibration
+   * data are per module, and arrival order says nothing about which matters.
+   */
+  async #infoByEcu(infoType: number, options: SendOptions = {}): Promise<EcuMessage[][]> {
     const answer = await this.request(
       0x09,
       [infoType],
       (m) => m.bytes[0] === 0x49 && m.bytes[1] === infoType,
       options,
     );
-    // Answers from one ECU only: VIN and calibration data are per module.
-    const first = answer.messages[0]?.ecu ?? null;
-    return { ...answer, messages: answer.messages.filter((m) => m.ecu === first) };
+    const byEcu = new Map<string | null, EcuMessage[]>();
+    for (const message of answer.messages) {
+      const messages = byEcu.get(message.ecu) ?? [];
+      messages.push(message);
+      byEcu.set(message.ecu, messages);
+    }
+    return [...byEcu.entries()]
+      .sort(([a], [b]) => (a ?? '').localeCompare(b ?? ''))
+      .map(([, messages]) => messages);
   }
 }

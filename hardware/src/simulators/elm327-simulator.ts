@@ -354,9 +354,9 @@ export class Elm327Simulator {
     // ISO 9141 / KWP / J1850: one 7-byte data field per message; multi-message
     // answers carry their own sequence numbers (service 09) or three codes each (03/07/0A).
     const messages = legacyMessages(message, mode);
-    const headerBytes = [0x48, 0x6b, Number.parseInt(ecu.legacy, 16)];
+    const source = Number.parseInt(ecu.legacy, 16);
     return messages.map((m) => {
-      const full = [...headerBytes, ...m];
+      const full = [...legacyHeader(this.protocol, source, m.length), ...m];
       const checksum = full.reduce((a, b) => (a + b) & 0xff, 0);
       return s.headers ? hex([...full, checksum]) : hex(m);
     });
@@ -378,6 +378,17 @@ export class Elm327Simulator {
   #send(text: string): void {
     this.#writer?.write(Buffer.from(text, 'latin1'));
   }
+}
+
+/**
+ * Legacy response headers as vehicles send them: J1850 PWM 41 6B, VPW and
+ * ISO 9141 48 6B, KWP2000 a format byte carrying the data length, then the
+ * tester (F1); the last byte is the answering ECU.
+ */
+function legacyHeader(protocol: ObdProtocol, source: number, length: number): number[] {
+  if (protocol.family === 'kwp2000') return [0x80 | length, 0xf1, source];
+  if (protocol.id === '1') return [0x41, 0x6b, source];
+  return [0x48, 0x6b, source];
 }
 
 function pad(frame: number[]): number[] {

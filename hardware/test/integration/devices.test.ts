@@ -135,8 +135,14 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
       expect(await obd.readVin()).toBe(VIN);
     });
 
-    for (const protocol of ['7', '3'] as const) {
-      it(`speaks protocol ${protocol} (${protocol === '7' ? 'CAN 29-bit' : 'ISO 9141-2, legacy frames'}) end to end`, async () => {
+    const ENDS = {
+      '7': { name: 'CAN 29-bit', ecm: '18DAF110' },
+      '3': { name: 'ISO 9141-2, legacy frames', ecm: '486B10' },
+      // KWP2000's header carries each answer's length: one ECU must keep one id.
+      '5': { name: 'KWP2000 fast init, length in the header', ecm: '80F110' },
+    } as const;
+    for (const protocol of ['7', '3', '5'] as const) {
+      it(`speaks protocol ${protocol} (${ENDS[protocol].name}) end to end`, async () => {
         const { client, obd } = await elm({
           protocol,
           scenario: { troubleCodes: { stored: ['P0301', 'P0420', 'P0171', 'U0100'] } },
@@ -145,7 +151,7 @@ for (const kind of ['memory', 'pty'] as SimulatedLinkKind[]) {
         expect(init.protocol.id).toBe(protocol);
         expect(obd.maxPidsPerRequest).toBe(protocol === '7' ? 6 : 1);
         const readings = await obd.readPids([PID.RPM, PID.SPEED, PID.COOLANT_TEMP]);
-        const ecm = readings.filter((r) => r.ecu === (protocol === '7' ? '18DAF110' : '486B10'));
+        const ecm = readings.filter((r) => r.ecu === ENDS[protocol].ecm);
         expect(ecm.map((r) => r.pid).sort((a, b) => a - b)).toEqual(
           [PID.RPM, PID.SPEED, PID.COOLANT_TEMP].sort((a, b) => a - b),
         );
