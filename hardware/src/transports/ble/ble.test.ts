@@ -179,6 +179,31 @@ describe('BleTransport', () => {
     expect(noChannel.connected).toBe(false);
   });
 
+  it('lets the adapter go when opening fails after the connection was made', async () => {
+    const { notify, peripheral } = fffAdapter([]);
+    notify.subscribeError = new Error('GATT error 0x0e');
+    const transport = new BleTransport({ noble: new FakeNoble([peripheral]) });
+    await expect(transport.open()).rejects.toThrow(/GATT error/);
+    expect(transport.state).toBe('closed');
+    expect(peripheral.connected).toBe(false);
+    expect(notify.listenerCount('data')).toBe(0);
+    // Once the adapter answers again, the same transport opens it.
+    notify.subscribeError = null;
+    await transport.open();
+    expect(transport.state).toBe('open');
+  });
+
+  it('gives up on an adapter that never finishes connecting, with a typed error', async () => {
+    const { peripheral } = fffAdapter([]);
+    peripheral.connectHangs = true;
+    const transport = new BleTransport({
+      noble: new FakeNoble([peripheral]),
+      connectTimeoutMs: 50,
+    });
+    await expect(transport.open()).rejects.toThrow(/no progress connecting within 50 ms/);
+    expect(peripheral.disconnects).toBe(1);
+  });
+
   it('times out with a typed error when no adapter is found', async () => {
     const transport = new BleTransport({ noble: new FakeNoble([]), scanTimeoutMs: 30 });
     await expect(transport.open()).rejects.toMatchObject({ type: 'ble_device_not_found' });

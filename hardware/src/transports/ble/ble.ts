@@ -12,12 +12,16 @@ import {
 } from './profiles.js';
 import type { GattMatch } from './profiles.js';
 
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
 export interface BleTransportOptions {
   /** Peripheral id or address to connect to; without it the first plausible adapter wins. */
   peripheral?: string;
   /** Match the advertised local name instead (case-insensitive substring). */
   name?: string;
   scanTimeoutMs?: number;
+  /** Longest wait for each of connect, service discovery and subscribe. */
+  connectTimeoutMs?: number;
   /** Injected central for tests; production loads @abandonware/noble lazily. */
   noble?: NobleLike;
 }
@@ -49,35 +53,71 @@ export class BleTransport extends BaseTransport {
     await waitPoweredOn(noble, this.#options.scanTimeoutMs ?? 10_000);
     const peripheral = await this.#scan(noble);
     this.description = `ble:${peripheral.address ?? peripheral.id}`;
-    await peripheral.connectAsync();
     this.#closingOnPurpose = false;
     peripheral.once('disconnect', (reason) => {
       if (!this.#closingOnPurpose) this.lost(reason ?? new Error('peripheral disconnected'));
     });
-    const { services } = await peripheral.discoverAllServicesAndCharacteristicsAsync();
-    const match = matchGattProfile(services);
-    if (!match) {
-      await peripheral.disconnectAsync().catch(() => undefined);
-      throw new HardwareError(
-        'ble_profile_not_found',
-        `${this.description} has no serial GATT channel (tried ${KNOWN_GATT_PROFILES.map((p) => p.name).join(', ')} and a notify+write guess)`,
+    let notify: NobleCharacteristicLike | undefined;
+    try {
+      // An adapter that went out of range mid-connect would otherwise hang open() for good.
+      await this.#inTime(peripheral.connectAsync(), 'connecting');
+      const { services } = await this.#inTime(
+        peripheral.discoverAllServicesAndCharacteristicsAsync(),
+        'discovering its services',
       );
+      const match = matchGattProfile(services);
+      if (!match) {
+        throw new HardwareError(
+          'ble_profile_not_found',
+          `${this.description} has no serial GATT channel (tried ${KNOWN_GATT_PROFILES.map((p) => p.name).join(', ')} and a notify+write guess)`,
+        );
+      }
+      const service = services.find((s) => normalizeUuid(s.uuid) === match.service);
+      const find = (uuid: string): NobleCharacteristicLike | undefined =>
+        service?.characteristics.find((c) => normalizeUuid(c.uuid) === uuid);
+      notify = find(match.notify);
+      const write = find(match.write);
+      if (!notify || !write)
+        throw new TransportOpenError(`${this.description}: characteristics vanished`);
+      // Subscribe before the first write: an adapter answers at once, and a reply
+      // sent before the subscription exists is lost.
+      notify.on('data', this.#onNotify);
+      await this.#inTime(notify.subscribeAsync(), 'subscribing to its replies');
+      this.#peripheral = peripheral;
+      this.#notify = notify;
+      this.#write = write;
+      this.#match = match;
+    } catch (error) {
+      // A half-open adapter stays taken (it accepts one central): let it go.
+      this.#closingOnPurpose = true;
+      notify?.removeListener('data', this.#onNotify);
+      await peripheral.disconnectAsync().catch(() => undefined);
+      throw error;
     }
-    const service = services.find((s) => normalizeUuid(s.uuid) === match.service);
-    const find = (uuid: string): NobleCharacteristicLike | undefined =>
-      service?.characteristics.find((c) => normalizeUuid(c.uuid) === uuid);
-    const notify = find(match.notify);
-    const write = find(match.write);
-    if (!notify || !write)
-      throw new TransportOpenError(`${this.description}: characteristics vanished`);
-    // Subscribe before the first write: an adapter answers at once, and a reply
-    // sent before the subscription exists is lost.
-    notify.on('data', this.#onNotify);
-    await notify.subscribeAsync();
-    this.#peripheral = peripheral;
-    this.#notify = notify;
-    this.#write = write;
-    this.#match = match;
+  }
+
+  /** Rejects with a TransportOpenError when a GATT step takes longer than the connect timeout. */
+  async #inTime<T>(step: Promise<T>, doing: string): Promise<T> {
+    const timeoutMs = this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        step,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new TransportOpenError(
+                  `${this.description}: no progress ${doing} within ${timeoutMs} ms`,
+                ),
+              ),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #scan(noble: NobleLike): Promise<NoblePeripheralLike> {

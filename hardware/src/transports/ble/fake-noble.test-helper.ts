@@ -16,6 +16,8 @@ export class FakeCharacteristic extends EventEmitter implements NobleCharacteris
   readonly properties: readonly string[];
   readonly #log: FakeEvent[];
   onWrite: ((data: Buffer) => void) | null = null;
+  /** Set to make the next subscribe fail, as a flaky adapter's GATT server does. */
+  subscribeError: Error | null = null;
 
   constructor(uuid: string, properties: string[], log: FakeEvent[]) {
     super();
@@ -26,6 +28,7 @@ export class FakeCharacteristic extends EventEmitter implements NobleCharacteris
 
   subscribeAsync(): Promise<void> {
     this.#log.push({ kind: 'subscribe', uuid: this.uuid });
+    if (this.subscribeError) return Promise.reject(this.subscribeError);
     return Promise.resolve();
   }
 
@@ -57,6 +60,9 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
   mtu: number | null = null;
   readonly services: NobleServiceLike[];
   connected = false;
+  /** Set to make connect never finish, as with an adapter going out of range mid-connect. */
+  connectHangs = false;
+  disconnects = 0;
   readonly #mtuAfterConnect: number | null;
 
   constructor(options: {
@@ -75,12 +81,14 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
   }
 
   connectAsync(): Promise<void> {
+    if (this.connectHangs) return new Promise<void>(() => undefined);
     this.connected = true;
     this.mtu = this.#mtuAfterConnect;
     return Promise.resolve();
   }
 
   disconnectAsync(): Promise<void> {
+    this.disconnects += 1;
     this.connected = false;
     return Promise.resolve();
   }
