@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ScriptedAdapter, initScript } from '../../test/scripted-adapter.js';
 import { AdapterUnresponsiveError, DeviceGoneError, TimeoutError } from '../errors.js';
 import { Elm327Client } from './client.js';
@@ -63,15 +63,37 @@ describe('Elm327Client queue and timeouts', () => {
     expect((await client.send('010D')).lines).toEqual(['7E8 03 41 0D 32']);
   });
 
+  it('resynchronises after a timeout in ~150 ms even when the wall clock steps back an hour', async () => {
+    const adapter = new ScriptedAdapter({ '010C': null, '010D': '7E8 03 41 0D 32' });
+    await adapter.start();
+    const client = new Elm327Client(adapter.link.host, { timeoutMs: 50, timeoutsBeforeReset: 3 });
+    expect((await client.send('010D')).lines).toEqual(['7E8 03 41 0D 32']);
+    // NTP or the GPS sets the clock back while the adapter is in use.
+    const stepped = Date.now() - 3_600_000;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => stepped);
+    try {
+      await expect(client.send('010C')).rejects.toBeInstanceOf(TimeoutError);
+      const next = client.send('010D');
+      const outcome = await Promise.race([
+        next.then(() => 'answered'),
+        new Promise((resolve) => setTimeout(() => resolve('stalled'), 2000)),
+      ]);
+      expect(outcome).toBe('answered');
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('drops a late answer to a timed-out command instead of handing it to the next one', async () => {
     const adapter = new ScriptedAdapter({});
     adapter.set('010C', () => {
-      setTimeout(() => void adapter.link.device.write('7E8 04 41 0C 1A F8\r\r>'), 80);
+      // Half way through the resynchronisation's wait (100 to 200 ms), not at its edge.
+      setTimeout(() => void adapter.link.device.write('7E8 04 41 0C 1A F8\r\r>'), 150);
       return null;
     });
     adapter.set('010D', '7E8 03 41 0D 32');
     await adapter.start();
-    const client = new Elm327Client(adapter.link.host, { timeoutMs: 40, timeoutsBeforeReset: 3 });
+    const client = new Elm327Client(adapter.link.host, { timeoutMs: 100, timeoutsBeforeReset: 3 });
     await expect(client.send('010C')).rejects.toBeInstanceOf(TimeoutError);
     expect((await client.send('010D')).lines).toEqual(['7E8 03 41 0D 32']);
   });
@@ -158,6 +180,18 @@ describe('Elm327Client initialisation', () => {
     const init = await client.initialize();
     expect(init.version).toBe('ELM327 v1.5');
     expect(resets).toBe(2);
+  });
+
+  it('tracks the headers setting whichever way the command was sent', async () => {
+    const adapter = new ScriptedAdapter({ ...initScript(), ATH0: 'OK', ATH1: 'OK' });
+    await adapter.start();
+    const client = new Elm327Client(adapter.link.host);
+    await client.initialize();
+    expect(client.headers).toBe(true);
+    await client.send('ATH0');
+    expect(client.headers).toBe(false);
+    await client.send('ATH1');
+    expect(client.headers).toBe(true);
   });
 
   it('reports the ignition being off as its own outcome', async () => {

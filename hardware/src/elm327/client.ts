@@ -114,7 +114,10 @@ export class Elm327Client {
     const run = async (): Promise<ElmReply> => {
       if (this.#ended) throw this.#ended;
       if (this.#needsResync) await this.#recover();
-      return this.#exchange(command, options.timeoutMs ?? this.#timeoutMs);
+      const reply = await this.#exchange(command, options.timeoutMs ?? this.#timeoutMs);
+      // ATH0 sent this way changes how every later reply must be parsed too.
+      if (!isErrorOutcome(reply.outcome)) this.#track(reply);
+      return reply;
     };
     const result = this.#tail.then(run, run);
     this.#tail = result.catch(() => undefined);
@@ -125,7 +128,6 @@ export class Elm327Client {
   async command(command: string, options: SendOptions = {}): Promise<ElmReply> {
     const reply = await this.send(command, options);
     if (isErrorOutcome(reply.outcome)) throw new AdapterReplyError(reply);
-    this.#track(reply);
     return reply;
   }
 
@@ -243,12 +245,18 @@ export class Elm327Client {
     }
   }
 
+  /**
+   * Waits until the adapter has said nothing for quietMs. Monotonic time: a
+   * wall clock stepped back by NTP or GPS would otherwise stall this wait
+   * (and every command behind it) for as long as the step.
+   */
   async #waitQuiet(quietMs: number, maxMs: number): Promise<void> {
-    const start = Date.now();
+    const start = performance.now();
     this.#lastDataAt = Math.max(this.#lastDataAt, start);
     for (;;) {
-      const idle = Date.now() - this.#lastDataAt;
-      if (idle >= quietMs || Date.now() - start >= maxMs) return;
+      if (this.#ended) return;
+      const idle = performance.now() - this.#lastDataAt;
+      if (idle >= quietMs || performance.now() - start >= maxMs) return;
       await new Promise((resolve) => setTimeout(resolve, quietMs - idle));
     }
   }
@@ -284,7 +292,7 @@ export class Elm327Client {
   }
 
   #onData(chunk: Uint8Array): void {
-    this.#lastDataAt = Date.now();
+    this.#lastDataAt = performance.now();
     this.#buffer += Buffer.from(chunk).toString('latin1');
     for (;;) {
       const prompt = this.#buffer.indexOf('>');
