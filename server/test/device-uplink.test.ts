@@ -361,12 +361,16 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
         position({ seq: 1, t }),
         position({ seq: 11, t: 0 }),
         position({ seq: 12, t }),
+        // A lone surrogate: PostgreSQL refuses it, SQLite would store other text than was sent.
+        { kind: 'reading', seq: 13, t, pid: 0x0c, value: 1, unit: 'rpm\ud800' },
       ]),
     );
     expect(reply.stored).toBe(2);
-    expect(reply.ackSeq).toBe(12);
+    expect(reply.ackSeq).toBe(13);
     const byIndex = new Map(reply.rejected.map((r) => [r.index, r]));
-    expect([...byIndex.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect([...byIndex.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]);
+    expect(byIndex.get(12)).toMatchObject({ seq: 13, field: 'unit' });
+    expect(byIndex.get(12)?.reason).toMatch(/lone surrogate/);
     expect(byIndex.get(1)).toMatchObject({ seq: 2, field: 'lat' });
     expect(byIndex.get(2)).toMatchObject({ seq: 3, field: 'pid' });
     expect(byIndex.get(3)).toMatchObject({ seq: 4, field: 't' });
