@@ -125,6 +125,23 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
   });
 
   describe('hostile and malformed requests', () => {
+    it('answers a path with broken percent-encoding with 400, signed in or not, never 500', async () => {
+      for (const [path, token] of [
+        ['/api/vehicles/%E0/positions?from=1&to=2', undefined],
+        ['/api/vehicles/%E0/positions?from=1&to=2', admin],
+        ['/problems/%E0', undefined],
+      ] as const) {
+        const response = await api(running.url, path, { token });
+        expect(response.status, path).toBe(400);
+        expect(problem(response.body).type).toBe('/problems/validation-failed');
+      }
+      const revoke = await api(running.url, '/api/admin/devices/%zz/revoke', {
+        token: admin,
+        body: {},
+      });
+      expect(revoke.status).toBe(400);
+    });
+
     it('refuses malformed JSON, wrong types, unknown fields, other media types and oversized bodies', async () => {
       const malformed = await api(running.url, '/api/auth/login', {
         rawBody: '{"email": "a@b.c", ',

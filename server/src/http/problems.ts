@@ -19,13 +19,17 @@ export function sendProblem(res: Response, error: AppError, instance?: string): 
 }
 
 /**
- * body-parser's errors are http-errors: a known `type` maps to its problem.
- * Others it passes on without a type, the zlib error of a corrupt gzip,
- * deflate or br body among them, as a 4xx with `expose: true`: the client's
- * fault, so a 4xx here too, not a 500.
+ * Errors Express's own parts raise about a request. body-parser's are
+ * http-errors: a known `type` maps to its problem. Others it passes on
+ * without a type, the zlib error of a corrupt gzip, deflate or br body
+ * among them, as a 4xx with `expose: true`: the client's fault, so a 4xx
+ * here too, not a 500.
  */
-function fromBodyParser(err: unknown): AppError | undefined {
+function fromExpress(err: unknown): AppError | undefined {
   if (!err || typeof err !== 'object') return undefined;
+  // The router decodes path parameters: %E0 or %zz is the client's mistake.
+  if (err instanceof URIError)
+    return new AppError('validation-failed', 'the request path is not valid percent-encoding');
   switch ('type' in err ? err.type : undefined) {
     case 'entity.parse.failed':
       return new AppError('malformed-json', 'the body is not valid JSON');
@@ -59,7 +63,7 @@ export function errorPipeline(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const known = err instanceof AppError ? err : fromBodyParser(err);
+    const known = err instanceof AppError ? err : fromExpress(err);
     if (known) {
       sendProblem(res, known, req.originalUrl);
       return;
