@@ -111,6 +111,18 @@ describe.each(databaseTargets())('HTTP API on $name', (target) => {
       });
     });
 
+    it('lets no more than ten guesses at one account through, even sent all at once', async () => {
+      const email = 'parallel@example.test';
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          api(running.url, '/api/auth/login', { body: { email, password: `guess ${i}` } }),
+        ),
+      );
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((status) => status === 401)).toHaveLength(10);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(20);
+    });
+
     it('locks an account out after repeated failures, with Retry-After', async () => {
       const email = 'south@example.test';
       for (let i = 0; i < 10; i++)

@@ -21,7 +21,7 @@ export class AuthService {
 
   async login(email: string, password: string): Promise<LoginResponse> {
     const now = this.clock.now();
-    const wait = this.throttle.retryAfter(email, now);
+    const wait = this.throttle.begin(email, now);
     if (wait > 0) {
       throw new AppError(
         'rate-limited',
@@ -36,10 +36,7 @@ export class AuthService {
       password,
       user?.passwordHash ?? (await (this.decoy ??= decoyHash(this.options.passwordHashCost))),
     );
-    if (!user || !ok || user.disabledAt !== null) {
-      this.throttle.fail(email, now);
-      throw new AppError('invalid-credentials');
-    }
+    if (!user || !ok || user.disabledAt !== null) throw new AppError('invalid-credentials');
     this.throttle.succeed(email);
     const token = newToken('session');
     const expiresAt = now + this.options.sessionTtlMs;

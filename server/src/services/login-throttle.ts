@@ -11,18 +11,19 @@ export class LoginThrottle {
     private readonly windowMs = 15 * 60 * 1000,
   ) {}
 
-  /** Milliseconds until another attempt is allowed; 0 when allowed now. */
-  retryAfter(email: string, now: number): number {
+  /**
+   * Starts an attempt: counts it as failed until succeed() says otherwise,
+   * so parallel guesses cannot all pass the check before any is counted.
+   * Returns the milliseconds until an attempt is allowed (nothing counted),
+   * or 0 when this one may go ahead.
+   */
+  begin(email: string, now: number): number {
     const recent = this.recent(email, now);
-    if (recent.length < this.maxFailures) return 0;
-    return recent[0]! + this.windowMs - now;
-  }
-
-  fail(email: string, now: number): void {
-    const recent = this.recent(email, now);
+    if (recent.length >= this.maxFailures) return recent[0]! + this.windowMs - now;
     recent.push(now);
     this.failures.set(email, recent);
     if (this.failures.size > 100_000) this.prune(now);
+    return 0;
   }
 
   succeed(email: string): void {
