@@ -35,4 +35,32 @@ describe.each(databaseTargets())('accounts on $name', (target) => {
     });
     expect(await core.accounts.ensureInitialAdmin()).toBeNull();
   });
+
+  it('answers parallel creations of the same fleet, user or plate with one success and conflicts', async () => {
+    const outcomes = async (create: () => Promise<unknown>): Promise<string[]> =>
+      (await Promise.allSettled(Array.from({ length: 4 }, create)))
+        .map((r) =>
+          r.status === 'fulfilled' ? 'created' : ((r.reason as { slug?: string }).slug ?? 'other'),
+        )
+        .sort();
+    const fourOf = ['conflict', 'conflict', 'conflict', 'created'];
+    expect(await outcomes(() => core.accounts.createFleet({ name: 'Race' }))).toEqual(fourOf);
+    const fleet = await core.accounts.createFleet({ name: 'Race track' });
+    expect(
+      await outcomes(() =>
+        core.accounts.createUser({
+          email: 'race@example.test',
+          name: 'R',
+          password: 'long enough password',
+          role: 'dispatcher',
+          fleetIds: [fleet.id],
+        }),
+      ),
+    ).toEqual(fourOf);
+    expect(
+      await outcomes(() =>
+        core.accounts.registerVehicle({ name: 'Racer', plate: 'RACE1', fleetIds: [fleet.id] }),
+      ),
+    ).toEqual(fourOf);
+  });
 });

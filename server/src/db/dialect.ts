@@ -57,6 +57,15 @@ export interface Dialect {
   readBoolean(value: unknown): boolean | null;
 }
 
+/**
+ * Whether a database error is a unique key refusing a row: a check-then-insert
+ * that lost a race with another request, to be told apart from a real fault.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = err && typeof err === 'object' && 'code' in err ? err.code : undefined;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 export function createDialect(name: DialectName): Dialect {
   return { name, bulk: name === 'sqlite' ? sqliteBulk : postgresBulk, readBoolean };
 }

@@ -14,6 +14,7 @@ import {
   CreateUserRequestSchema,
   RegisterVehicleRequestSchema,
 } from '@fleetline/protocol';
+import { isUniqueViolation } from '../db/dialect.js';
 import { AppError } from '../domain/errors.js';
 import type { Clock } from '../domain/clock.js';
 import { hashPassword } from '../security/passwords.js';
@@ -60,27 +61,35 @@ export class AccountService {
 
   async createFleet(input: unknown): Promise<Fleet> {
     const req = parseOrThrow(CreateFleetRequestSchema, input);
-    if (await this.repos.fleets.findByName(req.name))
-      throw new AppError('conflict', `a fleet named "${req.name}" exists`);
-    const id = await this.repos.fleets.create(this.knex, { ...req, now: this.clock.now() });
+    const exists = (): AppError => new AppError('conflict', `a fleet named "${req.name}" exists`);
+    if (await this.repos.fleets.findByName(req.name)) throw exists();
+    const id = await conflictOnDuplicate(
+      () => this.repos.fleets.create(this.knex, { ...req, now: this.clock.now() }),
+      exists,
+    );
     return { id, name: req.name, overspeedLimitKmh: req.overspeedLimitKmh };
   }
 
   async createUser(input: unknown): Promise<CurrentUser> {
     const req = parseOrThrow(CreateUserRequestSchema, input);
     await this.assertFleetsExist(req.fleetIds);
-    if (await this.repos.users.findByEmail(req.email))
-      throw new AppError('conflict', `a user with email ${req.email} exists`);
+    const exists = (): AppError =>
+      new AppError('conflict', `a user with email ${req.email} exists`);
+    if (await this.repos.users.findByEmail(req.email)) throw exists();
     const passwordHash = await hashPassword(req.password, this.options.passwordHashCost);
-    const id = await this.knex.transaction(async (trx) => {
-      const userId = await this.repos.users.create(trx, {
-        ...req,
-        passwordHash,
-        now: this.clock.now(),
-      });
-      await this.repos.users.addToFleets(trx, userId, req.fleetIds);
-      return userId;
-    });
+    const id = await conflictOnDuplicate(
+      () =>
+        this.knex.transaction(async (trx) => {
+          const userId = await this.repos.users.create(trx, {
+            ...req,
+            passwordHash,
+            now: this.clock.now(),
+          });
+          await this.repos.users.addToFleets(trx, userId, req.fleetIds);
+          return userId;
+        }),
+      exists,
+    );
     return {
       id,
       email: req.email,
@@ -100,25 +109,29 @@ export class AccountService {
     const driver = req.driverUserId ? await this.driverRef(req.driverUserId, 'driverUserId') : null;
     const token = newToken('device');
     const now = this.clock.now();
-    const result = await this.knex.transaction(async (trx) => {
-      if (plate && (await trx('vehicles').where({ plate }).first('id'))) {
-        throw new AppError('conflict', `a vehicle with plate ${plate} exists`);
-      }
-      const vehicleId = await this.repos.vehicles.create(trx, {
-        name: req.name,
-        plate,
-        vin,
-        driverUserId: driver?.id ?? null,
-        now,
-      });
-      await this.repos.vehicles.addToFleets(trx, vehicleId, fleetIds);
-      const deviceId = await this.repos.devices.create(trx, {
-        vehicleId,
-        tokenHash: hashToken(token),
-        now,
-      });
-      return { vehicleId, deviceId };
-    });
+    const exists = (): AppError => new AppError('conflict', `a vehicle with plate ${plate} exists`);
+    // The check gives the usual answer; the unique index decides a race between two requests.
+    const result = await conflictOnDuplicate(
+      () =>
+        this.knex.transaction(async (trx) => {
+          if (plate && (await trx('vehicles').where({ plate }).first('id'))) throw exists();
+          const vehicleId = await this.repos.vehicles.create(trx, {
+            name: req.name,
+            plate,
+            vin,
+            driverUserId: driver?.id ?? null,
+            now,
+          });
+          await this.repos.vehicles.addToFleets(trx, vehicleId, fleetIds);
+          const deviceId = await this.repos.devices.create(trx, {
+            vehicleId,
+            tokenHash: hashToken(token),
+            now,
+          });
+          return { vehicleId, deviceId };
+        }),
+      exists,
+    );
     this.listener.vehiclesChanged([result.vehicleId]);
     return {
       vehicle: { id: result.vehicleId, name: req.name, plate, vin, fleetIds, driver },
@@ -229,5 +242,18 @@ export class AccountService {
         { path: 'fleetIds', message: `unknown fleet ${missing.join(', ')}` },
       ]);
     }
+  }
+}
+
+/** Runs an insert whose uniqueness was checked first; losing a race to another request is a conflict too. */
+async function conflictOnDuplicate<T>(
+  insert: () => Promise<T>,
+  conflict: () => AppError,
+): Promise<T> {
+  try {
+    return await insert();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict();
+    throw error;
   }
 }
