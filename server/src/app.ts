@@ -99,7 +99,11 @@ export async function createFleetlineServer(
     {
       deviceAuth: new DeviceAuthService(repos.devices, repos.telemetry),
       batcher,
-      ensureVehicle: (vehicleId) => directory.ensure([vehicleId]),
+      ensureVehicle: async (vehicleId) => {
+        const loaded = await directory.ensure([vehicleId]);
+        // Registered by another process (the CLI): consoles that may see it get it added now.
+        if (loaded.length > 0) await consoles.refreshScopes();
+      },
       clock,
       logger: logger.child({ gateway: 'device' }),
     },

@@ -14,6 +14,8 @@ import {
   testConfig,
 } from './harness.js';
 import type { ConsoleRecorder, RunningServer, Seed, TestDatabase } from './harness.js';
+import { createCore } from '../src/core.js';
+import { createLogger } from '../src/logger.js';
 
 const updatesFor = (c: ConsoleRecorder, vehicleId: number): VehicleUpdate[] =>
   c.updates.flatMap((m) => m.updates.filter((u) => u.id === vehicleId));
@@ -297,6 +299,35 @@ describe.each(databaseTargets())('console feed on $name', (target) => {
       id: driver.id,
       name: 'Anna Becker',
     });
+  });
+
+  it('shows a vehicle registered by another process (the CLI) once its device connects', async () => {
+    const north = await connectConsole(running.url, { token: tokens.north });
+    // What `npm run fleetline -- register-vehicle` does: its own connection, no live server in reach.
+    const cli = await createCore(testConfig(db.config), { logger: createLogger('silent') });
+    let registered;
+    try {
+      registered = await cli.accounts.registerVehicle({
+        name: 'From CLI',
+        plate: 'CLI1',
+        fleetIds: [s.fleetA],
+      });
+    } finally {
+      await cli.db.close();
+    }
+    const vehicleId = registered.vehicle.id;
+    const { socket } = await connectDevice(running.url, registered.device.token);
+    await sendBatch(socket, [position({ seq: 1, t: Date.now() })]);
+    const added = await eventually(
+      () => north.updates.flatMap((m) => m.added ?? []).find((v) => v.id === vehicleId),
+      3000,
+      'the new vehicle on a connected console',
+    );
+    expect(added).toMatchObject({ name: 'From CLI', plate: 'CLI1', fleetIds: [s.fleetA] });
+    const later = await connectConsole(running.url, { token: tokens.north });
+    expect(later.snapshots[0]!.vehicles.map((v) => v.id)).toContain(vehicleId);
+    const south = await connectConsole(running.url, { token: tokens.south });
+    expect(south.snapshots[0]!.vehicles.map((v) => v.id)).not.toContain(vehicleId);
   });
 
   it('replays events a reconnecting console missed', async () => {

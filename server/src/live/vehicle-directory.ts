@@ -16,15 +16,19 @@ export class VehicleDirectory {
     this.live.upsertRecords(records, states);
   }
 
-  /** Loads vehicles the live state does not know (registered by another process, say). */
-  async ensure(vehicleIds: readonly number[]): Promise<void> {
+  /**
+   * Loads vehicles the live state does not know (registered by another
+   * process, say); returns the ones it loaded, which consoles have not seen.
+   */
+  async ensure(vehicleIds: readonly number[]): Promise<number[]> {
     const missing = vehicleIds.filter((id) => !this.live.has(id));
-    if (missing.length === 0) return;
+    if (missing.length === 0) return [];
     const [records, states] = await Promise.all([
       this.vehicles.records(missing),
       this.states.loadAll(),
     ]);
     this.live.upsertRecords(records, states);
+    return records.map((record) => record.id);
   }
 
   /**
