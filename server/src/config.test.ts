@@ -23,6 +23,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TELEMETRY_RETENTION_DAYS: '1.5' })).toThrow(ConfigError);
   });
 
+  it('refuses a pending-sample limit below the batch size, which would refuse full batches for good', () => {
+    expect(() => loadConfig({ INGEST_MAX_PENDING_SAMPLES: '100' })).toThrow(
+      /INGEST_MAX_PENDING_SAMPLES: must be at least MAX_BATCH_SAMPLES \(1000\)/,
+    );
+    const small = loadConfig({ INGEST_MAX_PENDING_SAMPLES: '100', MAX_BATCH_SAMPLES: '100' });
+    expect(small).toMatchObject({ ingestMaxPendingSamples: 100, maxBatchSamples: 100 });
+  });
+
   it('selects PostgreSQL from DATABASE_URL and treats empty variables as unset', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u@h/db',

@@ -112,6 +112,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  if (e.INGEST_MAX_PENDING_SAMPLES < e.MAX_BATCH_SAMPLES) {
+    // Beyond the pending limit batches are refused; one larger than the limit would be refused for good.
+    throw new ConfigError([
+      `INGEST_MAX_PENDING_SAMPLES: must be at least MAX_BATCH_SAMPLES (${e.MAX_BATCH_SAMPLES}), or a full batch is never accepted`,
+    ]);
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     port: e.PORT,
