@@ -211,6 +211,83 @@ describe('loadConfig', () => {
     );
   });
 
+  it('lets a higher source’s token or token file replace a lower source’s, whichever key each uses', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'token'), `${OTHER_TOKEN}\n`);
+    const withFile = writeConfig(dir, {
+      server: { url: 'https://fleet.example', tokenFile: 'token' },
+    });
+    // The file names a token file; the environment, then a flag, give the token itself.
+    expect(
+      loadConfig({ flags: { config: withFile }, env: { FLEETLINE_DEVICE_TOKEN: TOKEN } }).server
+        .token,
+    ).toBe(TOKEN);
+    expect(loadConfig({ flags: { config: withFile, token: TOKEN }, env: {} }).server.token).toBe(
+      TOKEN,
+    );
+    // And the reverse: the file holds the token, a variable or a flag names a token file.
+    const withToken = path.join(dir, 'with-token.json');
+    fs.writeFileSync(
+      withToken,
+      JSON.stringify({ server: { url: 'https://fleet.example', token: TOKEN } }),
+    );
+    expect(
+      loadConfig({
+        flags: { config: withToken },
+        env: { FLEETLINE_DEVICE_TOKEN_FILE: path.join(dir, 'token') },
+      }).server.token,
+    ).toBe(OTHER_TOKEN);
+    expect(
+      loadConfig({ flags: { config: withToken, tokenFile: 'token' }, env: {}, cwd: dir }).server
+        .token,
+    ).toBe(OTHER_TOKEN);
+    // A flag wins over the environment the same way.
+    expect(
+      loadConfig({
+        flags: { config: withFile, token: TOKEN },
+        env: { FLEETLINE_DEVICE_TOKEN_FILE: path.join(dir, 'token') },
+      }).server.token,
+    ).toBe(TOKEN);
+  });
+
+  it('refuses a token and a token file given by the same source, and names that source', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'token'), `${OTHER_TOKEN}\n`);
+    const file = writeConfig(dir, { server: { url: 'https://fleet.example' } });
+    const notBoth = 'set either server.token or server.tokenFile, not both';
+    const fromEnv = problemsOf(() =>
+      loadConfig({
+        flags: { config: file },
+        env: {
+          FLEETLINE_DEVICE_TOKEN: TOKEN,
+          FLEETLINE_DEVICE_TOKEN_FILE: path.join(dir, 'token'),
+        },
+      }),
+    );
+    expect(fromEnv).toEqual([
+      {
+        path: 'server.tokenFile',
+        message: notBoth,
+        source: 'env FLEETLINE_DEVICE_TOKEN and env FLEETLINE_DEVICE_TOKEN_FILE',
+      },
+    ]);
+    const fromFlags = problemsOf(() =>
+      loadConfig({ flags: { config: file, token: TOKEN, tokenFile: 'token' }, env: {}, cwd: dir }),
+    );
+    expect(fromFlags).toEqual([
+      { path: 'server.tokenFile', message: notBoth, source: 'flag --token and flag --token-file' },
+    ]);
+    // Both in the file is the file's problem, even when a flag sets the URL.
+    const both = writeConfig(dir, {
+      server: { url: 'https://fleet.example', token: TOKEN, tokenFile: 'token' },
+    });
+    expect(
+      problemsOf(() =>
+        loadConfig({ flags: { config: both, server: 'https://x.example' }, env: {} }),
+      ),
+    ).toEqual([{ path: 'server.tokenFile', message: notBoth, source: `config file ${both}` }]);
+  });
+
   it('uses systemd’s state directory and device-token credential when nothing else says otherwise', () => {
     const credentials = tempDir();
     fs.writeFileSync(path.join(credentials, 'device-token'), TOKEN);

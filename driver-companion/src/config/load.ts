@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CompanionConfigSchema, LOG_LEVELS } from './schema.js';
+import { CompanionConfigSchema, LOG_LEVELS, TOKEN_CONFLICT } from './schema.js';
 import type { CompanionConfig } from './schema.js';
 import { parseDeviceSpec } from './device-spec.js';
 
@@ -52,8 +52,12 @@ export interface ConfigSources {
 
 type Json = Record<string, unknown>;
 
+/** The sources in rising precedence; env and flags are one tier each, of one layer per setting. */
+type Tier = 'systemd' | 'file' | 'env' | 'flags' | 'overrides';
+
 interface Layer {
   source: string;
+  tier: Tier;
   values: Json;
   /** Relative paths in this layer resolve against this directory. */
   baseDir: string;
@@ -106,33 +110,54 @@ export function loadConfig(sources: ConfigSources = {}): CompanionConfig {
   // systemd hands the unit its state directory and credentials; use them as defaults.
   const platform: Json = {};
   if (env.STATE_DIRECTORY) setPath(platform, ['storage', 'dataDir'], env.STATE_DIRECTORY);
-  layers.push({ source: 'systemd environment', values: platform, baseDir: cwd });
+  layers.push({ source: 'systemd environment', tier: 'systemd', values: platform, baseDir: cwd });
 
   const configPath = flags.config ?? nonEmpty(env.FLEETLINE_CONFIG);
   if (configPath) {
     const file = path.resolve(cwd, configPath);
     const source = `config file ${file}`;
     const values = readConfigFile(file, source, problems);
-    if (values) layers.push({ source, values, baseDir: path.dirname(file) });
+    if (values) layers.push({ source, tier: 'file', values, baseDir: path.dirname(file) });
   }
 
   // One layer per variable and per flag, so every problem names the exact source.
   for (const setting of ENV_SETTINGS) {
     const raw = nonEmpty(env[setting.name]);
     if (raw === undefined) continue;
-    addSetting(layers, problems, setting.path, setting.parse(raw), `env ${setting.name}`, cwd);
+    addSetting(
+      layers,
+      problems,
+      setting.path,
+      setting.parse(raw),
+      `env ${setting.name}`,
+      'env',
+      cwd,
+    );
   }
   for (const setting of FLAG_SETTINGS) {
     const raw = flags[setting.flag];
     if (raw === undefined) continue;
-    addSetting(layers, problems, setting.path, setting.parse(raw), `flag ${setting.name}`, cwd);
+    addSetting(
+      layers,
+      problems,
+      setting.path,
+      setting.parse(raw),
+      `flag ${setting.name}`,
+      'flags',
+      cwd,
+    );
   }
   if (sources.overrides)
-    layers.push({ source: 'overrides', values: sources.overrides, baseDir: cwd });
+    layers.push({
+      source: 'overrides',
+      tier: 'overrides',
+      values: sources.overrides,
+      baseDir: cwd,
+    });
 
   const origins = new Map<string, Layer>();
   const merged: Json = {};
-  for (const layer of layers) mergeInto(merged, layer.values, [], layer, origins);
+  for (const layer of oneTokenSource(layers)) mergeInto(merged, layer.values, [], layer, origins);
   const sourceOf = (dotted: string): string => {
     for (let parts = dotted.split('.'); parts.length > 0; parts = parts.slice(0, -1)) {
       const layer = origins.get(parts.join('.'));
@@ -147,7 +172,12 @@ export function loadConfig(sources: ConfigSources = {}): CompanionConfig {
     const credential = path.join(env.CREDENTIALS_DIRECTORY, 'device-token');
     if (fs.existsSync(credential)) {
       setPath(merged, ['server', 'tokenFile'], credential);
-      origins.set('server.tokenFile', { source: 'systemd credential', values: {}, baseDir: cwd });
+      origins.set('server.tokenFile', {
+        source: 'systemd credential',
+        tier: 'systemd',
+        values: {},
+        baseDir: cwd,
+      });
     }
   }
   let tokenFromFile: string | undefined;
@@ -177,10 +207,14 @@ export function loadConfig(sources: ConfigSources = {}): CompanionConfig {
       const dotted = issue.path.map(String).join('.');
       // A missing value was set nowhere; blaming the source of its parent object would mislead.
       const missing = getPath(merged, issue.path.map(String)) === undefined;
+      const source =
+        issue.message === TOKEN_CONFLICT
+          ? [...new Set([sourceOf('server.token'), sourceOf('server.tokenFile')])].join(' and ')
+          : sourceOf(dotted);
       problems.push({
         path: dotted,
         message: issue.message,
-        source: missing ? 'not set anywhere' : sourceOf(dotted),
+        source: missing ? 'not set anywhere' : source,
       });
     }
   }
@@ -215,6 +249,7 @@ function addSetting(
   keys: readonly string[],
   parsed: Parsed,
   source: string,
+  tier: Tier,
   cwd: string,
 ): void {
   if ('error' in parsed) {
@@ -223,7 +258,30 @@ function addSetting(
   }
   const values: Json = {};
   setPath(values, keys, parsed.value);
-  layers.push({ source, values, baseDir: cwd });
+  layers.push({ source, tier, values, baseDir: cwd });
+}
+
+/**
+ * server.token and server.tokenFile are two ways of saying one thing: the
+ * highest tier that says it decides, and both keys of every lower tier are
+ * dropped (a token file in the config file and FLEETLINE_DEVICE_TOKEN is
+ * the variable's token). Both keys within one tier stay, for the schema to
+ * refuse, naming that tier.
+ */
+function oneTokenSource(layers: readonly Layer[]): Layer[] {
+  const setsToken = (layer: Layer): boolean => {
+    const server = layer.values.server;
+    return isPlainObject(server) && (server.token !== undefined || server.tokenFile !== undefined);
+  };
+  const top = layers.filter(setsToken).at(-1)?.tier;
+  return layers.map((layer) => {
+    if (layer.tier === top || !setsToken(layer)) return layer;
+    const values = structuredClone(layer.values);
+    const server = values.server as Json;
+    delete server.token;
+    delete server.tokenFile;
+    return { ...layer, values };
+  });
 }
 
 function readConfigFile(file: string, source: string, problems: ConfigProblem[]): Json | null {

@@ -247,6 +247,9 @@ const ServerSchema = z.strictObject({
   tokenFile: z.string().min(1).optional(),
 });
 
+/** Both keys in one source (a higher source's replaces both of a lower one's: see load.ts). */
+export const TOKEN_CONFLICT = 'set either server.token or server.tokenFile, not both';
+
 export const CompanionConfigSchema = z
   .strictObject({
     /** A label for logs and the health report (the vehicle's name, say). */
@@ -287,7 +290,7 @@ export const CompanionConfigSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['server', 'tokenFile'],
-        message: 'set either server.token or server.tokenFile, not both',
+        message: TOKEN_CONFLICT,
       });
     }
   });
