@@ -5,13 +5,14 @@ import {
   DEMO_CITIES,
   Elm327Simulator,
   GpsSimulator,
+  PID,
   SimulatedVehicle,
   TransportOpenError,
   createMemoryLink,
   createSimulatedLink,
   generateCityRoute,
 } from '@fleetline/hardware';
-import type { Elm327Scenario, MemoryLink, SimulatedLink } from '@fleetline/hardware';
+import type { Elm327Scenario, MemoryLink, SimulatedLink, Transport } from '@fleetline/hardware';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TimeSource } from '../src/clock/time-source.js';
 import { CompanionConfigSchema } from '../src/config/schema.js';
@@ -104,6 +105,67 @@ function pluggableElm(
       plugged = true;
     },
   };
+}
+
+/**
+ * A simulated ELM327 in front of a vehicle that refuses some requests:
+ * `refuse` sees each command the companion sends and returns the line the
+ * ECU answers instead (a negative response such as `7E8 03 7F 09 11`), or
+ * null to let the simulator answer. The adapter's settings by then are the
+ * companion's: no echo, CR only, spaces and headers on.
+ */
+function refusingElm(car: SimulatedVehicle, refuse: (command: string) => string | null) {
+  const commands: string[] = [];
+  const endpoint: DeviceEndpoint = {
+    label: 'simulated ELM327 (refusing)',
+    async open() {
+      const link = createMemoryLink();
+      const device = link.device;
+      const listeners = new Set<(chunk: Uint8Array) => void>();
+      // The simulator's end of the cable, seeing only the commands the vehicle does not refuse.
+      const simulatorSide: Transport = {
+        kind: device.kind,
+        description: device.description,
+        get state() {
+          return device.state;
+        },
+        open: () => device.open(),
+        write: (data) => device.write(data),
+        onData: (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+        onClose: (listener) => device.onClose(listener),
+        chunks: () => device.chunks(),
+        close: () => device.close(),
+      };
+      let line = '';
+      device.onData((chunk) => {
+        line += Buffer.from(chunk).toString('latin1');
+        for (let end = line.indexOf('\r'); end >= 0; end = line.indexOf('\r')) {
+          const raw = line.slice(0, end + 1);
+          line = line.slice(end + 1);
+          const command = raw.replace(/\s/g, '').toUpperCase();
+          commands.push(command);
+          const reply = refuse(command);
+          if (reply === null)
+            for (const listener of listeners) listener(Buffer.from(raw, 'latin1'));
+          else void device.write(`${reply}\r\r>`);
+        }
+      });
+      await new Elm327Simulator({ vehicle: car }).attach(simulatorSide);
+      await link.host.open();
+      return link.host;
+    },
+    lost() {},
+  };
+  return { endpoint, commands };
+}
+
+/** The PIDs of a service 01 request, or null for any other command. */
+function mode01Pids(command: string): number[] | null {
+  const bytes = (command.match(/../g) ?? []).map((h) => Number.parseInt(h, 16));
+  return /^01([0-9A-F]{2})+$/.test(command) ? bytes.slice(1) : null;
 }
 
 function obdSupervisor(endpoint: DeviceEndpoint, rec: ReturnType<typeof recording>): ObdSupervisor {
@@ -201,6 +263,60 @@ describe('the OBD supervisor', () => {
       15_000,
       'readings after the reconnect',
     );
+  });
+
+  it('polls a vehicle that refuses service 09 (no VIN) without reopening the adapter', async () => {
+    const rec = recording();
+    const elm = refusingElm(vehicle(), (command) =>
+      command === '0902' ? '7E8 03 7F 09 11' : null,
+    );
+    const obd = obdSupervisor(elm.endpoint, rec);
+    obd.start();
+    await eventually(
+      () => (readingsOf(rec.samples()).length >= 30 ? true : undefined),
+      15_000,
+      'readings',
+    );
+    expect(elm.commands).toContain('0902');
+    expect(obd.status()).toMatchObject({
+      state: 'polling',
+      vin: null,
+      connects: 1,
+      lastError: null,
+    });
+  });
+
+  it('counts a negative response to a service 01 request against its PIDs, not the connection', async () => {
+    const rec = recording();
+    // The ECU refuses every request that asks for the engine load (request out of range).
+    const elm = refusingElm(vehicle(), (command) =>
+      mode01Pids(command)?.includes(PID.ENGINE_LOAD) ? '7E8 03 7F 01 31' : null,
+    );
+    const obd = obdSupervisor(elm.endpoint, rec);
+    obd.start();
+    await eventually(
+      () => (obd.status().dropped.includes(PID.ENGINE_LOAD) ? true : undefined),
+      20_000,
+      'the refused PID to be dropped',
+    );
+    // Asked alone before it was given up on, and never again after.
+    expect(elm.commands).toContain(
+      `01${PID.ENGINE_LOAD.toString(16).padStart(2, '0').toUpperCase()}`,
+    );
+    const asked = elm.commands.length;
+    const before = readingsOf(rec.samples()).length;
+    await eventually(
+      () => (readingsOf(rec.samples()).length > before + 10 ? true : undefined),
+      15_000,
+      'more readings',
+    );
+    expect(
+      elm.commands.slice(asked).filter((c) => mode01Pids(c)?.includes(PID.ENGINE_LOAD)),
+    ).toEqual([]);
+    const pids = new Set(readingsOf(rec.samples()).map((s) => (s.kind === 'reading' ? s.pid : -1)));
+    expect(pids).toContain(PID.SPEED);
+    expect(pids).not.toContain(PID.ENGINE_LOAD);
+    expect(obd.status()).toMatchObject({ state: 'polling', connects: 1, lastError: null });
   });
 
   it('notices the ignition going off and on, and reports both', async () => {

@@ -323,6 +323,11 @@ export class ObdSupervisor {
             if (garbled >= GARBLED_BEFORE_REINIT) throw new AdapterConfused(error);
             continue;
           }
+          // The ECU refused the request (7F 01 …): an answer about these PIDs, like NO DATA.
+          if (error instanceof ObdNegativeResponseError) {
+            refusedPids.push({ pids, packed: pids.length > 1 });
+            continue;
+          }
           if (!(error instanceof AdapterReplyError)) throw error;
           if (outcome === 'no_data') refusedPids.push({ pids, packed: pids.length > 1 });
           else this.#scheduler.markFailed(pids, this.#now(), false);
@@ -400,8 +405,9 @@ export class ObdSupervisor {
       }
       this.#o.onVin?.(vin);
     } catch (error) {
-      // Older vehicles (before 2005 in Europe) often have no VIN over OBD.
-      if (!isTransient(error)) throw error;
+      // Older vehicles (before 2005 in Europe) often have no VIN over OBD; some
+      // refuse service 09 outright (7F 09 11). Either way: no VIN, keep polling.
+      if (!isTransient(error) && !(error instanceof ObdNegativeResponseError)) throw error;
       this.#log.info({ err: messageOf(error) }, 'vehicle did not report its VIN');
     }
   }
