@@ -41,7 +41,11 @@ const SQL = {
   thin: `DELETE FROM samples WHERE class = ? AND seq > ? AND seq <= ? AND seq NOT IN (
          SELECT min(seq) FROM samples WHERE class = ? AND seq > ? AND seq <= ?
          GROUP BY series, CAST(t / ? AS INTEGER))`,
-  dropOldest: 'DELETE FROM samples WHERE seq IN (SELECT seq FROM samples ORDER BY seq LIMIT ?)',
+  // The median of everything waiting, events included: samples past it are the newest half.
+  medianAll: `SELECT seq FROM (SELECT seq FROM samples UNION ALL SELECT seq FROM events)
+       ORDER BY seq LIMIT 1 OFFSET ((SELECT count(*) FROM samples) + (SELECT count(*) FROM events)) / 2`,
+  dropOldest:
+    'DELETE FROM samples WHERE seq IN (SELECT seq FROM samples WHERE seq < ? ORDER BY seq LIMIT ?)',
   recentRejections: 'SELECT seq, field, reason, at FROM rejections ORDER BY id DESC LIMIT ?',
 } as const;
 

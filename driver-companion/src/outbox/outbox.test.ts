@@ -192,6 +192,62 @@ describe('Outbox disk bound', () => {
     outbox.close();
   });
 
+  it('never drops the newest half to make room, even when events alone nearly fill the positions’ share', () => {
+    const outbox = open(tempFile(), { maxBytes: 1024 * 1024, synchronous: 'NORMAL' });
+    const { thinAboveBytes } = outbox.stats();
+    let t = T0;
+    // Events up to between the policy's target (85 %) and its trigger: thinning alone cannot get back under.
+    while (outbox.usedBytes() < thinAboveBytes * 0.92) {
+      outbox.append(Array.from({ length: 20 }, () => driving((t += 1000))));
+    }
+    expect(outbox.full).toBe(false);
+    const events = outbox.pending;
+    const result = outbox.append(Array.from({ length: 1000 }, () => position((t += 1000))));
+    expect(result.stored).toBe(1000);
+    const positions = outbox
+      .read(result.first! - 1, result.last, 10_000)
+      .filter((r) => r.sample.kind === 'position')
+      .map((r) => r.seq);
+    // The newer half of what was just recorded is all there; every event too.
+    const newerHalf = Array.from({ length: 500 }, (_, i) => result.last! - 499 + i);
+    expect(positions).toEqual(expect.arrayContaining(newerHalf));
+    expect(outbox.read(0, null, 1_000_000).filter((r) => r.sample.kind === 'driving')).toHaveLength(
+      events,
+    );
+    expect(outbox.fileBytes()).toBeLessThanOrEqual(1024 * 1024);
+    outbox.close();
+  });
+
+  it('does not run the policy or warn again for samples refused while full', () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logged = createLogger(
+      'info',
+      {},
+      {
+        write: (line: string) =>
+          void lines.push(JSON.parse(line) as { level: number; msg: string }),
+      },
+    );
+    const outbox = open(tempFile(), {
+      maxBytes: 1024 * 1024,
+      synchronous: 'NORMAL',
+      logger: logged,
+    });
+    let t = T0;
+    for (let i = 0; i < 200 && !outbox.full; i += 1) {
+      outbox.append(Array.from({ length: 100 }, () => driving((t += 1000))));
+    }
+    expect(outbox.full).toBe(true);
+    const before = lines.length;
+    // A receiver's epochs while full: a hundred positions refused, one at a time.
+    for (let i = 0; i < 100; i += 1) {
+      expect(outbox.append([position((t += 1000))])).toMatchObject({ stored: 0, refused: 1 });
+    }
+    expect(lines.slice(before)).toEqual([]);
+    expect(outbox.stats().counters.refusedWhileFull).toBe(100);
+    outbox.close();
+  });
+
   it('keeps events in a reserve past the positions, then refuses new ones rather than pass the bound', () => {
     const maxBytes = 1024 * 1024;
     const outbox = open(tempFile(), { maxBytes, synchronous: 'NORMAL' });

@@ -326,7 +326,9 @@ export class Outbox {
     this.#counters = counters;
     this.#lastSeq = seq;
     this.#pending += stored;
-    if (this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
+    // Refused while full, nothing stored: nothing the policy could do has changed since its last run.
+    const changed = stored > 0 || !this.#full;
+    if (changed && this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
     this.#checkEvents();
     return { first, last: first === null ? null : seq, stored, refused: refused + refusedEvents };
   }
@@ -440,6 +442,8 @@ export class Outbox {
    * 2. thin the older half of the readings to one per PID per minute;
    * 3. and 4. the same at one position per minute and one reading per 5 min;
    * 5. drop the oldest positions and readings.
+   * Every step keeps to the older half: the newest half of what waits
+   * (events included, for the last step) is never thinned or dropped.
    * Events and alarms (driving, trouble codes, status) are never touched. If
    * they alone fill the bound, new positions and readings are refused until
    * the server takes some. Work is done in chunks of a few thousand rows, one
@@ -460,15 +464,25 @@ export class Outbox {
       this.#setFull(false);
       return report;
     }
+    // The newest half is measured once, before anything goes: later steps
+    // thin the same older half harder, they do not halve what is left again.
+    const seqOf = (row: unknown): number | null =>
+      (row as { seq: number } | undefined)?.seq ?? null;
+    const newerHalfFrom = new Map<SampleClass, number | null>();
+    for (const cls of [SAMPLE_CLASS.position, SAMPLE_CLASS.reading]) {
+      newerHalfFrom.set(cls, seqOf(this.#sql.medianSeq.get(cls, cls)));
+    }
+    const newerHalfOfAllFrom = seqOf(this.#sql.medianAll.get());
     for (const step of THIN_STEPS) {
       if (this.usedBytes() <= target) break;
-      const median = this.#sql.medianSeq.get(step.cls, step.cls) as { seq: number } | undefined;
-      if (!median) continue;
+      const from = newerHalfFrom.get(step.cls);
+      if (from === null || from === undefined) continue;
+      const end = from - 1;
       let cursor = 0;
-      while (cursor < median.seq && this.usedBytes() > target) {
+      while (cursor < end && this.usedBytes() > target) {
         const edge = this.#sql.chunkEdge.get(step.cls, cursor, CHUNK_ROWS - 1) as
           { seq: number } | undefined;
-        const upTo = Math.min(median.seq, edge?.seq ?? median.seq);
+        const upTo = Math.min(end, edge?.seq ?? end);
         const thinned = this.#inTransaction(() =>
           this.#sql.thin.run(step.cls, cursor, upTo, step.cls, cursor, upTo, step.bucketMs),
         ).changes;
@@ -478,8 +492,13 @@ export class Outbox {
         cursor = upTo;
       }
     }
-    while (this.usedBytes() > target) {
-      const dropped = this.#inTransaction(() => this.#sql.dropOldest.run(CHUNK_ROWS)).changes;
+    // Dropping keeps to the older half of everything waiting, events included:
+    // when events alone fill the share, the newest positions and readings stay
+    // (and new ones are refused) rather than every one of them going.
+    while (newerHalfOfAllFrom !== null && this.usedBytes() > target) {
+      const dropped = this.#inTransaction(() =>
+        this.#sql.dropOldest.run(newerHalfOfAllFrom, CHUNK_ROWS),
+      ).changes;
       if (dropped === 0) break;
       report.droppedOldest += dropped;
       this.#pending -= dropped;
@@ -493,7 +512,11 @@ export class Outbox {
     this.#sql.setMeta.run('counters', JSON.stringify(this.#counters));
     report.usedBytesAfter = this.usedBytes();
     report.full = report.usedBytesAfter > this.#highWaterBytes;
+    const removed = report.thinnedPositions + report.thinnedReadings + report.droppedOldest;
+    // Already refusing and nothing more to give up: #setFull said so once for the episode.
+    const news = removed > 0 || report.full !== this.#full;
     this.#setFull(report.full);
+    if (!news) return report;
     this.#logger.warn(
       {
         thinnedPositions: report.thinnedPositions,
