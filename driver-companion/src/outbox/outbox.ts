@@ -184,6 +184,8 @@ export class Outbox {
   #counters: OutboxCounters;
   #full = false;
   #eventsFull = false;
+  /** Why the disk-bound policy failed last time, until it works again. */
+  #policyError: string | null = null;
   readonly #outboxId: string;
   readonly #createdAt: number;
 
@@ -235,8 +237,7 @@ export class Outbox {
         n: number;
       }
     ).n;
-    if (this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
-    this.#checkEvents();
+    this.#applyPolicy();
   }
 
   /**
@@ -327,9 +328,7 @@ export class Outbox {
     this.#lastSeq = seq;
     this.#pending += stored;
     // Refused while full, nothing stored: nothing the policy could do has changed since its last run.
-    const changed = stored > 0 || !this.#full;
-    if (changed && this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
-    this.#checkEvents();
+    if (stored > 0 || !this.#full) this.#applyPolicy();
     return { first, last: first === null ? null : seq, stored, refused: refused + refusedEvents };
   }
 
@@ -473,6 +472,47 @@ export class Outbox {
       newerHalfFrom.set(cls, seqOf(this.#sql.medianSeq.get(cls, cls)));
     }
     const newerHalfOfAllFrom = seqOf(this.#sql.medianAll.get());
+    try {
+      this.#thinAndDrop(report, target, newerHalfFrom, newerHalfOfAllFrom);
+    } finally {
+      // What was committed before a chunk failed (a full disk) still counts.
+      this.#counters = {
+        ...this.#counters,
+        thinnedPositions: this.#counters.thinnedPositions + report.thinnedPositions,
+        thinnedReadings: this.#counters.thinnedReadings + report.thinnedReadings,
+        droppedOldest: this.#counters.droppedOldest + report.droppedOldest,
+      };
+    }
+    this.#sql.setMeta.run('counters', JSON.stringify(this.#counters));
+    report.usedBytesAfter = this.usedBytes();
+    report.full = report.usedBytesAfter > this.#highWaterBytes;
+    const removed = report.thinnedPositions + report.thinnedReadings + report.droppedOldest;
+    // Already refusing and nothing more to give up: #setFull said so once for the episode.
+    const news = removed > 0 || report.full !== this.#full;
+    this.#setFull(report.full);
+    if (!news) return report;
+    this.#logger.warn(
+      {
+        thinnedPositions: report.thinnedPositions,
+        thinnedReadings: report.thinnedReadings,
+        droppedOldest: report.droppedOldest,
+        usedBytesBefore: before,
+        usedBytesAfter: report.usedBytesAfter,
+        maxBytes: this.maxBytes,
+        full: report.full,
+      },
+      'outbox reached its disk bound: old positions and readings thinned',
+    );
+    return report;
+  }
+
+  /** The steps of enforceDiskBound, each chunk its own transaction; the report counts as it goes. */
+  #thinAndDrop(
+    report: ThinReport,
+    target: number,
+    newerHalfFrom: ReadonlyMap<SampleClass, number | null>,
+    newerHalfOfAllFrom: number | null,
+  ): void {
     for (const step of THIN_STEPS) {
       if (this.usedBytes() <= target) break;
       const from = newerHalfFrom.get(step.cls);
@@ -503,33 +543,6 @@ export class Outbox {
       report.droppedOldest += dropped;
       this.#pending -= dropped;
     }
-    this.#counters = {
-      ...this.#counters,
-      thinnedPositions: this.#counters.thinnedPositions + report.thinnedPositions,
-      thinnedReadings: this.#counters.thinnedReadings + report.thinnedReadings,
-      droppedOldest: this.#counters.droppedOldest + report.droppedOldest,
-    };
-    this.#sql.setMeta.run('counters', JSON.stringify(this.#counters));
-    report.usedBytesAfter = this.usedBytes();
-    report.full = report.usedBytesAfter > this.#highWaterBytes;
-    const removed = report.thinnedPositions + report.thinnedReadings + report.droppedOldest;
-    // Already refusing and nothing more to give up: #setFull said so once for the episode.
-    const news = removed > 0 || report.full !== this.#full;
-    this.#setFull(report.full);
-    if (!news) return report;
-    this.#logger.warn(
-      {
-        thinnedPositions: report.thinnedPositions,
-        thinnedReadings: report.thinnedReadings,
-        droppedOldest: report.droppedOldest,
-        usedBytesBefore: before,
-        usedBytesAfter: report.usedBytesAfter,
-        maxBytes: this.maxBytes,
-        full: report.full,
-      },
-      'outbox reached its disk bound: old positions and readings thinned',
-    );
-    return report;
   }
 
   /** Bytes of database pages holding data (the file keeps freed pages for reuse). */
@@ -659,6 +672,33 @@ export class Outbox {
       this.#sql.deleteSamples.run(first, last).changes +
       this.#sql.deleteEvents.run(first, last).changes
     );
+  }
+
+  /**
+   * The disk-bound policy after a commit (or at open). It runs in its own
+   * transactions, which a full disk may refuse (SQLITE_FULL) although the
+   * commit before went through: that must not look like a failed append, or
+   * the caller would commit the same samples again under new numbers. So
+   * it never throws; it logs, and the next commit tries again.
+   */
+  #applyPolicy(): void {
+    try {
+      if (this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
+      this.#checkEvents();
+    } catch (error) {
+      const message = messageOf(error);
+      // A full disk fails it at every commit: say so once per reason, not at every read.
+      if (message !== this.#policyError) {
+        this.#logger.error(
+          { err: message, pending: this.#pending, lastAssignedSeq: this.#lastSeq },
+          'outbox disk-bound policy failed after a commit',
+        );
+      }
+      this.#policyError = message;
+      return;
+    }
+    if (this.#policyError !== null) this.#logger.info('outbox disk-bound policy works again');
+    this.#policyError = null;
   }
 
   #inTransaction<T>(work: () => T): T {

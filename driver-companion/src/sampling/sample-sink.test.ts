@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../outbox/outbox.js';
 import type { SampleDraft } from '../outbox/samples.js';
 import { createLogger } from '../util/logger.js';
+import { findings, runOnTinyDisk, tinyDiskAvailable } from '../../test/support/tiny-disk.js';
 import { SampleSink } from './sample-sink.js';
+import type { SinkStats } from './sample-sink.js';
 
 const logger = createLogger('silent');
 const dirs: string[] = [];
@@ -128,6 +130,31 @@ describe('SampleSink', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sink.stats()).toMatchObject({ committed: 2, commits: 1 });
   });
+
+  it.skipIf(!tinyDiskAvailable())(
+    'stores every read once when the disk fills up under the disk-bound policy (a 2 MB tmpfs)',
+    { timeout: 60_000 },
+    async () => {
+      const fixture = path.join(
+        path.dirname(fileURLToPath(import.meta.url)),
+        'full-disk-sink.fixture.ts',
+      );
+      // The bound is the disk's size: the policy runs when there is no room left for its work.
+      const run = await runOnTinyDisk(fixture, '2m', [String(2 * 1024 * 1024), '30000']);
+      const found = findings<{
+        rows: number;
+        duplicated: number;
+        sink: SinkStats;
+        messages: Record<string, number>;
+      }>(run);
+      expect(found.duplicated).toBe(0);
+      // What the outbox holds is exactly what the sink saw committed.
+      expect(found.rows).toBe(found.sink.committed);
+      // It got that far: the policy failed after a commit, and then commits failed too.
+      expect(found.messages['outbox disk-bound policy failed after a commit']).toBeGreaterThan(0);
+      expect(found.sink.lastError).toMatch(/full/);
+    },
+  );
 
   it(
     'loses no read to SIGKILL once the task that handled it has ended',
