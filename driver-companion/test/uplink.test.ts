@@ -145,6 +145,98 @@ describe('Uplink against the real server', () => {
     expect(fresh.stats().counters.renumbered).toBe(20);
   });
 
+  it('renumbers a reset outbox that recorded more samples before its first hello than the server holds', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U7');
+    const first = outbox();
+    first.append(drafts(100, 50));
+    const u1 = uplink(s.url, v.token, first);
+    u1.start();
+    await eventually(
+      () => (first.pending === 0 ? true : undefined),
+      10_000,
+      'the first outbox to drain',
+    );
+    await u1.stop();
+
+    // A new SD card, and a long way before the network: 150 samples, numbered 1 to 150.
+    const fresh = outbox();
+    fresh.append(drafts(150, 51));
+    expect(fresh.lastAssignedSeq).toBe(150);
+    const u2 = uplink(s.url, v.token, fresh);
+    u2.start();
+    await eventually(
+      () => (fresh.pending === 0 ? true : undefined),
+      10_000,
+      'the fresh outbox to drain',
+    );
+    const stored = storedSamples(s.dbFile, v.deviceId);
+    expect(stored).toHaveLength(250);
+    const renumbered = stored.filter((r) => r.seq > 100).sort((a, b) => a.seq - b.seq);
+    expect(renumbered.map((r) => r.seq)).toEqual(Array.from({ length: 150 }, (_, i) => 101 + i));
+    expect(renumbered.map(normalised)).toEqual(fresh.journal().map((r) => normalised(r.sample)));
+    expect(u2.status().sender).toMatchObject({ duplicates: 0, samplesStored: 150 });
+    expect(fresh.stats().counters.renumbered).toBe(150);
+
+    // Once the numbering has been checked, a reconnect renumbers nothing: what waits was
+    // numbered after the server's highest, and anything it holds of it is a true replay.
+    fresh.append(drafts(5, 51));
+    await u2.stop();
+    const again = uplink(s.url, v.token, fresh);
+    again.start();
+    await eventually(() => (fresh.pending === 0 ? true : undefined), 10_000, 'the last five');
+    expect(
+      storedSamples(s.dbFile, v.deviceId)
+        .map((r) => r.seq)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 255 }, (_, i) => i + 1));
+    expect(fresh.stats().counters.renumbered).toBe(150);
+  });
+
+  it('renumbers what an outbox restored from a backup recorded before its first hello', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U8');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'companion-uplink-'));
+    const file = path.join(dir, 'outbox.sqlite');
+    const backup = path.join(dir, 'backup.sqlite');
+    const box = outbox(dir);
+    box.append(drafts(100, 50));
+    const u1 = uplink(s.url, v.token, box);
+    u1.start();
+    await eventually(() => (box.pending === 0 ? true : undefined), 10_000, 'the first hundred');
+    await u1.stop();
+    box.close();
+    fs.copyFileSync(file, backup);
+
+    // The outbox goes on to 150, all of it stored...
+    const later = outbox(dir);
+    later.append(drafts(50, 51));
+    const u2 = uplink(s.url, v.token, later);
+    u2.start();
+    await eventually(() => (later.pending === 0 ? true : undefined), 10_000, 'fifty more');
+    await u2.stop();
+    later.close();
+
+    // ...then the card is restored from the backup (counter at 100) and records 80 before the network is back.
+    for (const suffix of ['-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    fs.copyFileSync(backup, file);
+    const restored = outbox(dir);
+    expect(restored.lastAssignedSeq).toBe(100);
+    restored.append(drafts(80, 52));
+    const u3 = uplink(s.url, v.token, restored);
+    u3.start();
+    await eventually(() => (restored.pending === 0 ? true : undefined), 10_000, 'the eighty');
+    const stored = storedSamples(s.dbFile, v.deviceId).sort((a, b) => a.seq - b.seq);
+    expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 230 }, (_, i) => i + 1));
+    expect(stored.slice(150).map(normalised)).toEqual(
+      restored
+        .journal()
+        .filter((r) => r.seq > 150)
+        .map((r) => normalised(r.sample)),
+    );
+    expect(u3.status().sender).toMatchObject({ duplicates: 0, samplesStored: 80 });
+  });
+
   it('keeps samples through a server restart and delivers each exactly once', async () => {
     const s = await server();
     const v = await registerVehicle(s.server, 'U3');

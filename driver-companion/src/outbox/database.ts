@@ -47,6 +47,17 @@ const SQL = {
   dropOldest:
     'DELETE FROM samples WHERE seq IN (SELECT seq FROM samples WHERE seq < ? ORDER BY seq LIMIT ?)',
   recentRejections: 'SELECT seq, field, reason, at FROM rejections ORDER BY id DESC LIMIT ?',
+  waitingSpan: `SELECT min(low) AS low, sum(n) AS n FROM (
+         SELECT min(seq) AS low, count(*) AS n FROM samples WHERE seq > ?
+         UNION ALL SELECT min(seq), count(*) FROM events WHERE seq > ?)`,
+  journalOfWaitingToNegative: `UPDATE journal SET seq = -seq WHERE seq IN (
+         SELECT seq FROM samples WHERE seq > ? UNION ALL SELECT seq FROM events WHERE seq > ?)`,
+  samplesToNegative: 'UPDATE samples SET seq = -seq WHERE seq > ?',
+  eventsToNegative: 'UPDATE events SET seq = -seq WHERE seq > ?',
+  // From -seq back to seq + delta.
+  journalFromNegative: 'UPDATE journal SET seq = ? - seq WHERE seq < 0',
+  samplesFromNegative: 'UPDATE samples SET seq = ? - seq WHERE seq < 0',
+  eventsFromNegative: 'UPDATE events SET seq = ? - seq WHERE seq < 0',
 } as const;
 
 export type Statements = Record<keyof typeof SQL, Database.Statement>;

@@ -132,6 +132,11 @@ export interface RenumberResult {
   lastAssignedSeq: number;
 }
 
+export interface NumberingCheck extends RenumberResult {
+  /** Why waiting samples were renumbered (see checkNumbering), or null when they needed not be. */
+  reason: 'new-outbox' | 'server-ahead' | 'restored' | null;
+}
+
 /** Rows per transaction while thinning or dropping: each transaction's pages pass through the WAL. */
 const CHUNK_ROWS = 2000;
 /** The policy stops this far under the bound, so it does not run again at the next commit. */
@@ -188,6 +193,11 @@ export class Outbox {
   #policyError: string | null = null;
   readonly #outboxId: string;
   readonly #createdAt: number;
+  /** The counter as it was at open: what the server may hold of this outbox's numbers, at most. */
+  readonly #lastSeqAtOpen: number;
+  /** The device whose server this outbox's numbering was last checked against at a hello. */
+  #numberedFor: number | null;
+  #checkedSinceOpen = false;
 
   private constructor(db: Database.Database, walBytes: number, options: OutboxOptions) {
     this.#db = db;
@@ -230,6 +240,10 @@ export class Outbox {
       )
       .get() as { seq: number };
     this.#lastSeq = Math.max(Number(this.#meta('last_seq') ?? 0), highest.seq);
+    this.#lastSeqAtOpen = this.#lastSeq;
+    // An outbox from before the check was recorded has had one at every hello it kept an identity of.
+    const numberedFor = Number(this.#meta('numbered_for_device') ?? this.getIdentity()?.deviceId);
+    this.#numberedFor = Number.isInteger(numberedFor) ? numberedFor : null;
     this.#pending = (
       db
         .prepare('SELECT (SELECT count(*) FROM samples) + (SELECT count(*) FROM events) AS n')
@@ -387,47 +401,88 @@ export class Outbox {
   }
 
   /**
-   * The server has stored numbers this outbox never handed out: the local
-   * database was reset (a new SD card, a wiped disk) while the server kept
-   * the old outbox's samples. Waiting samples get new numbers above the
-   * server's, in their order, or the server would take them for replays and
-   * drop them. Call only with nothing in flight.
+   * At every hello, before anything is sent: the server's highest stored
+   * number against this outbox's numbering. Waiting samples whose numbers
+   * the server may hold other samples under are renumbered above its
+   * highest, in their order, or it would take them for replays and drop
+   * them:
+   * - all of them while the outbox has never completed a hello for this
+   *   device (a new SD card, a file moved aside as corrupt, another
+   *   device's token): it numbered them from 1, not knowing where the
+   *   server was, however many there are;
+   * - all of them when the server holds numbers this outbox never handed
+   *   out;
+   * - at the first hello since the outbox was opened, those numbered since,
+   *   when the server holds numbers past the counter as it was at open (a
+   *   file restored from a backup, or commits a power cut rolled back under
+   *   synchronous=NORMAL after they had been sent).
+   * Anything else of what waits that the server holds is a true replay (sent
+   * and stored, the ack lost) and keeps its number. The check is recorded
+   * with the renumbering, in one transaction. Call only with nothing in flight.
+   */
+  checkNumbering(deviceId: number, highestStoredSeq: number): NumberingCheck {
+    let reason: NumberingCheck['reason'] = null;
+    let after = 0;
+    if (this.#numberedFor !== deviceId) reason = 'new-outbox';
+    else if (highestStoredSeq > this.#lastSeq) reason = 'server-ahead';
+    else if (!this.#checkedSinceOpen && highestStoredSeq > this.#lastSeqAtOpen) {
+      reason = 'restored';
+      after = this.#lastSeqAtOpen;
+    }
+    const result =
+      reason === null
+        ? { renumbered: 0, from: null, lastAssignedSeq: this.#lastSeq }
+        : this.#renumber(highestStoredSeq, after, deviceId);
+    this.#numberedFor = deviceId;
+    this.#checkedSinceOpen = true;
+    return { ...result, reason };
+  }
+
+  /**
+   * An ack says the server holds numbers this outbox never handed out
+   * (another companion with this token?): waiting samples get new numbers
+   * above the server's, in their order. Call only with nothing in flight.
    */
   renumberAbove(highestStoredSeq: number): RenumberResult {
     if (highestStoredSeq <= this.#lastSeq) {
       return { renumbered: 0, from: null, lastAssignedSeq: this.#lastSeq };
     }
-    let result: RenumberResult = { renumbered: 0, from: null, lastAssignedSeq: highestStoredSeq };
+    return this.#renumber(highestStoredSeq, 0, null);
+  }
+
+  /** Waiting samples numbered above `after` move above `highestStoredSeq` if any is not already. */
+  #renumber(highestStoredSeq: number, after: number, deviceId: number | null): RenumberResult {
+    let result: RenumberResult = {
+      renumbered: 0,
+      from: null,
+      lastAssignedSeq: Math.max(this.#lastSeq, highestStoredSeq),
+    };
     let counters = this.#counters;
     this.#db.transaction(() => {
-      const span = this.#db
-        .prepare(
-          `SELECT min(low) AS low, sum(n) AS n FROM (
-             SELECT min(seq) AS low, count(*) AS n FROM samples
-             UNION ALL SELECT min(seq), count(*) FROM events)`,
-        )
-        .get() as { low: number | null; n: number | null };
-      if (span.low === null || !span.n) {
-        this.#sql.setMeta.run('last_seq', String(highestStoredSeq));
-        return;
+      const span = this.#sql.waitingSpan.get(after, after) as {
+        low: number | null;
+        n: number | null;
+      };
+      if (span.low !== null && span.n && span.low <= highestStoredSeq) {
+        const delta = highestStoredSeq + 1 - span.low;
+        // Through negative numbers: shifted by less than its width, a range
+        // would run into itself (the key is checked row by row).
+        if (this.#journal) this.#sql.journalOfWaitingToNegative.run(after, after);
+        this.#sql.samplesToNegative.run(after);
+        this.#sql.eventsToNegative.run(after);
+        if (this.#journal) this.#sql.journalFromNegative.run(delta);
+        this.#sql.samplesFromNegative.run(delta);
+        this.#sql.eventsFromNegative.run(delta);
+        counters = { ...counters, renumbered: counters.renumbered + span.n };
+        this.#sql.setMeta.run('counters', JSON.stringify(counters));
+        result = {
+          renumbered: span.n,
+          from: highestStoredSeq + 1,
+          lastAssignedSeq: Math.max(this.#lastSeq + delta, highestStoredSeq),
+        };
       }
-      // Every new number is above every old one, so the shift cannot collide.
-      const delta = highestStoredSeq + 1 - span.low;
-      if (this.#journal) {
-        this.#db
-          .prepare(
-            `UPDATE journal SET seq = seq + ?
-             WHERE seq IN (SELECT seq FROM samples UNION ALL SELECT seq FROM events)`,
-          )
-          .run(delta);
-      }
-      this.#db.prepare('UPDATE samples SET seq = seq + ?').run(delta);
-      this.#db.prepare('UPDATE events SET seq = seq + ?').run(delta);
-      const last = this.#lastSeq + delta;
-      this.#sql.setMeta.run('last_seq', String(last));
-      counters = { ...counters, renumbered: counters.renumbered + span.n };
-      this.#sql.setMeta.run('counters', JSON.stringify(counters));
-      result = { renumbered: span.n, from: highestStoredSeq + 1, lastAssignedSeq: last };
+      this.#sql.setMeta.run('last_seq', String(result.lastAssignedSeq));
+      if (deviceId !== null) this.#sql.setMeta.run('numbered_for_device', String(deviceId));
     })();
     this.#counters = counters;
     this.#lastSeq = result.lastAssignedSeq;

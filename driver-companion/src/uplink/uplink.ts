@@ -277,12 +277,11 @@ export class Uplink {
     this.#status.deviceId = hello.deviceId;
     this.#status.vehicleId = hello.vehicleId;
     // Before anything is sent: numbers the server already holds must not be reused.
-    const before = outbox.lastAssignedSeq;
-    const renumbered = outbox.renumberAbove(hello.highestStoredSeq);
-    if (renumbered.lastAssignedSeq !== before) {
+    const numbering = outbox.checkNumbering(hello.deviceId, hello.highestStoredSeq);
+    if (numbering.renumbered > 0) {
       this.#log.warn(
-        { highestStoredSeq: hello.highestStoredSeq, ...renumbered },
-        'the outbox is new or was reset (the server holds higher sequence numbers); waiting samples renumbered',
+        { highestStoredSeq: hello.highestStoredSeq, ...numbering },
+        'the outbox is new, was reset or restored (the server may hold its numbers); waiting samples renumbered',
       );
     }
     const lanes = this.#sender.start(hello.maxBatchSamples);
