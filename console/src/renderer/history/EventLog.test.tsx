@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatTime } from '../panels/format';
-import { localDay } from '../stores/history-store';
+import { dayRange, localDay } from '../stores/history-store';
 import { loadFleet, three } from '../testing/fixtures';
 import { json, render, step, testServices, text } from '../testing/render';
 import { EventLog } from './EventLog';
@@ -43,6 +43,12 @@ describe('event log', () => {
     unmount = view.unmount;
     return view;
   };
+  /**
+   * Where a run of `count` one-a-second events may start so that all of it is
+   * today, as the log shows it: about half an hour ago, or at midnight when
+   * that was more recent (a base in yesterday would fail these tests after midnight).
+   */
+  const baseToday = (now: number) => Math.max(now - 2_000_000, dayRange(localDay(now)).from);
   const eventIds = (c: HTMLElement) =>
     [...c.querySelectorAll<HTMLElement>('[data-event-id]')].map((li) => Number(li.dataset.eventId));
 
@@ -174,7 +180,7 @@ describe('event log', () => {
 
   it('keeps the live events it showed when more arrive than the live list holds: no hole, no request', async () => {
     const now = Date.now();
-    const base = now - 2_000_000;
+    const base = baseToday(now);
     // The server's page when the log opens: 1 to 100.
     const services = testServices(pagedLog(() => 100, base));
     loadFleet(services, three());
@@ -203,7 +209,7 @@ describe('event log', () => {
 
   it('past the events it keeps, lets the oldest rows go from the bottom and pages on from the server', async () => {
     const now = Date.now();
-    const base = now - 2_000_000;
+    const base = baseToday(now);
     const services = testServices(pagedLog(() => 100, base));
     loadFleet(services, three());
     const view = await openFleetLog(services, 150);
