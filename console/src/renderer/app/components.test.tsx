@@ -601,4 +601,48 @@ describe('alarms', () => {
     );
     expect(view.container.querySelector('[data-testid="alarms"]')).toBeNull();
   });
+
+  it('lists serious alarms first and expands to show every open alarm', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    unmount = view.unmount;
+    const now = Date.now();
+    const speeding = Array.from({ length: 9 }, (_, i) => ({
+      id: i + 1,
+      vehicleId: 2,
+      type: 'overspeed' as const,
+      t: now,
+      recordedAt: now,
+      late: false,
+      data: { speedKmh: 80, limitKmh: 50, lat: 52.5, lon: 13.4 },
+    }));
+    // The offline alarm is the oldest: newest-first alone would hide it under the overspeeds.
+    await step(() =>
+      services.stores.events.getState().add([
+        {
+          id: 0,
+          vehicleId: 3,
+          type: 'device_offline',
+          t: now,
+          recordedAt: now,
+          late: false,
+          data: { lastSeenAt: now - 60_000 },
+        },
+        ...speeding,
+      ]),
+    );
+    const items = () => [...view.container.querySelectorAll('[data-testid="alarms"] li.alarm')];
+    expect(items()).toHaveLength(6);
+    expect(text(items()[0])).toContain('Offline');
+    const toggle = [...view.container.querySelectorAll('button')].find((b) =>
+      text(b).startsWith('Show all'),
+    );
+    expect(text(toggle)).toBe('Show all 10 (4 more)');
+    expect(toggle?.getAttribute('aria-expanded')).toBe('false');
+    await step(() => toggle?.click());
+    expect(items()).toHaveLength(10);
+    expect(toggle?.getAttribute('aria-expanded')).toBe('true');
+    expect(text(toggle)).toBe('Show fewer');
+  });
 });

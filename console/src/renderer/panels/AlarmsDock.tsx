@@ -1,17 +1,27 @@
+import { useState } from 'react';
 import { useConsole, useSlice } from '../app/context';
+import { MAX_OPEN_ALARMS, compareAlarms } from '../stores/events-store';
 import { describeEvent } from '../history/event-text';
 import { formatTime } from './format';
 
 /**
  * Alarms raised while this console watched, until a dispatcher acknowledges
  * them. This is the dock SOS incidents join in the next release: it sits
- * above everything else in the right-hand column.
+ * above everything else in the right-hand column. The most serious come
+ * first (a vehicle offline or a trouble code above overspeeds); the first few
+ * are shown, and the dock expands to list every open alarm.
  */
+export const ALARMS_SHOWN_FOLDED = 6;
+
 export function AlarmsDock() {
   const { stores } = useConsole();
   const alarms = useSlice(stores.events, (s) => s.alarms);
-  const open = alarms.filter((a) => !a.acknowledged);
+  const dropped = useSlice(stores.events, (s) => s.alarmsDropped);
+  const [expanded, setExpanded] = useState(false);
+  const open = alarms.filter((a) => !a.acknowledged).sort(compareAlarms);
   if (open.length === 0) return null;
+  const shown = expanded ? open : open.slice(0, ALARMS_SHOWN_FOLDED);
+  const hidden = open.length - shown.length;
   const name = (id: number) => stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
   return (
     <section className="alarms" aria-label="Alarms" data-testid="alarms">
@@ -29,7 +39,7 @@ export function AlarmsDock() {
         </button>
       </header>
       <ul>
-        {open.slice(0, 6).map(({ event }) => {
+        {shown.map(({ event }) => {
           const text = describeEvent(event);
           return (
             <li key={event.id} className={`alarm alarm-${event.type}`}>
@@ -55,8 +65,23 @@ export function AlarmsDock() {
             </li>
           );
         })}
-        {open.length > 6 && <li className="muted">and {open.length - 6} more</li>}
       </ul>
+      {open.length > ALARMS_SHOWN_FOLDED && (
+        <button
+          type="button"
+          className="link"
+          aria-expanded={expanded}
+          onClick={() => setExpanded(!expanded)}
+        >
+          {expanded ? 'Show fewer' : `Show all ${open.length} (${hidden} more)`}
+        </button>
+      )}
+      {dropped > 0 && (
+        <p className="muted" data-testid="alarms-dropped">
+          {dropped} older, less serious {dropped === 1 ? 'alarm was' : 'alarms were'} dropped: the
+          console keeps at most {MAX_OPEN_ALARMS} open alarms. The event log has them all.
+        </p>
+      )}
     </section>
   );
 }

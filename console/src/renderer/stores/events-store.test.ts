@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetEvent } from '@fleetline/protocol';
-import { MAX_LIVE_EVENTS, createEventsStore } from './events-store';
+import {
+  MAX_ACKNOWLEDGED_ALARMS,
+  MAX_LIVE_EVENTS,
+  MAX_OPEN_ALARMS,
+  compareAlarms,
+  createEventsStore,
+} from './events-store';
 
 const overspeed = (id: number, late = false): FleetEvent => ({
   id,
@@ -47,6 +53,77 @@ describe('events store', () => {
     expect(store.getState().alarms.find((a) => a.event.id === 5)?.acknowledged).toBe(true);
     store.getState().acknowledgeAll();
     expect(store.getState().alarms.every((a) => a.acknowledged)).toBe(true);
+  });
+
+  it('never drops an open alarm to make room: acknowledged ones go first', () => {
+    const store = createEventsStore();
+    store.getState().add(Array.from({ length: 300 }, (_, i) => overspeed(i + 1)));
+    expect(store.getState().alarms.filter((a) => !a.acknowledged)).toHaveLength(300);
+    // The oldest open alarm is still there after many newer ones.
+    expect(store.getState().alarms.some((a) => a.event.id === 1)).toBe(true);
+
+    store.getState().acknowledgeAll();
+    store.getState().add(Array.from({ length: 50 }, (_, i) => overspeed(1000 + i)));
+    const { alarms } = store.getState();
+    expect(alarms.filter((a) => !a.acknowledged)).toHaveLength(50);
+    // Only the newest acknowledged ones are kept.
+    expect(alarms.filter((a) => a.acknowledged)).toHaveLength(MAX_ACKNOWLEDGED_ALARMS);
+    expect(alarms.some((a) => a.event.id === 1)).toBe(false);
+    expect(store.getState().alarmsDropped).toBe(0);
+  });
+
+  it('past the memory bound drops the least serious, oldest open alarms and counts them', () => {
+    const store = createEventsStore();
+    const offline: FleetEvent = {
+      id: 1,
+      vehicleId: 3,
+      type: 'device_offline',
+      t: 1000,
+      recordedAt: 1000,
+      late: false,
+      data: { lastSeenAt: 500 },
+    };
+    store.getState().add([offline]);
+    store.getState().add(Array.from({ length: MAX_OPEN_ALARMS + 4 }, (_, i) => overspeed(i + 2)));
+    const open = store.getState().alarms.filter((a) => !a.acknowledged);
+    expect(open).toHaveLength(MAX_OPEN_ALARMS);
+    expect(store.getState().alarmsDropped).toBe(5);
+    // The serious one stays even though it is the oldest; the oldest overspeeds went.
+    expect(open.some((a) => a.event.id === 1)).toBe(true);
+    expect(open.some((a) => a.event.id === 2)).toBe(false);
+    expect(open.some((a) => a.event.id === MAX_OPEN_ALARMS + 5)).toBe(true);
+  });
+
+  it('ranks offline and trouble codes above harsh braking above overspeed, newest first within a kind', () => {
+    const at = (id: number, type: 'device_offline' | 'dtc_new' | 'harsh_braking'): FleetEvent =>
+      type === 'device_offline'
+        ? { ...overspeed(id), type, data: { lastSeenAt: 0 } }
+        : type === 'dtc_new'
+          ? { ...overspeed(id), type, data: { code: 'P0301', dtcKind: 'stored' } }
+          : {
+              ...overspeed(id),
+              type,
+              data: {
+                lat: null,
+                lon: null,
+                speedKmh: null,
+                accelMs2: -6,
+                durationS: null,
+                distanceKm: null,
+              },
+            };
+    const store = createEventsStore();
+    store
+      .getState()
+      .add([
+        at(1, 'dtc_new'),
+        overspeed(2),
+        at(3, 'harsh_braking'),
+        at(4, 'device_offline'),
+        overspeed(5),
+      ]);
+    const order = [...store.getState().alarms].sort(compareAlarms).map((a) => a.event.id);
+    expect(order).toEqual([4, 1, 3, 5, 2]);
   });
 
   it('is bounded', () => {

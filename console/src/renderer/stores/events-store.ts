@@ -4,17 +4,68 @@ import type { EventType, FleetEvent } from '@fleetline/protocol';
 /** Events kept in memory for the live log (newest first). */
 export const MAX_LIVE_EVENTS = 1000;
 
-/** Events that need a dispatcher's attention; SOS joins them in the next release. */
-export const ALARM_TYPES: ReadonlySet<EventType> = new Set([
-  'overspeed',
-  'dtc_new',
-  'device_offline',
-  'harsh_braking',
-]);
+/**
+ * Events that need a dispatcher's attention, by how serious they are (higher
+ * first in the dock): a vehicle gone silent or a new trouble code needs
+ * someone to act, a hard brake may, an overspeed is mostly noise that must not
+ * bury the others. SOS joins them in the next release, above everything.
+ */
+export const ALARM_SEVERITY: Readonly<Partial<Record<EventType, number>>> = {
+  device_offline: 2,
+  dtc_new: 2,
+  harsh_braking: 1,
+  overspeed: 0,
+};
+
+export const ALARM_TYPES: ReadonlySet<EventType> = new Set(
+  Object.keys(ALARM_SEVERITY) as EventType[],
+);
+
+/**
+ * Acknowledged alarms kept (newest); they are dropped first, whenever there
+ * are more, so they never take the room of open ones.
+ */
+export const MAX_ACKNOWLEDGED_ALARMS = 200;
+/**
+ * Open alarms are never dropped to make room for acknowledged ones or for
+ * each other under ordinary load; this bound only keeps a console left open
+ * through a storm from growing without end. Past it the least serious, oldest
+ * open alarms go, and `alarmsDropped` counts them so the dock can say so.
+ */
+export const MAX_OPEN_ALARMS = 10_000;
 
 export interface Alarm {
   event: FleetEvent;
   acknowledged: boolean;
+}
+
+export function alarmSeverity(alarm: Alarm): number {
+  return ALARM_SEVERITY[alarm.event.type] ?? 0;
+}
+
+/** Most serious first, then newest first: the order the dock lists open alarms in. */
+export function compareAlarms(a: Alarm, b: Alarm): number {
+  return alarmSeverity(b) - alarmSeverity(a) || b.event.id - a.event.id;
+}
+
+/** Keeps every open alarm up to the memory bound, and the newest acknowledged ones. */
+function boundAlarms(alarms: Alarm[]): { alarms: Alarm[]; dropped: number } {
+  const open = alarms.filter((a) => !a.acknowledged);
+  const acknowledged = alarms.filter((a) => a.acknowledged);
+  let dropOpen = new Set<Alarm>();
+  if (open.length > MAX_OPEN_ALARMS) {
+    dropOpen = new Set([...open].sort(compareAlarms).slice(MAX_OPEN_ALARMS));
+  }
+  const keepAcknowledged = new Set(
+    [...acknowledged].sort((a, b) => b.event.id - a.event.id).slice(0, MAX_ACKNOWLEDGED_ALARMS),
+  );
+  if (dropOpen.size === 0 && keepAcknowledged.size === acknowledged.length) {
+    return { alarms, dropped: 0 };
+  }
+  return {
+    alarms: alarms.filter((a) => (a.acknowledged ? keepAcknowledged.has(a) : !dropOpen.has(a))),
+    dropped: dropOpen.size,
+  };
 }
 
 /**
@@ -43,6 +94,8 @@ export interface EventsState {
   lastEventId: number | null;
   /** Alarms raised while this console was watching (not late ones), newest first. */
   alarms: Alarm[];
+  /** Open alarms dropped since sign-in because more than MAX_OPEN_ALARMS were open. */
+  alarmsDropped: number;
   /** Set by a truncated replay; cleared only when dismissed (or on sign-out). */
   replayGap: ReplayGap | null;
 
@@ -64,6 +117,7 @@ export function createEventsStore() {
     events: [],
     lastEventId: null,
     alarms: [],
+    alarmsDropped: 0,
     replayGap: null,
 
     /** Adds what is new and returns it (the caller notifies about those). */
@@ -90,12 +144,18 @@ export function createEventsStore() {
         : fresh
             .filter((e) => ALARM_TYPES.has(e.type) && !e.late)
             .map((event) => ({ event, acknowledged: false }));
-      set((s) => ({
-        events: merged,
-        lastEventId: maxId,
-        alarms: raised.length ? [...raised.reverse(), ...s.alarms].slice(0, 200) : s.alarms,
-        replayGap,
-      }));
+      set((s) => {
+        const bounded = raised.length
+          ? boundAlarms([...raised.reverse(), ...s.alarms])
+          : { alarms: s.alarms, dropped: 0 };
+        return {
+          events: merged,
+          lastEventId: maxId,
+          alarms: bounded.alarms,
+          alarmsDropped: s.alarmsDropped + bounded.dropped,
+          replayGap,
+        };
+      });
       return fresh;
     },
 
@@ -107,12 +167,16 @@ export function createEventsStore() {
 
     acknowledge(eventId) {
       set((s) => ({
-        alarms: s.alarms.map((a) => (a.event.id === eventId ? { ...a, acknowledged: true } : a)),
+        alarms: boundAlarms(
+          s.alarms.map((a) => (a.event.id === eventId ? { ...a, acknowledged: true } : a)),
+        ).alarms,
       }));
     },
 
     acknowledgeAll() {
-      set((s) => ({ alarms: s.alarms.map((a) => ({ ...a, acknowledged: true })) }));
+      set((s) => ({
+        alarms: boundAlarms(s.alarms.map((a) => ({ ...a, acknowledged: true }))).alarms,
+      }));
     },
 
     dismissReplayGap() {
@@ -120,7 +184,7 @@ export function createEventsStore() {
     },
 
     clear() {
-      set({ events: [], lastEventId: null, alarms: [], replayGap: null });
+      set({ events: [], lastEventId: null, alarms: [], alarmsDropped: 0, replayGap: null });
     },
   }));
 }
