@@ -7,6 +7,7 @@ import { EventLog } from './EventLog';
 import { oldestDay, retentionNote } from './retention';
 import type { Retention } from './retention';
 import { formatNumber, formatTime } from '../panels/format';
+import { useToday } from '../panels/use-today';
 import { dayRange, localDay } from '../stores/history-store';
 import type { VehicleRecord } from '../stores/fleet-store';
 
@@ -47,7 +48,8 @@ export function HistoryPanel({ vehicle }: { vehicle: VehicleRecord }) {
     const { from } = dayRange(day);
     history.getState().setDay(localDay(from + days * 86_400_000 + 3_600_000 * 12));
   };
-  const today = localDay(Date.now());
+  // The day picker's last day moves on at midnight too.
+  const today = useToday();
   const oldest = oldestDay(retention, Date.now());
   const note = retentionNote(retention);
 

@@ -1,10 +1,10 @@
 import { useConsole, useSlice } from '../app/context';
 import { EventLog } from '../history/EventLog';
 import { HistoryPanel } from '../history/HistoryPanel';
-import { localDay } from '../stores/history-store';
 import type { PanelTab } from '../stores/ui-store';
 import { STATE_LABELS } from '../stores/vehicle-state';
 import { LivePanel } from './LivePanel';
+import { useToday } from './use-today';
 
 const TABS: { id: PanelTab; label: string; key: string }[] = [
   { id: 'live', label: 'Live', key: 'L' },
@@ -19,6 +19,8 @@ export function SidePanel() {
   const tab = useSlice(stores.ui, (s) => s.panelTab);
   const follow = useSlice(stores.ui, (s) => s.follow);
   const replayGap = useSlice(stores.events, (s) => s.replayGap !== null);
+  // Moves on at local midnight: "today" in a console left open overnight is the new day.
+  const today = useToday();
   const vehicle = useSlice(stores.fleet, (s) =>
     selectedId === null ? undefined : s.vehicles.get(selectedId),
   );
@@ -89,9 +91,7 @@ export function SidePanel() {
       <div className="tab-body" role="tabpanel">
         {vehicle && shownTab === 'live' && <LivePanel vehicle={vehicle} />}
         {vehicle && shownTab === 'history' && <HistoryPanel vehicle={vehicle} />}
-        {shownTab === 'events' && (
-          <EventLog scope={{ day: localDay(Date.now()) }} title="Fleet events today" />
-        )}
+        {shownTab === 'events' && <EventLog scope={{ day: today }} title="Fleet events today" />}
         {!vehicle && selectedId !== null && (
           <p className="muted">This vehicle is no longer visible.</p>
         )}
