@@ -10,7 +10,7 @@ import { createEventsStore } from '../stores/events-store';
 import type { EventsStore } from '../stores/events-store';
 import { createFleetStore } from '../stores/fleet-store';
 import type { FleetStore } from '../stores/fleet-store';
-import { createHistoryStore } from '../stores/history-store';
+import { closeReplayWithSelection, createHistoryStore } from '../stores/history-store';
 import type { HistoryStore } from '../stores/history-store';
 import { createSessionStore } from '../stores/session-store';
 import type { SessionStore } from '../stores/session-store';
@@ -32,7 +32,7 @@ export interface ConsoleStores {
 }
 
 export function createConsoleStores(): ConsoleStores {
-  return {
+  const stores = {
     session: createSessionStore(),
     connection: createConnectionStore(),
     fleet: createFleetStore(),
@@ -40,6 +40,9 @@ export function createConsoleStores(): ConsoleStores {
     ui: createUiStore(),
     history: createHistoryStore(),
   };
+  // For the window's life, like the stores themselves.
+  closeReplayWithSelection(stores.ui, stores.history);
+  return stores;
 }
 
 export interface ConsoleServices {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PositionPoint } from '@fleetline/protocol';
+import { createConsoleStores } from '../app/context';
 import { createHistoryStore, dayRange, localDay, positionAt, valueAt } from './history-store';
 
 const point = (t: number, lon: number, speedKmh: number | null = 36): PositionPoint => ({
@@ -71,5 +72,34 @@ describe('history store', () => {
     store.getState().setVehicle(2);
     expect(store.getState().range).toBeNull();
     expect(store.getState().trackStatus).toBe('idle');
+  });
+
+  it('closes the replay when its vehicle is closed or another is selected, whatever the tab', () => {
+    // The console's stores as the window has them: nothing but the selection changes here.
+    const { ui, history } = createConsoleStores();
+    const replay = () => {
+      history.getState().setVehicle(1);
+      history.getState().trackLoading({ vehicleId: 1, from: 0, to: 10, label: 'x' });
+      history.getState().trackLoaded([point(0, 13.4), point(10, 13.5)], [], false);
+    };
+    ui.getState().select(1);
+    replay();
+    // Something else changes in the UI: the replay stays.
+    ui.getState().setFollow(true);
+    ui.getState().setPanelTab('live');
+    expect(history.getState().track).toHaveLength(2);
+
+    // Closed (Esc or ×).
+    ui.getState().select(null);
+    expect(history.getState().range).toBeNull();
+    expect(history.getState().track).toEqual([]);
+    expect(history.getState().cursorT).toBeNull();
+
+    // Another vehicle selected, from the list, the map or the alarms.
+    ui.getState().select(1);
+    replay();
+    ui.getState().select(2);
+    expect(history.getState().range).toBeNull();
+    expect(history.getState().track).toEqual([]);
   });
 });

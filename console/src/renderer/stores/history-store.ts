@@ -1,5 +1,6 @@
 import { createStore } from 'zustand/vanilla';
 import type { PositionPoint, ReadingSeries, Trip } from '@fleetline/protocol';
+import type { UiStore } from './ui-store';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -200,4 +201,18 @@ export function valueAt(points: readonly { t: number; value: number }[], t: numb
     else hi = mid - 1;
   }
   return (points[lo] as { value: number }).value;
+}
+
+/**
+ * Closes the replay when its vehicle stops being the selected one (closed
+ * with Esc or ×, or another chosen, by any means): its track and cursor
+ * would otherwise stay on the map beside a vehicle they do not belong to.
+ * Returns the unsubscribe.
+ */
+export function closeReplayWithSelection(ui: UiStore, history: HistoryStore): () => void {
+  return ui.subscribe((s, prev) => {
+    if (s.selectedId === prev.selectedId) return;
+    const { range } = history.getState();
+    if (range && range.vehicleId !== s.selectedId) history.getState().closeReplay();
+  });
 }
