@@ -105,6 +105,13 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
         headers: { authorization: `Bearer ${await apiToken()}` },
       })
     ).json()) as FleetSnapshotMessage;
+  /** Window height left below the workspace (the map and the columns): 0 when it fills the window. */
+  const gapBelowWorkspace = () =>
+    page.evaluate(() => {
+      const workspace = document.querySelector('main.workspace');
+      if (!workspace) throw new Error('no workspace');
+      return Math.round(window.innerHeight - workspace.getBoundingClientRect().bottom);
+    });
   const cell = async (id: string) => ((await page.getByTestId(id).textContent()) ?? '').trim();
   /** Polls until `probe` gives a value, and returns it. */
   const waitFor = async <T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
@@ -132,6 +139,9 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     await expect
       .poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count())
       .toBe(VEHICLES);
+    // No banner: the workspace still reaches the bottom of the window.
+    expect(await page.locator('.banner').count()).toBe(0);
+    expect(await gapBelowWorkspace()).toBe(0);
     // Every vehicle is drawn by the WebGL layer (the map reports how many it drew).
     await page.locator('[data-testid="map"][data-ready="true"]').waitFor({ timeout: 20_000 });
     await expect
@@ -391,6 +401,8 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
       .waitFor({ timeout: 15_000 });
     await page.getByTestId('stale-banner').waitFor();
     expect(await page.getByTestId('stale-banner').textContent()).toContain('Not live');
+    // With the banner, too.
+    expect(await gapBelowWorkspace()).toBe(0);
     // The last known vehicles stay on screen.
     expect(await page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count()).toBe(
       VEHICLES,
