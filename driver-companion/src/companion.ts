@@ -127,8 +127,9 @@ export class Companion {
       deriver: this.deriver,
       polling: config.polling,
       logger: log,
-      knownVin: this.outbox.getVin(),
-      onVin: (vin) => this.outbox.setVin(vin),
+      knownVin: this.#fromOutbox(() => this.outbox.getVin(), null),
+      // Only worth a log line; an outbox in trouble must not end the OBD session.
+      onVin: (vin) => this.#fromOutbox(() => this.outbox.setVin(vin), undefined),
     });
     this.gps = new GpsSupervisor({
       endpoint: gpsEndpoint,
@@ -168,7 +169,10 @@ export class Companion {
 
   async #start(): Promise<void> {
     const { config, logger } = this;
-    const snapshot = this.outbox.getState<DeriverSnapshot>(DERIVER_STATE_KEY);
+    const snapshot = this.#fromOutbox(
+      () => this.outbox.getState<DeriverSnapshot>(DERIVER_STATE_KEY),
+      null,
+    );
     if (snapshot) this.deriver.restore(snapshot, this.time.now());
     this.sink.start();
     this.uplink.start();
@@ -259,6 +263,16 @@ export class Companion {
       this.logger.info('companion stopped');
     })();
     return this.#stopping;
+  }
+
+  /** Small state the companion keeps in the outbox; the outbox failing it is logged, not fatal. */
+  #fromOutbox<T>(work: () => T, fallback: T): T {
+    try {
+      return work();
+    } catch (error) {
+      this.logger.warn({ err: messageOf(error) }, 'outbox state unavailable');
+      return fallback;
+    }
   }
 
   #saveDerived(): void {

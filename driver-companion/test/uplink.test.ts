@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TimeSource } from '../src/clock/time-source.js';
 import { CompanionConfigSchema } from '../src/config/schema.js';
@@ -72,6 +73,21 @@ function uplink(
   });
   cleanups.push(() => u.stop(1000));
   return u;
+}
+
+/** Fills one leaf page of a table with garbage: open() reads no such page, a full read does. */
+function corruptALeafOf(file: string, table: string): void {
+  const db = new Database(file);
+  const pageSize = Number(db.pragma('page_size', { simple: true }));
+  const leaves = db
+    .prepare("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno")
+    .all(table) as { pageno: number }[];
+  db.close();
+  const page = leaves[Math.floor(leaves.length / 2)]?.pageno;
+  if (page === undefined) throw new Error(`no leaf page of ${table}`);
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, Buffer.alloc(pageSize, 0xff), 0, pageSize, (page - 1) * pageSize);
+  fs.closeSync(fd);
 }
 
 let t = Date.now() - 3_600_000;
@@ -235,6 +251,52 @@ describe('Uplink against the real server', () => {
         .map((r) => normalised(r.sample)),
     );
     expect(u3.status().sender).toMatchObject({ duplicates: 0, samplesStored: 80 });
+  });
+
+  it('survives an outbox corrupt mid-file: moves it aside, starts a new one, numbers above the server', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U9');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'companion-uplink-'));
+    const file = path.join(dir, 'outbox.sqlite');
+    const box = outbox(dir);
+    box.append(drafts(50));
+    const u1 = uplink(s.url, v.token, box);
+    u1.start();
+    await eventually(() => (box.pending === 0 ? true : undefined), 10_000, 'the first fifty');
+    await u1.stop();
+    // Hours offline, then a page in the middle of the file goes bad (an SD card wearing out).
+    box.append(drafts(3000));
+    box.close();
+    corruptALeafOf(file, 'samples');
+
+    const damaged = outbox(dir);
+    expect(damaged.pending).toBe(3000);
+    const u2 = uplink(s.url, v.token, damaged);
+    u2.start();
+    await eventually(
+      () => (fs.readdirSync(dir).some((f) => f.includes('.corrupt-')) ? true : undefined),
+      10_000,
+      'the outbox to be moved aside',
+    );
+    // Recording goes on in the new outbox, and what it records arrives exactly once.
+    damaged.append(drafts(10, 53));
+    u2.notify();
+    await eventually(
+      () => (damaged.pending === 0 && u2.status().state === 'connected' ? true : undefined),
+      10_000,
+      'the new samples to be delivered',
+    );
+    expect(damaged.stats().replacedWhileRunning).toMatchObject({
+      movedTo: expect.stringContaining('.corrupt-') as string,
+      unsent: expect.any(Number) as number,
+    });
+    const recorded = damaged.journal();
+    expect(recorded).toHaveLength(10);
+    const stored = storedSamples(s.dbFile, v.deviceId).sort((a, b) => a.seq - b.seq);
+    expect(new Set(stored.map((r) => r.seq)).size).toBe(stored.length);
+    // Numbered above everything the server held: the last ten it stored, in their order.
+    expect(stored.slice(-10).map(normalised)).toEqual(recorded.map((r) => normalised(r.sample)));
+    expect(u2.status().lastError?.message).toMatch(/outbox/);
   });
 
   it('keeps samples through a server restart and delivers each exactly once', async () => {

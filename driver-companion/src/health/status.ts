@@ -164,6 +164,16 @@ export function assess(
         `${c.thinnedReadings} readings thinned, ${c.droppedOldest} dropped (events are never dropped).`,
     );
   }
+  const replaced = outbox.replacedWhileRunning;
+  if (replaced) {
+    add(
+      'degraded',
+      'outbox',
+      `the outbox file was found corrupt at ${new Date(replaced.at).toISOString()} and moved aside to ` +
+        `${replaced.movedTo}, with ${replaced.unsent} sample(s) the server had not acknowledged (sqlite3's .recover ` +
+        'may get them back); a new outbox records since. Check the storage: an SD card wearing out?',
+    );
+  }
   if (outbox.quarantined > 0) {
     add(
       'degraded',

@@ -114,6 +114,8 @@ export interface OutboxStats {
   counters: OutboxCounters;
   outboxId: string;
   createdAt: number;
+  /** The last time a file found corrupt while running was moved aside (this process). */
+  replacedWhileRunning: { at: number; movedTo: string; unsent: number } | null;
 }
 
 export interface ThinReport {
@@ -174,46 +176,61 @@ export function tokenHash(token: string): string {
 export class Outbox {
   readonly file: string;
   readonly maxBytes: number;
-  readonly #db: Database.Database;
-  readonly #sql: Statements;
+  readonly #options: OutboxOptions;
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #journal: boolean;
-  readonly #pageSize: number;
+  // The file's connection and what comes with it: replaced when a corrupt file is moved aside.
+  #db!: Database.Database;
+  #sql!: Statements;
+  #pageSize!: number;
   /** Pages in use may reach this before the policy runs (the rest: the events' reserve, the WAL, the -shm). */
-  readonly #highWaterBytes: number;
+  #highWaterBytes!: number;
   /** Pages in use past which events are refused too. */
-  readonly #eventCapBytes: number;
-  #lastSeq: number;
-  #pending: number;
-  #counters: OutboxCounters;
+  #eventCapBytes!: number;
+  #lastSeq!: number;
+  #pending!: number;
+  #counters!: OutboxCounters;
   #full = false;
   #eventsFull = false;
   /** Why the disk-bound policy failed last time, until it works again. */
   #policyError: string | null = null;
-  readonly #outboxId: string;
-  readonly #createdAt: number;
+  #outboxId!: string;
+  #createdAt!: number;
   /** The counter as it was at open: what the server may hold of this outbox's numbers, at most. */
-  readonly #lastSeqAtOpen: number;
+  #lastSeqAtOpen!: number;
   /** The device whose server this outbox's numbering was last checked against at a hello. */
-  #numberedFor: number | null;
+  #numberedFor!: number | null;
   #checkedSinceOpen = false;
+  /** How many times the file was found corrupt while running and replaced by a new one. */
+  #generation = 0;
+  #lastReplacement: OutboxStats['replacedWhileRunning'] = null;
+  readonly #replacedListeners = new Set<() => void>();
+  /** Corruption errors already acted on, so one seen by nested calls moves only one file aside. */
+  readonly #handled = new WeakSet<object>();
 
   private constructor(db: Database.Database, walBytes: number, options: OutboxOptions) {
-    this.#db = db;
-    this.#sql = prepareStatements(db);
     this.file = options.file;
     this.maxBytes = options.maxBytes;
+    this.#options = options;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#journal = options.journal ?? false;
+    this.#attach(db, walBytes);
+  }
+
+  /** Takes a freshly opened database file as this outbox's: its limits, counters and state. */
+  #attach(db: Database.Database, walBytes: number): void {
+    this.#db = db;
+    this.#sql = prepareStatements(db);
     this.#pageSize = Number(db.pragma('page_size', { simple: true }));
     // The WAL may briefly hold one chunk beyond its limit before a checkpoint trims it.
-    this.#eventCapBytes = Math.max(
-      this.#pageSize * 80,
-      options.maxBytes - 2 * walBytes - SHM_BYTES,
-    );
+    this.#eventCapBytes = Math.max(this.#pageSize * 80, this.maxBytes - 2 * walBytes - SHM_BYTES);
     this.#highWaterBytes = Math.max(this.#pageSize * 64, this.#eventCapBytes * (1 - EVENT_RESERVE));
+    this.#full = false;
+    this.#eventsFull = false;
+    this.#policyError = null;
+    this.#checkedSinceOpen = false;
 
     let outboxId = this.#meta('outbox_id');
     let createdAt = Number(this.#meta('created_at'));
@@ -242,7 +259,8 @@ export class Outbox {
     this.#lastSeq = Math.max(Number(this.#meta('last_seq') ?? 0), highest.seq);
     this.#lastSeqAtOpen = this.#lastSeq;
     // An outbox from before the check was recorded has had one at every hello it kept an identity of.
-    const numberedFor = Number(this.#meta('numbered_for_device') ?? this.getIdentity()?.deviceId);
+    const identity = parseJson<{ deviceId: number } | null>(this.#meta('identity'), null);
+    const numberedFor = Number(this.#meta('numbered_for_device') ?? identity?.deviceId);
     this.#numberedFor = Number.isInteger(numberedFor) ? numberedFor : null;
     this.#pending = (
       db
@@ -267,18 +285,29 @@ export class Outbox {
       return new Outbox(db, walBytes, options);
     } catch (error) {
       if (!isCorruption(error)) throw error;
-      const aside = `${options.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      const aside = moveAside(options.file);
       options.logger.error(
         { err: messageOf(error), file: options.file, movedTo: aside },
         'outbox unreadable; moved aside, starting a new one',
       );
-      for (const suffix of ['', '-wal', '-shm']) {
-        if (fs.existsSync(options.file + suffix))
-          fs.renameSync(options.file + suffix, aside + suffix);
-      }
       const { db, walBytes } = openDatabase(options);
       return new Outbox(db, walBytes, options);
     }
+  }
+
+  /**
+   * Counts the times a file found corrupt while running was moved aside and
+   * a new one started (see #guard): numbers handed out before belong to the
+   * old file, so a batch read before must not be settled after.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Called after a corrupt file was moved aside and a new one started; returns the unsubscribe. */
+  onReplaced(listener: () => void): () => void {
+    this.#replacedListeners.add(listener);
+    return () => this.#replacedListeners.delete(listener);
   }
 
   get lastAssignedSeq(): number {
@@ -302,61 +331,65 @@ export class Outbox {
    * already be valid samples (the sink checks them with the protocol's schema).
    */
   append(drafts: readonly SampleDraft[]): AppendResult {
-    if (drafts.length === 0) return { first: null, last: null, stored: 0, refused: 0 };
-    let refused = 0;
-    let refusedEvents = 0;
-    let first: number | null = null;
-    let seq = this.#lastSeq;
-    let stored = 0;
-    let counters = this.#counters;
-    this.#db.transaction(() => {
-      for (const draft of drafts) {
-        const cls = sampleClass(draft.kind);
-        if (this.#full && cls !== SAMPLE_CLASS.critical) {
-          refused += 1;
-          continue;
+    return this.#guard(() => {
+      if (drafts.length === 0) return { first: null, last: null, stored: 0, refused: 0 };
+      let refused = 0;
+      let refusedEvents = 0;
+      let first: number | null = null;
+      let seq = this.#lastSeq;
+      let stored = 0;
+      let counters = this.#counters;
+      this.#db.transaction(() => {
+        for (const draft of drafts) {
+          const cls = sampleClass(draft.kind);
+          if (this.#full && cls !== SAMPLE_CLASS.critical) {
+            refused += 1;
+            continue;
+          }
+          if (this.#eventsFull && cls === SAMPLE_CLASS.critical) {
+            refusedEvents += 1;
+            continue;
+          }
+          seq += 1;
+          first ??= seq;
+          const body = JSON.stringify(draft);
+          if (cls === SAMPLE_CLASS.critical) this.#sql.insertEvent.run(seq, draft.t, body);
+          else this.#sql.insertSample.run(seq, draft.t, cls, sampleSeries(draft), body);
+          if (this.#journal) this.#sql.insertJournal.run(seq, body);
+          stored += 1;
         }
-        if (this.#eventsFull && cls === SAMPLE_CLASS.critical) {
-          refusedEvents += 1;
-          continue;
+        this.#sql.setMeta.run('last_seq', String(seq));
+        if (refused + refusedEvents > 0) {
+          counters = {
+            ...counters,
+            refusedWhileFull: counters.refusedWhileFull + refused,
+            refusedEventsWhileFull: counters.refusedEventsWhileFull + refusedEvents,
+          };
+          this.#sql.setMeta.run('counters', JSON.stringify(counters));
         }
-        seq += 1;
-        first ??= seq;
-        const body = JSON.stringify(draft);
-        if (cls === SAMPLE_CLASS.critical) this.#sql.insertEvent.run(seq, draft.t, body);
-        else this.#sql.insertSample.run(seq, draft.t, cls, sampleSeries(draft), body);
-        if (this.#journal) this.#sql.insertJournal.run(seq, body);
-        stored += 1;
-      }
-      this.#sql.setMeta.run('last_seq', String(seq));
-      if (refused + refusedEvents > 0) {
-        counters = {
-          ...counters,
-          refusedWhileFull: counters.refusedWhileFull + refused,
-          refusedEventsWhileFull: counters.refusedEventsWhileFull + refusedEvents,
-        };
-        this.#sql.setMeta.run('counters', JSON.stringify(counters));
-      }
-    })();
-    this.#counters = counters;
-    this.#lastSeq = seq;
-    this.#pending += stored;
-    // Refused while full, nothing stored: nothing the policy could do has changed since its last run.
-    if (stored > 0 || !this.#full) this.#applyPolicy();
-    return { first, last: first === null ? null : seq, stored, refused: refused + refusedEvents };
+      })();
+      this.#counters = counters;
+      this.#lastSeq = seq;
+      this.#pending += stored;
+      // Refused while full, nothing stored: nothing the policy could do has changed since its last run.
+      if (stored > 0 || !this.#full) this.#applyPolicy();
+      return { first, last: first === null ? null : seq, stored, refused: refused + refusedEvents };
+    });
   }
 
   /** Samples with afterSeq < seq <= throughSeq, oldest first. */
   read(afterSeq: number, throughSeq: number | null, limit: number): OutboxRow[] {
-    const through = throughSeq ?? MAX_SEQ;
-    const rows = this.#sql.read.all(afterSeq, through, afterSeq, through, limit) as {
-      seq: number;
-      body: string;
-    }[];
-    return rows.map((row) => ({
-      seq: row.seq,
-      sample: { seq: row.seq, ...(JSON.parse(row.body) as SampleDraft) },
-    }));
+    return this.#guard(() => {
+      const through = throughSeq ?? MAX_SEQ;
+      const rows = this.#sql.read.all(afterSeq, through, afterSeq, through, limit) as {
+        seq: number;
+        body: string;
+      }[];
+      return rows.map((row) => ({
+        seq: row.seq,
+        sample: { seq: row.seq, ...(JSON.parse(row.body) as SampleDraft) },
+      }));
+    });
   }
 
   /**
@@ -365,39 +398,46 @@ export class Outbox {
    * consecutive outbox rows, so the range holds exactly its samples.
    */
   settle(first: number, last: number, rejections: readonly SettledRejection[] = []): number {
-    let deleted = 0;
-    let counters = this.#counters;
-    this.#db.transaction(() => {
-      deleted = this.#deleteRange(first, last);
-      if (rejections.length > 0) {
-        const at = this.#now();
-        for (const r of rejections) this.#sql.reject.run(r.seq, r.field, r.reason, at);
-        this.#sql.trimRejections.run();
-        counters = { ...counters, rejectedByServer: counters.rejectedByServer + rejections.length };
-        this.#sql.setMeta.run('counters', JSON.stringify(counters));
-      }
-    })();
-    this.#counters = counters;
-    this.#pending -= deleted;
-    this.#releaseIfRoom();
-    return deleted;
+    return this.#guard(() => {
+      let deleted = 0;
+      let counters = this.#counters;
+      this.#db.transaction(() => {
+        deleted = this.#deleteRange(first, last);
+        if (rejections.length > 0) {
+          const at = this.#now();
+          for (const r of rejections) this.#sql.reject.run(r.seq, r.field, r.reason, at);
+          this.#sql.trimRejections.run();
+          counters = {
+            ...counters,
+            rejectedByServer: counters.rejectedByServer + rejections.length,
+          };
+          this.#sql.setMeta.run('counters', JSON.stringify(counters));
+        }
+      })();
+      this.#counters = counters;
+      this.#pending -= deleted;
+      this.#releaseIfRoom();
+      return deleted;
+    });
   }
 
   /** Moves a batch the server could not read at all out of the way (kept for inspection). */
   quarantine(first: number, last: number, reason: string): number {
-    let moved = 0;
-    let counters = this.#counters;
-    this.#db.transaction(() => {
-      const at = this.#now();
-      this.#sql.quarantineSamples.run(reason, at, first, last);
-      this.#sql.quarantineEvents.run(reason, at, first, last);
-      moved = this.#deleteRange(first, last);
-      counters = { ...counters, quarantined: counters.quarantined + moved };
-      this.#sql.setMeta.run('counters', JSON.stringify(counters));
-    })();
-    this.#counters = counters;
-    this.#pending -= moved;
-    return moved;
+    return this.#guard(() => {
+      let moved = 0;
+      let counters = this.#counters;
+      this.#db.transaction(() => {
+        const at = this.#now();
+        this.#sql.quarantineSamples.run(reason, at, first, last);
+        this.#sql.quarantineEvents.run(reason, at, first, last);
+        moved = this.#deleteRange(first, last);
+        counters = { ...counters, quarantined: counters.quarantined + moved };
+        this.#sql.setMeta.run('counters', JSON.stringify(counters));
+      })();
+      this.#counters = counters;
+      this.#pending -= moved;
+      return moved;
+    });
   }
 
   /**
@@ -421,21 +461,23 @@ export class Outbox {
    * with the renumbering, in one transaction. Call only with nothing in flight.
    */
   checkNumbering(deviceId: number, highestStoredSeq: number): NumberingCheck {
-    let reason: NumberingCheck['reason'] = null;
-    let after = 0;
-    if (this.#numberedFor !== deviceId) reason = 'new-outbox';
-    else if (highestStoredSeq > this.#lastSeq) reason = 'server-ahead';
-    else if (!this.#checkedSinceOpen && highestStoredSeq > this.#lastSeqAtOpen) {
-      reason = 'restored';
-      after = this.#lastSeqAtOpen;
-    }
-    const result =
-      reason === null
-        ? { renumbered: 0, from: null, lastAssignedSeq: this.#lastSeq }
-        : this.#renumber(highestStoredSeq, after, deviceId);
-    this.#numberedFor = deviceId;
-    this.#checkedSinceOpen = true;
-    return { ...result, reason };
+    return this.#guard(() => {
+      let reason: NumberingCheck['reason'] = null;
+      let after = 0;
+      if (this.#numberedFor !== deviceId) reason = 'new-outbox';
+      else if (highestStoredSeq > this.#lastSeq) reason = 'server-ahead';
+      else if (!this.#checkedSinceOpen && highestStoredSeq > this.#lastSeqAtOpen) {
+        reason = 'restored';
+        after = this.#lastSeqAtOpen;
+      }
+      const result =
+        reason === null
+          ? { renumbered: 0, from: null, lastAssignedSeq: this.#lastSeq }
+          : this.#renumber(highestStoredSeq, after, deviceId);
+      this.#numberedFor = deviceId;
+      this.#checkedSinceOpen = true;
+      return { ...result, reason };
+    });
   }
 
   /**
@@ -444,10 +486,12 @@ export class Outbox {
    * above the server's, in their order. Call only with nothing in flight.
    */
   renumberAbove(highestStoredSeq: number): RenumberResult {
-    if (highestStoredSeq <= this.#lastSeq) {
-      return { renumbered: 0, from: null, lastAssignedSeq: this.#lastSeq };
-    }
-    return this.#renumber(highestStoredSeq, 0, null);
+    return this.#guard(() => {
+      if (highestStoredSeq <= this.#lastSeq) {
+        return { renumbered: 0, from: null, lastAssignedSeq: this.#lastSeq };
+      }
+      return this.#renumber(highestStoredSeq, 0, null);
+    });
   }
 
   /** Waiting samples numbered above `after` move above `highestStoredSeq` if any is not already. */
@@ -504,61 +548,63 @@ export class Outbox {
    * transaction each, so the WAL stays small.
    */
   enforceDiskBound(): ThinReport {
-    const before = this.usedBytes();
-    const report: ThinReport = {
-      thinnedPositions: 0,
-      thinnedReadings: 0,
-      droppedOldest: 0,
-      usedBytesBefore: before,
-      usedBytesAfter: before,
-      full: false,
-    };
-    const target = this.#highWaterBytes * LOW_WATER;
-    if (before <= this.#highWaterBytes) {
-      this.#setFull(false);
-      return report;
-    }
-    // The newest half is measured once, before anything goes: later steps
-    // thin the same older half harder, they do not halve what is left again.
-    const seqOf = (row: unknown): number | null =>
-      (row as { seq: number } | undefined)?.seq ?? null;
-    const newerHalfFrom = new Map<SampleClass, number | null>();
-    for (const cls of [SAMPLE_CLASS.position, SAMPLE_CLASS.reading]) {
-      newerHalfFrom.set(cls, seqOf(this.#sql.medianSeq.get(cls, cls)));
-    }
-    const newerHalfOfAllFrom = seqOf(this.#sql.medianAll.get());
-    try {
-      this.#thinAndDrop(report, target, newerHalfFrom, newerHalfOfAllFrom);
-    } finally {
-      // What was committed before a chunk failed (a full disk) still counts.
-      this.#counters = {
-        ...this.#counters,
-        thinnedPositions: this.#counters.thinnedPositions + report.thinnedPositions,
-        thinnedReadings: this.#counters.thinnedReadings + report.thinnedReadings,
-        droppedOldest: this.#counters.droppedOldest + report.droppedOldest,
-      };
-    }
-    this.#sql.setMeta.run('counters', JSON.stringify(this.#counters));
-    report.usedBytesAfter = this.usedBytes();
-    report.full = report.usedBytesAfter > this.#highWaterBytes;
-    const removed = report.thinnedPositions + report.thinnedReadings + report.droppedOldest;
-    // Already refusing and nothing more to give up: #setFull said so once for the episode.
-    const news = removed > 0 || report.full !== this.#full;
-    this.#setFull(report.full);
-    if (!news) return report;
-    this.#logger.warn(
-      {
-        thinnedPositions: report.thinnedPositions,
-        thinnedReadings: report.thinnedReadings,
-        droppedOldest: report.droppedOldest,
+    return this.#guard(() => {
+      const before = this.usedBytes();
+      const report: ThinReport = {
+        thinnedPositions: 0,
+        thinnedReadings: 0,
+        droppedOldest: 0,
         usedBytesBefore: before,
-        usedBytesAfter: report.usedBytesAfter,
-        maxBytes: this.maxBytes,
-        full: report.full,
-      },
-      'outbox reached its disk bound: old positions and readings thinned',
-    );
-    return report;
+        usedBytesAfter: before,
+        full: false,
+      };
+      const target = this.#highWaterBytes * LOW_WATER;
+      if (before <= this.#highWaterBytes) {
+        this.#setFull(false);
+        return report;
+      }
+      // The newest half is measured once, before anything goes: later steps
+      // thin the same older half harder, they do not halve what is left again.
+      const seqOf = (row: unknown): number | null =>
+        (row as { seq: number } | undefined)?.seq ?? null;
+      const newerHalfFrom = new Map<SampleClass, number | null>();
+      for (const cls of [SAMPLE_CLASS.position, SAMPLE_CLASS.reading]) {
+        newerHalfFrom.set(cls, seqOf(this.#sql.medianSeq.get(cls, cls)));
+      }
+      const newerHalfOfAllFrom = seqOf(this.#sql.medianAll.get());
+      try {
+        this.#thinAndDrop(report, target, newerHalfFrom, newerHalfOfAllFrom);
+      } finally {
+        // What was committed before a chunk failed (a full disk) still counts.
+        this.#counters = {
+          ...this.#counters,
+          thinnedPositions: this.#counters.thinnedPositions + report.thinnedPositions,
+          thinnedReadings: this.#counters.thinnedReadings + report.thinnedReadings,
+          droppedOldest: this.#counters.droppedOldest + report.droppedOldest,
+        };
+      }
+      this.#sql.setMeta.run('counters', JSON.stringify(this.#counters));
+      report.usedBytesAfter = this.usedBytes();
+      report.full = report.usedBytesAfter > this.#highWaterBytes;
+      const removed = report.thinnedPositions + report.thinnedReadings + report.droppedOldest;
+      // Already refusing and nothing more to give up: #setFull said so once for the episode.
+      const news = removed > 0 || report.full !== this.#full;
+      this.#setFull(report.full);
+      if (!news) return report;
+      this.#logger.warn(
+        {
+          thinnedPositions: report.thinnedPositions,
+          thinnedReadings: report.thinnedReadings,
+          droppedOldest: report.droppedOldest,
+          usedBytesBefore: before,
+          usedBytesAfter: report.usedBytesAfter,
+          maxBytes: this.maxBytes,
+          full: report.full,
+        },
+        'outbox reached its disk bound: old positions and readings thinned',
+      );
+      return report;
+    });
   }
 
   /** The steps of enforceDiskBound, each chunk its own transaction; the report counts as it goes. */
@@ -602,85 +648,115 @@ export class Outbox {
 
   /** Bytes of database pages holding data (the file keeps freed pages for reuse). */
   usedBytes(): number {
-    const pages = Number(this.#db.pragma('page_count', { simple: true }));
-    const free = Number(this.#db.pragma('freelist_count', { simple: true }));
-    return (pages - free) * this.#pageSize;
+    return this.#guard(() => {
+      const pages = Number(this.#db.pragma('page_count', { simple: true }));
+      const free = Number(this.#db.pragma('freelist_count', { simple: true }));
+      return (pages - free) * this.#pageSize;
+    });
   }
 
   getRefusal(): Refusal | null {
-    return parseJson<Refusal | null>(this.#meta('refusal'), null);
+    return this.#guard(() => {
+      return parseJson<Refusal | null>(this.#meta('refusal'), null);
+    });
   }
 
   setRefusal(refusal: Refusal | null): void {
-    if (refusal) this.#sql.setMeta.run('refusal', JSON.stringify(refusal));
-    else this.#sql.deleteMeta.run('refusal');
+    this.#guard(() => {
+      if (refusal) this.#sql.setMeta.run('refusal', JSON.stringify(refusal));
+      else this.#sql.deleteMeta.run('refusal');
+    });
   }
 
   /** What the server said about this device at the last hello. */
   getIdentity(): { deviceId: number; vehicleId: number } | null {
-    return parseJson<{ deviceId: number; vehicleId: number } | null>(this.#meta('identity'), null);
+    return this.#guard(() => {
+      return parseJson<{ deviceId: number; vehicleId: number } | null>(
+        this.#meta('identity'),
+        null,
+      );
+    });
   }
 
   setIdentity(identity: { deviceId: number; vehicleId: number }): void {
-    this.#sql.setMeta.run('identity', JSON.stringify(identity));
+    this.#guard(() => {
+      this.#sql.setMeta.run('identity', JSON.stringify(identity));
+    });
   }
 
   /** Small state other parts keep between runs (the trip in progress, say), as JSON. */
   getState<T>(key: string): T | null {
-    return parseJson<T | null>(this.#meta(`state:${key}`), null);
+    return this.#guard(() => {
+      return parseJson<T | null>(this.#meta(`state:${key}`), null);
+    });
   }
 
   setState(key: string, value: unknown): void {
-    if (value === null) this.#sql.deleteMeta.run(`state:${key}`);
-    else this.#sql.setMeta.run(`state:${key}`, JSON.stringify(value));
+    this.#guard(() => {
+      if (value === null) this.#sql.deleteMeta.run(`state:${key}`);
+      else this.#sql.setMeta.run(`state:${key}`, JSON.stringify(value));
+    });
   }
 
   getVin(): string | null {
-    return this.#meta('vin') ?? null;
+    return this.#guard(() => {
+      return this.#meta('vin') ?? null;
+    });
   }
 
   setVin(vin: string): void {
-    this.#sql.setMeta.run('vin', vin);
+    this.#guard(() => {
+      this.#sql.setMeta.run('vin', vin);
+    });
   }
 
   recentRejections(
     limit = 10,
   ): { seq: number | null; field: string; reason: string; at: number }[] {
-    return this.#sql.recentRejections.all(limit) as {
-      seq: number | null;
-      field: string;
-      reason: string;
-      at: number;
-    }[];
+    return this.#guard(() => {
+      return this.#sql.recentRejections.all(limit) as {
+        seq: number | null;
+        field: string;
+        reason: string;
+        at: number;
+      }[];
+    });
   }
 
   quarantined(): number {
-    return (this.#db.prepare('SELECT count(*) AS n FROM quarantine').get() as { n: number }).n;
+    return this.#guard(() => {
+      return (this.#db.prepare('SELECT count(*) AS n FROM quarantine').get() as { n: number }).n;
+    });
   }
 
   /** The oldest waiting sample's number and time. */
   oldest(): { seq: number; t: number } | null {
-    return (this.#sql.oldest.get() as { seq: number; t: number } | undefined) ?? null;
+    return this.#guard(() => {
+      return (this.#sql.oldest.get() as { seq: number; t: number } | undefined) ?? null;
+    });
   }
 
   stats(): OutboxStats {
-    const oldest = this.oldest();
-    return {
-      pending: this.#pending,
-      oldestSeq: oldest?.seq ?? null,
-      oldestT: oldest?.t ?? null,
-      lastAssignedSeq: this.#lastSeq,
-      usedBytes: this.usedBytes(),
-      fileBytes: this.fileBytes(),
-      maxBytes: this.maxBytes,
-      full: this.#full,
-      eventsFull: this.#eventsFull,
-      thinAboveBytes: Math.round(this.#highWaterBytes),
-      refuseEventsAboveBytes: this.#eventCapBytes,
-      counters: { ...this.#counters },
-      outboxId: this.#outboxId,
-      createdAt: this.#createdAt,
-    };
+    return this.#guard(() => {
+      const oldest = this.oldest();
+      return {
+        pending: this.#pending,
+        oldestSeq: oldest?.seq ?? null,
+        oldestT: oldest?.t ?? null,
+        lastAssignedSeq: this.#lastSeq,
+        usedBytes: this.usedBytes(),
+        fileBytes: this.fileBytes(),
+        maxBytes: this.maxBytes,
+        full: this.#full,
+        eventsFull: this.#eventsFull,
+        thinAboveBytes: Math.round(this.#highWaterBytes),
+        refuseEventsAboveBytes: this.#eventCapBytes,
+        counters: { ...this.#counters },
+        outboxId: this.#outboxId,
+        createdAt: this.#createdAt,
+        replacedWhileRunning: this.#lastReplacement && { ...this.#lastReplacement },
+      };
+    });
   }
 
   fileBytes(): number {
@@ -697,14 +773,16 @@ export class Outbox {
 
   /** Every sample ever committed, when the journal is on (audits and acceptance tests). */
   journal(): OutboxRow[] {
-    const rows = this.#db.prepare('SELECT seq, body FROM journal ORDER BY seq').all() as {
-      seq: number;
-      body: string;
-    }[];
-    return rows.map((row) => ({
-      seq: row.seq,
-      sample: { seq: row.seq, ...(JSON.parse(row.body) as SampleDraft) },
-    }));
+    return this.#guard(() => {
+      const rows = this.#db.prepare('SELECT seq, body FROM journal ORDER BY seq').all() as {
+        seq: number;
+        body: string;
+      }[];
+      return rows.map((row) => ({
+        seq: row.seq,
+        sample: { seq: row.seq, ...(JSON.parse(row.body) as SampleDraft) },
+      }));
+    });
   }
 
   close(): void {
@@ -741,6 +819,15 @@ export class Outbox {
       if (this.usedBytes() > this.#highWaterBytes) this.enforceDiskBound();
       this.#checkEvents();
     } catch (error) {
+      if (isCorruption(error)) {
+        // Not thrown on after a commit, even so: the caller must not commit it again.
+        try {
+          this.#replaceIfCorrupt(error);
+        } catch (failure) {
+          this.#logger.error({ err: messageOf(failure) }, 'could not start a new outbox');
+        }
+        return;
+      }
       const message = messageOf(error);
       // A full disk fails it at every commit: say so once per reason, not at every read.
       if (message !== this.#policyError) {
@@ -754,6 +841,56 @@ export class Outbox {
     }
     if (this.#policyError !== null) this.#logger.info('outbox disk-bound policy works again');
     this.#policyError = null;
+  }
+
+  /**
+   * Runs one operation on the file. SQLite finds a corrupt page only when it
+   * reads it: a file that passed open() can fail any later call, at every
+   * restart again. Then the file is moved aside as open() does and a new
+   * one started (the hello's numbering check renumbers what the new one
+   * records), and the error is thrown on for the caller to back off.
+   */
+  #guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      this.#replaceIfCorrupt(error);
+      throw error;
+    }
+  }
+
+  /** Once per error: a corrupt file is moved aside and a new one started (throws if that fails). */
+  #replaceIfCorrupt(error: unknown): void {
+    if (!isCorruption(error) || typeof error !== 'object' || error === null) return;
+    if (this.#handled.has(error)) return;
+    this.#handled.add(error);
+    this.#replace(error);
+  }
+
+  #replace(cause: unknown): void {
+    const aside = `${this.file}.corrupt-${timestamp()}`;
+    this.#logger.error(
+      { err: messageOf(cause), file: this.file, movedTo: aside, pending: this.#pending },
+      'outbox found corrupt while running; moved aside (what waited is in it), starting a new one',
+    );
+    try {
+      this.#db.close();
+    } catch {
+      // Closing a corrupt file may fail too; it is moved aside whatever.
+    }
+    const unsent = this.#pending;
+    moveAside(this.file, aside);
+    const { db, walBytes } = openDatabase(this.#options);
+    this.#attach(db, walBytes);
+    this.#generation += 1;
+    this.#lastReplacement = { at: this.#now(), movedTo: aside, unsent };
+    for (const listener of [...this.#replacedListeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.#logger.error({ err: messageOf(error) }, 'a listener of the outbox failed');
+      }
+    }
   }
 
   #inTransaction<T>(work: () => T): T {
@@ -795,6 +932,18 @@ export class Outbox {
       this.#logger.info({ pending: this.#pending }, 'outbox has room again');
     }
   }
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+/** Moves the database and its WAL and -shm files to `aside` (`<file>.corrupt-<time>`). */
+function moveAside(file: string, aside = `${file}.corrupt-${timestamp()}`): string {
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, aside + suffix);
+  }
+  return aside;
 }
 
 function parseJson<T>(text: string | undefined, fallback: T): T {

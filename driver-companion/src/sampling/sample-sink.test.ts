@@ -117,6 +117,24 @@ describe('SampleSink', () => {
     expect(real.read(0, null, 10).map((r) => r.sample.t)).toEqual([T0, T0 + 100]);
   });
 
+  it('keeps a commit when what it tells afterwards fails', async () => {
+    const outbox = openOutbox();
+    const sink = new SampleSink({
+      outbox,
+      logger,
+      onCommitted: () => {
+        throw new Error('the uplink could not read the outbox');
+      },
+    });
+    sink.push(position(T0));
+    expect(() => sink.flush()).not.toThrow();
+    expect(outbox.pending).toBe(1);
+    expect(sink.stats()).toMatchObject({ committed: 1, staged: 0, lastError: null });
+    sink.push(position(T0 + 100));
+    await turn();
+    expect(outbox.read(0, null, 10).map((r) => r.sample.t)).toEqual([T0, T0 + 100]);
+  });
+
   it('commits in groups on a timer when commitIntervalMs is set (storage too slow for a commit per read)', async () => {
     const outbox = openOutbox();
     const sink = new SampleSink({ outbox, logger, commitIntervalMs: 200 });

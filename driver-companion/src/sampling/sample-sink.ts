@@ -163,7 +163,12 @@ export class SampleSink {
     this.#stats.committed += result.stored;
     this.#stats.commits += 1;
     this.#stats.lastCommitAt = this.#now();
-    this.#onCommitted?.(result);
+    try {
+      this.#onCommitted?.(result);
+    } catch (error) {
+      // The commit stands: a listener's trouble (the uplink's) must not undo or repeat it.
+      this.#logger.error({ err: messageOf(error) }, 'a listener of the commits failed');
+    }
     return result;
   }
 

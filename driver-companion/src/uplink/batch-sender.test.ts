@@ -376,6 +376,48 @@ describe('BatchSender', () => {
     expect(outbox.lastAssignedSeq).toBe(502);
   });
 
+  it('keeps a batch whose settling the outbox refuses, backs off, and settles it when resent', async () => {
+    outbox.append(positions(5));
+    const settleForReal = outbox.settle.bind(outbox);
+    let failures = 1;
+    vi.spyOn(outbox, 'settle').mockImplementation((first, last, rejections) => {
+      if (failures-- > 0)
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      return settleForReal(first, last, rejections);
+    });
+    const s = sender();
+    s.start(1000);
+    channel.ack(0);
+    await settle();
+    expect(outbox.pending).toBe(5);
+    expect(s.stats()).toMatchObject({ batchesSettled: 0, outboxErrors: 1 });
+    await vi.advanceTimersByTimeAsync(749);
+    expect(channel.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(channel.range(1)).toEqual([1, 5]);
+    channel.ack(1, { duplicates: 5 });
+    await settle();
+    expect(outbox.pending).toBe(0);
+    expect(s.stats()).toMatchObject({ batchesSettled: 1, duplicates: 5 });
+  });
+
+  it('backs off when the outbox cannot be read, and sends once it can', async () => {
+    outbox.append(positions(5));
+    const readForReal = outbox.read.bind(outbox);
+    let failures = 2;
+    vi.spyOn(outbox, 'read').mockImplementation((after, through, limit) => {
+      if (failures-- > 0)
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      return readForReal(after, through, limit);
+    });
+    const s = sender();
+    expect(() => s.start(1000)).not.toThrow();
+    expect(channel.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(channel.range(0)).toEqual([1, 5]);
+    expect(s.stats().outboxErrors).toBe(2);
+  });
+
   it('waits for replies to batches in flight when draining, and sends nothing new', async () => {
     outbox.append(positions(5));
     const s = sender();

@@ -30,6 +30,8 @@ export interface BatchSenderOptions {
   onConnectionTrouble: (reason: string) => void;
   /** A batch was settled by the server (for the uplink's bookkeeping). */
   onSettled?: (ack: BatchAck) => void;
+  /** The outbox failed a read or a write (disk, corruption): the batch was kept, the lane backs off. */
+  onOutboxError?: (error: unknown) => void;
   now?: () => number;
   random?: () => number;
 }
@@ -45,6 +47,9 @@ export interface SenderStats {
   quarantined: number;
   garbageReplies: number;
   errorReplies: Record<string, number>;
+  /** Outbox calls that failed (each backed off, nothing lost). */
+  outboxErrors: number;
+  lastOutboxError: { message: string; at: number } | null;
   inFlight: number;
   batchSize: number;
   lastSettledAt: number | null;
@@ -77,6 +82,8 @@ interface Lane {
 interface Batch {
   lane: Lane;
   generation: number;
+  /** The outbox's file when the batch was read: its numbers mean nothing in a file started since. */
+  outboxGeneration: number;
   first: number;
   last: number;
   rows: OutboxRow[];
@@ -128,6 +135,8 @@ export class BatchSender {
     quarantined: 0,
     garbageReplies: 0,
     errorReplies: {},
+    outboxErrors: 0,
+    lastOutboxError: null,
     lastSettledAt: null,
     lastRejection: null,
   };
@@ -151,7 +160,13 @@ export class BatchSender {
     this.#inFlight = 0;
     this.#batchSize = Math.max(1, Math.min(this.#o.batchMaxSamples, maxBatchSamples));
     const through = this.#o.outbox.lastAssignedSeq;
-    const oldest = this.#o.outbox.oldest()?.seq ?? null;
+    let oldest: number | null = null;
+    try {
+      oldest = this.#o.outbox.oldest()?.seq ?? null;
+    } catch (error) {
+      // Only for the log; reading the backlog finds out for itself.
+      this.#log.warn({ err: messageOf(error) }, 'could not read the oldest waiting sample');
+    }
     this.#backlog = this.#lane('backlog', 0, through, this.#o.backlogMaxInFlight);
     this.#live = this.#lane('live', through, null, LIVE_MAX_IN_FLIGHT);
     this.#backlog.window = 1;
@@ -196,6 +211,7 @@ export class BatchSender {
     return {
       ...this.#stats,
       errorReplies: { ...this.#stats.errorReplies },
+      lastOutboxError: this.#stats.lastOutboxError && { ...this.#stats.lastOutboxError },
       inFlight: this.#inFlight,
       batchSize: this.#batchSize,
       backlog: backlog
@@ -233,20 +249,21 @@ export class BatchSender {
     if (!this.#active || this.#draining) return;
     if (this.#resyncTo !== null) {
       if (this.#inFlight > 0) return;
-      this.#resync(this.#resyncTo);
+      if (!this.#resync(this.#resyncTo)) return;
     }
     const now = this.#now();
     let wakeAt = Infinity;
     for (const lane of [this.#live, this.#backlog]) {
       if (lane) wakeAt = Math.min(wakeAt, this.#fill(lane, now));
     }
-    if (wakeAt < Infinity) this.#wakeAt(wakeAt);
+    if (this.#active && wakeAt < Infinity) this.#wakeAt(wakeAt);
   }
 
   /** Sends what the lane may send now; returns when it could send more (Infinity: on notify/reply). */
   #fill(lane: Lane, now: number): number {
     for (;;) {
-      if (lane.done) return Infinity;
+      // An outbox error may have ended the connection from under this loop.
+      if (!this.#active || this.#draining || lane.done) return Infinity;
       if (now < lane.pausedUntil) return lane.pausedUntil;
       if (lane.rewind) {
         if (lane.inFlight > 0) return Infinity;
@@ -263,7 +280,13 @@ export class BatchSender {
         // Sub-millisecond debts are rounding, not pacing.
         return this.#nextBacklogAt;
       }
-      const rows = this.#o.outbox.read(lane.cursor, lane.through, this.#batchSize);
+      let rows: OutboxRow[];
+      try {
+        rows = this.#o.outbox.read(lane.cursor, lane.through, this.#batchSize);
+      } catch (error) {
+        this.#outboxTrouble(lane, 'read', error);
+        return lane.pausedUntil;
+      }
       if (rows.length === 0) {
         if (lane.name === 'backlog' && lane.inFlight === 0 && !lane.done) {
           lane.done = true;
@@ -287,7 +310,14 @@ export class BatchSender {
   #send(lane: Lane, rows: OutboxRow[]): void {
     const first = rows[0]?.seq ?? 0;
     const last = rows.at(-1)?.seq ?? 0;
-    const batch: Batch = { lane, generation: this.#generation, first, last, rows };
+    const batch: Batch = {
+      lane,
+      generation: this.#generation,
+      outboxGeneration: this.#o.outbox.generation,
+      first,
+      last,
+      rows,
+    };
     lane.inFlight += 1;
     this.#inFlight += 1;
     this.#stats.batchesSent += 1;
@@ -322,7 +352,7 @@ export class BatchSender {
         return;
       }
       // The server has settled these whatever connection they came on: forget them.
-      this.#settle(batch, reply);
+      if (!this.#settle(batch, reply) && current) this.#outboxTrouble(batch.lane, 'settle', null);
       if (current) this.#pump();
       return;
     }
@@ -341,11 +371,14 @@ export class BatchSender {
         break;
       }
       case 'batch-malformed': {
-        const moved = this.#o.outbox.quarantine(
-          batch.first,
-          batch.last,
-          `batch-malformed: ${message}`,
-        );
+        let moved: number;
+        try {
+          if (batch.outboxGeneration !== this.#o.outbox.generation) break;
+          moved = this.#o.outbox.quarantine(batch.first, batch.last, `batch-malformed: ${message}`);
+        } catch (error) {
+          this.#outboxTrouble(lane, 'quarantine', error);
+          break;
+        }
         this.#stats.quarantined += moved;
         this.#log.error(
           { first: batch.first, last: batch.last, moved, message },
@@ -395,9 +428,23 @@ export class BatchSender {
     this.#o.onConnectionTrouble(`no reply to a batch: ${messageOf(error)}`);
   }
 
-  #settle(batch: Batch, ack: BatchAck): void {
+  /** Deletes an acknowledged batch; false if the outbox would not (the batch stays, to be resent). */
+  #settle(batch: Batch, ack: BatchAck): boolean {
+    if (batch.outboxGeneration !== this.#o.outbox.generation) {
+      // Read from a file moved aside since (corrupt): its rows went with it.
+      this.#log.info(
+        { first: batch.first, last: batch.last },
+        'ack for a batch of an outbox replaced since; nothing to delete',
+      );
+      return true;
+    }
     const rejections = ack.rejected.map((r) => ({ seq: r.seq, field: r.field, reason: r.reason }));
-    this.#o.outbox.settle(batch.first, batch.last, rejections);
+    try {
+      this.#o.outbox.settle(batch.first, batch.last, rejections);
+    } catch (error) {
+      this.#outboxFailed('settle', error, { first: batch.first, last: batch.last });
+      return false;
+    }
     this.#stats.batchesSettled += 1;
     this.#stats.samplesStored += ack.stored;
     this.#stats.duplicates += ack.duplicates;
@@ -450,6 +497,7 @@ export class BatchSender {
       );
       this.#resyncTo = ack.highestStoredSeq;
     }
+    return true;
   }
 
   #garbage(batch: Batch, raw: unknown, why: string): void {
@@ -466,14 +514,48 @@ export class BatchSender {
     this.#pump();
   }
 
-  #resync(highestStoredSeq: number): void {
+  /** False when the outbox could not renumber: nothing may be sent on this connection then. */
+  #resync(highestStoredSeq: number): boolean {
     this.#resyncTo = null;
-    const result = this.#o.outbox.renumberAbove(highestStoredSeq);
+    let result;
+    try {
+      result = this.#o.outbox.renumberAbove(highestStoredSeq);
+    } catch (error) {
+      this.#outboxFailed('renumber', error, { highestStoredSeq });
+      // The next connection's hello checks the numbering again.
+      this.#o.onConnectionTrouble(`the outbox could not renumber: ${messageOf(error)}`);
+      return false;
+    }
     this.#log.warn({ ...result }, 'waiting samples renumbered');
     const through = this.#o.outbox.lastAssignedSeq;
     this.#backlog = this.#lane('backlog', 0, through, this.#o.backlogMaxInFlight);
     this.#backlog.window = 1;
     this.#live = this.#lane('live', through, null, LIVE_MAX_IN_FLIGHT);
+    return true;
+  }
+
+  /**
+   * A lane's outbox call failed: it keeps what it had (nothing was sent, or
+   * the batch stays to be resent), backs off and starts over from its oldest
+   * waiting sample. `error` null: already counted and logged.
+   */
+  #outboxTrouble(lane: Lane, what: string, error: unknown): void {
+    const delay = lane.retry.next();
+    lane.window = 1;
+    lane.pausedUntil = this.#now() + delay;
+    lane.rewind = true;
+    if (error !== null) this.#outboxFailed(what, error, { lane: lane.name, retryInMs: delay });
+  }
+
+  #outboxFailed(what: string, error: unknown, fields: Record<string, unknown>): void {
+    const message = messageOf(error);
+    this.#stats.outboxErrors += 1;
+    this.#stats.lastOutboxError = { message: `${what}: ${message}`, at: this.#now() };
+    this.#log.error(
+      { what, err: message, ...fields },
+      'the outbox failed the uplink; keeping what waits and retrying',
+    );
+    this.#o.onOutboxError?.(error);
   }
 
   #wakeAt(at: number): void {

@@ -18,6 +18,7 @@ import { tokenHash } from '../outbox/outbox.js';
 import type { Outbox, Refusal } from '../outbox/outbox.js';
 import { Backoff, jitter } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
+import { messageOf } from '../util/logger.js';
 import { BatchSender } from './batch-sender.js';
 import type { SenderStats } from './batch-sender.js';
 import { monotonicNow } from '../clock/monotonic.js';
@@ -89,6 +90,7 @@ export class Uplink {
   #sessionStartedAt: number | null = null;
   #endReason: string | null = null;
   #status: UplinkStatus;
+  readonly #unsubscribe: () => void;
 
   constructor(options: UplinkOptions) {
     this.#o = options;
@@ -114,16 +116,16 @@ export class Uplink {
       retryMaxMs: options.config.reconnectMaxS * 1000,
       onConnectionTrouble: (reason) => this.#renew(reason),
       onSettled: (ack) => this.#onSettled(ack),
+      onOutboxError: (error) => this.#noteOutboxError(error),
       now: this.#now,
       random: this.#random,
     });
-    const identity = options.outbox.getIdentity();
     this.#status = {
       state: 'idle',
       since: this.#now(),
       server: options.url,
-      deviceId: identity?.deviceId ?? null,
-      vehicleId: identity?.vehicleId ?? null,
+      deviceId: null,
+      vehicleId: null,
       refusal: null,
       lastError: null,
       lastHelloAt: null,
@@ -132,6 +134,15 @@ export class Uplink {
       nextAttemptAt: null,
       sender: null,
     };
+    const identity = this.#outboxOr(() => options.outbox.getIdentity(), null, 'read the identity');
+    this.#status.deviceId = identity?.deviceId ?? null;
+    this.#status.vehicleId = identity?.vehicleId ?? null;
+    // A corrupt outbox moved aside mid-session: the new one needs a hello (numbering) first.
+    this.#unsubscribe = options.outbox.onReplaced(() => {
+      const state = this.#status.state;
+      if (state !== 'connected' && state !== 'connecting') return;
+      this.#renew('the outbox was replaced (corrupt); starting a new session');
+    });
   }
 
   status(): UplinkStatus {
@@ -140,7 +151,7 @@ export class Uplink {
 
   start(): void {
     if (this.#status.state !== 'idle') return;
-    const refusal = this.#o.outbox.getRefusal();
+    const refusal = this.#outboxOr(() => this.#o.outbox.getRefusal(), null, 'read a refusal');
     if (refusal && refusal.tokenHash === this.#tokenHash) {
       // Refused before, same token: never again. A new token (or doctor) clears it.
       this.#status.refusal = refusal;
@@ -151,7 +162,8 @@ export class Uplink {
       );
       return;
     }
-    if (refusal) this.#o.outbox.setRefusal(null);
+    if (refusal)
+      this.#outboxOr(() => this.#o.outbox.setRefusal(null), undefined, 'clear a refusal');
     this.#connect();
   }
 
@@ -168,6 +180,7 @@ export class Uplink {
     if (wasConnected) await this.#sender.drain(drainMs);
     this.#sender.stop();
     this.#closeSocket();
+    this.#unsubscribe();
   }
 
   #connect(): void {
@@ -247,6 +260,7 @@ export class Uplink {
   }
 
   #onHello(raw: unknown): void {
+    const socket = this.#socket;
     if (this.#helloTimer) clearTimeout(this.#helloTimer);
     this.#helloTimer = null;
     const parsed = DeviceHelloSchema.safeParse(raw);
@@ -266,18 +280,30 @@ export class Uplink {
         'sample times are ahead of the server clock; past 300 s the server refuses them (check GPS and system time)',
       );
     }
-    const previous = outbox.getIdentity();
+    const previous = this.#outboxOr(() => outbox.getIdentity(), null, 'read the identity');
     if (previous && previous.deviceId !== hello.deviceId) {
       this.#log.warn(
         { deviceId: hello.deviceId, previousDeviceId: previous.deviceId },
         'this token belongs to another device than the outbox last talked for (token replaced?)',
       );
     }
-    outbox.setIdentity({ deviceId: hello.deviceId, vehicleId: hello.vehicleId });
+    const identity = { deviceId: hello.deviceId, vehicleId: hello.vehicleId };
+    this.#outboxOr(() => outbox.setIdentity(identity), undefined, 'store the identity');
     this.#status.deviceId = hello.deviceId;
     this.#status.vehicleId = hello.vehicleId;
     // Before anything is sent: numbers the server already holds must not be reused.
-    const numbering = outbox.checkNumbering(hello.deviceId, hello.highestStoredSeq);
+    let numbering;
+    try {
+      numbering = outbox.checkNumbering(hello.deviceId, hello.highestStoredSeq);
+    } catch (error) {
+      // Unchecked numbers must not go out: a new session checks again after the back-off.
+      this.#noteOutboxError(error);
+      // A corrupt outbox replaced itself and renewed the session already.
+      if (socket === this.#socket)
+        this.#renew(`the outbox could not check its numbering: ${messageOf(error)}`);
+      return;
+    }
+    if (socket !== this.#socket) return;
     if (numbering.renumbered > 0) {
       this.#log.warn(
         { highestStoredSeq: hello.highestStoredSeq, ...numbering },
@@ -306,6 +332,24 @@ export class Uplink {
     );
   }
 
+  /** An outbox call that the uplink can do without: logged and reported, `fallback` instead. */
+  #outboxOr<T>(work: () => T, fallback: T, what: string): T {
+    try {
+      return work();
+    } catch (error) {
+      this.#log.error(
+        { err: messageOf(error), what },
+        'the outbox failed the uplink; going on without',
+      );
+      this.#noteOutboxError(error);
+      return fallback;
+    }
+  }
+
+  #noteOutboxError(error: unknown): void {
+    this.#status.lastError = { message: `outbox: ${messageOf(error)}`, at: this.#now() };
+  }
+
   /** The server took a batch: the connection works, so the next failure starts the back-off over. */
   #onSettled(_ack: BatchAck): void {
     this.#backoff.reset();
@@ -326,7 +370,8 @@ export class Uplink {
 
   #refuse(type: Refusal['type'], message: string): void {
     const refusal: Refusal = { type, message, at: this.#now(), tokenHash: this.#tokenHash };
-    this.#o.outbox.setRefusal(refusal);
+    // Kept in memory whatever: this process does not retry the token either way.
+    this.#outboxOr(() => this.#o.outbox.setRefusal(refusal), undefined, 'store the refusal');
     this.#status.refusal = refusal;
     this.#status.lastError = { message: `${type}: ${message}`, at: refusal.at };
     this.#sender.stop();
