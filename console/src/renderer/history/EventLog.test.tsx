@@ -235,4 +235,46 @@ describe('event log', () => {
     expect(services.requests).toEqual([expect.stringMatching(/[?&]before=101(&|$)/)]);
     expect(ids()).toEqual(Array.from({ length: 300 }, (_, i) => 300 - i));
   });
+
+  it('exports every event of the day, not only the rows loaded, and says how many', async () => {
+    const base = baseToday(Date.now());
+    const TOTAL = 2450;
+    // A server that pages as the real one does: `limit` newest below `before`.
+    const services = testServices((url) => {
+      const q = new URL(url, 'http://x').searchParams;
+      const before = Number(q.get('before') ?? Infinity);
+      const limit = Number(q.get('limit'));
+      const events = [];
+      for (let id = Math.min(TOTAL, before - 1); id >= 1 && events.length < limit; id--)
+        events.push(ignition(id, base));
+      return json(200, { events });
+    });
+    const saved: string[] = [];
+    services.platform = {
+      ...services.platform,
+      exportFile: (file) => {
+        saved.push(file.content);
+        return Promise.resolve(file.name);
+      },
+    };
+    loadFleet(services, three());
+    const view = await openFleetLog(services);
+    await step(() => undefined);
+    expect(eventIds(view.container)).toHaveLength(200);
+
+    const exportButton = [...view.container.querySelectorAll('button')].find(
+      (b) => b.textContent === 'Export CSV',
+    );
+    await step(() => exportButton?.click());
+    await step(() => undefined);
+    expect(saved).toHaveLength(1);
+    const lines = saved[0]?.trim().split('\r\n') ?? [];
+    // The header and every event, oldest first.
+    expect(lines).toHaveLength(TOTAL + 1);
+    expect(lines[1]?.startsWith('1,')).toBe(true);
+    expect(lines.at(-1)?.startsWith(`${TOTAL},`)).toBe(true);
+    expect(text(view.container.querySelector('[role="status"]'))).toContain(
+      `all ${TOTAL.toLocaleString()} events of the day`,
+    );
+  });
 });

@@ -7,6 +7,7 @@ import { formatDateTime, formatTime } from '../panels/format';
 import { dayRange, localDay } from '../stores/history-store';
 import { eventsCsv, exportFileName } from './csv';
 import { EVENT_LABELS, describeEvent } from './event-text';
+import { allEvents } from './export-data';
 import { ReplayGapNotice } from './ReplayGapNotice';
 
 const PAGE = 200;
@@ -191,15 +192,28 @@ export function EventLog({
 
   const vehicleName = (id: number) =>
     stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
-  const exportShown = async () => {
+  // The export holds every event of the day and kinds chosen, fetched page by
+  // page as the replay's export does, not only the rows loaded so far.
+  const exportAll = async () => {
+    setExportState('Exporting events…');
     try {
       const subject = scope.vehicleId === undefined ? 'fleet' : vehicleName(scope.vehicleId);
+      const fetched = await allEvents(api, scope.vehicleId, from, to, { types });
+      // Live events that arrived while the pages were fetched are in the log: keep them too.
+      const byId = new Map<number, FleetEvent>();
+      for (const e of fetched) byId.set(e.id, e);
+      for (const e of shown) byId.set(e.id, e);
+      const events = [...byId.values()].sort((a, b) => b.t - a.t || b.id - a.id);
       const where = await platform.exportFile({
         name: exportFileName(subject, 'events', scope.day),
         mime: 'text/csv;charset=utf-8',
-        content: eventsCsv(shown, vehicleName),
+        content: eventsCsv(events, vehicleName),
       });
-      setExportState(where ? `Saved ${where}` : 'Export cancelled');
+      setExportState(
+        where
+          ? `Saved ${where}: all ${events.length.toLocaleString()} events of the day${types.length ? ' of the kinds chosen' : ''}`
+          : 'Export cancelled',
+      );
     } catch (err) {
       setExportState(`Export failed: ${errorMessage(err)}`);
     }
@@ -220,7 +234,7 @@ export function EventLog({
         <button
           type="button"
           className="link"
-          onClick={() => void exportShown()}
+          onClick={() => void exportAll()}
           disabled={shown.length === 0}
         >
           Export CSV

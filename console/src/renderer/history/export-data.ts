@@ -1,4 +1,4 @@
-import type { FleetEvent, PositionPoint, ReadingSeries } from '@fleetline/protocol';
+import type { EventType, FleetEvent, PositionPoint, ReadingSeries } from '@fleetline/protocol';
 import type { ApiClient } from '../api/client';
 
 /**
@@ -107,18 +107,29 @@ export async function allReadings(
   return [...series.values()];
 }
 
-/** Every event of a vehicle in [from, to), newest first (the log pages backwards by id). */
+/**
+ * Every event in [from, to) of a vehicle (undefined: of every vehicle the
+ * user may see), of the given kinds (none: all), newest first (the log
+ * pages backwards by id).
+ */
 export async function allEvents(
   api: Pick<ApiClient, 'events'>,
-  vehicleId: number,
+  vehicleId: number | undefined,
   from: number,
   to: number,
-  { maxRows = MAX_EXPORT_ROWS }: Options = {},
+  { maxRows = MAX_EXPORT_ROWS, types }: Options & { types?: readonly EventType[] } = {},
 ): Promise<FleetEvent[]> {
   const events: FleetEvent[] = [];
   let before: number | undefined;
   for (;;) {
-    const page = await api.events({ vehicleId, from, to, before, limit: EXPORT_EVENT_PAGE });
+    const page = await api.events({
+      vehicleId,
+      from,
+      to,
+      types,
+      before,
+      limit: EXPORT_EVENT_PAGE,
+    });
     events.push(...page);
     if (events.length > maxRows) throw new ExportTooLargeError('events', maxRows);
     if (page.length < EXPORT_EVENT_PAGE) return events;
