@@ -224,6 +224,37 @@ describe('vehicle panel charts', () => {
     );
     expect(text(view.container.querySelector('tr[data-pid="12"] .number'))).toBe('900');
   });
+
+  it('loads the charts again when the connection comes back, and the error goes', async () => {
+    let reachable = false;
+    const services = testServices((url) =>
+      reachable
+        ? json(200, { vehicleId: 1, from: 0, to: 1, downsampled: false, bucketMs: 0, series: [] })
+        : Promise.reject(new TypeError(`Failed to fetch ${url}`)),
+    );
+    loadFleet(services, [
+      vehicleSnapshot({
+        id: 1,
+        readings: [{ pid: 0x0c, part: 0, t: Date.now(), value: 900, unit: 'rpm' }],
+      }),
+    ]);
+    await step(() => services.stores.connection.getState().set('reconnecting', Date.now()));
+    const record = services.stores.fleet.getState().vehicles.get(1);
+    if (!record) throw new Error('no record');
+    const view = await render(services, <LivePanel vehicle={record} />);
+    unmount = view.unmount;
+    await step(() => undefined);
+    expect(text(view.container.querySelector('[data-testid="chart-error"]'))).toContain(
+      'cannot be reached',
+    );
+    expect(services.requests).toHaveLength(1);
+
+    reachable = true;
+    await step(() => services.stores.connection.getState().set('live', Date.now()));
+    await step(() => undefined);
+    expect(services.requests).toHaveLength(2);
+    expect(view.container.querySelector('[data-testid="chart-error"]')).toBeNull();
+  });
 });
 
 describe('connection state', () => {

@@ -277,4 +277,24 @@ describe('event log', () => {
       `all ${TOTAL.toLocaleString()} events of the day`,
     );
   });
+
+  it('loads again when the connection comes back after a failed load', async () => {
+    let reachable = false;
+    const services = testServices((url) =>
+      reachable
+        ? json(200, { events: [ignition(5, baseToday(Date.now()))] })
+        : Promise.reject(new TypeError(`Failed to fetch ${url}`)),
+    );
+    services.stores.connection.getState().set('reconnecting', Date.now());
+    loadFleet(services, three());
+    const view = await openFleetLog(services);
+    await step(() => undefined);
+    expect(text(view.container.querySelector('.error'))).toContain('cannot be reached');
+
+    reachable = true;
+    await step(() => services.stores.connection.getState().set('live', Date.now()));
+    await step(() => undefined);
+    expect(view.container.querySelector('.error')).toBeNull();
+    expect(eventIds(view.container)).toEqual([5]);
+  });
 });

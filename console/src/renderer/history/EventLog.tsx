@@ -3,6 +3,7 @@ import { EVENT_TYPES } from '@fleetline/protocol';
 import type { EventType, FleetEvent } from '@fleetline/protocol';
 import { useConsole, useSlice } from '../app/context';
 import { errorMessage } from '../api/errors';
+import { useReloadWhenLive } from '../app/use-reload-when-live';
 import { formatDateTime, formatTime } from '../panels/format';
 import { dayRange, localDay } from '../stores/history-store';
 import { eventsCsv, exportFileName } from './csv';
@@ -69,6 +70,8 @@ export function EventLog({
     [groups],
   );
   const { from, to } = dayRange(scope.day);
+  // Loaded again when the connection comes back after a failure.
+  const reload = useReloadWhenLive(status === 'error');
 
   useEffect(() => {
     let cancelled = false;
@@ -90,7 +93,7 @@ export function EventLog({
     return () => {
       cancelled = true;
     };
-  }, [api, scope.vehicleId, from, to, types]);
+  }, [api, scope.vehicleId, from, to, types, reload]);
 
   const liveShown = useMemo(() => {
     const wanted = new Set<EventType>(types.length ? types : EVENT_TYPES);

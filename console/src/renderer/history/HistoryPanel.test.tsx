@@ -13,17 +13,17 @@ afterEach(async () => {
 
 describe('history panel', () => {
   /** A server with no trips or events, whose /api/config says how long it keeps history. */
-  const server = (retention: unknown) =>
-    testServices((url) => {
-      if (url.startsWith('/api/config'))
-        return json(200, {
-          map: { mapboxToken: null, styleUrl: null },
-          version: '1',
-          ...(retention === undefined ? {} : { retention }),
-        });
-      if (url.includes('/trips')) return json(200, { vehicleId: 1, from: 0, to: 1, trips: [] });
-      return json(200, { events: [] });
-    });
+  const answer = (retention: unknown) => (url: string) => {
+    if (url.startsWith('/api/config'))
+      return json(200, {
+        map: { mapboxToken: null, styleUrl: null },
+        version: '1',
+        ...(retention === undefined ? {} : { retention }),
+      });
+    if (url.includes('/trips')) return json(200, { vehicleId: 1, from: 0, to: 1, trips: [] });
+    return json(200, { events: [] });
+  };
+  const server = (retention: unknown) => testServices(answer(retention));
 
   const open = async (services: ReturnType<typeof testServices>) => {
     loadFleet(services, three());
@@ -58,5 +58,22 @@ describe('history panel', () => {
       await unmount?.();
       unmount = undefined;
     }
+  });
+
+  it('loads the trips again when the connection comes back after a failed load', async () => {
+    let reachable = false;
+    const up = answer(undefined);
+    const services = testServices((url) =>
+      reachable ? up(url) : Promise.reject(new TypeError(`Failed to fetch ${url}`)),
+    );
+    services.stores.connection.getState().set('reconnecting', Date.now());
+    const c = await open(services);
+    expect(text(c)).toContain('Trips could not be loaded');
+
+    reachable = true;
+    await step(() => services.stores.connection.getState().set('live', Date.now()));
+    await step(() => undefined);
+    expect(text(c)).not.toContain('could not be loaded');
+    expect(text(c)).not.toContain('cannot be reached');
   });
 });

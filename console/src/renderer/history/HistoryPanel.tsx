@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useConsole, useSlice } from '../app/context';
+import { useReloadWhenLive } from '../app/use-reload-when-live';
 import { formatDuration } from './event-text';
 import { dayReplayRange, loadReplay, loadTrips, tripRange } from './history-actions';
 import { ReplayControls } from './ReplayControls';
@@ -28,9 +29,17 @@ export function HistoryPanel({ vehicle }: { vehicle: VehicleRecord }) {
   useEffect(() => {
     history.getState().setVehicle(vehicle.id);
   }, [history, vehicle.id]);
+  // Trips and the replay are loaded again when the connection comes back after a failure.
+  const tripsReload = useReloadWhenLive(tripsStatus === 'error');
   useEffect(() => {
     void loadTrips(api, history);
-  }, [api, history, vehicle.id, day]);
+  }, [api, history, vehicle.id, day, tripsReload]);
+  const trackFailed = useSlice(history, (s) => s.trackStatus === 'error');
+  const trackReload = useReloadWhenLive(trackFailed);
+  useEffect(() => {
+    const { range: failed, trackStatus } = history.getState();
+    if (trackReload > 0 && failed && trackStatus === 'error') void loadReplay(api, history, failed);
+  }, [api, history, trackReload]);
   // How long the server keeps history: days before that hold nothing.
   const [retention, setRetention] = useState<Retention | null>(null);
   useEffect(() => {

@@ -3,6 +3,7 @@ import { describeTroubleCode } from '@fleetline/protocol';
 import type { DtcState, GpsReceiverState, ObdLinkState, ReadingState } from '@fleetline/protocol';
 import { useConsole, useSlice } from '../app/context';
 import { errorMessage } from '../api/errors';
+import { useReloadWhenLive } from '../app/use-reload-when-live';
 import { readingKey } from '../stores/fleet-store';
 import type { ReadingKey, SeriesPoint, VehicleRecord } from '../stores/fleet-store';
 import { formatAge, formatNumber, formatTime, readingMeta, sortReadings } from './format';
@@ -294,6 +295,8 @@ function useWatchedSeries(vehicleId: number): {
 } {
   const { api, stores } = useConsole();
   const [error, setError] = useState<string | null>(null);
+  // Loaded again when the connection comes back after a failure.
+  const reload = useReloadWhenLive(error !== null);
   useEffect(() => {
     let cancelled = false;
     setError(null);
@@ -316,7 +319,7 @@ function useWatchedSeries(vehicleId: number): {
       cancelled = true;
       stores.fleet.getState().unwatch(vehicleId);
     };
-  }, [api, stores, vehicleId]);
+  }, [api, stores, vehicleId, reload]);
   // The series grow in place; the panel re-renders with its vehicle, which changes with them.
   const series = useSlice(stores.fleet, (s) => s.series.get(vehicleId));
   return { series, error };
