@@ -203,6 +203,77 @@ describe('vehicle panel', () => {
   });
 });
 
+describe('a silent or offline vehicle', () => {
+  /** Van 01 at 47 km/h with ignition on and a fix, last heard from `ago` ms before now. */
+  const heardFrom = (ago: number, online = true) => {
+    const t = Date.now() - ago;
+    return vehicleSnapshot({
+      id: 1,
+      name: 'Van 01',
+      online,
+      lastSeenAt: t,
+      position: {
+        t,
+        lat: 52.52,
+        lon: 13.405,
+        speedKmh: 47,
+        headingDeg: 90,
+        altitudeM: null,
+        hdop: 0.9,
+        satellites: 9,
+        fixQuality: 'gps',
+      },
+      status: { t, batteryV: 14.1, ignition: true, gpsFix: 'gps', gpsReceiver: 'fix' },
+    });
+  };
+  const panel = async (snapshot: ReturnType<typeof vehicleSnapshot>) => {
+    const services = testServices();
+    loadFleet(services, [snapshot]);
+    const record = services.stores.fleet.getState().vehicles.get(1);
+    if (!record) throw new Error('no record');
+    const view = await render(services, <LivePanel vehicle={record} />);
+    unmount = view.unmount;
+    const cell = (id: string) => text(view.container.querySelector(`[data-testid="${id}"]`));
+    return { view, cell };
+  };
+
+  it('shows a reporting vehicle as live, with the age of its speed', async () => {
+    const { view, cell } = await panel(heardFrom(1000));
+    expect(view.container.querySelector('[data-testid="last-known"]')).toBeNull();
+    expect(cell('speed')).toBe('47 km/h · just now');
+    expect(cell('ignition')).toBe('on');
+    expect(cell('gps-receiver')).toBe('has a fix');
+  });
+
+  it('marks the values of a vehicle silent for a while as last known, with their age', async () => {
+    const { view, cell } = await panel(heardFrom(47_000));
+    expect(text(view.container.querySelector('[data-testid="last-known"]'))).toMatch(
+      /^Silent: last report 47 s ago \(.+\)\. The values below are the last known, not live\.$/,
+    );
+    expect(cell('speed')).toBe('47 km/h · 47 s ago (last known)');
+    expect(cell('ignition')).toBe('on (last known)');
+    expect(cell('gps-receiver')).toBe('has a fix (last known)');
+    expect(text(view.container.querySelector('#device-heading'))).toBe('Device silent');
+  });
+
+  it('marks the values of an offline vehicle as last known', async () => {
+    const { view, cell } = await panel(heardFrom(3000, false));
+    expect(text(view.container.querySelector('[data-testid="last-known"]'))).toMatch(
+      /^Offline: last report just now/,
+    );
+    expect(cell('ignition')).toBe('on (last known)');
+    expect(cell('speed')).toBe('47 km/h · just now (last known)');
+  });
+
+  it("says in the vehicle list that a silent vehicle's speed is the last known, and how old", async () => {
+    const services = testServices();
+    loadFleet(services, [heardFrom(47_000)]);
+    const view = await render(services, <VehicleList />);
+    unmount = view.unmount;
+    expect(text(rows(view.container)[0])).toContain('last known 47 km/h · 47 s ago');
+  });
+});
+
 describe('vehicle panel charts', () => {
   it("says when the charts' history could not be loaded, and still shows the live values", async () => {
     const services = testServices(() =>

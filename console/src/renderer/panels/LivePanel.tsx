@@ -5,6 +5,7 @@ import { useConsole, useSlice } from '../app/context';
 import { errorMessage } from '../api/errors';
 import { useReloadWhenLive } from '../app/use-reload-when-live';
 import { readingKey } from '../stores/fleet-store';
+import { isLastKnown, lastReportAt } from '../stores/vehicle-state';
 import type { ReadingKey, SeriesPoint, VehicleRecord } from '../stores/fleet-store';
 import { formatAge, formatNumber, formatTime, readingMeta, sortReadings } from './format';
 import { Sparkline } from './Sparkline';
@@ -29,8 +30,20 @@ export function LivePanel({ vehicle }: { vehicle: VehicleRecord }) {
     (id) => fleets.find((f) => f.id === id)?.name ?? `#${id}`,
   );
 
+  const lastKnown = isLastKnown(vehicle, now);
+  const lastReport = lastReportAt(vehicle);
+
   return (
-    <div className="live-panel">
+    <div className={`live-panel ${lastKnown ? 'last-known' : ''}`}>
+      {lastKnown && (
+        <p className="warn" role="status" data-testid="last-known">
+          {vehicle.online ? 'Silent' : 'Offline'}: last report{' '}
+          {lastReport === null
+            ? 'never'
+            : `${formatAge(lastReport, now)} (${formatTime(lastReport)})`}
+          . The values below are the last known, not live.
+        </p>
+      )}
       <section aria-labelledby="identity-heading">
         <h3 id="identity-heading">Vehicle</h3>
         <dl className="facts">
@@ -47,8 +60,8 @@ export function LivePanel({ vehicle }: { vehicle: VehicleRecord }) {
         </dl>
       </section>
 
-      <GpsHealth vehicle={vehicle} now={now} />
-      <DeviceHealth vehicle={vehicle} now={now} />
+      <GpsHealth vehicle={vehicle} now={now} lastKnown={lastKnown} />
+      <DeviceHealth vehicle={vehicle} now={now} lastKnown={lastKnown} />
 
       <section aria-labelledby="readings-heading">
         <h3 id="readings-heading">OBD-II readings</h3>
@@ -103,7 +116,18 @@ const GPS_RECEIVER_TEXT: Record<GpsReceiverState, { text: string; warn: boolean 
 /** More waiting than this is minutes of data not yet at the server: worth a look. */
 const BACKLOG_WARN = 1000;
 
-function GpsHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number }) {
+/** Said after a value that is what the vehicle last reported, not what it does now. */
+const LAST_KNOWN = ' (last known)';
+
+function GpsHealth({
+  vehicle,
+  now,
+  lastKnown,
+}: {
+  vehicle: VehicleRecord;
+  now: number;
+  lastKnown: boolean;
+}) {
   const p = vehicle.position;
   const fixAge = p ? now - p.t : null;
   const quality = vehicle.status?.gpsFix ?? p?.fixQuality ?? null;
@@ -122,7 +146,11 @@ function GpsHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number }) {
           {p ? `${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}` : '—'}
         </dd>
         <dt>Speed</dt>
-        <dd data-testid="speed">{formatNumber(p?.speedKmh, 0)} km/h</dd>
+        <dd data-testid="speed" className={lastKnown ? 'muted' : ''}>
+          {formatNumber(p?.speedKmh, 0)} km/h
+          {p ? ` · ${formatAge(p.t, now)}` : ''}
+          {p && lastKnown ? LAST_KNOWN : ''}
+        </dd>
         <dt>Heading</dt>
         <dd>
           {p?.headingDeg === null || p?.headingDeg === undefined
@@ -142,13 +170,22 @@ function GpsHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number }) {
           id="gps-receiver"
           state={vehicle.status?.gpsReceiver}
           texts={GPS_RECEIVER_TEXT}
+          lastKnown={lastKnown}
         />
       </dl>
     </section>
   );
 }
 
-function DeviceHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number }) {
+function DeviceHealth({
+  vehicle,
+  now,
+  lastKnown,
+}: {
+  vehicle: VehicleRecord;
+  now: number;
+  lastKnown: boolean;
+}) {
   const s = vehicle.status;
   const battery = s?.batteryV ?? null;
   // 12.4 V and more at rest, about 14 V charging; below 11.8 V a start is at risk.
@@ -157,8 +194,8 @@ function DeviceHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number })
     <section aria-labelledby="device-heading">
       <h3 id="device-heading">
         Device{' '}
-        <span className={`health ${vehicle.online ? 'ok' : 'bad'}`}>
-          {vehicle.online ? 'online' : 'offline'}
+        <span className={`health ${vehicle.online && !lastKnown ? 'ok' : 'bad'}`}>
+          {!vehicle.online ? 'offline' : lastKnown ? 'silent' : 'online'}
         </span>
       </h3>
       <dl className="facts">
@@ -171,15 +208,17 @@ function DeviceHealth({ vehicle, now }: { vehicle: VehicleRecord; now: number })
         <dt>Device</dt>
         <dd>{vehicle.deviceId === null ? 'none registered' : `#${vehicle.deviceId}`}</dd>
         <dt>Ignition</dt>
-        <dd data-testid="ignition">
-          {s?.ignition === null || s?.ignition === undefined ? '—' : s.ignition ? 'on' : 'off'}
+        <dd data-testid="ignition" className={lastKnown ? 'muted' : ''}>
+          {s?.ignition === null || s?.ignition === undefined
+            ? '—'
+            : `${s.ignition ? 'on' : 'off'}${lastKnown ? LAST_KNOWN : ''}`}
         </dd>
         <dt>Battery</dt>
         <dd className={batteryOk ? '' : 'warn'} data-testid="battery">
           {formatNumber(battery, 1)} V
         </dd>
         <dt>OBD-II</dt>
-        <HealthCell id="obd-link" state={s?.obdLink} texts={OBD_LINK_TEXT} />
+        <HealthCell id="obd-link" state={s?.obdLink} texts={OBD_LINK_TEXT} lastKnown={lastKnown} />
         <dt>Not yet sent</dt>
         <dd
           className={(s?.backlog ?? 0) > BACKLOG_WARN ? 'warn' : ''}
@@ -200,15 +239,21 @@ function HealthCell<S extends string>({
   id,
   state,
   texts,
+  lastKnown,
 }: {
   id: string;
   state: S | null | undefined;
   texts: Record<S, { text: string; warn: boolean }>;
+  lastKnown: boolean;
 }) {
   const entry = state ? texts[state] : undefined;
   return (
-    <dd className={entry?.warn ? 'warn' : ''} data-testid={id} data-state={state ?? ''}>
-      {entry?.text ?? '—'}
+    <dd
+      className={entry?.warn ? 'warn' : lastKnown ? 'muted' : ''}
+      data-testid={id}
+      data-state={state ?? ''}
+    >
+      {entry ? `${entry.text}${lastKnown ? LAST_KNOWN : ''}` : '—'}
     </dd>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useConsole, useSlice } from '../app/context';
 import { filterVehicles } from '../stores/vehicle-filter';
-import { STATE_LABELS } from '../stores/vehicle-state';
+import { STATE_LABELS, isLastKnown, lastReportAt } from '../stores/vehicle-state';
 import { formatAge, formatNumber } from './format';
 import { useNow } from './use-now';
 
@@ -105,8 +105,11 @@ export function VehicleList() {
                 <span className="vehicle-meta muted">
                   {v.driver ? `${v.driver.name} · ` : ''}
                   {v.state === 'offline'
-                    ? `seen ${formatAge(v.lastSeenAt, now)}`
-                    : `${formatNumber(v.position?.speedKmh, 0)} km/h · ${STATE_LABELS[v.state].toLowerCase()}`}
+                    ? `seen ${formatAge(lastReportAt(v), now)}`
+                    : isLastKnown(v, now)
+                      ? // Silent, not yet offline: its speed is the last known, with its age.
+                        `last known ${formatNumber(v.position?.speedKmh, 0)} km/h · ${formatAge(lastReportAt(v), now)}`
+                      : `${formatNumber(v.position?.speedKmh, 0)} km/h · ${STATE_LABELS[v.state].toLowerCase()}`}
                 </span>
               </div>
             );

@@ -27,3 +27,26 @@ export const STATE_LABELS: Record<VehicleState, string> = {
   offline: 'Offline',
   alarm: 'Alarm',
 };
+
+/**
+ * Vehicles report about once a second: silent for ten of those intervals,
+ * what a vehicle last said (speed, ignition, fix) is no longer "now", even
+ * before the server declares it offline.
+ */
+export const SILENT_AFTER_MS = 10_000;
+
+type Reporting = Pick<VehicleSnapshot, 'online' | 'lastSeenAt' | 'position' | 'status'>;
+
+/** When the vehicle last reported anything (the newest of what the server has from it). */
+export function lastReportAt(v: Omit<Reporting, 'online'>): number | null {
+  const times = [v.lastSeenAt, v.position?.t, v.status?.t].filter(
+    (t): t is number => typeof t === 'number',
+  );
+  return times.length ? Math.max(...times) : null;
+}
+
+/** Offline, or silent for longer than SILENT_AFTER_MS: its values are the last known, not live. */
+export function isLastKnown(v: Reporting, now: number): boolean {
+  const last = lastReportAt(v);
+  return !v.online || last === null || now - last > SILENT_AFTER_MS;
+}
