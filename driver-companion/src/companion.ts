@@ -72,13 +72,22 @@ export class Companion {
     const log = this.logger;
     // One companion per outbox: two would send everything twice.
     this.#lock = acquireInstanceLock(config.storage.dataDir, config.name);
-    this.outbox = Outbox.open({
+    // A full disk must not keep the daemon from starting: samples wait in memory meanwhile.
+    this.outbox = Outbox.openWhenPossible({
       file: path.join(config.storage.dataDir, OUTBOX_FILE),
       maxBytes: config.storage.maxDiskMb * 1024 * 1024,
       synchronous: config.storage.synchronous,
       journal: config.storage.journal,
       logger: log.child({ component: 'outbox' }),
     });
+    if (!this.#lock.retry()) {
+      log.warn(
+        { dataDir: config.storage.dataDir },
+        'no room on the disk for the companion lock: held in memory until there is',
+      );
+    }
+    // There is room again once the outbox opens: write the lock then.
+    this.outbox.onReplaced(() => this.#lock.retry());
     this.time = new TimeSource({
       maxDriftMs: config.clock.maxDriftMs,
       onDriftChange: ({ drifting, driftMs, against }) => {

@@ -127,7 +127,15 @@ export function assess(
   }
 
   const outbox = status.outbox;
-  if (outbox.sink.lastError) {
+  if (!outbox.available) {
+    add(
+      'failing',
+      'outbox',
+      `the outbox cannot be opened (${outbox.openError ?? 'unknown error'}): is the disk full or failing? ` +
+        `${outbox.sink.staged} sample(s) wait in memory (lost if the companion stops) and the outbox is ` +
+        'tried again every few seconds. Free space on the disk.',
+    );
+  } else if (outbox.sink.lastError) {
     add(
       'failing',
       'outbox',

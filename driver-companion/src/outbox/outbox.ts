@@ -49,6 +49,8 @@ export interface OutboxOptions {
   synchronous: 'FULL' | 'NORMAL';
   /** Keep a copy of every committed sample forever (audit; acceptance tests). */
   journal?: boolean;
+  /** openWhenPossible: how often to try the file again while the disk refuses it. */
+  reopenEveryMs?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -116,6 +118,18 @@ export interface OutboxStats {
   createdAt: number;
   /** The last time a file found corrupt while running was moved aside (this process). */
   replacedWhileRunning: { at: number; movedTo: string; unsent: number } | null;
+  /** False while the disk refuses to open the file (openWhenPossible): samples wait in memory. */
+  available: boolean;
+  /** Why the file could not be opened, while it cannot. */
+  openError: string | null;
+}
+
+/** The outbox's file is not open: the disk refused it (full, failing) and it is tried again. */
+export class OutboxUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`the outbox is not open (${reason})`);
+    this.name = 'OutboxUnavailableError';
+  }
 }
 
 export interface ThinReport {
@@ -160,6 +174,20 @@ const ZERO_COUNTERS: OutboxCounters = {
 };
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+const REOPEN_EVERY_MS = 5000;
+/** What a full or failing disk looks like when a file is opened: worth waiting for, not a crash. */
+const DISK_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
+
+function isDiskTrouble(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return (
+    DISK_ERRNOS.has(code) ||
+    code === 'SQLITE_FULL' ||
+    code.startsWith('SQLITE_IOERR') ||
+    code.startsWith('SQLITE_READONLY')
+  );
+}
 
 /** Thinning steps, gentlest first: the class and the bucket that keeps one sample per series. */
 const THIN_STEPS: readonly { cls: SampleClass; bucketMs: number }[] = [
@@ -181,6 +209,7 @@ export class Outbox {
   readonly #now: () => number;
   readonly #journal: boolean;
   // The file's connection and what comes with it: replaced when a corrupt file is moved aside.
+  // Unset while #openError says the file could not be opened; #guard keeps every use out then.
   #db!: Database.Database;
   #sql!: Statements;
   #pageSize!: number;
@@ -208,15 +237,20 @@ export class Outbox {
   readonly #replacedListeners = new Set<() => void>();
   /** Corruption errors already acted on, so one seen by nested calls moves only one file aside. */
   readonly #handled = new WeakSet<object>();
+  /** Why the file could not be opened (openWhenPossible), until it is. */
+  #openError: string | null = null;
+  #reopenTimer: NodeJS.Timeout | null = null;
 
-  private constructor(db: Database.Database, walBytes: number, options: OutboxOptions) {
+  private constructor(options: OutboxOptions) {
     this.file = options.file;
     this.maxBytes = options.maxBytes;
     this.#options = options;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#journal = options.journal ?? false;
-    this.#attach(db, walBytes);
+    this.#lastSeq = 0;
+    this.#pending = 0;
+    this.#counters = { ...ZERO_COUNTERS };
   }
 
   /** Takes a freshly opened database file as this outbox's: its limits, counters and state. */
@@ -279,20 +313,70 @@ export class Outbox {
    * the old sequence numbers ended.
    */
   static open(options: OutboxOptions): Outbox {
-    fs.mkdirSync(path.dirname(options.file), { recursive: true });
+    const outbox = new Outbox(options);
+    openInto(options, (db, walBytes) => outbox.#attach(db, walBytes));
+    return outbox;
+  }
+
+  /**
+   * Opens the outbox, or, when the disk refuses the file (full to the last
+   * block: SQLite cannot even size the WAL's -shm, SQLITE_IOERR_SHMSIZE; or
+   * failing), returns it unopened and tries again every few seconds. Until
+   * then append() throws OutboxUnavailableError, so the sink keeps samples
+   * in memory as it does when a running outbox's disk fills up, and
+   * stats().available is false (health fails). The daemon starts either way:
+   * exiting would only have systemd restart it into the same full disk.
+   */
+  static openWhenPossible(options: OutboxOptions): Outbox {
     try {
-      const { db, walBytes } = openDatabase(options);
-      return new Outbox(db, walBytes, options);
+      return Outbox.open(options);
     } catch (error) {
-      if (!isCorruption(error)) throw error;
-      const aside = moveAside(options.file);
-      options.logger.error(
-        { err: messageOf(error), file: options.file, movedTo: aside },
-        'outbox unreadable; moved aside, starting a new one',
-      );
-      const { db, walBytes } = openDatabase(options);
-      return new Outbox(db, walBytes, options);
+      if (!isDiskTrouble(error)) throw error;
+      const outbox = new Outbox(options);
+      outbox.#becomeUnavailable(error);
+      return outbox;
     }
+  }
+
+  /** The file cannot be opened: every use throws OutboxUnavailableError until #tryToOpen succeeds. */
+  #becomeUnavailable(error: unknown): void {
+    const retryEveryMs = this.#options.reopenEveryMs ?? REOPEN_EVERY_MS;
+    const code = (error as { code?: unknown } | null)?.code;
+    // SQLite says "disk I/O error" for most of these; the code tells which.
+    this.#openError = typeof code === 'string' ? `${messageOf(error)}, ${code}` : messageOf(error);
+    this.#logger.error(
+      { err: messageOf(error), code, file: this.file, retryEveryMs },
+      'outbox cannot be opened (disk full or failing?): keeping samples in memory and trying again',
+    );
+    if (this.#reopenTimer) clearInterval(this.#reopenTimer);
+    this.#reopenTimer = setInterval(() => this.#tryToOpen(), retryEveryMs);
+    this.#reopenTimer.unref();
+  }
+
+  /** Whether the file is open (false only for an openWhenPossible outbox the disk refused so far). */
+  get available(): boolean {
+    return this.#openError === null;
+  }
+
+  #tryToOpen(): void {
+    try {
+      openInto(this.#options, (db, walBytes) => this.#attach(db, walBytes));
+    } catch (error) {
+      const message = messageOf(error);
+      if (message !== this.#openError) {
+        this.#logger.warn({ err: message }, 'outbox still cannot be opened; trying again');
+      }
+      this.#openError = message;
+      return;
+    }
+    this.#openError = null;
+    if (this.#reopenTimer) clearInterval(this.#reopenTimer);
+    this.#reopenTimer = null;
+    this.#logger.info(
+      { file: this.file, pending: this.#pending, lastAssignedSeq: this.#lastSeq },
+      'outbox opened at last',
+    );
+    this.#announceNewFile();
   }
 
   /**
@@ -304,7 +388,11 @@ export class Outbox {
     return this.#generation;
   }
 
-  /** Called after a corrupt file was moved aside and a new one started; returns the unsubscribe. */
+  /**
+   * Called when a new file is behind the outbox: a corrupt one was moved
+   * aside and a new one started, or the file could be opened at last
+   * (openWhenPossible). Returns the unsubscribe.
+   */
   onReplaced(listener: () => void): () => void {
     this.#replacedListeners.add(listener);
     return () => this.#replacedListeners.delete(listener);
@@ -648,17 +736,17 @@ export class Outbox {
 
   /** Bytes of database pages holding data (the file keeps freed pages for reuse). */
   usedBytes(): number {
-    return this.#guard(() => {
+    return this.#read(() => {
       const pages = Number(this.#db.pragma('page_count', { simple: true }));
       const free = Number(this.#db.pragma('freelist_count', { simple: true }));
       return (pages - free) * this.#pageSize;
-    });
+    }, 0);
   }
 
   getRefusal(): Refusal | null {
-    return this.#guard(() => {
+    return this.#read(() => {
       return parseJson<Refusal | null>(this.#meta('refusal'), null);
-    });
+    }, null);
   }
 
   setRefusal(refusal: Refusal | null): void {
@@ -670,12 +758,12 @@ export class Outbox {
 
   /** What the server said about this device at the last hello. */
   getIdentity(): { deviceId: number; vehicleId: number } | null {
-    return this.#guard(() => {
+    return this.#read(() => {
       return parseJson<{ deviceId: number; vehicleId: number } | null>(
         this.#meta('identity'),
         null,
       );
-    });
+    }, null);
   }
 
   setIdentity(identity: { deviceId: number; vehicleId: number }): void {
@@ -686,9 +774,9 @@ export class Outbox {
 
   /** Small state other parts keep between runs (the trip in progress, say), as JSON. */
   getState<T>(key: string): T | null {
-    return this.#guard(() => {
+    return this.#read(() => {
       return parseJson<T | null>(this.#meta(`state:${key}`), null);
-    });
+    }, null);
   }
 
   setState(key: string, value: unknown): void {
@@ -699,9 +787,9 @@ export class Outbox {
   }
 
   getVin(): string | null {
-    return this.#guard(() => {
+    return this.#read(() => {
       return this.#meta('vin') ?? null;
-    });
+    }, null);
   }
 
   setVin(vin: string): void {
@@ -713,30 +801,51 @@ export class Outbox {
   recentRejections(
     limit = 10,
   ): { seq: number | null; field: string; reason: string; at: number }[] {
-    return this.#guard(() => {
+    return this.#read(() => {
       return this.#sql.recentRejections.all(limit) as {
         seq: number | null;
         field: string;
         reason: string;
         at: number;
       }[];
-    });
+    }, []);
   }
 
   quarantined(): number {
-    return this.#guard(() => {
+    return this.#read(() => {
       return (this.#db.prepare('SELECT count(*) AS n FROM quarantine').get() as { n: number }).n;
-    });
+    }, 0);
   }
 
   /** The oldest waiting sample's number and time. */
   oldest(): { seq: number; t: number } | null {
-    return this.#guard(() => {
+    return this.#read(() => {
       return (this.#sql.oldest.get() as { seq: number; t: number } | undefined) ?? null;
-    });
+    }, null);
   }
 
   stats(): OutboxStats {
+    if (this.#openError !== null) {
+      return {
+        pending: 0,
+        oldestSeq: null,
+        oldestT: null,
+        lastAssignedSeq: 0,
+        usedBytes: 0,
+        fileBytes: this.fileBytes(),
+        maxBytes: this.maxBytes,
+        full: false,
+        eventsFull: false,
+        thinAboveBytes: 0,
+        refuseEventsAboveBytes: 0,
+        counters: { ...ZERO_COUNTERS },
+        outboxId: '',
+        createdAt: 0,
+        replacedWhileRunning: this.#lastReplacement && { ...this.#lastReplacement },
+        available: false,
+        openError: this.#openError,
+      };
+    }
     return this.#guard(() => {
       const oldest = this.oldest();
       return {
@@ -755,6 +864,8 @@ export class Outbox {
         outboxId: this.#outboxId,
         createdAt: this.#createdAt,
         replacedWhileRunning: this.#lastReplacement && { ...this.#lastReplacement },
+        available: true,
+        openError: null,
       };
     });
   }
@@ -786,6 +897,9 @@ export class Outbox {
   }
 
   close(): void {
+    if (this.#reopenTimer) clearInterval(this.#reopenTimer);
+    this.#reopenTimer = null;
+    if (this.#openError !== null) return;
     if (!this.#db.open) return;
     try {
       // Fold the WAL back into the database so the file is complete on its own.
@@ -851,12 +965,18 @@ export class Outbox {
    * records), and the error is thrown on for the caller to back off.
    */
   #guard<T>(work: () => T): T {
+    if (this.#openError !== null) throw new OutboxUnavailableError(this.#openError);
     try {
       return work();
     } catch (error) {
       this.#replaceIfCorrupt(error);
       throw error;
     }
+  }
+
+  /** Reads that have an answer while the file is not open: nothing stored, nothing known. */
+  #read<T>(work: () => T, unopened: T): T {
+    return this.#openError === null ? this.#guard(work) : unopened;
   }
 
   /** Once per error: a corrupt file is moved aside and a new one started (throws if that fails). */
@@ -880,10 +1000,20 @@ export class Outbox {
     }
     const unsent = this.#pending;
     moveAside(this.file, aside);
-    const { db, walBytes } = openDatabase(this.#options);
-    this.#attach(db, walBytes);
-    this.#generation += 1;
     this.#lastReplacement = { at: this.#now(), movedTo: aside, unsent };
+    try {
+      openInto(this.#options, (db, walBytes) => this.#attach(db, walBytes));
+    } catch (error) {
+      // No new file either (a disk failing altogether): wait for one, as at a start on a full disk.
+      this.#becomeUnavailable(error);
+      throw error;
+    }
+    this.#announceNewFile();
+  }
+
+  /** A new file is behind the outbox: numbers read from the old one mean nothing in it. */
+  #announceNewFile(): void {
+    this.#generation += 1;
     for (const listener of [...this.#replacedListeners]) {
       try {
         listener();
@@ -931,6 +1061,46 @@ export class Outbox {
     } else {
       this.#logger.info({ pending: this.#pending }, 'outbox has room again');
     }
+  }
+}
+
+/**
+ * Opens (creating if needed) the file and hands it to `attach`. A file
+ * SQLite cannot read, at open or while `attach` reads it, is moved aside
+ * and a new one started: a vehicle must keep recording, and the server's
+ * hello tells the new outbox where the old numbers ended.
+ */
+function openInto(
+  options: OutboxOptions,
+  attach: (db: Database.Database, walBytes: number) => void,
+): void {
+  fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  try {
+    attachOrClose(openDatabase(options), attach);
+  } catch (error) {
+    if (!isCorruption(error)) throw error;
+    const aside = moveAside(options.file);
+    options.logger.error(
+      { err: messageOf(error), file: options.file, movedTo: aside },
+      'outbox unreadable; moved aside, starting a new one',
+    );
+    attachOrClose(openDatabase(options), attach);
+  }
+}
+
+function attachOrClose(
+  opened: { db: Database.Database; walBytes: number },
+  attach: (db: Database.Database, walBytes: number) => void,
+): void {
+  try {
+    attach(opened.db, opened.walBytes);
+  } catch (error) {
+    try {
+      opened.db.close();
+    } catch {
+      // Closed already.
+    }
+    throw error;
   }
 }
 

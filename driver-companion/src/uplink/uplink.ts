@@ -91,6 +91,8 @@ export class Uplink {
   #endReason: string | null = null;
   #status: UplinkStatus;
   readonly #unsubscribe: () => void;
+  /** The outbox is not open (a full disk at start): no session until it is. */
+  #waitingForOutbox = false;
 
   constructor(options: UplinkOptions) {
     this.#o = options;
@@ -138,10 +140,13 @@ export class Uplink {
     this.#status.deviceId = identity?.deviceId ?? null;
     this.#status.vehicleId = identity?.vehicleId ?? null;
     // A corrupt outbox moved aside mid-session: the new one needs a hello (numbering) first.
+    // A new file behind the outbox: opened at last (a full disk at start), or a
+    // corrupt one replaced mid-session, whose successor needs a hello (numbering) first.
     this.#unsubscribe = options.outbox.onReplaced(() => {
       const state = this.#status.state;
-      if (state !== 'connected' && state !== 'connecting') return;
-      this.#renew('the outbox was replaced (corrupt); starting a new session');
+      if (this.#waitingForOutbox && state === 'backoff') this.#begin();
+      else if (state === 'connected' || state === 'connecting')
+        this.#renew('a new outbox file (the old one corrupt); starting a new session');
     });
   }
 
@@ -151,6 +156,15 @@ export class Uplink {
 
   start(): void {
     if (this.#status.state !== 'idle') return;
+    this.#begin();
+  }
+
+  #begin(): void {
+    if (!this.#o.outbox.available) {
+      this.#waitForOutbox();
+      return;
+    }
+    this.#waitingForOutbox = false;
     const refusal = this.#outboxOr(() => this.#o.outbox.getRefusal(), null, 'read a refusal');
     if (refusal && refusal.tokenHash === this.#tokenHash) {
       // Refused before, same token: never again. A new token (or doctor) clears it.
@@ -183,7 +197,25 @@ export class Uplink {
     this.#unsubscribe();
   }
 
+  /** Nothing to send from and nowhere to note what the server says: wait for the outbox to open. */
+  #waitForOutbox(): void {
+    this.#clearTimers();
+    this.#closeSocket();
+    this.#waitingForOutbox = true;
+    this.#status.lastError = {
+      message: 'waiting for the outbox to open (disk full?)',
+      at: this.#now(),
+    };
+    this.#status.nextAttemptAt = null;
+    this.#setState('backoff');
+    this.#log.warn('not connecting until the outbox can be opened');
+  }
+
   #connect(): void {
+    if (!this.#o.outbox.available) {
+      this.#waitForOutbox();
+      return;
+    }
     this.#clearTimers();
     this.#closeSocket();
     this.#endReason = null;

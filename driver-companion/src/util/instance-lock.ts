@@ -29,8 +29,13 @@ export const LOCK_FILE = 'companion.lock';
 export interface InstanceLock {
   /** Records where the health endpoint listens, for doctor. */
   update(health: InstanceInfo['health']): void;
+  /** Writes the file if a full disk kept it from being written so far; true once it is. */
+  retry(): boolean;
   release(): void;
 }
+
+/** Errors of a disk without room: the lock is held in memory until the file can be written. */
+const NO_ROOM = new Set(['ENOSPC', 'EDQUOT']);
 
 /**
  * One companion per data directory. The lock is a small JSON file; a lock
@@ -38,6 +43,11 @@ export interface InstanceLock {
  * holder counts as alive only if its pid runs the same process as when it
  * wrote the file (same boot, same process start), so a recycled pid after a
  * reboot does not lock the vehicle out.
+ *
+ * On a disk full to the last block the file cannot be written: the lock is
+ * taken all the same (no live holder was found) and the file written when
+ * there is room (retry()), so a full disk does not keep the daemon from
+ * recording. Until then a second companion would not see this one.
  */
 export function acquireInstanceLock(dataDir: string, name: string): InstanceLock {
   fs.mkdirSync(dataDir, { recursive: true });
@@ -52,10 +62,18 @@ export function acquireInstanceLock(dataDir: string, name: string): InstanceLock
     bootId: bootId(),
     procStart: procStart(process.pid),
   };
+  let written = false;
   const write = (): void => {
     const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(info));
-    fs.renameSync(temp, file);
+    try {
+      fs.writeFileSync(temp, JSON.stringify(info));
+      fs.renameSync(temp, file);
+      written = true;
+    } catch (error) {
+      if (!NO_ROOM.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      fs.rmSync(temp, { force: true });
+      written = false;
+    }
   };
   write();
   let released = false;
@@ -64,6 +82,10 @@ export function acquireInstanceLock(dataDir: string, name: string): InstanceLock
       if (released) return;
       info = { ...info, health };
       write();
+    },
+    retry() {
+      if (!released && !written) write();
+      return written;
     },
     release() {
       if (released) return;
