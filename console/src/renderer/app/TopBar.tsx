@@ -148,21 +148,29 @@ function UserMenu({
 }) {
   const { platform } = useConsole();
   const [open, setOpen] = useState(false);
-  const [notifications, setNotifications] = useState(true);
+  const [wanted, setWanted] = useState(true);
+  // What the browser allows: a setting that is on shows as on only when notifications can show.
+  const [access, setAccess] = useState(() => platform.notificationAccess());
   useEffect(() => {
-    void platform.settings().then((s) => setNotifications(s.notifications));
+    void platform.settings().then((s) => setWanted(s.notifications));
   }, [platform]);
+  // The user may change the site's permission in the browser meanwhile: look again on opening.
+  useEffect(() => {
+    if (open) setAccess(platform.notificationAccess());
+  }, [open, platform]);
+  const notifications = wanted && access === 'granted';
   const toggleNotifications = async () => {
     const next = !notifications;
-    if (
-      next &&
-      platform.kind === 'web' &&
-      'Notification' in window &&
-      Notification.permission === 'default'
-    ) {
-      await Notification.requestPermission();
-    }
-    setNotifications((await platform.updateSettings({ notifications: next })).notifications);
+    const granted = next ? await platform.requestNotificationAccess() : access;
+    setAccess(granted);
+    // Turned on only once the browser allows them; refused, the setting stays off.
+    const saved = await platform.updateSettings({ notifications: next && granted === 'granted' });
+    setWanted(saved.notifications);
+  };
+  const note: Partial<Record<typeof access, string>> = {
+    default: 'the browser will ask',
+    denied: "blocked by the browser: allow them in the site's settings",
+    unsupported: 'not supported by this browser',
   };
   return (
     <div className="user-menu">
@@ -180,9 +188,17 @@ function UserMenu({
             type="button"
             role="menuitemcheckbox"
             aria-checked={notifications}
+            aria-disabled={access === 'unsupported'}
+            disabled={access === 'unsupported'}
             onClick={() => void toggleNotifications()}
           >
             {notifications ? '☑' : '☐'} Alarm notifications
+            {note[access] && (
+              <span className="muted" data-testid="notification-access">
+                {' '}
+                ({note[access]})
+              </span>
+            )}
           </button>
           <button type="button" role="menuitem" onClick={onSignOut}>
             Sign out

@@ -625,6 +625,73 @@ function ShortcutHost() {
   return null;
 }
 
+describe('alarm notifications in a browser', () => {
+  /** The browser's Notification API, with the user's answer to its prompt scripted. */
+  function fakeNotificationApi(permission: NotificationPermission, answer: NotificationPermission) {
+    const api = {
+      permission,
+      asked: 0,
+      requestPermission() {
+        api.asked += 1;
+        api.permission = answer;
+        return Promise.resolve(answer);
+      },
+    };
+    Object.defineProperty(window, 'Notification', { value: api, configurable: true });
+    return api;
+  }
+  afterEach(() => {
+    Reflect.deleteProperty(window, 'Notification');
+  });
+  const openMenu = async (view: { container: HTMLElement }) => {
+    await step(() =>
+      view.container.querySelector<HTMLButtonElement>('.user-menu > button')?.click(),
+    );
+    return () => view.container.querySelector<HTMLButtonElement>('[role="menuitemcheckbox"]');
+  };
+
+  it('is not shown as on before the browser allows it, asks when turned on, and says when it is blocked', async () => {
+    const browser = fakeNotificationApi('default', 'denied');
+    const services = testServices();
+    // The setting is on (the default), but the browser has not been asked.
+    expect((await services.platform.settings()).notifications).toBe(true);
+    const view = await render(
+      services,
+      <TopBar account={{ kind: 'signed-in', onSignOut: () => {} }} />,
+    );
+    unmount = view.unmount;
+    const item = await openMenu(view);
+    expect(item()?.getAttribute('aria-checked')).toBe('false');
+    expect(text(item())).toBe('☐ Alarm notifications (the browser will ask)');
+
+    // Turned on: the browser asks; the user blocks them.
+    await step(() => item()?.click());
+    expect(browser.asked).toBe(1);
+    expect(item()?.getAttribute('aria-checked')).toBe('false');
+    expect(text(item())).toContain('blocked by the browser');
+    expect((await services.platform.settings()).notifications).toBe(false);
+  });
+
+  it('is on once the browser allows it, and off again when turned off', async () => {
+    const browser = fakeNotificationApi('default', 'granted');
+    const services = testServices();
+    const view = await render(
+      services,
+      <TopBar account={{ kind: 'signed-in', onSignOut: () => {} }} />,
+    );
+    unmount = view.unmount;
+    const item = await openMenu(view);
+    await step(() => item()?.click());
+    expect(browser.asked).toBe(1);
+    expect(item()?.getAttribute('aria-checked')).toBe('true');
+    expect(text(item())).toBe('☑ Alarm notifications');
+    await step(() => item()?.click());
+    expect(item()?.getAttribute('aria-checked')).toBe('false');
+    expect((await services.platform.settings()).notifications).toBe(false);
+    expect(browser.asked).toBe(1);
+  });
+});
+
 describe('keyboard shortcuts', () => {
   it('search, next and previous vehicle, follow, filters, tabs and help', async () => {
     const services = testServices();

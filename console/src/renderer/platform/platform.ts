@@ -22,6 +22,12 @@ export interface ExportFile {
 }
 
 /**
+ * Whether alarm notifications can be shown: the desktop's native ones always
+ * can; in a browser, as the user allowed (`default`: not asked yet).
+ */
+export type NotificationAccess = 'granted' | 'default' | 'denied' | 'unsupported';
+
+/**
  * What differs between the desktop app and a browser. The desktop has a
  * local store, native notifications and save dialogs; in a browser the same
  * calls degrade: settings in localStorage, no stored picture (the page comes
@@ -38,6 +44,9 @@ export interface Platform {
   loadPicture(): Promise<LastPicture | null>;
   savePicture(picture: Omit<LastPicture, 'serverUrl'>): Promise<void>;
   notify(request: NotificationRequest): Promise<boolean>;
+  notificationAccess(): NotificationAccess;
+  /** Asks the user where the browser still may (it prompts once); otherwise says what holds. */
+  requestNotificationAccess(): Promise<NotificationAccess>;
   /** Resolves with where it went (a path on the desktop, the file name in a browser), or null if cancelled. */
   exportFile(file: ExportFile): Promise<string | null>;
 }
@@ -62,6 +71,8 @@ function desktopPlatform(bridge: DesktopBridge, initial: Settings): Platform {
     loadPicture: () => bridge.loadPicture(settings.serverUrl),
     savePicture: (picture) => bridge.savePicture({ ...picture, serverUrl: settings.serverUrl }),
     notify: (request) => bridge.showNotification(request),
+    notificationAccess: () => 'granted',
+    requestNotificationAccess: () => Promise.resolve('granted'),
     async exportFile(file) {
       const extension = file.name.split('.').pop() ?? 'csv';
       const result = await bridge.saveFile({
@@ -91,6 +102,8 @@ export function webPlatform(win: Window): Platform {
     }
   };
   let settings = read();
+  const notificationApi = () =>
+    (win as Window & { Notification?: typeof Notification }).Notification;
   return {
     kind: 'web',
     serverUrl: () => '',
@@ -110,10 +123,19 @@ export function webPlatform(win: Window): Platform {
     loadPicture: () => Promise.resolve(null),
     savePicture: () => Promise.resolve(),
     notify(request) {
-      const N = (win as Window & { Notification?: typeof Notification }).Notification;
+      const N = notificationApi();
       if (!N || N.permission !== 'granted') return Promise.resolve(false);
       new N(request.title, { body: request.body, tag: request.tag });
       return Promise.resolve(true);
+    },
+    notificationAccess() {
+      return notificationApi()?.permission ?? 'unsupported';
+    },
+    async requestNotificationAccess() {
+      const N = notificationApi();
+      if (!N) return 'unsupported';
+      if (N.permission !== 'default') return N.permission;
+      return N.requestPermission();
     },
     exportFile(file) {
       const url = URL.createObjectURL(new Blob([file.content], { type: file.mime }));
