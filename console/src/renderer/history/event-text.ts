@@ -23,11 +23,16 @@ const round = (n: number | null | undefined, digits = 0) =>
 export function describeEvent(event: FleetEvent): { title: string; detail: string } {
   const title = EVENT_LABELS[event.type];
   switch (event.type) {
-    case 'overspeed':
+    case 'overspeed': {
+      const { speedKmh, limitKmh } = event.data;
+      // Whole km/h unless that would read "50 km/h where the limit is 50 km/h".
+      const digits = round(speedKmh) === round(limitKmh) ? 1 : 0;
+      const limit = Number.isInteger(limitKmh) ? String(limitKmh) : round(limitKmh, digits);
       return {
         title,
-        detail: `${round(event.data.speedKmh)} km/h where the limit is ${round(event.data.limitKmh)} km/h`,
+        detail: `${round(speedKmh, digits)} km/h where the limit is ${limit} km/h`,
       };
+    }
     case 'device_offline':
       return {
         title,
