@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Problem } from '../src/health/status.js';
+import type { OutboxCounters } from '../src/outbox/outbox.js';
 import type { SinkStats } from '../src/sampling/sample-sink.js';
 import { registerVehicle, startTestServer, storedSamples } from './support/server.js';
 import type { TestServer } from './support/server.js';
@@ -33,6 +34,8 @@ interface Findings {
   startError?: string;
   whileFull: { code: number; outboxProblems: Problem[]; available: boolean };
   openedAfterMs: number;
+  outageSamples: number;
+  afterOpen: { full: boolean; counters: OutboxCounters };
   after: { code: number; sink: SinkStats };
   journal: { seq: number; t: number }[];
   messages: string[];
@@ -63,6 +66,24 @@ describe('a companion on a full disk', () => {
       // Everything ever committed, the outage's 300 and what waited in memory, stored once.
       const stored = storedSamples(s.dbFile, v.deviceId).sort((a, b) => a.seq - b.seq);
       expect(found.journal.length).toBeGreaterThan(300 + 20);
+      expect(stored.map((r) => [r.seq, r.t])).toEqual(found.journal.map((r) => [r.seq, r.t]));
+    },
+  );
+
+  it.skipIf(!tinyDiskAvailable())(
+    'holds an outbox that opens late to its bound from the start: full of events, it refuses what waited of positions',
+    { timeout: 90_000 },
+    async () => {
+      const s = await server();
+      const v = await registerVehicle(s.server, 'Full disk, full outbox');
+      const run = await runOnTinyDisk(FIXTURE, '2m', [s.url, v.token, 'events'], 80_000);
+      const found = findings<Findings>(run);
+      expect(found.startError).toBeUndefined();
+      // What waited in memory met an outbox whose events fill the positions' share: refused.
+      expect(found.afterOpen.full).toBe(true);
+      expect(found.afterOpen.counters.refusedWhileFull).toBeGreaterThanOrEqual(20);
+      // Everything it did commit, stored once.
+      const stored = storedSamples(s.dbFile, v.deviceId).sort((a, b) => a.seq - b.seq);
       expect(stored.map((r) => [r.seq, r.t])).toEqual(found.journal.map((r) => [r.seq, r.t]));
     },
   );

@@ -359,17 +359,19 @@ export class Outbox {
   }
 
   #tryToOpen(): void {
+    const previous = this.#openError;
+    // Open while it is being set up, so the disk bound is applied to it from the start.
+    this.#openError = null;
     try {
       openInto(this.#options, (db, walBytes) => this.#attach(db, walBytes));
     } catch (error) {
       const message = messageOf(error);
-      if (message !== this.#openError) {
+      if (message !== previous) {
         this.#logger.warn({ err: message }, 'outbox still cannot be opened; trying again');
       }
       this.#openError = message;
       return;
     }
-    this.#openError = null;
     if (this.#reopenTimer) clearInterval(this.#reopenTimer);
     this.#reopenTimer = null;
     this.#logger.info(

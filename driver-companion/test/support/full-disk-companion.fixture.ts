@@ -15,9 +15,11 @@ import { Outbox } from '../../src/outbox/outbox.js';
 import { LOCK_FILE } from '../../src/util/instance-lock.js';
 import { createLogger } from '../../src/util/logger.js';
 
-const [dir, serverUrl, token] = process.argv.slice(2);
-if (!dir || !serverUrl || !token) {
-  process.stderr.write('usage: full-disk-companion.fixture.ts DIR SERVER_URL TOKEN\n');
+const [dir, serverUrl, token, outage = 'positions'] = process.argv.slice(2);
+if (!dir || !serverUrl || !token || (outage !== 'positions' && outage !== 'events')) {
+  process.stderr.write(
+    'usage: full-disk-companion.fixture.ts DIR SERVER_URL TOKEN [positions|events]\n',
+  );
   process.exit(2);
 }
 const dataDir = path.join(dir, 'state');
@@ -46,7 +48,8 @@ async function health(companion: Companion): Promise<{ code: number; body: Compa
   return { code: response.status, body: (await response.json()) as CompanionStatus };
 }
 
-// Samples an outage left behind, and the lock of the companion that was killed.
+// Samples an outage left behind, and the lock of the companion that was killed:
+// 300 positions, or (`events`) events alone past the positions' share of the bound.
 const earlier = Outbox.open({
   file: path.join(dataDir, OUTBOX_FILE),
   maxBytes: 1024 * 1024,
@@ -55,15 +58,28 @@ const earlier = Outbox.open({
   logger,
 });
 const anHourAgo = Date.now() - 3_600_000;
-earlier.append(
-  Array.from({ length: 300 }, (_, i) => ({
-    kind: 'position' as const,
-    t: anHourAgo + i * 1000,
-    lat: 52.5,
-    lon: 13.4 + i / 1e5,
-    fixQuality: 'gps' as const,
-  })),
+const { thinAboveBytes, refuseEventsAboveBytes } = earlier.stats();
+let i = 0;
+do {
+  earlier.append(
+    Array.from({ length: outage === 'events' ? 100 : 300 }, () => {
+      const t = anHourAgo + (i += 1) * 100;
+      return outage === 'events'
+        ? { kind: 'status' as const, t, batteryV: 12.5, ignition: true }
+        : {
+            kind: 'position' as const,
+            t,
+            lat: 52.5,
+            lon: 13.4 + i / 1e5,
+            fixQuality: 'gps' as const,
+          };
+    }),
+  );
+} while (
+  outage === 'events' &&
+  earlier.usedBytes() < (thinAboveBytes + refuseEventsAboveBytes) / 2
 );
+const outageSamples = earlier.pending;
 earlier.close();
 const dead = {
   pid: 2 ** 22 + 1,
@@ -123,6 +139,7 @@ try {
     20_000,
   );
   const openedAfterMs = Date.now() - roomAt;
+  const afterOpen = companion.outbox.stats();
   await until(
     'everything to be delivered',
     () => companion.uplink.status().state === 'connected' && companion.outbox.pending === 0,
@@ -140,6 +157,8 @@ try {
         available: whileFull.body.outbox.available,
       },
       openedAfterMs,
+      outageSamples,
+      afterOpen: { full: afterOpen.full, counters: afterOpen.counters },
       after: { code: after.code, sink: after.body.outbox.sink },
       journal,
       messages: logged.filter((l) => l.level >= 40).map((l) => l.msg),
