@@ -158,6 +158,31 @@ function UserMenu({
   useEffect(() => {
     if (open) setAccess(platform.notificationAccess());
   }, [open, platform]);
+  const menu = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  // Open, it closes on Esc and on a click anywhere else, as menus do.
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      // Esc from inside the menu closes it and nothing more (not the vehicle too).
+      if (menu.current?.contains(document.activeElement)) {
+        e.stopPropagation();
+        toggle.current?.focus();
+      }
+    };
+    const onPointer = (e: PointerEvent) => {
+      if (!(e.target instanceof Node) || !menu.current?.contains(e.target)) setOpen(false);
+    };
+    // Capture: before the window's shortcut handler sees the Esc.
+    document.addEventListener('keydown', onKey, true);
+    document.addEventListener('pointerdown', onPointer, true);
+    return () => {
+      document.removeEventListener('keydown', onKey, true);
+      document.removeEventListener('pointerdown', onPointer, true);
+    };
+  }, [open]);
   const notifications = wanted && access === 'granted';
   const toggleNotifications = async () => {
     const next = !notifications;
@@ -173,8 +198,9 @@ function UserMenu({
     unsupported: 'not supported by this browser',
   };
   return (
-    <div className="user-menu">
+    <div className="user-menu" ref={menu}>
       <button
+        ref={toggle}
         type="button"
         className="secondary"
         aria-expanded={open}

@@ -692,6 +692,42 @@ describe('alarm notifications in a browser', () => {
   });
 });
 
+describe('the user menu', () => {
+  it('closes on Esc (and only the menu) and on a click outside it', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    services.stores.ui.getState().select(1);
+    const view = await render(
+      services,
+      <>
+        <ShortcutHost />
+        <TopBar account={{ kind: 'signed-in', onSignOut: () => {} }} />
+      </>,
+    );
+    unmount = view.unmount;
+    const toggle = view.container.querySelector<HTMLButtonElement>('.user-menu > button');
+    const menu = () => view.container.querySelector('[role="menu"]');
+    await step(() => toggle?.click());
+    expect(menu()).not.toBeNull();
+    const item = view.container.querySelector<HTMLButtonElement>('[role="menuitem"]');
+    item?.focus();
+    await press('Escape', item ?? window);
+    expect(menu()).toBeNull();
+    // Esc closed the menu, not the vehicle as well.
+    expect(services.stores.ui.getState().selectedId).toBe(1);
+    expect(document.activeElement).toBe(toggle);
+
+    await step(() => toggle?.click());
+    // A click inside the menu leaves it open; one outside closes it.
+    await step(() => menu()?.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true })));
+    expect(menu()).not.toBeNull();
+    await step(() =>
+      document.body.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true })),
+    );
+    expect(menu()).toBeNull();
+  });
+});
+
 describe('the shortcuts dialog', () => {
   it('takes the focus, keeps Tab inside, and gives the focus back when it closes', async () => {
     const services = testServices();
