@@ -68,6 +68,14 @@ describe('ObdSession', () => {
     expect(adapter.received).not.toContain('0140');
   });
 
+  it('ends the walk with what it has when an ECU refuses the range it announced', async () => {
+    const { obd } = await session({
+      '0100': '7E8 06 41 00 80 00 00 01 00',
+      '0120': '7E8 03 7F 01 12',
+    });
+    expect(await obd.supportedPids()).toEqual([0x01, 0x20]);
+  });
+
   it('reports a negative response with its code', async () => {
     const { obd } = await session({ '0A': '7E8 03 7F 0A 11 00 00 00 00' });
     const error: unknown = await obd.readTroubleCodes('permanent').catch((e: unknown) => e);

@@ -126,8 +126,10 @@ export class ObdSession {
       try {
         readings = await this.readPids([base]);
       } catch (error) {
-        // An ECU that announced the next range but does not answer it ends the walk.
-        if (base > 0 && error instanceof AdapterReplyError && error.outcome === 'no_data') break;
+        // An ECU that announced the next range but does not answer it, or
+        // refuses it (7F 01 12), ends the walk with what it has said so far.
+        const unanswered = error instanceof AdapterReplyError && error.outcome === 'no_data';
+        if (base > 0 && (unanswered || error instanceof ObdNegativeResponseError)) break;
         throw error;
       }
       for (const reading of readings) {
