@@ -11,6 +11,20 @@ const LABELS = {
   unauthorized: 'Signed out',
 } as const;
 
+/**
+ * What a screen reader is told, politely, when the connection changes: the
+ * state only. The badge and the banners say how old the picture is, which
+ * changes every second, so they are no live regions themselves.
+ */
+const ANNOUNCEMENTS = {
+  idle: 'Not connected.',
+  connecting: 'Connecting to the server.',
+  live: 'Live.',
+  reconnecting:
+    'Not live: the connection to the server was lost. The last known picture stays on screen while the console reconnects.',
+  unauthorized: 'Signed out.',
+} as const;
+
 /** Always visible: is what the console shows live, and if not, how old is it. */
 export function ConnectionBadge() {
   const { stores } = useConsole();
@@ -27,31 +41,34 @@ export function ConnectionBadge() {
     attempt > 0 && status === 'reconnecting' ? `attempt ${attempt}` : null,
   ].filter(Boolean);
   return (
-    <div
-      className={`connection connection-${status}`}
-      role="status"
-      aria-live="polite"
-      data-testid="connection"
-      data-status={status}
-      title={[
-        ...detail,
-        rejected ? `${rejected} malformed messages refused (last: ${lastRejection})` : null,
-      ]
-        .filter(Boolean)
-        .join('\n')}
-    >
-      <span className="dot" aria-hidden="true" />
-      <span>{LABELS[status]}</span>
-      {status !== 'live' && receivedAt && (
-        <span className="muted"> · data {formatAge(receivedAt, now)}</span>
-      )}
-      {rejected > 0 && (
-        <span className="warn" aria-label={`${rejected} malformed messages refused`}>
-          {' '}
-          ⚠ {rejected}
-        </span>
-      )}
-    </div>
+    <>
+      <div
+        className={`connection connection-${status}`}
+        data-testid="connection"
+        data-status={status}
+        title={[
+          ...detail,
+          rejected ? `${rejected} malformed messages refused (last: ${lastRejection})` : null,
+        ]
+          .filter(Boolean)
+          .join('\n')}
+      >
+        <span className="dot" aria-hidden="true" />
+        <span>{LABELS[status]}</span>
+        {status !== 'live' && receivedAt && (
+          <span className="muted"> · data {formatAge(receivedAt, now)}</span>
+        )}
+        {rejected > 0 && (
+          <span className="warn" aria-label={`${rejected} malformed messages refused`}>
+            {' '}
+            ⚠ {rejected}
+          </span>
+        )}
+      </div>
+      <span className="sr-only" role="status" data-testid="connection-announcement">
+        {ANNOUNCEMENTS[status]}
+      </span>
+    </>
   );
 }
 
@@ -76,7 +93,8 @@ export function StaleBanner() {
   }
   if (source === 'none' || receivedAt === null) return null;
   return (
-    <div className="banner banner-stale" role="alert" data-testid="stale-banner">
+    // No live region: its age changes every second; the badge announces the state change.
+    <div className="banner banner-stale" data-testid="stale-banner">
       <strong>Not live.</strong>{' '}
       {source === 'stored'
         ? 'Showing the last known picture saved on this computer'
@@ -122,7 +140,6 @@ export function OfflineBanner({
   return (
     <div
       className="banner banner-stale banner-offline"
-      role="alert"
       data-testid="offline-banner"
       data-server={reachable ? 'reachable' : 'unreachable'}
     >
@@ -136,6 +153,10 @@ export function OfflineBanner({
       <button type="button" className={reachable ? '' : 'secondary'} onClick={onSignIn}>
         Sign in
       </button>
+      {/* Announced when it changes; the banner's own text holds an age that changes every second. */}
+      <span className="sr-only" role="status">
+        {reachable ? 'The server can be reached again: sign in to see the live picture.' : ''}
+      </span>
     </div>
   );
 }

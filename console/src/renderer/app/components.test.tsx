@@ -379,6 +379,31 @@ describe('connection state', () => {
     ).toContain('1 malformed messages refused');
   });
 
+  it('announces changes of state politely, never the age that changes every second', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(
+      services,
+      <>
+        <ConnectionBadge />
+        <StaleBanner />
+      </>,
+    );
+    unmount = view.unmount;
+    /** What screen readers are told as it changes: the text of every live region. */
+    const announced = () =>
+      [...view.container.querySelectorAll('[role="alert"], [role="status"], [aria-live]')]
+        .map(text)
+        .join(' | ');
+    await step(() => services.stores.connection.getState().set('live', Date.now()));
+    expect(announced()).toBe('Live.');
+    await step(() => services.stores.connection.getState().set('reconnecting', Date.now()));
+    expect(view.container.querySelector('[data-testid="stale-banner"]')).not.toBeNull();
+    expect(view.container.querySelector('[role="alert"]')).toBeNull();
+    expect(announced()).toMatch(/^Not live: the connection to the server was lost\./);
+    expect(announced()).not.toMatch(/ago|just now|\d{2}:\d{2}/);
+  });
+
   it('labels a picture from the local store as such', async () => {
     const services = testServices();
     services.stores.fleet
