@@ -351,7 +351,13 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     expect(positions.suggestedFilename()).toMatch(
       /^fleetline-van-06-positions-\d{4}-\d{2}-\d{2}\.csv$/,
     );
-    const csv = fs.readFileSync(await positions.path(), 'utf8');
+    /** A downloaded CSV: UTF-8 with a byte order mark (for Excel), returned without it. */
+    const readCsv = async (download: typeof positions) => {
+      const bytes = fs.readFileSync((await download.path()) ?? '');
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      return bytes.subarray(3).toString('utf8');
+    };
+    const csv = await readCsv(positions);
     const lines = csv.trim().split('\r\n');
     expect(lines[0]).toBe(
       'vehicle,time_utc,epoch_ms,lat,lon,speed_kmh,heading_deg,altitude_m,hdop,satellites,fix_quality',
@@ -375,7 +381,7 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Readings' }).click(),
     ]);
-    const readingsCsv = fs.readFileSync(await readings.path(), 'utf8');
+    const readingsCsv = await readCsv(readings);
     expect(readingsCsv.split('\r\n')[0]).toBe('vehicle,time_utc,epoch_ms,pid,part,name,value,unit');
     expect(readingsCsv).toContain(',0x0c,0,Engine speed,');
 
@@ -383,7 +389,7 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
       page.waitForEvent('download'),
       page.getByTestId('replay').getByRole('button', { name: 'Events' }).click(),
     ]);
-    const eventsCsv = fs.readFileSync(await events.path(), 'utf8');
+    const eventsCsv = await readCsv(events);
     expect(eventsCsv.split('\r\n')[0]).toBe(
       'event_id,vehicle,vehicle_id,type,time_utc,epoch_ms,recorded_utc,late,summary,data',
     );

@@ -268,6 +268,8 @@ describe('event log', () => {
     await step(() => exportButton?.click());
     await step(() => undefined);
     expect(saved).toHaveLength(1);
+    // UTF-8 with a byte order mark, for Excel.
+    expect(saved[0]?.startsWith('\uFEFFevent_id,')).toBe(true);
     const lines = saved[0]?.trim().split('\r\n') ?? [];
     // The header and every event, oldest first.
     expect(lines).toHaveLength(TOTAL + 1);

@@ -6,7 +6,7 @@ import { errorMessage } from '../api/errors';
 import { useReloadWhenLive } from '../app/use-reload-when-live';
 import { formatDateTime, formatTime } from '../panels/format';
 import { dayRange, localDay } from '../stores/history-store';
-import { eventsCsv, exportFileName } from './csv';
+import { csvFile, eventsCsv, exportFileName } from './csv';
 import { EVENT_LABELS, describeEvent } from './event-text';
 import { allEvents } from './export-data';
 import { ReplayGapNotice } from './ReplayGapNotice';
@@ -207,11 +207,9 @@ export function EventLog({
       for (const e of fetched) byId.set(e.id, e);
       for (const e of shown) byId.set(e.id, e);
       const events = [...byId.values()].sort((a, b) => b.t - a.t || b.id - a.id);
-      const where = await platform.exportFile({
-        name: exportFileName(subject, 'events', scope.day),
-        mime: 'text/csv;charset=utf-8',
-        content: eventsCsv(events, vehicleName),
-      });
+      const where = await platform.exportFile(
+        csvFile(exportFileName(subject, 'events', scope.day), eventsCsv(events, vehicleName)),
+      );
       setExportState(
         where
           ? `Saved ${where}: all ${events.length.toLocaleString()} events of the day${types.length ? ' of the kinds chosen' : ''}`

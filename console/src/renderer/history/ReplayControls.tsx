@@ -6,7 +6,7 @@ import { Sparkline } from '../panels/Sparkline';
 import { REPLAY_SPEEDS, localDay, positionAt, valueAt } from '../stores/history-store';
 import type { ReplaySpeed } from '../stores/history-store';
 import type { VehicleRecord } from '../stores/fleet-store';
-import { eventsCsv, exportFileName, positionsCsv, readingsCsv } from './csv';
+import { csvFile, eventsCsv, exportFileName, positionsCsv, readingsCsv } from './csv';
 import { allEvents, allPositions, allReadings } from './export-data';
 
 /** The replay clock ticks this often while playing (the map cursor moves with it). */
@@ -65,11 +65,9 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
         );
         rows = events.length;
       }
-      const where = await platform.exportFile({
-        name: exportFileName(vehicle.name, kind, localDay(range.from)),
-        mime: 'text/csv;charset=utf-8',
-        content,
-      });
+      const where = await platform.exportFile(
+        csvFile(exportFileName(vehicle.name, kind, localDay(range.from)), content),
+      );
       setExportState(
         where
           ? `Saved ${where}: all ${rows.toLocaleString()} ${kind} recorded in the range`

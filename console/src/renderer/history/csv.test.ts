@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetEvent } from '@fleetline/protocol';
-import { csvField, eventsCsv, exportFileName, positionsCsv, readingsCsv, toCsv } from './csv';
+import {
+  csvField,
+  csvFile,
+  eventsCsv,
+  exportFileName,
+  positionsCsv,
+  readingsCsv,
+  toCsv,
+} from './csv';
 
 describe('CSV export', () => {
   it('quotes fields with separators, quotes and line breaks, and defuses formulas', () => {
@@ -81,5 +89,13 @@ describe('CSV export', () => {
     expect(exportFileName('***', 'events', '2026-11-21')).toBe(
       'fleetline-fleet-events-2026-11-21.csv',
     );
+  });
+
+  it('exports files that start with a UTF-8 byte order mark, so Excel reads the units right', () => {
+    const file = csvFile('x.csv', 'name,unit\r\nCoolant,°C\r\n');
+    expect(file.mime).toBe('text/csv;charset=utf-8');
+    expect(file.content).toBe('\uFEFFname,unit\r\nCoolant,°C\r\n');
+    const bytes = new TextEncoder().encode(file.content);
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   });
 });

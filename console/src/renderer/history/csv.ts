@@ -1,5 +1,6 @@
 import type { FleetEvent, PositionPoint, ReadingSeries } from '@fleetline/protocol';
 import { readingMeta } from '../panels/format';
+import type { ExportFile } from '../platform/platform';
 import { describeEvent } from './event-text';
 
 type Cell = string | number | boolean | null | undefined;
@@ -19,6 +20,15 @@ export function toCsv(header: readonly string[], rows: Iterable<readonly Cell[]>
   for (const row of rows) lines.push(row.map(csvField).join(','));
   // CRLF as RFC 4180 says; spreadsheets on every OS read it.
   return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * A CSV file as the console exports it: UTF-8 with a byte order mark, without
+ * which Excel reads it in the system's code page and shows "°C" or "m/s²" or
+ * a driver's name as mojibake. Other spreadsheets and parsers skip the mark.
+ */
+export function csvFile(name: string, content: string): ExportFile {
+  return { name, mime: 'text/csv;charset=utf-8', content: `\uFEFF${content}` };
 }
 
 const iso = (t: number) => new Date(t).toISOString();
