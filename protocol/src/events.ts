@@ -27,7 +27,13 @@ const eventBase = {
 };
 
 export const FleetEventSchema = z.discriminatedUnion('type', [
-  z.object({ ...eventBase, type: z.literal('device_online'), data: z.object({}) }),
+  z.object({
+    ...eventBase,
+    type: z.literal('device_online'),
+    // When the vehicle was last heard before; null for its very first report.
+    // Absent in events stored before the field existed.
+    data: z.object({ previousSeenAt: z.number().int().nullable().optional() }),
+  }),
   z.object({
     ...eventBase,
     type: z.literal('device_offline'),

@@ -216,4 +216,19 @@ describe('presence', () => {
     expect(offline?.state.online).toBe(false);
     expect(detectOffline(offline!.state, 7, ctx.now + 999_999, 60_000)).toBeNull();
   });
+
+  it('says whether coming online is the first report ever, or when the vehicle was last heard', () => {
+    const first = run([fix(0, 10)]);
+    expect(first.events[0]).toMatchObject({
+      type: 'device_online',
+      data: { previousSeenAt: null },
+    });
+    const offline = detectOffline(first.state, 7, ctx.now + 60_000, 60_000);
+    const again = run([fix(0, 10)], offline!.state, { now: ctx.now + 300_000 });
+    expect(again.events[0]).toMatchObject({
+      type: 'device_online',
+      t: ctx.now + 300_000,
+      data: { previousSeenAt: ctx.now },
+    });
+  });
 });

@@ -240,7 +240,10 @@ export function detect(
   let online = prev.online;
   let lastSeenAt = prev.lastSeenAt;
   if (samples.length > 0) {
-    if (!online) events.push({ ...base, type: 'device_online', t: ctx.now, late: false, data: {} });
+    if (!online) {
+      const data = { previousSeenAt: prev.lastSeenAt };
+      events.push({ ...base, type: 'device_online', t: ctx.now, late: false, data });
+    }
     online = true;
     lastSeenAt = ctx.now;
     changed.add('presence');

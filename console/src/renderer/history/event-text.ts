@@ -38,8 +38,12 @@ export function describeEvent(event: FleetEvent): { title: string; detail: strin
         title,
         detail: `Nothing received since ${new Date(event.data.lastSeenAt).toLocaleTimeString()}`,
       };
-    case 'device_online':
-      return { title, detail: 'Reporting again' };
+    case 'device_online': {
+      const previous = event.data.previousSeenAt;
+      if (previous === null) return { title, detail: 'First report from this vehicle' };
+      if (previous === undefined) return { title, detail: 'Reporting again' };
+      return { title, detail: `Reporting again after ${silence(event.t - previous)} of silence` };
+    }
     case 'ignition_on':
     case 'ignition_off':
       return { title, detail: '' };
@@ -70,4 +74,16 @@ export function formatDuration(seconds: number): string {
   if (h > 0) return `${h} h ${m} min`;
   if (m > 0) return `${m} min ${s % 60} s`;
   return `${s} s`;
+}
+
+/** A silence as people say it: "45 s", "12 min", "3 h 20 min", "2 d 4 h". */
+function silence(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 24) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
 }
