@@ -88,6 +88,32 @@ describe('DrivingDeriver: trips', () => {
     expect(Math.abs((events[1]?.t ?? 0) - stoppedAt)).toBeLessThan(1000);
   });
 
+  it('reports the trip start with the speed and place of when it started, not of when it was confirmed', () => {
+    const { events, deriver, drive } = setup();
+    deriver.ignition(true, T0);
+    drive(0, 36, 10);
+    const [start] = events;
+    expect(start?.event).toBe('trip_start');
+    // 8 km/h is passed 2.2 s into the ramp; the trip is confirmed 3 s later, at about 19 km/h.
+    expect(start?.speedKmh).toBeGreaterThanOrEqual(8);
+    expect(start?.speedKmh).toBeLessThan(9);
+  });
+
+  it('places a trip start at the first fix after the motion began when there was none before', () => {
+    const { events, deriver, at } = setup();
+    deriver.ignition(true, T0);
+    // OBD speed from the start; the GPS gets its first fix a second after the vehicle moved off.
+    for (let i = 1; i <= 60; i += 1) {
+      const t = at(T0 + i * 100);
+      if (t >= T0 + 3000) deriver.position(52.51, 13.41, t);
+      deriver.speed({ t, speedKmh: Math.min(30, i), source: 'obd' });
+    }
+    const [start] = events;
+    expect(start?.event).toBe('trip_start');
+    expect(start?.t).toBe(T0 + 800);
+    expect(start).toMatchObject({ lat: 52.51, lon: 13.41 });
+  });
+
   it('keeps a trip going when the adapter goes away, and ends it by standing still', () => {
     const { events, deriver, drive, wait, now } = setup();
     deriver.ignition(true, T0);

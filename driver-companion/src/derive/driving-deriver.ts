@@ -92,6 +92,8 @@ export class DrivingDeriver {
   #position: { lat: number; lon: number; t: number } | null = null;
   #movingSince: number | null = null;
   #movingWhere: { lat: number; lon: number } | null = null;
+  /** The speed that started the motion: what trip_start reports, not the speed once confirmed. */
+  #movingSpeedKmh = 0;
   #pendingKm = 0;
   #stationarySince: number | null = null;
   #trip: { startT: number; distanceKm: number; lastT: number } | null = null;
@@ -259,7 +261,13 @@ export class DrivingDeriver {
       if (this.#movingSince === null) {
         this.#movingSince = t;
         this.#movingWhere = this.#locationAt(t);
+        this.#movingSpeedKmh = speedKmh;
         this.#pendingKm = 0;
+      } else if (!this.#trip && this.#movingWhere === null) {
+        // No fix when the motion began (OBD speed comes before the GPS):
+        // the first one within the few seconds before the trip is confirmed
+        // is metres from where it started, and better than no place at all.
+        this.#movingWhere = this.#locationAt(t);
       }
       if (
         !this.#trip &&
@@ -274,7 +282,7 @@ export class DrivingDeriver {
           event: 'trip_start',
           lat: this.#movingWhere?.lat ?? null,
           lon: this.#movingWhere?.lon ?? null,
-          speedKmh: round(speedKmh, 1),
+          speedKmh: round(this.#movingSpeedKmh, 1),
         });
       }
     } else if (speedKmh < c.stationarySpeedKmh) {
