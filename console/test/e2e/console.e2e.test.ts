@@ -75,6 +75,10 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // Nothing the console asks for may be missing (a favicon.ico 404 on every load, once).
+    page.on('response', (response) => {
+      if (response.status() === 404) pageErrors.push(`404 ${response.url()}`);
+    });
     // The server's strict CSP must not block anything the console needs.
     page.on('console', (message) => {
       if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
