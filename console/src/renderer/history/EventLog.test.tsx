@@ -236,6 +236,45 @@ describe('event log', () => {
     expect(ids()).toEqual(Array.from({ length: 300 }, (_, i) => 300 - i));
   });
 
+  it('says when a page of older events could not be loaded, and loads it on the next try', async () => {
+    const base = baseToday(Date.now());
+    // 300 events on the server, sent a page (`limit`) at a time.
+    const log = (url: string) => {
+      const params = new URL(url, 'http://x').searchParams;
+      const before = Number(params.get('before') ?? 301);
+      const limit = Number(params.get('limit') ?? 300);
+      const events = [];
+      for (let id = before - 1; id >= 1 && events.length < limit; id--)
+        events.push(ignition(id, base));
+      return json(200, { events });
+    };
+    let down = false;
+    const services = testServices((url) =>
+      down && url.includes('before=') ? json(503, { error: { type: 'unavailable' } }) : log(url),
+    );
+    loadFleet(services, three());
+    const view = await openFleetLog(services);
+    await step(() => undefined);
+    const ids = () => eventIds(view.container);
+    const older = () =>
+      [...view.container.querySelectorAll('button')].find((b) => b.textContent === 'Older events');
+    expect(ids()).toHaveLength(200);
+
+    down = true;
+    await step(() => older()?.click());
+    await step(() => undefined);
+    expect(text(view.container)).toMatch(/Older events could not be loaded/);
+    // What was shown stays, and so does the way to try again.
+    expect(ids()).toHaveLength(200);
+    expect(older()).toBeDefined();
+
+    down = false;
+    await step(() => older()?.click());
+    await step(() => undefined);
+    expect(text(view.container)).not.toMatch(/could not be loaded/);
+    expect(ids()).toHaveLength(300);
+  });
+
   it('exports every event of the day, not only the rows loaded, and says how many', async () => {
     const base = baseToday(Date.now());
     const TOTAL = 2450;

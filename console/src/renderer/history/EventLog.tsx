@@ -52,6 +52,8 @@ export function EventLog({
   const [stored, setStored] = useState<FleetEvent[]>([]);
   const [status, setStatus] = useState<'loading' | 'ready' | 'error'>('loading');
   const [error, setError] = useState<string | null>(null);
+  /** Why the last "Older events" page did not come: the rows shown stay, the button stays. */
+  const [olderError, setOlderError] = useState<string | null>(null);
   const [hasMore, setHasMore] = useState(false);
   const [exportState, setExportState] = useState<string | null>(null);
   const [earlier, setEarlier] = useState<{ message: string; failed: boolean } | null>(null);
@@ -137,6 +139,7 @@ export function EventLog({
   const loadOlder = async () => {
     const oldest = shown.reduce((min, e) => Math.min(min, e.id), Infinity);
     if (!Number.isFinite(oldest)) return;
+    setOlderError(null);
     try {
       const older = await api.events({
         vehicleId: scope.vehicleId,
@@ -149,7 +152,7 @@ export function EventLog({
       setStored((s) => [...s, ...older]);
       setHasMore(older.length === PAGE);
     } catch (err) {
-      setError(errorMessage(err));
+      setOlderError(errorMessage(err));
     }
   };
 
@@ -293,6 +296,11 @@ export function EventLog({
           );
         })}
       </ol>
+      {olderError && (
+        <p className="error" role="status">
+          Older events could not be loaded: {olderError}
+        </p>
+      )}
       {hasMore && (
         <button type="button" className="secondary" onClick={() => void loadOlder()}>
           Older events
