@@ -3,12 +3,13 @@ import { useConsole } from '../../app/context';
 import { COLORS } from '../../theme/tokens';
 import { setSourceData } from '../engine';
 import { useMap } from '../map-context';
+import { trailGeometry } from '../trail-geometry';
 import { removeLayers } from './VehiclesLayer';
 
 const SOURCE = 'selected-trail';
 const LAYER = 'selected-trail-line';
 
-/** The selected vehicle's recent trail, fed from the store's capped trail. */
+/** The selected vehicle's recent trail, fed from the store's capped trail, broken where positions are missing. */
 export function TrailLayer() {
   const map = useMap();
   const { stores } = useConsole();
@@ -29,18 +30,10 @@ export function TrailLayer() {
     const push = () => {
       const id = stores.ui.getState().selectedId;
       const trail = id === null ? undefined : stores.fleet.getState().trails.get(id);
+      const geometry = trail ? trailGeometry(trail) : null;
       setSourceData(map, SOURCE, {
         type: 'FeatureCollection',
-        features:
-          trail && trail.length > 1
-            ? [
-                {
-                  type: 'Feature',
-                  properties: {},
-                  geometry: { type: 'LineString', coordinates: trail.map((p) => [p.lon, p.lat]) },
-                },
-              ]
-            : [],
+        features: geometry ? [{ type: 'Feature', properties: {}, geometry }] : [],
       });
     };
     push();
