@@ -75,6 +75,19 @@ function uplink(
   return u;
 }
 
+/** Starts an uplink for the outbox and waits until the server has acknowledged all it holds. */
+async function streamUntilDrained(
+  url: string,
+  token: string,
+  box: Outbox,
+  what: string,
+): Promise<Uplink> {
+  const u = uplink(url, token, box);
+  u.start();
+  await eventually(() => (box.pending === 0 ? true : undefined), 10_000, what);
+  return u;
+}
+
 /** Fills one leaf page of a table with garbage: open() reads no such page, a full read does. */
 function corruptALeafOf(file: string, table: string): void {
   const db = new Database(file);
@@ -132,26 +145,14 @@ describe('Uplink against the real server', () => {
     const v = await registerVehicle(s.server, 'U2');
     const first = outbox();
     first.append(drafts(100, 50));
-    const u1 = uplink(s.url, v.token, first);
-    u1.start();
-    await eventually(
-      () => (first.pending === 0 ? true : undefined),
-      10_000,
-      'the first outbox to drain',
-    );
+    const u1 = await streamUntilDrained(s.url, v.token, first, 'the first outbox to drain');
     await u1.stop();
 
     // A new SD card: the counter starts at 1 again, and 20 new samples wait.
     const fresh = outbox();
     fresh.append(drafts(20, 51));
     expect(fresh.lastAssignedSeq).toBe(20);
-    const u2 = uplink(s.url, v.token, fresh);
-    u2.start();
-    await eventually(
-      () => (fresh.pending === 0 ? true : undefined),
-      10_000,
-      'the fresh outbox to drain',
-    );
+    const u2 = await streamUntilDrained(s.url, v.token, fresh, 'the fresh outbox to drain');
     const stored = storedSamples(s.dbFile, v.deviceId);
     expect(stored).toHaveLength(120);
     const renumbered = stored.filter((r) => r.seq > 100).sort((a, b) => a.seq - b.seq);
@@ -166,26 +167,14 @@ describe('Uplink against the real server', () => {
     const v = await registerVehicle(s.server, 'U7');
     const first = outbox();
     first.append(drafts(100, 50));
-    const u1 = uplink(s.url, v.token, first);
-    u1.start();
-    await eventually(
-      () => (first.pending === 0 ? true : undefined),
-      10_000,
-      'the first outbox to drain',
-    );
+    const u1 = await streamUntilDrained(s.url, v.token, first, 'the first outbox to drain');
     await u1.stop();
 
     // A new SD card, and a long way before the network: 150 samples, numbered 1 to 150.
     const fresh = outbox();
     fresh.append(drafts(150, 51));
     expect(fresh.lastAssignedSeq).toBe(150);
-    const u2 = uplink(s.url, v.token, fresh);
-    u2.start();
-    await eventually(
-      () => (fresh.pending === 0 ? true : undefined),
-      10_000,
-      'the fresh outbox to drain',
-    );
+    const u2 = await streamUntilDrained(s.url, v.token, fresh, 'the fresh outbox to drain');
     const stored = storedSamples(s.dbFile, v.deviceId);
     expect(stored).toHaveLength(250);
     const renumbered = stored.filter((r) => r.seq > 100).sort((a, b) => a.seq - b.seq);
@@ -198,9 +187,7 @@ describe('Uplink against the real server', () => {
     // numbered after the server's highest, and anything it holds of it is a true replay.
     fresh.append(drafts(5, 51));
     await u2.stop();
-    const again = uplink(s.url, v.token, fresh);
-    again.start();
-    await eventually(() => (fresh.pending === 0 ? true : undefined), 10_000, 'the last five');
+    await streamUntilDrained(s.url, v.token, fresh, 'the last five');
     expect(
       storedSamples(s.dbFile, v.deviceId)
         .map((r) => r.seq)
@@ -217,9 +204,7 @@ describe('Uplink against the real server', () => {
     const backup = path.join(dir, 'backup.sqlite');
     const box = outbox(dir);
     box.append(drafts(100, 50));
-    const u1 = uplink(s.url, v.token, box);
-    u1.start();
-    await eventually(() => (box.pending === 0 ? true : undefined), 10_000, 'the first hundred');
+    const u1 = await streamUntilDrained(s.url, v.token, box, 'the first hundred');
     await u1.stop();
     box.close();
     fs.copyFileSync(file, backup);
@@ -227,9 +212,7 @@ describe('Uplink against the real server', () => {
     // The outbox goes on to 150, all of it stored...
     const later = outbox(dir);
     later.append(drafts(50, 51));
-    const u2 = uplink(s.url, v.token, later);
-    u2.start();
-    await eventually(() => (later.pending === 0 ? true : undefined), 10_000, 'fifty more');
+    const u2 = await streamUntilDrained(s.url, v.token, later, 'fifty more');
     await u2.stop();
     later.close();
 
@@ -239,9 +222,7 @@ describe('Uplink against the real server', () => {
     const restored = outbox(dir);
     expect(restored.lastAssignedSeq).toBe(100);
     restored.append(drafts(80, 52));
-    const u3 = uplink(s.url, v.token, restored);
-    u3.start();
-    await eventually(() => (restored.pending === 0 ? true : undefined), 10_000, 'the eighty');
+    const u3 = await streamUntilDrained(s.url, v.token, restored, 'the eighty');
     const stored = storedSamples(s.dbFile, v.deviceId).sort((a, b) => a.seq - b.seq);
     expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 230 }, (_, i) => i + 1));
     expect(stored.slice(150).map(normalised)).toEqual(
@@ -260,9 +241,7 @@ describe('Uplink against the real server', () => {
     const file = path.join(dir, 'outbox.sqlite');
     const box = outbox(dir);
     box.append(drafts(50));
-    const u1 = uplink(s.url, v.token, box);
-    u1.start();
-    await eventually(() => (box.pending === 0 ? true : undefined), 10_000, 'the first fifty');
+    const u1 = await streamUntilDrained(s.url, v.token, box, 'the first fifty');
     await u1.stop();
     // Hours offline, then a page in the middle of the file goes bad (an SD card wearing out).
     box.append(drafts(3000));
