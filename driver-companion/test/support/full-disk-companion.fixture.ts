@@ -6,12 +6,13 @@
 // kept and deliver everything to the server. Prints its findings as JSON.
 import fs from 'node:fs';
 import path from 'node:path';
-import { GpsSimulator, createDemoFleet, createSimulatedLink } from '@fleetline/hardware';
+import { createDemoFleet } from '@fleetline/hardware';
 import { Companion, OUTBOX_FILE } from '../../src/companion.js';
 import { loadConfig } from '../../src/config/load.js';
 import { transportEndpoint } from '../../src/devices/endpoints.js';
 import type { CompanionStatus } from '../../src/health/status.js';
 import { Outbox } from '../../src/outbox/outbox.js';
+import { createVehicleRig } from '../../src/simulation/vehicle-rig.js';
 import { LOCK_FILE } from '../../src/util/instance-lock.js';
 import { createLogger } from '../../src/util/logger.js';
 
@@ -101,10 +102,7 @@ fs.closeSync(fd);
 
 const [car] = createDemoFleet({ size: 1, city: 'berlin', seed: 5 });
 if (!car) throw new Error('no car');
-const link = await createSimulatedLink({ kind: 'memory' });
-const receiver = new GpsSimulator({ vehicle: car, rateHz: 10, startTime: new Date() });
-await receiver.attach(link.device);
-receiver.start();
+const rig = await createVehicleRig({ vehicle: car, link: 'memory', gpsHz: 10 });
 const config = loadConfig({
   env: {},
   overrides: {
@@ -121,7 +119,7 @@ try {
   companion = await Companion.start({
     config,
     logger,
-    devices: { obd: null, gps: transportEndpoint(link.host) },
+    devices: { obd: null, gps: transportEndpoint(rig.gpsLink.host) },
   });
 } catch (error) {
   process.stdout.write(`${JSON.stringify({ startError: (error as Error).message })}\n`);
@@ -145,7 +143,7 @@ try {
     () => companion.uplink.status().state === 'connected' && companion.outbox.pending === 0,
     20_000,
   );
-  receiver.stop();
+  rig.gps.stop();
   const after = await health(companion);
   const journal = companion.outbox.journal().map((r) => ({ seq: r.seq, t: r.sample.t }));
   await companion.stop(1000);
@@ -165,7 +163,6 @@ try {
     })}\n`,
   );
 } finally {
-  receiver.stop();
-  await link.close();
+  await rig.close();
 }
 process.exit(0);
