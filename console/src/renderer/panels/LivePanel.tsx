@@ -117,18 +117,17 @@ const GPS_RECEIVER_TEXT: Record<GpsReceiverState, { text: string; warn: boolean 
 /** More waiting than this is minutes of data not yet at the server: worth a look. */
 const BACKLOG_WARN = 1000;
 
-/** Said after a value that is what the vehicle last reported, not what it does now. */
-const LAST_KNOWN = ' (last known)';
-
-function GpsHealth({
-  vehicle,
-  now,
-  lastKnown,
-}: {
+/** A health section of the panel: the vehicle, the clock, and whether its values are only last known. */
+interface HealthSectionProps {
   vehicle: VehicleRecord;
   now: number;
   lastKnown: boolean;
-}) {
+}
+
+/** Said after a value that is what the vehicle last reported, not what it does now. */
+const LAST_KNOWN = ' (last known)';
+
+function GpsHealth({ vehicle, now, lastKnown }: HealthSectionProps) {
   const p = vehicle.position;
   const fixAge = p ? now - p.t : null;
   const quality = vehicle.status?.gpsFix ?? p?.fixQuality ?? null;
@@ -178,15 +177,7 @@ function GpsHealth({
   );
 }
 
-function DeviceHealth({
-  vehicle,
-  now,
-  lastKnown,
-}: {
-  vehicle: VehicleRecord;
-  now: number;
-  lastKnown: boolean;
-}) {
+function DeviceHealth({ vehicle, now, lastKnown }: HealthSectionProps) {
   const s = vehicle.status;
   const battery = s?.batteryV ?? null;
   // 12.4 V and more at rest, about 14 V charging; below 11.8 V a start is at risk.
