@@ -232,6 +232,49 @@ describe.each(databaseTargets())('device uplink on $name', (target) => {
     expect(await count('positions', gone.deviceId)).toBe(0);
   });
 
+  it('stores samples whose events the database refuses, without those events, rather than refusing them', async () => {
+    const v = await freshDevice('EVTS1');
+    // The events table refuses every row (an id sequence out of step, say):
+    // a fault of the server's, not of the samples.
+    const knex = running.server.db.knex;
+    if (target.name === 'sqlite')
+      await knex.raw(
+        "CREATE TRIGGER events_out_of_step BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'events out of step'); END",
+      );
+    else {
+      await knex.raw(
+        "CREATE FUNCTION events_out_of_step() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'events out of step' USING ERRCODE = 'unique_violation'; END $$",
+      );
+      await knex.raw(
+        'CREATE TRIGGER events_out_of_step BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_out_of_step()',
+      );
+    }
+    const t = Date.now();
+    try {
+      // A first report derives device_online, which the database refuses.
+      const reply = ack(
+        await sendBatch(v.socket, [position({ seq: 1, t }), position({ seq: 2, t: t + 1 })]),
+      );
+      expect(reply).toMatchObject({ stored: 2, duplicates: 0, rejected: [], highestStoredSeq: 2 });
+      expect(await count('positions', v.deviceId)).toBe(2);
+      expect(await knex('events').where({ vehicle_id: v.vehicleId })).toEqual([]);
+    } finally {
+      if (target.name === 'sqlite') await knex.raw('DROP TRIGGER events_out_of_step');
+      else {
+        await knex.raw('DROP TRIGGER events_out_of_step ON events');
+        await knex.raw('DROP FUNCTION events_out_of_step()');
+      }
+    }
+    // Once the table takes rows again, the vehicle's events follow its next samples.
+    expect(ack(await sendBatch(v.socket, [position({ seq: 3, t: t + 2 })]))).toMatchObject({
+      stored: 1,
+      rejected: [],
+    });
+    expect(await count('positions', v.deviceId)).toBe(3);
+    const online = await knex('events').where({ vehicle_id: v.vehicleId, type: 'device_online' });
+    expect(online).toHaveLength(1);
+  });
+
   it('a vehicle deleted straight from the database loses its device session and leaves the consoles', async () => {
     const gone = await freshDevice('GONE2');
     const kept = await freshDevice('KEPT2');

@@ -40,6 +40,7 @@ function setup(runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) =>
         states.length > 0
           ? [{ sql: 'upsert', bindings: states.map((st) => `vehicle:${st.vehicleId}`) }]
           : [],
+      existingVehicles: () => ({ sql: 'exists', bindings: [] }),
     },
     live,
     listener: {
@@ -160,11 +161,36 @@ describe('WriteBatcher', () => {
         highestStoredSeq: 3,
       });
       expect(clean).toEqual({ stored: 1, duplicates: 0, refused: [], highestStoredSeq: 4 });
-      // The whole tick, then each submission, then the refused submission's samples one by one.
-      expect(ticks).toEqual([[1, 2, 3, 4], [1, 2, 3], [1], [2], [3], [4]]);
+      // The whole tick, then each submission, then the refused submission's
+      // samples one by one, the refused one again without what it derives.
+      expect(ticks).toEqual([[1, 2, 3, 4], [1, 2, 3], [1], [2], [2], [3], [4]]);
       expect(live.state(1)?.position?.t).toBe(1000);
       expect(notified.flat()).toContain(1);
       expect(batcher.storedSamples).toBe(3);
+    });
+
+    it('stores a sample whose derived rows the database refuses, without them, rather than refusing it', async () => {
+      // The vehicle-state step fails whenever it is written with sample 2
+      // (say, an events or states table out of step): the sample is fine.
+      const { batcher, live } = setup((steps) => {
+        const derivesState = steps[2]!.statements.length > 0;
+        return seqsOf(steps).includes(POISON) && derivesState
+          ? Promise.reject(dataError())
+          : Promise.resolve(committed);
+      });
+      batcher.noteDevice(1, 0);
+      const [result, after] = await Promise.all([
+        submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1), fix(POISON), fix(3)]),
+        submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(4)]),
+      ]);
+      expect(result).toEqual({ stored: 3, duplicates: 0, refused: [], highestStoredSeq: 3 });
+      expect(after).toEqual({ stored: 1, duplicates: 0, refused: [], highestStoredSeq: 4 });
+      expect(batcher.storedSamples).toBe(4);
+      // The live state still follows the samples whose derived rows were stored.
+      expect(live.state(1)?.position?.t).toBe(1000);
+      // A replay of the sample is known as stored, not stored again.
+      const replay = await submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(POISON)]);
+      expect(replay).toMatchObject({ stored: 0, duplicates: 1, refused: [] });
     });
 
     it('fails what is left, retryably, when the database becomes unavailable while isolating', async () => {

@@ -389,19 +389,38 @@ export class WriteBatcher {
     }
     for (const candidate of own) {
       if (candidate.excluded) continue;
+      const where = {
+        deviceId: submission.device.deviceId,
+        seq: candidate.sample.seq,
+        kind: candidate.sample.kind,
+      };
       try {
         await commit([candidate], false);
+        continue;
       } catch (err) {
         if (!isDataError(err)) throw err;
+        this.deps.logger.warn(
+          { err, ...where },
+          'the database refused a sample with what it derives; storing the sample alone',
+        );
+      }
+      // The refusal may come from what the sample derives (an event, the
+      // vehicle's state), not from the sample: an events table out of step,
+      // a vehicle deleted under its device. A refused sample is deleted by
+      // its device, so the sample is stored without them if it can be: the
+      // telemetry is the record, and what it derives is not worth losing it.
+      try {
+        await this.commitTick([candidate], false, false);
+        this.deps.logger.error(
+          where,
+          'a sample was stored without its events and vehicle state, which the database refused',
+        );
+      } catch (err) {
+        if (!isDataError(err) && !(err instanceof VehicleGone)) throw err;
         refused.add(candidate);
         candidate.excluded = true;
         this.deps.logger.error(
-          {
-            err,
-            deviceId: submission.device.deviceId,
-            seq: candidate.sample.seq,
-            kind: candidate.sample.kind,
-          },
+          { err, ...where },
           'the database refused a sample; it is refused to its device',
         );
       }
@@ -454,6 +473,12 @@ export class WriteBatcher {
     candidates: Candidate[],
     /** Take silent vehicles offline: all of them, or only these. */
     sweep: boolean | ReadonlySet<number>,
+    /**
+     * False: store the samples alone, without the events and vehicle state
+     * they derive, and leave the live state as it is (the last resort for a
+     * sample whose derived rows the database refuses).
+     */
+    derive = true,
   ): Promise<{
     vehicles: number[];
     events: FleetEvent[];
@@ -502,13 +527,25 @@ export class WriteBatcher {
       });
       const samples = telemetry.insertStatements(rows, now);
       const retainedMs = this.options.eventRetentionMs ?? null;
-      const newEvents =
-        retainedMs === null ? plan.events : plan.events.filter((e) => e.t >= now - retainedMs);
+      const newEvents = !derive
+        ? []
+        : retainedMs === null
+          ? plan.events
+          : plan.events.filter((e) => e.t >= now - retainedMs);
       const result = await db.runSteps([
         { statements: samples.statements, expectRows: samples.count },
-        { statements: events.insertStatements(newEvents, now) },
-        { statements: vehicleStates.upsertStatements(plan.changes, now) },
+        derive
+          ? { statements: events.insertStatements(newEvents, now) }
+          : // Alone, samples are stored only for a vehicle that still exists.
+            {
+              statements:
+                byVehicle.size > 0 ? [vehicleStates.existingVehicles([...byVehicle.keys()])] : [],
+              expectRows: byVehicle.size,
+            },
+        { statements: derive ? vehicleStates.upsertStatements(plan.changes, now) : [] },
       ]);
+      if (!result.committed && result.failedStep === 1)
+        throw new VehicleGone([...byVehicle.keys()]);
       if (!result.committed) {
         // Some candidates were stored before (a replay): leave them out and plan again.
         const inserted = telemetry.insertedKeys(result.rows);
@@ -524,13 +561,24 @@ export class WriteBatcher {
       for (const c of candidates)
         if (!c.excluded) this.storedSeqs.markStored(c.submission.device.deviceId, c.sample.seq);
       return {
-        vehicles: live.commit(plan),
+        vehicles: derive ? live.commit(plan) : [],
         events: storedEvents,
         attempts: attempt,
         dbMs: result.dbMs,
       };
     }
     throw new Error('samples were found stored twice in a row; only this writer stores samples');
+  }
+}
+
+/**
+ * Samples stored alone found a vehicle deleted under its device. Counted as
+ * a refusal for the data: the samples have no vehicle to be stored for.
+ */
+class VehicleGone extends Error {
+  readonly code = 'VEHICLE_GONE';
+  constructor(vehicleIds: readonly number[]) {
+    super(`vehicle ${vehicleIds.join(', ')} no longer exists`);
   }
 }
 

@@ -74,6 +74,19 @@ export class VehicleStateRepository {
     return states;
   }
 
+  /**
+   * A transaction guard: one row for each of these vehicles that still
+   * exists. Run with `expectRows` set to their count, it rolls the
+   * transaction back if one was deleted.
+   */
+  existingVehicles(vehicleIds: readonly number[]): StatementRequest {
+    return {
+      sql: `SELECT id FROM vehicles WHERE id IN (${vehicleIds.map(() => '?').join(', ')})`,
+      params: [...vehicleIds],
+      returns: true,
+    };
+  }
+
   /** Statements upserting the state of every vehicle an ingest tick touched. */
   upsertStatements(
     states: readonly { vehicleId: number; state: LiveVehicleState }[],
