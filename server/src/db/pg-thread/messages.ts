@@ -4,6 +4,12 @@ import type { Step } from '../steps.js';
 export interface PgThreadOptions {
   url: string;
   schema: string | undefined;
+  /**
+   * PostgreSQL's statement_timeout (and idle_in_transaction_session_timeout)
+   * on the ingest connection: a statement stuck behind a lock fails rather
+   * than stalling every tick after it. Absent: DEFAULT_INGEST_TIMEOUTS.
+   */
+  statementTimeoutMs?: number;
 }
 
 export type PgThreadRequest = { op: 'steps'; steps: Step[] } | { op: 'close' };

@@ -19,12 +19,22 @@ import { threadError } from '../thread-error.mjs';
 /** @type {import('./messages.js').PgThreadOptions} */
 const options = workerData;
 
+const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+
 const knex = knexFactory({
   client: 'pg',
   connection: {
     connectionString: options.url,
     types: pgTypes,
     application_name: 'fleetline-ingest',
+    // A tick waiting on a lock fails after this, and devices resend; the
+    // server ends a transaction whose client went silent in the middle of it.
+    statement_timeout: statementTimeoutMs,
+    idle_in_transaction_session_timeout: statementTimeoutMs,
+    // Finds a dead peer between ticks (a failover, a cable) instead of on
+    // the next tick's first write.
+    keepAlive: true,
+    connectionTimeoutMillis: statementTimeoutMs,
   },
   ...(options.schema ? { searchPath: [options.schema] } : {}),
   // Ticks run one at a time: one connection.
