@@ -1,6 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
 import { useConsole, useSlice } from '../app/context';
 import { MAX_OPEN_ALARMS, compareAlarms } from '../stores/events-store';
+import type { Alarm } from '../stores/events-store';
 import { describeEvent } from '../history/event-text';
 import { formatTime } from './format';
 
@@ -12,17 +14,138 @@ import { formatTime } from './format';
  * are shown, and the dock expands to list every open alarm.
  */
 export const ALARMS_SHOWN_FOLDED = 6;
+/**
+ * Every row has this height (two lines of text, clamped), so the expanded
+ * list can be windowed: a storm of 10,000 open alarms puts a screenful of
+ * rows in the DOM, not 10,000.
+ */
+export const ALARM_ROW_HEIGHT = 40;
+/** Rows rendered above and below the visible ones, so a fast scroll does not show blanks. */
+const OVERSCAN = 4;
+/** The height assumed until the list is laid out (0 until then): a screenful. */
+const UNMEASURED_HEIGHT = 600;
+
+/** The two controls of a row; arrow keys keep to the one that has the focus. */
+type Column = 'vehicle' | 'acknowledge';
 
 export function AlarmsDock() {
   const { stores } = useConsole();
   const alarms = useSlice(stores.events, (s) => s.alarms);
   const dropped = useSlice(stores.events, (s) => s.alarmsDropped);
   const [expanded, setExpanded] = useState(false);
-  const open = alarms.filter((a) => !a.acknowledged).sort(compareAlarms);
+  // Sorted once per change of the list, not on every scroll.
+  const open = useMemo(() => alarms.filter((a) => !a.acknowledged).sort(compareAlarms), [alarms]);
+  const viewport = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(UNMEASURED_HEIGHT);
+  /**
+   * The row the keyboard is on (the list's one Tab stop): by alarm, so it
+   * stays on the same alarm when others arrive above it; by position once
+   * that alarm is gone (acknowledged), so the focus goes to the next one.
+   */
+  const [active, setActive] = useState({ id: -1, index: 0 });
+  const focusAfterRender = useRef<Column | null>(null);
+
+  const shownCount = expanded ? open.length : Math.min(open.length, ALARMS_SHOWN_FOLDED);
+  const found = open.findIndex((a) => a.event.id === active.id);
+  const activeIndex = Math.max(0, Math.min(found === -1 ? active.index : found, shownCount - 1));
+
+  // The viewport exists only while there are alarms: measure it when it appears.
+  const hasAlarms = open.length > 0;
+  useEffect(() => {
+    const el = viewport.current;
+    if (!el) return;
+    const measure = () => setHeight(el.clientHeight || UNMEASURED_HEIGHT);
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    measure();
+    return () => observer.disconnect();
+  }, [hasAlarms]);
+
+  useLayoutEffect(() => {
+    const column = focusAfterRender.current;
+    if (!column) return;
+    focusAfterRender.current = null;
+    viewport.current
+      ?.querySelector<HTMLButtonElement>(
+        `[data-alarm-index="${activeIndex}"] [data-column="${column}"]`,
+      )
+      ?.focus();
+  });
+
   if (open.length === 0) return null;
-  const shown = expanded ? open : open.slice(0, ALARMS_SHOWN_FOLDED);
-  const hidden = open.length - shown.length;
+
+  const hidden = open.length - shownCount;
   const name = (id: number) => stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
+  const first = expanded ? Math.max(0, Math.floor(scrollTop / ALARM_ROW_HEIGHT) - OVERSCAN) : 0;
+  const last = expanded
+    ? Math.min(shownCount, Math.ceil((scrollTop + height) / ALARM_ROW_HEIGHT) + OVERSCAN)
+    : shownCount;
+  const indices = Array.from({ length: last - first }, (_, i) => first + i);
+  // The row with the focus stays in the DOM while it is scrolled out of view,
+  // so the focus is not lost to the page (and Tab comes back to it).
+  if (activeIndex < first || activeIndex >= last) indices.push(activeIndex);
+
+  /** Moves the keyboard to row `index`, scrolled into view, focusing `column` in it. */
+  const moveTo = (index: number, column: Column) => {
+    const target = Math.max(0, Math.min(index, shownCount - 1));
+    const alarm = open[target];
+    if (!alarm) return;
+    setActive({ id: alarm.event.id, index: target });
+    focusAfterRender.current = column;
+    const el = viewport.current;
+    if (!el || !expanded) return;
+    const top = target * ALARM_ROW_HEIGHT;
+    let next = el.scrollTop;
+    if (top < next) next = top;
+    else if (top + ALARM_ROW_HEIGHT > next + (el.clientHeight || height))
+      next = top + ALARM_ROW_HEIGHT - (el.clientHeight || height);
+    if (next !== el.scrollTop) {
+      el.scrollTop = next;
+      // Rendered now, not when the scroll event comes: the row must exist to take the focus.
+      setScrollTop(next);
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const column = (event.target as HTMLElement).dataset.column as Column | undefined;
+    if (!column) return;
+    const page = Math.max(1, Math.floor(height / ALARM_ROW_HEIGHT) - 1);
+    const to: Partial<Record<string, number>> = {
+      ArrowDown: activeIndex + 1,
+      ArrowUp: activeIndex - 1,
+      PageDown: activeIndex + page,
+      PageUp: activeIndex - page,
+      Home: 0,
+      End: shownCount - 1,
+    };
+    const index = to[event.key];
+    if (index === undefined) return;
+    // The list's keys: not the page's scrolling, nor the next-vehicle shortcut (↓, ↑).
+    event.preventDefault();
+    moveTo(index, column);
+  };
+
+  const acknowledge = (alarm: Alarm, index: number, column: Column) => {
+    // Acknowledged from the keyboard (or a click that focused the button): the
+    // focus goes to the alarm that takes this one's place, not to the page.
+    const hadFocus = viewport.current?.contains(document.activeElement) ?? false;
+    const next = open[index + 1] ?? open[index - 1];
+    stores.events.getState().acknowledge(alarm.event.id);
+    if (!next) return;
+    setActive({ id: next.event.id, index: Math.min(index, open.length - 2) });
+    if (hadFocus) focusAfterRender.current = column;
+  };
+
+  const toggle = () => {
+    if (expanded) {
+      if (viewport.current) viewport.current.scrollTop = 0;
+      setScrollTop(0);
+    }
+    setExpanded(!expanded);
+  };
+
   return (
     <section className="alarms" aria-label="Alarms" data-testid="alarms">
       <header>
@@ -38,41 +161,75 @@ export function AlarmsDock() {
           Acknowledge all
         </button>
       </header>
-      <ul>
-        {shown.map(({ event }) => {
-          const text = describeEvent(event);
-          return (
-            <li key={event.id} className={`alarm alarm-${event.type}`}>
-              <span className="alarm-text">
+      <div
+        ref={viewport}
+        className={`alarm-viewport${expanded ? ' expanded' : ''}`}
+        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        onKeyDown={onKeyDown}
+        data-testid="alarm-list"
+      >
+        <ul
+          aria-label="Open alarms"
+          aria-describedby="alarm-keys"
+          style={{ height: shownCount * ALARM_ROW_HEIGHT }}
+        >
+          {indices.map((index) => {
+            const alarm = open[index];
+            if (!alarm) return null;
+            const { event } = alarm;
+            const text = describeEvent(event);
+            const tabIndex = index === activeIndex ? 0 : -1;
+            const focused = () => {
+              if (active.id !== event.id || active.index !== index)
+                setActive({ id: event.id, index });
+            };
+            return (
+              <li
+                key={event.id}
+                className={`alarm alarm-${event.type}`}
+                style={{ top: index * ALARM_ROW_HEIGHT, height: ALARM_ROW_HEIGHT }}
+                aria-posinset={index + 1}
+                aria-setsize={open.length}
+                data-alarm-index={index}
+              >
+                <span
+                  className="alarm-text"
+                  title={`${name(event.vehicleId)} ${text.title} ${text.detail} ${formatTime(event.t)}`}
+                >
+                  <button
+                    type="button"
+                    className="link"
+                    tabIndex={tabIndex}
+                    data-column="vehicle"
+                    onFocus={focused}
+                    onClick={() => stores.ui.getState().select(event.vehicleId)}
+                  >
+                    {name(event.vehicleId)}
+                  </button>{' '}
+                  <strong>{text.title}</strong> <span className="muted">{text.detail}</span>{' '}
+                  <time className="muted">{formatTime(event.t)}</time>
+                </span>
                 <button
                   type="button"
-                  className="link"
-                  onClick={() => stores.ui.getState().select(event.vehicleId)}
+                  className="icon"
+                  aria-label="Acknowledge"
+                  tabIndex={tabIndex}
+                  data-column="acknowledge"
+                  onFocus={focused}
+                  onClick={() => acknowledge(alarm, index, 'acknowledge')}
                 >
-                  {name(event.vehicleId)}
-                </button>{' '}
-                <strong>{text.title}</strong> <span className="muted">{text.detail}</span>{' '}
-                <time className="muted">{formatTime(event.t)}</time>
-              </span>
-              <button
-                type="button"
-                className="icon"
-                aria-label="Acknowledge"
-                onClick={() => stores.events.getState().acknowledge(event.id)}
-              >
-                ✓
-              </button>
-            </li>
-          );
-        })}
-      </ul>
+                  ✓
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+      <p id="alarm-keys" className="sr-only">
+        Up and down arrows, Page Up, Page Down, Home and End move between the alarms.
+      </p>
       {open.length > ALARMS_SHOWN_FOLDED && (
-        <button
-          type="button"
-          className="link"
-          aria-expanded={expanded}
-          onClick={() => setExpanded(!expanded)}
-        >
+        <button type="button" className="link" aria-expanded={expanded} onClick={toggle}>
           {expanded ? 'Show fewer' : `Show all ${open.length} (${hidden} more)`}
         </button>
       )}

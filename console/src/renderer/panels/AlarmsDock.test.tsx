@@ -1,0 +1,139 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FleetEvent } from '@fleetline/protocol';
+import { loadFleet, three } from '../testing/fixtures';
+import { press, render, step, testServices, text } from '../testing/render';
+import { ALARM_ROW_HEIGHT, AlarmsDock } from './AlarmsDock';
+
+let unmount: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await unmount?.();
+  unmount = undefined;
+});
+
+/** `count` overspeed alarms of Van 2, ids 1..count: the dock lists them newest (highest id) first. */
+function overspeeds(count: number): FleetEvent[] {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, i) => ({
+    id: i + 1,
+    vehicleId: 2,
+    type: 'overspeed' as const,
+    t: now,
+    recordedAt: now,
+    late: false,
+    data: { speedKmh: 60 + (i % 40), limitKmh: 50, lat: 52.5, lon: 13.4 },
+  }));
+}
+
+describe('the alarm dock with many open alarms', () => {
+  const open = async (count: number) => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    unmount = view.unmount;
+    await step(() => services.stores.events.getState().add(overspeeds(count)));
+    const c = view.container;
+    const toggle = [...c.querySelectorAll('button')].find((b) => text(b).startsWith('Show all'));
+    await step(() => toggle?.click());
+    const viewport = c.querySelector<HTMLElement>('[data-testid="alarm-list"]')!;
+    const rows = () => [...c.querySelectorAll<HTMLElement>('li.alarm')];
+    const row = (position: number) => c.querySelector(`li.alarm[aria-posinset="${position}"]`);
+    return { services, c, viewport, rows, row };
+  };
+  const focused = () => document.activeElement?.closest('li.alarm');
+
+  it('puts only the rows in view into the DOM, and scrolls to the last of 10,000', async () => {
+    const { viewport, rows, row } = await open(10_000);
+    expect(rows().length).toBeGreaterThan(0);
+    expect(rows().length).toBeLessThan(60);
+    // Assistive technology still hears how long the list is.
+    expect(rows()[0]?.getAttribute('aria-setsize')).toBe('10000');
+    expect(viewport.querySelector('ul')?.style.height).toBe(`${10_000 * ALARM_ROW_HEIGHT}px`);
+
+    await step(() => {
+      viewport.scrollTop = 10_000 * ALARM_ROW_HEIGHT;
+      viewport.dispatchEvent(new Event('scroll'));
+    });
+    expect(rows().length).toBeLessThan(60);
+    // The last is the oldest overspeed, id 1 (60 km/h).
+    expect(text(row(10_000))).toContain('Van 02 Overspeed 60 km/h');
+    expect(row(10_000)?.getAttribute('style')).toContain(`top: ${9_999 * ALARM_ROW_HEIGHT}px`);
+    expect(row(5_000)).toBeNull();
+  });
+
+  it('moves between alarms with the keyboard, to the last one and back, and acknowledges it', async () => {
+    const { services, rows, row } = await open(10_000);
+    const ack = (position: number) =>
+      row(position)?.querySelector<HTMLButtonElement>('button[aria-label="Acknowledge"]');
+    // One Tab stop: the first row's controls.
+    const tabbable = () =>
+      [...document.querySelectorAll<HTMLElement>('li.alarm button')].filter(
+        (b) => b.tabIndex === 0,
+      );
+    expect(tabbable().map((b) => b.closest('li')?.getAttribute('aria-posinset'))).toEqual([
+      '1',
+      '1',
+    ]);
+    ack(1)?.focus();
+
+    await press('ArrowDown', document.activeElement!);
+    expect(focused()?.getAttribute('aria-posinset')).toBe('2');
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Acknowledge');
+    await press('End', document.activeElement!);
+    expect(focused()?.getAttribute('aria-posinset')).toBe('10000');
+    expect(rows().length).toBeLessThan(60);
+    await press('ArrowUp', document.activeElement!);
+    expect(focused()?.getAttribute('aria-posinset')).toBe('9999');
+    await press('ArrowDown', document.activeElement!);
+    await press('ArrowDown', document.activeElement!);
+    expect(focused()?.getAttribute('aria-posinset')).toBe('10000');
+    // The keys are the list's: the page's ↓ shortcut (next vehicle) does not fire.
+    expect(services.stores.ui.getState().selectedId).toBeNull();
+
+    // Enter on the focused ✓ clicks it: the last alarm (id 1) is acknowledged,
+    // and the focus goes to the alarm now last, not to the page.
+    await step(() => (document.activeElement as HTMLButtonElement).click());
+    const alarms = services.stores.events.getState().alarms;
+    expect(alarms.find((a) => a.event.id === 1)?.acknowledged).toBe(true);
+    expect(alarms.filter((a) => !a.acknowledged)).toHaveLength(9_999);
+    expect(focused()?.getAttribute('aria-posinset')).toBe('9999');
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Acknowledge');
+
+    await press('Home', document.activeElement!);
+    expect(focused()?.getAttribute('aria-posinset')).toBe('1');
+    await press('PageDown', document.activeElement!);
+    expect(Number(focused()?.getAttribute('aria-posinset'))).toBeGreaterThan(1);
+  });
+
+  it('keeps the focused row while it is scrolled out of view', async () => {
+    const { viewport, row } = await open(10_000);
+    row(1)?.querySelector<HTMLButtonElement>('button')?.focus();
+    await step(() => {
+      viewport.scrollTop = 5_000 * ALARM_ROW_HEIGHT;
+      viewport.dispatchEvent(new Event('scroll'));
+    });
+    expect(row(5_000)).not.toBeNull();
+    expect(focused()?.getAttribute('aria-posinset')).toBe('1');
+  });
+
+  it('selects the vehicle from its name, and moves the focus to the next alarm once one is acknowledged', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    unmount = view.unmount;
+    await step(() => services.stores.events.getState().add(overspeeds(3)));
+    const first = view.container.querySelector<HTMLButtonElement>('li.alarm button.link');
+    first?.focus();
+    await step(() => first?.click());
+    expect(services.stores.ui.getState().selectedId).toBe(2);
+    await press('ArrowDown', document.activeElement!);
+    expect(text(document.activeElement)).toBe('Van 02');
+    const ackSecond = focused()?.querySelector<HTMLButtonElement>('[aria-label="Acknowledge"]');
+    ackSecond?.focus();
+    await step(() => ackSecond?.click());
+    // Ids 3, 2, 1 were listed; 2 is acknowledged and 1 takes its place and the focus.
+    expect(focused()?.getAttribute('aria-posinset')).toBe('2');
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Acknowledge');
+    expect(view.container.querySelectorAll('li.alarm')).toHaveLength(2);
+  });
+});
