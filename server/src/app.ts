@@ -161,6 +161,7 @@ export async function createFleetlineServer(
     logger,
     consoleDir: config.consoleDir,
     corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
     mapOrigins: mapOrigins(config.map),
   });
   httpServer.on('request', app);

@@ -31,6 +31,19 @@ describe('loadConfig', () => {
     expect(small).toMatchObject({ ingestMaxPendingSamples: 100, maxBatchSamples: 100 });
   });
 
+  it('trusts no reverse proxy unless TRUST_PROXY names one', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
+    for (const bad of ['yes', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/1', '1e3'])
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: must be true/);
+  });
+
   it('selects PostgreSQL from DATABASE_URL and treats empty variables as unset', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u@h/db',

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -49,9 +50,47 @@ const EnvSchema = z.object({
   STATS_INTERVAL_S: int(0, 3600).default(60),
   CONSOLE_DIR: z.string().min(1).optional(),
   CORS_ORIGINS: z.string().default(DESKTOP_CONSOLE_ORIGIN),
+  TRUST_PROXY: z
+    .string()
+    .transform((value, ctx): TrustProxy => {
+      const parsed = parseTrustProxy(value);
+      if (parsed === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be true, false, a number of proxy hops, or a comma-separated list of addresses, subnets (10.0.0.0/8) or loopback, linklocal, uniquelocal',
+        });
+      return parsed ?? false;
+    })
+    .optional(),
   MAPBOX_TOKEN: z.string().min(1).optional(),
   MAP_STYLE_URL: z.url({ message: 'must be a URL' }).optional(),
 });
+
+/**
+ * Which reverse proxies are believed when they say, in X-Forwarded-*, who the
+ * client is and that it came over HTTPS (Express's `trust proxy`).
+ */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(value: string): TrustProxy | undefined {
+  const text = value.trim().toLowerCase();
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const items = text.split(',').map((item) => item.trim());
+  const valid = items.every((item) => {
+    if (PROXY_KEYWORDS.has(item)) return true;
+    const [address = '', prefix, ...rest] = item.split('/');
+    const family = net.isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (prefix === undefined) return true;
+    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  });
+  return valid ? items : undefined;
+}
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; filename: string; synchronous: 'FULL' | 'NORMAL' }
@@ -91,6 +130,8 @@ export interface ServerConfig {
   consoleDir: string | null;
   /** Origins (besides the server's own) whose pages may call the API: the desktop console by default. */
   corsOrigins: string[];
+  /** Reverse proxies whose X-Forwarded-For/-Proto are believed; false: none. */
+  trustProxy: TrustProxy;
   /** Map settings handed to consoles (GET /api/config). */
   map: { mapboxToken: string | null; styleUrl: string | null };
 }
@@ -149,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     corsOrigins: e.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    trustProxy: e.TRUST_PROXY ?? false,
     map: { mapboxToken: e.MAPBOX_TOKEN ?? null, styleUrl: e.MAP_STYLE_URL ?? null },
   };
 }

@@ -113,6 +113,7 @@ export function testConfig(
     statsIntervalMs: 0,
     consoleDir: null,
     corsOrigins: ['fleetline://app'],
+    trustProxy: false,
     map: { mapboxToken: null, styleUrl: null },
     ...overrides,
   };

@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Express } from 'express';
+import type { TrustProxy } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { AuthService } from '../services/auth-service.js';
 import { guard } from './authenticate.js';
@@ -21,12 +22,18 @@ export interface HttpAppOptions {
   corsOrigins: readonly string[];
   /** Map provider origins the console's pages may reach (for the CSP). */
   mapOrigins: readonly string[];
+  /**
+   * Reverse proxies believed about the client (see config.ts). Behind a
+   * proxy that terminates TLS this is what marks the session cookie Secure.
+   */
+  trustProxy?: TrustProxy;
 }
 
 export function createHttpApp(deps: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   app.use((req, res, next) => {
     const started = performance.now();
@@ -37,6 +44,7 @@ export function createHttpApp(deps: HttpAppOptions): Express {
           method: req.method,
           url: req.originalUrl,
           status: res.statusCode,
+          ip: req.ip,
           ms: Math.round(performance.now() - started),
         },
         'http request',
