@@ -41,6 +41,7 @@ export function testServerConfig(overrides: Partial<ServerConfig> = {}): ServerC
     statsIntervalMs: 0,
     consoleDir: null,
     corsOrigins: ['fleetline://app'],
+    trustProxy: false,
     map: { mapboxToken: null, styleUrl: null },
     ...overrides,
   };
