@@ -21,6 +21,7 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
   const status = useSlice(history, (s) => s.trackStatus);
   const error = useSlice(history, (s) => s.trackError);
   const downsampled = useSlice(history, (s) => s.downsampled);
+  const trackGapMs = useSlice(history, (s) => s.trackGapMs);
   const cursorT = useSlice(history, (s) => s.cursorT);
   const playing = useSlice(history, (s) => s.playing);
   const speed = useSlice(history, (s) => s.speed);
@@ -40,7 +41,7 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
   if (!range) return null;
   const first = track[0]?.t ?? range.from;
   const last = track.at(-1)?.t ?? range.to;
-  const at = cursorT === null ? null : positionAt(track, cursorT);
+  const at = cursorT === null ? null : positionAt(track, cursorT, trackGapMs);
 
   // Exports hold every value recorded in the range, fetched page by page: never the
   // thinned track the replay draws (history/export-data.ts).

@@ -64,6 +64,7 @@ export async function loadReplay(
         positions.points,
         readings.series,
         positions.downsampled || readings.downsampled,
+        positions.bucketMs,
       );
   } catch (err) {
     if (history.getState().range === range) history.getState().trackFailed(errorMessage(err));

@@ -8,6 +8,17 @@ import type { TrailPoint } from '../stores/fleet-store';
  */
 export const TRAIL_GAP_MS = 30_000;
 
+/**
+ * The gap that breaks a replayed track. The history endpoint thins a long
+ * range to the first fix of each time bucket (`bucketMs` wide), so two kept
+ * fixes of adjacent buckets are up to two buckets apart while the vehicle
+ * reported all along; further apart, at least one whole bucket held no fix
+ * at all. Unthinned (`bucketMs` 0), the live trail's rule applies.
+ */
+export function replayGapMs(bucketMs: number): number {
+  return Math.max(TRAIL_GAP_MS, 2 * bucketMs);
+}
+
 /** A trail as drawn: one line per unbroken run of positions; null when nothing can be drawn. */
 export function trailGeometry(
   trail: readonly TrailPoint[],

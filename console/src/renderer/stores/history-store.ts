@@ -1,5 +1,6 @@
 import { createStore } from 'zustand/vanilla';
 import type { PositionPoint, ReadingSeries, Trip } from '@fleetline/protocol';
+import { TRAIL_GAP_MS, replayGapMs } from '../map/trail-geometry';
 import type { UiStore } from './ui-store';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -29,6 +30,11 @@ export interface HistoryState {
   trackStatus: LoadStatus;
   trackError: string | null;
   downsampled: boolean;
+  /**
+   * Fixes of the track further apart than this are not joined, on the map
+   * or by the cursor: positions are missing there (replayGapMs).
+   */
+  trackGapMs: number;
 
   /** The replay cursor (epoch ms within the range). */
   cursorT: number | null;
@@ -41,7 +47,13 @@ export interface HistoryState {
   tripsLoaded(trips: Trip[]): void;
   tripsFailed(message: string): void;
   trackLoading(range: ReplayRange): void;
-  trackLoaded(track: PositionPoint[], readings: ReadingSeries[], downsampled: boolean): void;
+  /** `bucketMs`: the width of the buckets the track was thinned to (0: not thinned). */
+  trackLoaded(
+    track: PositionPoint[],
+    readings: ReadingSeries[],
+    downsampled: boolean,
+    bucketMs?: number,
+  ): void;
   trackFailed(message: string): void;
   seek(t: number): void;
   setPlaying(playing: boolean): void;
@@ -80,6 +92,7 @@ export function createHistoryStore(now: () => number = Date.now) {
     trackStatus: 'idle',
     trackError: null,
     downsampled: false,
+    trackGapMs: TRAIL_GAP_MS,
     cursorT: null,
     playing: false,
     speed: 30,
@@ -113,11 +126,12 @@ export function createHistoryStore(now: () => number = Date.now) {
         cursorT: null,
         playing: false,
       }),
-    trackLoaded: (track, readings, downsampled) =>
+    trackLoaded: (track, readings, downsampled, bucketMs = 0) =>
       set({
         track,
         readings,
         downsampled,
+        trackGapMs: replayGapMs(bucketMs),
         trackStatus: 'ready',
         cursorT: track[0]?.t ?? get().range?.from ?? null,
       }),
@@ -159,10 +173,15 @@ export function createHistoryStore(now: () => number = Date.now) {
   }));
 }
 
-/** The replayed vehicle's position at `t`, interpolated between the two fixes around it. */
+/**
+ * The replayed vehicle's position at `t`, interpolated between the two fixes
+ * around it; across a gap (fixes more than `gapMs` apart) it stays at the last
+ * fix before it, as the track does not draw a road it never saw.
+ */
 export function positionAt(
   track: readonly PositionPoint[],
   t: number,
+  gapMs = Infinity,
 ): { lon: number; lat: number; headingDeg: number | null; speedKmh: number | null } | null {
   if (track.length === 0) return null;
   let lo = 0;
@@ -178,6 +197,7 @@ export function positionAt(
   }
   const a = track[lo] as PositionPoint;
   const b = track[hi] as PositionPoint;
+  if (b.t - a.t > gapMs) return a;
   const f = (t - a.t) / (b.t - a.t || 1);
   return {
     lon: a.lon + (b.lon - a.lon) * f,

@@ -6,6 +6,7 @@ import { COLORS } from '../../theme/tokens';
 import { setSourceData } from '../engine';
 import { ARROW_ICON_PREFIX, addVehicleIcons } from '../icons';
 import { useMap } from '../map-context';
+import { trailGeometry } from '../trail-geometry';
 import { removeLayers } from './VehiclesLayer';
 
 const TRACK = 'replay-track';
@@ -70,21 +71,14 @@ export function ReplayLayer() {
     });
 
     const pushTrack = () => {
-      const { track } = stores.history.getState();
+      const { track, trackGapMs } = stores.history.getState();
+      // Broken where positions are missing: never a straight line across a tunnel.
+      const geometry = trailGeometry(track, trackGapMs);
       setSourceData(
         map,
         TRACK,
-        track.length > 1
-          ? {
-              type: 'FeatureCollection',
-              features: [
-                {
-                  type: 'Feature',
-                  properties: {},
-                  geometry: { type: 'LineString', coordinates: track.map((p) => [p.lon, p.lat]) },
-                },
-              ],
-            }
+        geometry
+          ? { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry }] }
           : EMPTY,
       );
       if (track.length > 1) {
@@ -100,8 +94,8 @@ export function ReplayLayer() {
       }
     };
     const pushCursor = () => {
-      const { track, cursorT } = stores.history.getState();
-      const at = cursorT === null ? null : positionAt(track, cursorT);
+      const { track, trackGapMs, cursorT } = stores.history.getState();
+      const at = cursorT === null ? null : positionAt(track, cursorT, trackGapMs);
       setSourceData(
         map,
         CURSOR,
