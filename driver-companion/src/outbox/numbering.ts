@@ -1,0 +1,114 @@
+import type Database from 'better-sqlite3';
+import type { Statements } from './database.js';
+import type { OutboxCounters } from './meta.js';
+
+/**
+ * Sequence numbers must stay unique per device forever: the server takes a
+ * sample numbered at or below its highest stored number for a replay and
+ * drops it. An outbox numbers from 1 without knowing where the server is,
+ * so at every hello, before anything is sent, its numbering is checked
+ * against the server's highest stored number, and waiting samples the
+ * server may hold other samples under are moved above it, in their order.
+ */
+
+export interface RenumberResult {
+  renumbered: number;
+  /** The first new sequence number, or null when nothing was waiting. */
+  from: number | null;
+  lastAssignedSeq: number;
+}
+
+export interface NumberingCheck extends RenumberResult {
+  /** Why waiting samples were renumbered (see renumberingAtHello), or null when they needed not be. */
+  reason: 'new-outbox' | 'server-ahead' | 'restored' | null;
+}
+
+/** Where an outbox's numbering stands, as the hello's check sees it. */
+export interface NumberingState {
+  /** The counter: the highest number handed out. */
+  lastAssignedSeq: number;
+  /** The counter as it was at open: what the server may hold of this outbox's numbers, at most. */
+  lastSeqAtOpen: number;
+  /** The device whose server this outbox's numbering was last checked against at a hello. */
+  numberedFor: number | null;
+  /** Whether a hello has checked it since the file was opened. */
+  checkedSinceOpen: boolean;
+}
+
+/**
+ * The rule of the hello's check. Waiting samples are renumbered above the
+ * server's highest stored number:
+ * - all of them while the outbox has never completed a hello for this
+ *   device (a new SD card, a file moved aside as corrupt, another
+ *   device's token): it numbered them from 1, not knowing where the
+ *   server was, however many there are;
+ * - all of them when the server holds numbers this outbox never handed
+ *   out;
+ * - at the first hello since the outbox was opened, those numbered since,
+ *   when the server holds numbers past the counter as it was at open (a
+ *   file restored from a backup, or commits a power cut rolled back under
+ *   synchronous=NORMAL after they had been sent).
+ * Anything else of what waits that the server holds is a true replay (sent
+ * and stored, the ack lost) and keeps its number. Returns why, and that
+ * the samples numbered above `after` move; null when nothing needs to.
+ */
+export function renumberingAtHello(
+  state: NumberingState,
+  deviceId: number,
+  highestStoredSeq: number,
+): { reason: NonNullable<NumberingCheck['reason']>; after: number } | null {
+  if (state.numberedFor !== deviceId) return { reason: 'new-outbox', after: 0 };
+  if (highestStoredSeq > state.lastAssignedSeq) return { reason: 'server-ahead', after: 0 };
+  if (!state.checkedSinceOpen && highestStoredSeq > state.lastSeqAtOpen) {
+    return { reason: 'restored', after: state.lastSeqAtOpen };
+  }
+  return null;
+}
+
+/**
+ * Waiting samples numbered above `after` move above `highestStoredSeq` if
+ * any is not already, in one transaction with the counter, the counters
+ * and, given a device, the record that the numbering was checked for it
+ * (`numbered_for_device`). Returns what was done and the counters to keep.
+ */
+export function renumberWaiting(
+  file: { db: Database.Database; sql: Statements; journal: boolean },
+  move: { highestStoredSeq: number; after: number; deviceId: number | null },
+  current: { lastAssignedSeq: number; counters: OutboxCounters },
+): { result: RenumberResult; counters: OutboxCounters } {
+  const { db, sql, journal } = file;
+  const { highestStoredSeq, after, deviceId } = move;
+  let result: RenumberResult = {
+    renumbered: 0,
+    from: null,
+    lastAssignedSeq: Math.max(current.lastAssignedSeq, highestStoredSeq),
+  };
+  let counters = current.counters;
+  db.transaction(() => {
+    const span = sql.waitingSpan.get(after, after) as {
+      low: number | null;
+      n: number | null;
+    };
+    if (span.low !== null && span.n && span.low <= highestStoredSeq) {
+      const delta = highestStoredSeq + 1 - span.low;
+      // Through negative numbers: shifted by less than its width, a range
+      // would run into itself (the key is checked row by row).
+      if (journal) sql.journalOfWaitingToNegative.run(after, after);
+      sql.samplesToNegative.run(after);
+      sql.eventsToNegative.run(after);
+      if (journal) sql.journalFromNegative.run(delta);
+      sql.samplesFromNegative.run(delta);
+      sql.eventsFromNegative.run(delta);
+      counters = { ...counters, renumbered: counters.renumbered + span.n };
+      sql.setMeta.run('counters', JSON.stringify(counters));
+      result = {
+        renumbered: span.n,
+        from: highestStoredSeq + 1,
+        lastAssignedSeq: Math.max(current.lastAssignedSeq + delta, highestStoredSeq),
+      };
+    }
+    sql.setMeta.run('last_seq', String(result.lastAssignedSeq));
+    if (deviceId !== null) sql.setMeta.run('numbered_for_device', String(deviceId));
+  })();
+  return { result, counters };
+}
