@@ -60,6 +60,41 @@ describe('history panel', () => {
     }
   });
 
+  it('asks how long history is kept again when the connection comes back after a failed ask', async () => {
+    let reachable = false;
+    const up = answer({ telemetryDays: 7, eventDays: 7 });
+    const services = testServices((url) =>
+      reachable ? up(url) : Promise.reject(new TypeError(`Failed to fetch ${url}`)),
+    );
+    services.stores.connection.getState().set('reconnecting', Date.now());
+    const c = await open(services);
+    expect(c.querySelector('[data-testid="retention-note"]')).toBeNull();
+
+    reachable = true;
+    await step(() => services.stores.connection.getState().set('live', Date.now()));
+    await step(() => undefined);
+    expect(text(c.querySelector('[data-testid="retention-note"]'))).toBe(
+      'History is kept for 7 days.',
+    );
+  });
+
+  it('asks how long history is kept again after a reconnect: the server may have restarted with another', async () => {
+    let retention = { telemetryDays: 7, eventDays: 30 };
+    const services = testServices((url) => answer(retention)(url));
+    services.stores.connection.getState().set('live', Date.now());
+    const c = await open(services);
+    const note = () => text(c.querySelector('[data-testid="retention-note"]'));
+    expect(note()).toBe('Tracks and readings are kept for 7 days, trips and events for 30 days.');
+
+    await step(() => services.stores.connection.getState().set('reconnecting', Date.now()));
+    retention = { telemetryDays: 90, eventDays: 90 };
+    await step(() => services.stores.connection.getState().set('live', Date.now()));
+    await step(() => undefined);
+    expect(note()).toBe('History is kept for 90 days.');
+    const oldest = localDay(Date.now() - 90 * 86_400_000);
+    expect(c.querySelector<HTMLInputElement>('input[type="date"]')!.min).toBe(oldest);
+  });
+
   it('loads the trips again when the connection comes back after a failed load', async () => {
     let reachable = false;
     const up = answer(undefined);

@@ -40,18 +40,21 @@ export function HistoryPanel({ vehicle }: { vehicle: VehicleRecord }) {
     const { range: failed, trackStatus } = history.getState();
     if (trackReload > 0 && failed && trackStatus === 'error') void loadReplay(api, history, failed);
   }, [api, history, trackReload]);
-  // How long the server keeps history: days before that hold nothing.
+  // How long the server keeps history: days before that hold nothing. Asked
+  // again whenever the connection comes back, not only after a failed ask:
+  // the server may have been restarted with another retention meanwhile.
   const [retention, setRetention] = useState<Retention | null>(null);
+  const retentionReload = useReloadWhenLive(true);
   useEffect(() => {
     let current = true;
     api.config().then(
       (config) => current && setRetention(config.retention ?? null),
-      () => undefined, // unknown: no limit is shown
+      () => undefined, // unknown: what was known stays (none: no limit is shown)
     );
     return () => {
       current = false;
     };
-  }, [api]);
+  }, [api, retentionReload]);
 
   const shiftDay = (days: number) => {
     const { from } = dayRange(day);
