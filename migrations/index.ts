@@ -5,6 +5,7 @@ import * as createEvents from './20261121090200_create_events.js';
 import * as createDrivingEvents from './20261121090300_create_driving_events.js';
 import * as addVehicleDriver from './20261121090400_add_vehicle_driver.js';
 import * as addDeviceHealth from './20261121090500_add_device_health.js';
+import * as createVehicleChanges from './20261122090000_create_vehicle_changes.js';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -22,6 +23,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261121090300_create_driving_events', ...createDrivingEvents },
   { name: '20261121090400_add_vehicle_driver', ...addVehicleDriver },
   { name: '20261121090500_add_device_health', ...addDeviceHealth },
+  { name: '20261122090000_create_vehicle_changes', ...createVehicleChanges },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

@@ -33,6 +33,10 @@ const MAX_SOCKET_MESSAGE_BYTES = 4 * 1024 * 1024;
 const REVOCATION_SWEEP_MS = 15_000;
 const SESSION_SWEEP_MS = 60_000;
 const RETENTION_SWEEP_MS = 3_600_000;
+/** How often the vehicle change feed is read: the CLI's changes reach consoles within this. */
+const VEHICLE_CHANGES_POLL_MS = 5_000;
+/** Changes older than this are deleted from the feed (pruned once an hour). */
+const VEHICLE_CHANGES_KEPT_MS = 86_400_000;
 /** The first retention sweep waits until the server has settled after a start. */
 const RETENTION_FIRST_SWEEP_MS = 60_000;
 
@@ -45,6 +49,8 @@ export interface FleetlineServer extends Core {
   httpServer: http.Server;
   /** What the periodic revocation sweep does: ends sessions of devices revoked or deleted elsewhere. */
   endDisallowedSessions(): Promise<void>;
+  /** What the change-feed poll does: applies vehicle changes made by other processes (the CLI). */
+  applyVehicleChanges(): Promise<void>;
   /** What the hourly retention sweep does: deletes history past TELEMETRY_/EVENT_RETENTION_DAYS. */
   sweepRetention(): Promise<RetentionReport>;
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
@@ -63,6 +69,8 @@ export async function createFleetlineServer(
 
   const live = new LiveState();
   const directory = new VehicleDirectory(live, repos.vehicles, repos.vehicleStates);
+  // Read first: a change recorded while the directory loads is read again, harmlessly.
+  let changesReadTo = await repos.vehicleChanges.latestId();
   await directory.loadAll();
   // Downtime is not the devices' silence: give every online vehicle a full offline delay from now.
   live.graceAll(startedAt);
@@ -181,6 +189,37 @@ export async function createFleetlineServer(
     await consoles.refreshScopes();
   };
 
+  /**
+   * Vehicles registered or changed by another process (the CLI), from the
+   * change feed every account operation writes: consoles that may see them
+   * are told. Changes this server made itself come back too, and change
+   * nothing.
+   */
+  let readingChanges = false;
+  let prunedChangesAt = 0;
+  const applyVehicleChanges = async () => {
+    if (readingChanges) return;
+    readingChanges = true;
+    try {
+      for (;;) {
+        const { lastId, vehicleIds, more } = await repos.vehicleChanges.since(changesReadTo);
+        if (vehicleIds.length > 0) {
+          feed.vehiclesChanged(await directory.refresh(vehicleIds));
+          await consoles.refreshScopes();
+        }
+        changesReadTo = lastId;
+        if (!more) break;
+      }
+      const now = clock.now();
+      if (now - prunedChangesAt >= VEHICLE_CHANGES_KEPT_MS / 24) {
+        prunedChangesAt = now;
+        await repos.vehicleChanges.prune(now - VEHICLE_CHANGES_KEPT_MS);
+      }
+    } finally {
+      readingChanges = false;
+    }
+  };
+
   const retention = new RetentionSweeper(
     new RetentionRepository(db.knex),
     config.retention,
@@ -201,6 +240,7 @@ export async function createFleetlineServer(
       'presence sweep',
     );
     every(REVOCATION_SWEEP_MS, endDisallowedSessions, 'revocation sweep');
+    every(VEHICLE_CHANGES_POLL_MS, applyVehicleChanges, 'reading vehicle changes');
     every(
       SESSION_SWEEP_MS,
       () => consoles.endInactive((ids) => repos.sessions.activeIds(ids, clock.now())),
@@ -228,6 +268,7 @@ export async function createFleetlineServer(
     consoles,
     httpServer,
     endDisallowedSessions,
+    applyVehicleChanges,
     sweepRetention,
 
     async listen() {

@@ -12,6 +12,7 @@ import { FleetRepository } from './repositories/fleets.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TelemetryRepository } from './repositories/telemetry.js';
 import { UserRepository } from './repositories/users.js';
+import { VehicleChangeRepository } from './repositories/vehicle-changes.js';
 import { VehicleStateRepository } from './repositories/vehicle-states.js';
 import { VehicleRepository } from './repositories/vehicles.js';
 import { AccessPolicy } from './services/access.js';
@@ -27,6 +28,7 @@ export interface Repositories {
   telemetry: TelemetryRepository;
   vehicleStates: VehicleStateRepository;
   events: EventRepository;
+  vehicleChanges: VehicleChangeRepository;
 }
 
 /** Database, repositories and account services: what the server and the CLI share. */
@@ -71,6 +73,7 @@ export async function createCore(config: ServerConfig, options: CoreOptions = {}
     telemetry: new TelemetryRepository(knex, dialect),
     vehicleStates: new VehicleStateRepository(knex, dialect),
     events: new EventRepository(knex, dialect),
+    vehicleChanges: new VehicleChangeRepository(knex),
   };
   const access = new AccessPolicy(repos.fleets, repos.vehicles);
   const auth = new AuthService(repos.users, repos.sessions, clock, config);

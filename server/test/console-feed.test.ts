@@ -330,6 +330,52 @@ describe.each(databaseTargets())('console feed on $name', (target) => {
     expect(south.snapshots[0]!.vehicles.map((v) => v.id)).not.toContain(vehicleId);
   });
 
+  it('shows a vehicle the CLI registers, and a driver it assigns, before the device ever connects', async () => {
+    const north = await connectConsole(running.url, { token: tokens.north });
+    const cli = await createCore(testConfig(db.config), { logger: createLogger('silent') });
+    let vehicleId: number;
+    try {
+      ({
+        vehicle: { id: vehicleId },
+      } = await cli.accounts.registerVehicle({
+        name: 'Parked',
+        plate: 'CLI2',
+        fleetIds: [s.fleetA],
+      }));
+      // What the change-feed poll does every few seconds.
+      await running.server.applyVehicleChanges();
+      const added = await eventually(
+        () => north.updates.flatMap((m) => m.added ?? []).find((v) => v.id === vehicleId),
+        3000,
+        'the new vehicle on a connected console',
+      );
+      expect(added).toMatchObject({ name: 'Parked', plate: 'CLI2', online: false, driver: null });
+
+      const driver = await cli.accounts.createUser({
+        email: 'cli-driver@example.test',
+        name: 'Chris Lang',
+        password: 'a long enough password',
+        role: 'driver',
+        fleetIds: [s.fleetA],
+      });
+      await cli.accounts.assignDriver(vehicleId, { userId: driver.id });
+    } finally {
+      await cli.db.close();
+    }
+    await running.server.applyVehicleChanges();
+    const update = await eventually(
+      () => updatesFor(north, vehicleId).find((u) => u.details?.driver),
+      3000,
+      'the new driver on a connected console',
+    );
+    expect(update.details?.driver).toEqual({
+      id: expect.any(Number) as number,
+      name: 'Chris Lang',
+    });
+    const south = await connectConsole(running.url, { token: tokens.south });
+    expect(south.snapshots[0]!.vehicles.map((v) => v.id)).not.toContain(vehicleId);
+  });
+
   it('replays events a reconnecting console missed', async () => {
     const v = s.vehiclesB[0]!;
     const south = await connectConsole(running.url, { token: tokens.south });

@@ -22,6 +22,7 @@ import { hashToken, looksLikeToken, newToken } from '../security/tokens.js';
 import type { DeviceRepository } from '../repositories/devices.js';
 import type { FleetRepository } from '../repositories/fleets.js';
 import type { UserRepository } from '../repositories/users.js';
+import type { VehicleChangeRepository } from '../repositories/vehicle-changes.js';
 import type { VehicleRepository } from '../repositories/vehicles.js';
 import { parseOrThrow } from './validation.js';
 
@@ -50,6 +51,8 @@ export class AccountService {
       fleets: FleetRepository;
       vehicles: VehicleRepository;
       devices: DeviceRepository;
+      /** Every vehicle change is recorded there too, for servers that did not make it (the CLI's). */
+      vehicleChanges: VehicleChangeRepository;
     },
     private readonly clock: Clock,
     private readonly options: { passwordHashCost: number },
@@ -128,6 +131,7 @@ export class AccountService {
             tokenHash: hashToken(token),
             now,
           });
+          await this.repos.vehicleChanges.record(trx, [vehicleId], now);
           return { vehicleId, deviceId };
         }),
       exists,
@@ -143,9 +147,12 @@ export class AccountService {
   async assignDriver(vehicleId: number, input: unknown): Promise<DriverRef | null> {
     const req = parseOrThrow(AssignDriverRequestSchema, input);
     const driver = req.userId === null ? null : await this.driverRef(req.userId, 'userId');
-    if (!(await this.repos.vehicles.setDriver(this.knex, vehicleId, driver?.id ?? null))) {
-      throw new AppError('not-found', `vehicle ${vehicleId} not found`);
-    }
+    await this.knex.transaction(async (trx) => {
+      if (!(await this.repos.vehicles.setDriver(trx, vehicleId, driver?.id ?? null))) {
+        throw new AppError('not-found', `vehicle ${vehicleId} not found`);
+      }
+      await this.repos.vehicleChanges.record(trx, [vehicleId], this.clock.now());
+    });
     this.listener.vehiclesChanged([vehicleId]);
     return driver;
   }
@@ -173,6 +180,7 @@ export class AccountService {
         tokenHash: hashToken(token),
         now,
       });
+      await this.repos.vehicleChanges.record(trx, [vehicleId], now);
       return { deviceId: id, revoked: revokedIds };
     });
     if (revoked.length > 0) this.listener.devicesRevoked(revoked, 'replaced');
@@ -183,9 +191,13 @@ export class AccountService {
   async revokeDevice(deviceId: number): Promise<void> {
     const device = await this.repos.devices.findById(deviceId);
     if (!device) throw new AppError('not-found', `device ${deviceId} not found`);
-    if (!(await this.repos.devices.revoke(this.knex, deviceId, this.clock.now()))) {
-      throw new AppError('conflict', `device ${deviceId} is already revoked`);
-    }
+    await this.knex.transaction(async (trx) => {
+      const now = this.clock.now();
+      if (!(await this.repos.devices.revoke(trx, deviceId, now))) {
+        throw new AppError('conflict', `device ${deviceId} is already revoked`);
+      }
+      await this.repos.vehicleChanges.record(trx, [device.vehicleId], now);
+    });
     this.listener.devicesRevoked([deviceId], 'revoked');
     this.listener.vehiclesChanged([device.vehicleId]);
   }
