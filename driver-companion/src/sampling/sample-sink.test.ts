@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Outbox } from '../outbox/outbox.js';
 import type { SampleDraft } from '../outbox/samples.js';
 import { createLogger } from '../util/logger.js';
@@ -116,6 +116,64 @@ describe('SampleSink', () => {
     expect(sink.stats()).toMatchObject({ staged: 0, committed: 2, lastError: null });
     expect(real.read(0, null, 10).map((r) => r.sample.t)).toEqual([T0, T0 + 100]);
   });
+
+  it.each([
+    { mode: 'a commit per read', commitIntervalMs: 0 },
+    { mode: 'group commits every 50 ms', commitIntervalMs: 50 },
+  ])(
+    'retries a refused commit once a second, not at every read or interval, and commits as before once it works ($mode)',
+    async ({ commitIntervalMs }) => {
+      vi.useFakeTimers();
+      try {
+        const real = openOutbox();
+        let failing = true;
+        let attempts = 0;
+        // Only append is used by the sink; this one fails like a busy or full disk.
+        const flaky = {
+          append: (drafts: readonly SampleDraft[]) => {
+            attempts += 1;
+            if (failing) throw new Error('database is locked');
+            return real.append(drafts);
+          },
+        } as unknown as Outbox;
+        const sink = new SampleSink({ outbox: flaky, logger, commitIntervalMs });
+        sink.start();
+        stops.push(() => sink.stop());
+        // Ten seconds of a 10 Hz receiver while the disk refuses every commit.
+        for (let i = 0; i < 100; i += 1) {
+          sink.push(position(T0 + i * 100));
+          // The end of the read's task (its commit, per read), then the time to the next read.
+          await Promise.resolve();
+          await vi.advanceTimersByTimeAsync(100);
+        }
+        // The first attempt, then about one a second: not a hundred, nor two hundred.
+        expect(attempts).toBeGreaterThanOrEqual(9);
+        expect(attempts).toBeLessThanOrEqual(12);
+        expect(sink.stats()).toMatchObject({ staged: 100, committed: 0, commits: 0 });
+
+        failing = false;
+        await vi.advanceTimersByTimeAsync(1000);
+        // Everything staged, in one commit, in the order read.
+        expect(sink.stats()).toMatchObject({
+          staged: 0,
+          committed: 100,
+          commits: 1,
+          lastError: null,
+        });
+        expect(real.read(0, null, 1000).map((r) => r.sample.t)).toEqual(
+          Array.from({ length: 100 }, (_, i) => T0 + i * 100),
+        );
+        // Committing normally again: a read is committed at the end of its task, or at the next interval.
+        sink.push(position(T0 + 10_000));
+        await Promise.resolve();
+        await vi.advanceTimersByTimeAsync(commitIntervalMs);
+        expect(real.pending).toBe(101);
+        expect(sink.stats().commits).toBe(2);
+      } finally {
+        vi.useRealTimers();
+      }
+    },
+  );
 
   it('keeps a commit when what it tells afterwards fails', async () => {
     const outbox = openOutbox();

@@ -40,7 +40,7 @@ export interface SampleSinkOptions {
   now?: () => number;
 }
 
-/** While the disk refuses commits, how often to try again without a new sample to prompt it. */
+/** While the disk refuses commits, how often to try again (new samples are only staged meanwhile). */
 const RETRY_MS = 1000;
 
 /**
@@ -54,9 +54,13 @@ const RETRY_MS = 1000;
  * burst of reads that arrives in one chunk (a serial buffer emptying) is one
  * task, hence one transaction: group commit comes for free where it helps.
  *
- * If the disk refuses a commit the samples stay staged and are retried;
- * staging is bounded, and positions and readings go before events if it
- * overflows.
+ * If the disk refuses a commit the samples stay staged, in order, and the
+ * commit is retried on a timer (RETRY_MS, or the group interval if longer),
+ * not at every read: a full or busy disk would otherwise be asked to write
+ * the whole growing backlog several times a second. New reads are staged
+ * behind it meanwhile; the first commit that works resumes a commit per
+ * read. Staging is bounded, and positions and readings go before events if
+ * it overflows.
  */
 export class SampleSink {
   readonly #outbox: Outbox;
@@ -124,7 +128,11 @@ export class SampleSink {
     this.#staged.push(clean);
     this.#stats.accepted += 1;
     if (this.#staged.length > this.#maxStaged) this.#shed();
-    if (this.#intervalMs <= 0 && !this.#commitQueued) {
+    if (this.#intervalMs > 0) return true;
+    if (this.#failing) {
+      // The retry timer commits what waits; a read only adds to it.
+      this.#retryLater();
+    } else if (!this.#commitQueued) {
       // After the rest of this read is staged, before anything else runs.
       this.#commitQueued = true;
       queueMicrotask(() => {
@@ -154,8 +162,7 @@ export class SampleSink {
         );
       }
       this.#stats.lastError = message;
-      // Per-read mode has no timer: without a retry, a quiet device would leave these staged.
-      if (this.#intervalMs <= 0 && !this.#timer && !this.#stopped) this.#schedule(RETRY_MS);
+      this.#retryLater();
       return null;
     }
     if (this.#stats.lastError) this.#logger.info('outbox commits again');
@@ -176,9 +183,21 @@ export class SampleSink {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.flush();
-      if (this.#intervalMs > 0 && !this.#stopped) this.#schedule(this.#intervalMs);
+      if (this.#intervalMs > 0 && !this.#stopped) {
+        this.#schedule(this.#failing ? Math.max(this.#intervalMs, RETRY_MS) : this.#intervalMs);
+      }
     }, ms);
     this.#timer.unref();
+  }
+
+  /** Per-read mode has no timer: without a retry, a quiet device would leave what is staged there. */
+  #retryLater(): void {
+    if (this.#intervalMs <= 0 && !this.#timer && !this.#stopped) this.#schedule(RETRY_MS);
+  }
+
+  /** The last commit failed: until one works, only the timer tries again. */
+  get #failing(): boolean {
+    return this.#stats.lastError !== null;
   }
 
   stats(): SinkStats {
