@@ -18,6 +18,7 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
   const range = useSlice(history, (s) => s.range);
   const track = useSlice(history, (s) => s.track);
   const readings = useSlice(history, (s) => s.readings);
+  const readingsBefore = useSlice(history, (s) => s.readingsBefore);
   const status = useSlice(history, (s) => s.trackStatus);
   const error = useSlice(history, (s) => s.trackError);
   const downsampled = useSlice(history, (s) => s.downsampled);
@@ -137,15 +138,36 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
                 const s = readings.find((x) => x.pid === r.pid && x.part === r.part);
                 if (!s) return null;
                 const meta = readingMeta(s.pid, s.part, s.unit);
+                const value = cursorT === null ? null : valueAt(s.points, cursorT);
+                // Before the series' first reading in the range: the one it had just before.
+                const before =
+                  value === null
+                    ? readingsBefore
+                        .find((x) => x.pid === s.pid && x.part === s.part)
+                        ?.points.at(-1)
+                    : undefined;
+                const shown = value ?? before?.value ?? null;
                 return (
                   <tr key={`${s.pid}:${s.part}`}>
                     <th scope="row">{meta.name}</th>
                     <td className="value">
-                      {formatNumber(
-                        cursorT === null ? null : valueAt(s.points, cursorT),
-                        meta.digits,
-                      )}{' '}
-                      <span className="unit">{meta.unit}</span>
+                      {shown === null ? (
+                        <span className="muted">no reading yet</span>
+                      ) : (
+                        <>
+                          {formatNumber(shown, meta.digits)}{' '}
+                          <span className="unit">{meta.unit}</span>
+                          {before && (
+                            <span
+                              className="muted reading-before"
+                              title="The latest reading before the replay's start"
+                            >
+                              {' '}
+                              read {formatTime(before.t)}
+                            </span>
+                          )}
+                        </>
+                      )}
                     </td>
                     <td className="chart">
                       <Sparkline points={s.points} label={meta.name} cursorT={cursorT} />

@@ -1,4 +1,4 @@
-import type { Trip } from '@fleetline/protocol';
+import type { ReadingSeries, Trip } from '@fleetline/protocol';
 import type { ApiClient } from '../api/client';
 import { errorMessage } from '../api/errors';
 import type { HistoryStore, ReplayRange } from '../stores/history-store';
@@ -8,6 +8,17 @@ import { formatTime } from '../panels/format';
 /** Points asked for a replayed track: plenty for a trip, bounded for a whole day. */
 const TRACK_POINTS = 5000;
 const READING_POINTS = 1500;
+/**
+ * How far before a replay's start to look for the reading each series had
+ * then. Longer than the slowest PID of the companion's default plan (fuel
+ * level, every 60 s) with room for a slower configured one and a missed
+ * poll; short enough that what it finds describes the engine the replay
+ * starts with, not the one parked last night: a warm coolant reading from the
+ * previous trip would mislead more than "no reading yet".
+ */
+export const READINGS_BEFORE_MS = 5 * 60_000;
+/** Enough that five minutes of 1 Hz series come back whole: the last value, not a bucket's mean. */
+const READINGS_BEFORE_POINTS = 2000;
 
 export async function loadTrips(api: ApiClient, history: HistoryStore): Promise<void> {
   const { vehicleId, day } = history.getState();
@@ -53,20 +64,31 @@ export async function loadReplay(
 ): Promise<void> {
   history.getState().trackLoading(range);
   try {
-    const [positions, readings] = await Promise.all([
+    const [positions, readings, before] = await Promise.all([
       api.positions(range.vehicleId, range.from, range.to, TRACK_POINTS),
       api.readings(range.vehicleId, range.from, range.to, READING_POINTS),
+      api.readings(
+        range.vehicleId,
+        range.from - READINGS_BEFORE_MS,
+        range.from,
+        READINGS_BEFORE_POINTS,
+      ),
     ]);
     if (history.getState().range !== range) return;
-    history
-      .getState()
-      .trackLoaded(
-        positions.points,
-        readings.series,
-        positions.downsampled || readings.downsampled,
-        positions.bucketMs,
-      );
+    history.getState().trackLoaded(positions.points, readings.series, {
+      downsampled: positions.downsampled || readings.downsampled,
+      bucketMs: positions.bucketMs,
+      readingsBefore: lastOfEach(before.series),
+    });
   } catch (err) {
     if (history.getState().range === range) history.getState().trackFailed(errorMessage(err));
   }
+}
+
+/** Each series cut to its latest point. */
+function lastOfEach(series: readonly ReadingSeries[]): ReadingSeries[] {
+  return series.flatMap((s) => {
+    const last = s.points.at(-1);
+    return last ? [{ ...s, points: [last] }] : [];
+  });
 }

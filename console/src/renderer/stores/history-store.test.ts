@@ -51,7 +51,7 @@ describe('history store', () => {
   it('plays a loaded track to its end, then stops; playing again starts over', () => {
     const store = createHistoryStore(() => 0);
     store.getState().trackLoading({ vehicleId: 1, from: 0, to: 10_000, label: 'x' });
-    store.getState().trackLoaded([point(1000, 13), point(5000, 13.1)], [], false);
+    store.getState().trackLoaded([point(1000, 13), point(5000, 13.1)], [], { downsampled: false });
     expect(store.getState().cursorT).toBe(1000);
     store.getState().setPlaying(true);
     store.getState().advance(3000);
@@ -80,7 +80,7 @@ describe('history store', () => {
     const replay = () => {
       history.getState().setVehicle(1);
       history.getState().trackLoading({ vehicleId: 1, from: 0, to: 10, label: 'x' });
-      history.getState().trackLoaded([point(0, 13.4), point(10, 13.5)], [], false);
+      history.getState().trackLoaded([point(0, 13.4), point(10, 13.5)], [], { downsampled: false });
     };
     ui.getState().select(1);
     replay();

@@ -27,6 +27,11 @@ export interface HistoryState {
   range: ReplayRange | null;
   track: PositionPoint[];
   readings: ReadingSeries[];
+  /**
+   * The latest reading of each series shortly before the range (one point
+   * each): what the replay shows until a series' first reading in the range.
+   */
+  readingsBefore: ReadingSeries[];
   trackStatus: LoadStatus;
   trackError: string | null;
   downsampled: boolean;
@@ -47,13 +52,7 @@ export interface HistoryState {
   tripsLoaded(trips: Trip[]): void;
   tripsFailed(message: string): void;
   trackLoading(range: ReplayRange): void;
-  /** `bucketMs`: the width of the buckets the track was thinned to (0: not thinned). */
-  trackLoaded(
-    track: PositionPoint[],
-    readings: ReadingSeries[],
-    downsampled: boolean,
-    bucketMs?: number,
-  ): void;
+  trackLoaded(track: PositionPoint[], readings: ReadingSeries[], details: LoadedTrackDetails): void;
   trackFailed(message: string): void;
   seek(t: number): void;
   setPlaying(playing: boolean): void;
@@ -61,6 +60,14 @@ export interface HistoryState {
   /** Moves the cursor by `ms` of replay time; stops at the end. */
   advance(ms: number): void;
   closeReplay(): void;
+}
+
+export interface LoadedTrackDetails {
+  /** Whether the server thinned the track or the readings. */
+  downsampled: boolean;
+  /** The width of the buckets the track was thinned to (0 or absent: not thinned). */
+  bucketMs?: number;
+  readingsBefore?: ReadingSeries[];
 }
 
 export type HistoryStore = ReturnType<typeof createHistoryStore>;
@@ -89,6 +96,7 @@ export function createHistoryStore(now: () => number = Date.now) {
     range: null,
     track: [],
     readings: [],
+    readingsBefore: [],
     trackStatus: 'idle',
     trackError: null,
     downsampled: false,
@@ -107,6 +115,7 @@ export function createHistoryStore(now: () => number = Date.now) {
         range: null,
         track: [],
         readings: [],
+        readingsBefore: [],
         trackStatus: 'idle',
         cursorT: null,
         playing: false,
@@ -121,15 +130,17 @@ export function createHistoryStore(now: () => number = Date.now) {
         range,
         track: [],
         readings: [],
+        readingsBefore: [],
         trackStatus: 'loading',
         trackError: null,
         cursorT: null,
         playing: false,
       }),
-    trackLoaded: (track, readings, downsampled, bucketMs = 0) =>
+    trackLoaded: (track, readings, { downsampled, bucketMs = 0, readingsBefore = [] }) =>
       set({
         track,
         readings,
+        readingsBefore,
         downsampled,
         trackGapMs: replayGapMs(bucketMs),
         trackStatus: 'ready',
@@ -166,6 +177,7 @@ export function createHistoryStore(now: () => number = Date.now) {
         range: null,
         track: [],
         readings: [],
+        readingsBefore: [],
         trackStatus: 'idle',
         cursorT: null,
         playing: false,

@@ -1,0 +1,118 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ReadingSeries } from '@fleetline/protocol';
+import { formatTime } from '../panels/format';
+import { loadFleet, position, three } from '../testing/fixtures';
+import { json, render, step, testServices, text } from '../testing/render';
+import { READINGS_BEFORE_MS, loadReplay } from './history-actions';
+import { ReplayControls } from './ReplayControls';
+
+let unmount: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await unmount?.();
+  unmount = undefined;
+});
+
+const from = Date.UTC(2026, 10, 21, 7, 0, 0);
+const RPM = 0x0c;
+const COOLANT = 0x05;
+const series = (pid: number, unit: string, points: [number, number][]): ReadingSeries => ({
+  pid,
+  part: 0,
+  unit,
+  points: points.map(([t, value]) => ({ t, value })),
+});
+
+describe('the readings along a replay', () => {
+  /**
+   * A trip from 07:00: its first engine speed comes 3 s in, its first coolant
+   * temperature 20 s in (slow PIDs are read every 30 s). Before the trip the
+   * engine idled: coolant 82 °C at 06:58:40, and no engine speed at all.
+   */
+  const server = (before: ReadingSeries[]) => (url: string) => {
+    const query = new URL(url, 'http://console.test').searchParams;
+    const envelope = { vehicleId: 1, from: Number(query.get('from')), to: Number(query.get('to')) };
+    const common = { ...envelope, downsampled: false, bucketMs: 0 };
+    if (url.includes('/positions'))
+      return json(200, {
+        ...common,
+        points: [0, 10, 20, 30].map((s) => position(from + s * 1000, 13.4 + s / 1000)),
+      });
+    if (url.includes('/readings'))
+      return json(200, {
+        ...common,
+        series:
+          Number(query.get('to')) <= from
+            ? before
+            : [
+                series(RPM, 'rpm', [
+                  [from + 3_000, 900],
+                  [from + 13_000, 1500],
+                ]),
+                series(COOLANT, '°C', [[from + 20_000, 84]]),
+              ],
+      });
+    return json(404, {});
+  };
+
+  const open = async (before: ReadingSeries[]) => {
+    const services = testServices(server(before));
+    loadFleet(services, three());
+    const vehicle = services.stores.fleet.getState().vehicles.get(1)!;
+    const view = await render(services, <ReplayControls vehicle={vehicle} />);
+    unmount = view.unmount;
+    await step(() =>
+      loadReplay(services.api, services.stores.history, {
+        vehicleId: 1,
+        from,
+        to: from + 60_000,
+        label: 'Trip',
+      }),
+    );
+    const row = (name: string) =>
+      text(
+        [...view.container.querySelectorAll('[data-testid="replay-readings"] tr')].find((r) =>
+          text(r.querySelector('th')).startsWith(name),
+        ),
+      );
+    return { services, row };
+  };
+
+  it('shows at the start the latest reading from just before it, and says when it was read', async () => {
+    const { services, row } = await open([
+      series(COOLANT, '°C', [
+        [from - 200_000, 79],
+        [from - 80_000, 82],
+      ]),
+    ]);
+    // At the start (the first position, 07:00:00).
+    expect(services.stores.history.getState().cursorT).toBe(from);
+    expect(row('Engine coolant')).toContain(`82.0 °C read ${formatTime(from - 80_000)}`);
+    // No engine speed was read before the trip: said so, not a bare dash.
+    expect(row('Engine speed')).toContain('no reading yet');
+    expect(row('Engine speed')).not.toContain('—');
+
+    // Once the trip's own readings come, they are shown, and the note goes.
+    await step(() => services.stores.history.getState().seek(from + 5_000));
+    expect(row('Engine speed')).toContain('900 rpm');
+    expect(row('Engine coolant')).toContain('82.0 °C read');
+    await step(() => services.stores.history.getState().seek(from + 25_000));
+    expect(row('Engine coolant')).toContain('84.0 °C');
+    expect(row('Engine coolant')).not.toContain('read');
+  });
+
+  it('asks for the readings of the few minutes before the start, not of the day before', async () => {
+    const { services } = await open([]);
+    const asked = services.requests
+      .filter((url) => url.includes('/readings'))
+      .map((url) => new URL(url, 'http://console.test').searchParams)
+      .map((q) => [Number(q.get('from')), Number(q.get('to'))]);
+    expect(asked).toContainEqual([from - READINGS_BEFORE_MS, from]);
+  });
+
+  it('says "no reading yet" for every series when nothing was read shortly before the start', async () => {
+    const { row } = await open([]);
+    expect(row('Engine coolant')).toContain('no reading yet');
+    expect(row('Engine speed')).toContain('no reading yet');
+  });
+});
