@@ -91,6 +91,78 @@ describe('doctor', () => {
   });
 
   it(
+    'says a new outbox that recorded more than the server holds is renumbered at its first hello',
+    { timeout: 30_000 },
+    async () => {
+      const s = await startTestServer();
+      cleanups.push(async () => {
+        await s.stop().catch(() => undefined);
+        fs.rmSync(s.dir, { recursive: true, force: true });
+      });
+      const vehicle = await registerVehicle(s.server, 'Doctor 2');
+      const now = Date.now();
+      const positions = (n: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          kind: 'position' as const,
+          t: now - 60_000 + i * 1000,
+          lat: 52.5,
+          lon: 13.4,
+          fixQuality: 'gps' as const,
+        }));
+      const configFor = (dataDir: string, dir: string) =>
+        writeConfig(dir, {
+          name: 'Van 12',
+          server: { url: s.url, token: vehicle.token },
+          devices: { obd: { transport: 'none' }, gps: { transport: 'none' } },
+          storage: { dataDir, synchronous: 'NORMAL' },
+          uplink: { sendIntervalMs: 50, reconnectMinS: 0.1, reconnectMaxS: 0.5 },
+          health: { port: null },
+        });
+      const seed = (dataDir: string, n: number) => {
+        const outbox = Outbox.open({
+          file: path.join(dataDir, OUTBOX_FILE),
+          maxBytes: 64 << 20,
+          synchronous: 'NORMAL',
+          logger,
+        });
+        outbox.append(positions(n));
+        outbox.close();
+      };
+
+      // The vehicle's first card: five samples, all stored by the server (seq 1 to 5).
+      const firstDir = tempDir();
+      const firstData = path.join(firstDir, 'state');
+      seed(firstData, 5);
+      const first = await Companion.start({
+        config: loadConfig({ env: {}, flags: { config: configFor(firstData, firstDir) } }),
+        logger,
+      });
+      cleanups.push(() => first.stop());
+      await eventually(
+        () => {
+          const status = first.status();
+          return status.uplink.state === 'connected' && status.outbox.pending === 0
+            ? true
+            : undefined;
+        },
+        10_000,
+        'the first card drained',
+      );
+      await first.stop();
+
+      // A new card that recorded eight before it ever reached the server: numbers 1 to 8.
+      const dir = tempDir();
+      const dataDir = path.join(dir, 'state');
+      seed(dataDir, 8);
+      const report = await cli(['doctor', '--config', configFor(dataDir, dir)]);
+      expect(report.out).toContain('ok    device token: accepted');
+      expect(report.out).toContain(
+        "info  outbox: this outbox has not completed a hello yet (a new or wiped card, or a corrupt file moved aside): it numbered from 1 without knowing the server's numbers; at its first hello the daemon renumbers all 8 waiting sample(s) above the server's seq 5, from 6 on, in order",
+      );
+    },
+  );
+
+  it(
     'reports samples the server rejected with the daemon running, also after the daemon restarted',
     { timeout: 30_000 },
     async () => {

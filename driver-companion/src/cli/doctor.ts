@@ -11,7 +11,7 @@ import { DeviceLocator } from '../devices/locator.js';
 import { probeSerialPort } from '../devices/probe.js';
 import type { CompanionStatus } from '../health/status.js';
 import { Outbox, tokenHash } from '../outbox/outbox.js';
-import type { Refusal } from '../outbox/outbox.js';
+import type { NumberingPreview, Refusal } from '../outbox/outbox.js';
 import { checkServer } from '../uplink/check-server.js';
 import { readInstance } from '../util/instance-lock.js';
 import { createLogger, messageOf, typeOf } from '../util/logger.js';
@@ -441,13 +441,7 @@ async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Pro
         area: 'device token',
         message: `accepted: device ${hello.deviceId}, vehicle ${hello.vehicleId}; the server holds samples up to seq ${hello.highestStoredSeq}`,
       });
-      if (outbox && hello.highestStoredSeq > outbox.lastAssignedSeq) {
-        checks.push({
-          status: 'info',
-          area: 'outbox',
-          message: `this outbox has assigned up to seq ${outbox.lastAssignedSeq}, the server holds up to ${hello.highestStoredSeq}: the outbox is new or was reset; the daemon renumbers waiting samples above the server's before sending`,
-        });
-      }
+      if (outbox) checks.push(...nextHelloChecks(outbox, hello));
       const offset = Date.now() - hello.serverTime;
       if (Math.abs(offset) > config.clock.maxDriftMs) {
         checks.push({
@@ -507,6 +501,86 @@ async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Pro
     });
   }
   return checks;
+}
+
+/** What the daemon's next hello does to this outbox's numbering, by the rule it applies. */
+function nextHelloChecks(
+  outbox: Outbox,
+  hello: { deviceId: number; highestStoredSeq: number },
+): Check[] {
+  let preview: NumberingPreview;
+  try {
+    preview = outbox.previewNumbering(hello.deviceId, hello.highestStoredSeq);
+  } catch (error) {
+    return [
+      {
+        status: 'warn',
+        area: 'outbox',
+        message: `its numbering could not be checked against the server's: ${messageOf(error)}`,
+      },
+    ];
+  }
+  const check = numberingCheck(hello, outbox, preview);
+  return check ? [check] : [];
+}
+
+/**
+ * Says what the daemon's next hello does with the waiting samples' numbers
+ * (Outbox.checkNumbering; the rule is renumberingAtHello), given what it
+ * would do now. Nothing when nothing is renumbered: what waits that the
+ * server holds is then a true replay, which it counts as a duplicate.
+ */
+export function numberingCheck(
+  hello: { deviceId: number; highestStoredSeq: number },
+  outbox: { pending: number; lastAssignedSeq: number },
+  preview: NumberingPreview,
+): Check | null {
+  const seq = hello.highestStoredSeq;
+  const moved = (when: string): string =>
+    `${when} the daemon renumbers all ${preview.renumbered} waiting sample(s) above the server's seq ${seq}, from ${seq + 1} on, in order`;
+  const unmoved =
+    outbox.pending === 0
+      ? 'nothing waits'
+      : `nothing waiting is numbered at or below the server's seq ${seq}`;
+  switch (preview.reason) {
+    case null:
+      return null;
+    case 'new-outbox': {
+      const why =
+        preview.numberedFor === null
+          ? `this outbox has not completed a hello yet (a new or wiped card, or a corrupt file moved aside): it numbered from 1 without knowing the server's numbers`
+          : `this outbox's numbering was checked for device ${preview.numberedFor}, and this token is device ${hello.deviceId}'s`;
+      return {
+        status: 'info',
+        area: 'outbox',
+        message:
+          preview.renumbered > 0
+            ? `${why}; ${moved('at its first hello')}, or the server would drop them as replays`
+            : `${why}; ${unmoved}, so nothing is renumbered, and the first hello records the check (numbering continues from ${preview.lastAssignedSeq + 1})`,
+      };
+    }
+    case 'server-ahead':
+      return {
+        status: 'info',
+        area: 'outbox',
+        message: `the server holds up to seq ${seq}, past the last number this outbox handed out (${outbox.lastAssignedSeq}): a card restored from a backup, or another companion sending with this token? ${
+          preview.renumbered > 0
+            ? `${moved('At its next hello')} (should it record more than ${seq - outbox.lastAssignedSeq} before then, only those recorded since it started, the rest being replays)`
+            : `${unmoved}; numbering continues from ${seq + 1}`
+        }`,
+        fix: 'if no backup was restored, make sure no other companion uses this token (each vehicle needs its own: register-vehicle)',
+      };
+    case 'restored':
+      return {
+        status: 'info',
+        area: 'outbox',
+        message: `the server holds up to seq ${seq}, past this outbox's counter when it was opened (${preview.lastSeqAtOpen}): a card restored from a backup, or commits a power cut rolled back after they were sent? ${
+          preview.renumbered > 0
+            ? `At its next hello the daemon renumbers the ${preview.renumbered} sample(s) numbered since above ${seq}, from ${seq + 1} on, in order; those numbered before are replays`
+            : `${unmoved}; numbering continues from ${preview.lastAssignedSeq + 1}`
+        }`,
+      };
+  }
 }
 
 /**

@@ -23,6 +23,14 @@ export interface NumberingCheck extends RenumberResult {
   reason: 'new-outbox' | 'server-ahead' | 'restored' | null;
 }
 
+/** What the check at a hello would do now, and what it goes by (for doctor). */
+export interface NumberingPreview extends NumberingCheck {
+  /** The device this outbox's numbering was last checked for at a hello, or null if never. */
+  numberedFor: number | null;
+  /** The counter as it was at open: a restarted daemon's starts here. */
+  lastSeqAtOpen: number;
+}
+
 /** Where an outbox's numbering stands, as the hello's check sees it. */
 export interface NumberingState {
   /** The counter: the highest number handed out. */
@@ -66,6 +74,39 @@ export function renumberingAtHello(
 }
 
 /**
+ * What the hello's check would do, without doing it: the same rule and the
+ * same numbers as checkNumbering and renumberWaiting, nothing written.
+ */
+export function previewNumbering(
+  sql: Statements,
+  state: NumberingState,
+  deviceId: number,
+  highestStoredSeq: number,
+): NumberingPreview {
+  const needed = renumberingAtHello(state, deviceId, highestStoredSeq);
+  const base = { numberedFor: state.numberedFor, lastSeqAtOpen: state.lastSeqAtOpen };
+  if (needed === null) {
+    return {
+      ...base,
+      reason: null,
+      renumbered: 0,
+      from: null,
+      lastAssignedSeq: state.lastAssignedSeq,
+    };
+  }
+  const moving = waitingToMove(sql, needed.after, highestStoredSeq);
+  return {
+    ...base,
+    reason: needed.reason,
+    renumbered: moving?.n ?? 0,
+    from: moving ? highestStoredSeq + 1 : null,
+    lastAssignedSeq: moving
+      ? Math.max(state.lastAssignedSeq + moving.delta, highestStoredSeq)
+      : Math.max(state.lastAssignedSeq, highestStoredSeq),
+  };
+}
+
+/**
  * Waiting samples numbered above `after` move above `highestStoredSeq` if
  * any is not already, in one transaction with the counter, the counters
  * and, given a device, the record that the numbering was checked for it
@@ -85,12 +126,9 @@ export function renumberWaiting(
   };
   let counters = current.counters;
   db.transaction(() => {
-    const span = sql.waitingSpan.get(after, after) as {
-      low: number | null;
-      n: number | null;
-    };
-    if (span.low !== null && span.n && span.low <= highestStoredSeq) {
-      const delta = highestStoredSeq + 1 - span.low;
+    const moving = waitingToMove(sql, after, highestStoredSeq);
+    if (moving) {
+      const { n, delta } = moving;
       // Through negative numbers: shifted by less than its width, a range
       // would run into itself (the key is checked row by row).
       if (journal) sql.journalOfWaitingToNegative.run(after, after);
@@ -99,10 +137,10 @@ export function renumberWaiting(
       if (journal) sql.journalFromNegative.run(delta);
       sql.samplesFromNegative.run(delta);
       sql.eventsFromNegative.run(delta);
-      counters = { ...counters, renumbered: counters.renumbered + span.n };
+      counters = { ...counters, renumbered: counters.renumbered + n };
       sql.setMeta.run('counters', JSON.stringify(counters));
       result = {
-        renumbered: span.n,
+        renumbered: n,
         from: highestStoredSeq + 1,
         lastAssignedSeq: Math.max(current.lastAssignedSeq + delta, highestStoredSeq),
       };
@@ -111,4 +149,19 @@ export function renumberWaiting(
     if (deviceId !== null) sql.setMeta.run('numbered_for_device', String(deviceId));
   })();
   return { result, counters };
+}
+
+/**
+ * The waiting samples numbered above `after`, if the lowest of them is at or
+ * below `highestStoredSeq`: how many, and the shift that puts the lowest
+ * just above it. Null when none is (nothing needs to move).
+ */
+function waitingToMove(
+  sql: Statements,
+  after: number,
+  highestStoredSeq: number,
+): { n: number; delta: number } | null {
+  const span = sql.waitingSpan.get(after, after) as { low: number | null; n: number | null };
+  if (span.low === null || !span.n || span.low > highestStoredSeq) return null;
+  return { n: span.n, delta: highestStoredSeq + 1 - span.low };
 }

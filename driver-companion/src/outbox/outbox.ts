@@ -9,8 +9,13 @@ import { DiskBound } from './disk-bound.js';
 import type { ThinReport } from './disk-bound.js';
 import { ZERO_COUNTERS, parseJson } from './meta.js';
 import type { OutboxCounters, Refusal } from './meta.js';
-import { renumberWaiting, renumberingAtHello } from './numbering.js';
-import type { NumberingCheck, RenumberResult } from './numbering.js';
+import { previewNumbering, renumberWaiting, renumberingAtHello } from './numbering.js';
+import type {
+  NumberingCheck,
+  NumberingPreview,
+  NumberingState,
+  RenumberResult,
+} from './numbering.js';
 import { OutboxFile, isDiskTrouble } from './outbox-file.js';
 import type { FileReplacement } from './outbox-file.js';
 import { SAMPLE_CLASS, sampleClass, sampleSeries } from './samples.js';
@@ -20,7 +25,7 @@ export { OutboxUnavailableError } from './outbox-file.js';
 export { tokenHash } from './meta.js';
 export type { OutboxCounters, Refusal } from './meta.js';
 export type { ThinReport } from './disk-bound.js';
-export type { NumberingCheck, RenumberResult } from './numbering.js';
+export type { NumberingCheck, NumberingPreview, RenumberResult } from './numbering.js';
 
 /**
  * The outbox: every sample is committed here, with its sequence number,
@@ -418,16 +423,7 @@ export class Outbox {
    */
   checkNumbering(deviceId: number, highestStoredSeq: number): NumberingCheck {
     return this.#file.guard(() => {
-      const needed = renumberingAtHello(
-        {
-          lastAssignedSeq: this.#lastSeq,
-          lastSeqAtOpen: this.#lastSeqAtOpen,
-          numberedFor: this.#numberedFor,
-          checkedSinceOpen: this.#checkedSinceOpen,
-        },
-        deviceId,
-        highestStoredSeq,
-      );
+      const needed = renumberingAtHello(this.#numbering(), deviceId, highestStoredSeq);
       const result =
         needed === null
           ? { renumbered: 0, from: null, lastAssignedSeq: this.#lastSeq }
@@ -436,6 +432,25 @@ export class Outbox {
       this.#checkedSinceOpen = true;
       return { ...result, reason: needed?.reason ?? null };
     });
+  }
+
+  /**
+   * What checkNumbering would do now, without doing it or recording
+   * anything: `doctor` says what the daemon's next hello will do.
+   */
+  previewNumbering(deviceId: number, highestStoredSeq: number): NumberingPreview {
+    return this.#file.guard(() =>
+      previewNumbering(this.#sql, this.#numbering(), deviceId, highestStoredSeq),
+    );
+  }
+
+  #numbering(): NumberingState {
+    return {
+      lastAssignedSeq: this.#lastSeq,
+      lastSeqAtOpen: this.#lastSeqAtOpen,
+      numberedFor: this.#numberedFor,
+      checkedSinceOpen: this.#checkedSinceOpen,
+    };
   }
 
   /**

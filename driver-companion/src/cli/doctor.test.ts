@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Outbox } from '../outbox/outbox.js';
+import type { SampleDraft } from '../outbox/samples.js';
+import { createLogger } from '../util/logger.js';
+import { numberingCheck } from './doctor.js';
+
+const logger = createLogger('silent');
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+function tempFile(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'companion-doctor-numbering-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return path.join(dir, 'outbox.sqlite');
+}
+
+function open(file: string): Outbox {
+  const outbox = Outbox.open({ file, maxBytes: 64 << 20, synchronous: 'NORMAL', logger });
+  cleanups.push(() => outbox.close());
+  return outbox;
+}
+
+const T0 = Date.UTC(2026, 10, 21, 8, 0, 0);
+function positions(n: number): SampleDraft[] {
+  return Array.from({ length: n }, (_, i) => ({
+    kind: 'position',
+    t: T0 + i * 1000,
+    lat: 52.5,
+    lon: 13.4,
+    fixQuality: 'gps',
+  }));
+}
+
+/** doctor's line for this outbox against a server at `highestStoredSeq` for `deviceId`, and what the hello then does. */
+function diagnose(outbox: Outbox, deviceId: number, highestStoredSeq: number) {
+  const hello = { deviceId, highestStoredSeq };
+  const check = numberingCheck(hello, outbox, outbox.previewNumbering(deviceId, highestStoredSeq));
+  return { check, hello: outbox.checkNumbering(deviceId, highestStoredSeq) };
+}
+
+describe('doctor on the numbering of the next hello', () => {
+  it('a new outbox that recorded more than the server holds: all of it is renumbered', () => {
+    const outbox = open(tempFile());
+    outbox.append(positions(150));
+    const { check, hello } = diagnose(outbox, 7, 100);
+    expect(check).toEqual({
+      status: 'info',
+      area: 'outbox',
+      message:
+        "this outbox has not completed a hello yet (a new or wiped card, or a corrupt file moved aside): it numbered from 1 without knowing the server's numbers; at its first hello the daemon renumbers all 150 waiting sample(s) above the server's seq 100, from 101 on, in order, or the server would drop them as replays",
+    });
+    expect(hello).toMatchObject({ reason: 'new-outbox', renumbered: 150, from: 101 });
+  });
+
+  it('a new outbox whose waiting samples are all above what the server holds: nothing moves', () => {
+    const outbox = open(tempFile());
+    outbox.append(positions(3));
+    const { check, hello } = diagnose(outbox, 7, 0);
+    expect(check?.message).toBe(
+      "this outbox has not completed a hello yet (a new or wiped card, or a corrupt file moved aside): it numbered from 1 without knowing the server's numbers; nothing waiting is numbered at or below the server's seq 0, so nothing is renumbered, and the first hello records the check (numbering continues from 4)",
+    );
+    expect(hello).toMatchObject({ reason: 'new-outbox', renumbered: 0, lastAssignedSeq: 3 });
+  });
+
+  it('an outbox numbered for another device (another vehicle’s token): all of it is renumbered', () => {
+    const outbox = open(tempFile());
+    outbox.checkNumbering(3, 0);
+    outbox.append(positions(5));
+    const { check, hello } = diagnose(outbox, 7, 40);
+    expect(check?.message).toBe(
+      "this outbox's numbering was checked for device 3, and this token is device 7's; at its first hello the daemon renumbers all 5 waiting sample(s) above the server's seq 40, from 41 on, in order, or the server would drop them as replays",
+    );
+    expect(hello).toMatchObject({ reason: 'new-outbox', renumbered: 5, from: 41 });
+  });
+
+  it('an outbox already checked for this device, the server past its counter: all of it is renumbered', () => {
+    const outbox = open(tempFile());
+    outbox.checkNumbering(7, 0);
+    outbox.append(positions(5));
+    const { check, hello } = diagnose(outbox, 7, 20);
+    expect(check).toEqual({
+      status: 'info',
+      area: 'outbox',
+      message:
+        "the server holds up to seq 20, past the last number this outbox handed out (5): a card restored from a backup, or another companion sending with this token? At its next hello the daemon renumbers all 5 waiting sample(s) above the server's seq 20, from 21 on, in order (should it record more than 15 before then, only those recorded since it started, the rest being replays)",
+      fix: 'if no backup was restored, make sure no other companion uses this token (each vehicle needs its own: register-vehicle)',
+    });
+    expect(hello).toMatchObject({ reason: 'server-ahead', renumbered: 5, from: 21 });
+  });
+
+  it('a reopened outbox that recorded past the server’s number since: only what it recorded since is renumbered', () => {
+    const file = tempFile();
+    const before = open(file);
+    before.checkNumbering(7, 0);
+    before.append(positions(10));
+    before.close();
+    const outbox = open(file);
+    outbox.append(positions(8));
+    const { check, hello } = diagnose(outbox, 7, 15);
+    expect(check?.message).toBe(
+      "the server holds up to seq 15, past this outbox's counter when it was opened (10): a card restored from a backup, or commits a power cut rolled back after they were sent? At its next hello the daemon renumbers the 8 sample(s) numbered since above 15, from 16 on, in order; those numbered before are replays",
+    );
+    expect(hello).toMatchObject({ reason: 'restored', renumbered: 8, from: 16 });
+  });
+
+  it('an outbox checked for this device, the server not past its counter: nothing to say', () => {
+    const outbox = open(tempFile());
+    outbox.checkNumbering(7, 0);
+    outbox.append(positions(5));
+    const { check, hello } = diagnose(outbox, 7, 3);
+    expect(check).toBeNull();
+    expect(hello).toMatchObject({ reason: null, renumbered: 0 });
+  });
+});
