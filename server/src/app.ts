@@ -99,6 +99,7 @@ export async function createFleetlineServer(
       eventRetentionMs: config.retention.eventsMs,
     },
   );
+  batcher.noteLatestEventId(await repos.events.latestId());
   const fleetView = new FleetView(access, repos.fleets, directory, live, clock);
   const history = new HistoryService(repos.telemetry, repos.events, access);
 

@@ -94,7 +94,13 @@ function parseTrustProxy(value: string): TrustProxy | undefined {
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; filename: string; synchronous: 'FULL' | 'NORMAL' }
-  | { kind: 'postgres'; url: string; schema: string | undefined };
+  | {
+      kind: 'postgres';
+      url: string;
+      schema: string | undefined;
+      /** The ingest connection's timeouts, in ms (defaults in db/pg-thread/client.ts); not settable from the environment. */
+      ingestTimeouts?: { statementMs?: number; tickMs?: number };
+    };
 
 /**
  * How long stored history is kept; null keeps it for good. Samples older than

@@ -5,7 +5,18 @@ import { createDatabase } from '../src/db/database.js';
 import { isDataError } from '../src/db/dialect.js';
 import { migrateLatest } from '../src/db/migrate.js';
 import { PgIngestThread } from '../src/db/pg-thread/client.js';
-import { databaseTargets } from './harness.js';
+import {
+  closeClients,
+  connectConsole,
+  connectDevice,
+  databaseTargets,
+  eventually,
+  login,
+  seed,
+  sendBatch,
+  startServer,
+  testConfig,
+} from './harness.js';
 import type { TestDatabase } from './harness.js';
 
 /**
@@ -23,7 +34,16 @@ async function silenceableRelay(target: URL) {
       [upstream, client],
     ] as const) {
       from.on('data', (chunk: Buffer) => {
-        if (!from.destroyed && !silenced.has(from)) to.write(chunk);
+        if (from.destroyed || silenced.has(from)) return;
+        to.write(chunk);
+        if (from !== client || silenceCommitAfter === undefined) return;
+        const text = chunk.toString('latin1');
+        if (text.includes(silenceCommitAfter)) primed.add(client);
+        else if (primed.has(client) && text.includes('COMMIT')) {
+          // The COMMIT goes through; its answer, and all after it, never come back.
+          silenced.add(upstream);
+          silenceCommitAfter = undefined;
+        }
       });
       from.on('error', () => to.destroy());
       from.on('close', () => to.destroy());
@@ -31,6 +51,9 @@ async function silenceableRelay(target: URL) {
     live.add(client).add(upstream);
   });
   const silenced = new Set<net.Socket>();
+  /** Armed: the connection that writes this table has its answers dropped once it sends COMMIT. */
+  let silenceCommitAfter: string | undefined;
+  const primed = new Set<net.Socket>();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   const url = new URL(target.href);
@@ -38,6 +61,10 @@ async function silenceableRelay(target: URL) {
   url.port = String(port);
   return {
     url: url.href,
+    /** The next transaction that writes `table` commits, but its client never hears so. */
+    silenceCommitOf(table: string) {
+      silenceCommitAfter = table;
+    },
     /** Every byte on the connections open now is dropped from here on. */
     silenceOpenConnections() {
       for (const socket of live) silenced.add(socket);
@@ -105,6 +132,78 @@ describe.each(databaseTargets().filter((t) => t.name === 'postgres'))(
         expect(thread.threadsReplaced).toBe(1);
       } finally {
         await thread.close();
+        await relay.close();
+      }
+    });
+
+    it('a tick whose COMMIT landed unanswered: its events reach consoles once, and the state moves on', async () => {
+      const relay = await silenceableRelay(new URL(config.url));
+      const running = await startServer(
+        testConfig({
+          kind: 'postgres',
+          url: relay.url,
+          schema: config.schema,
+          ingestTimeouts: { statementMs: 1000, tickMs: 1500 },
+        }),
+      );
+      const ignitionOns = async (vehicleId: number) =>
+        Number(
+          (
+            await running.server.db
+              .knex('events')
+              .where({ vehicle_id: vehicleId, type: 'ignition_on' })
+              .count({ n: '*' })
+              .first()
+          )?.n,
+        );
+      try {
+        const s = await seed(running.server);
+        const v = s.vehiclesA[0]!;
+        const feed = await connectConsole(running.url, {
+          token: await login(running.url, s.admin),
+        });
+        const { socket } = await connectDevice(running.url, v.token);
+        const t = Date.now();
+        const status = (seq: number, at: number, ignition: boolean) => ({
+          kind: 'status',
+          seq,
+          t: at,
+          ignition,
+        });
+        expect(await sendBatch(socket, [status(1, t, false)])).toMatchObject({
+          ok: true,
+          stored: 1,
+        });
+
+        relay.silenceCommitOf('device_statuses');
+        expect(await sendBatch(socket, [status(2, t + 1000, true)])).toMatchObject({
+          error: { type: 'unavailable' },
+        });
+        // It was stored all the same, with its event; nothing told the console.
+        expect(await ignitionOns(v.id)).toBe(1);
+
+        // The device resends, as a companion does: a duplicate now.
+        expect(await sendBatch(socket, [status(2, t + 1000, true)])).toMatchObject({
+          ok: true,
+          stored: 0,
+          duplicates: 1,
+        });
+        await eventually(
+          () => feed.events.find((e) => e.vehicleId === v.id && e.type === 'ignition_on'),
+          3000,
+          'the ignition_on the unanswered commit stored, pushed to the console',
+        );
+        expect(running.server.live.state(v.id)?.status?.ignition).toBe(true);
+        // The live state moved on: the next report does not raise it a second time.
+        expect(await sendBatch(socket, [status(3, t + 2000, true)])).toMatchObject({
+          ok: true,
+          stored: 1,
+        });
+        expect(await ignitionOns(v.id)).toBe(1);
+        expect(feed.events.filter((e) => e.type === 'ignition_on')).toHaveLength(1);
+      } finally {
+        closeClients();
+        await running.close();
         await relay.close();
       }
     });

@@ -49,8 +49,10 @@ export function createDatabase(config: DatabaseConfig, logger?: Logger): Databas
     schema: config.kind === 'postgres' ? config.schema : undefined,
     runSteps: (steps) => {
       if (config.kind === 'sqlite') return sqliteSteps(knex, steps);
-      ingest ??= new PgIngestThread({ url: config.url, schema: config.schema }, (message) =>
-        log?.warn(message),
+      ingest ??= new PgIngestThread(
+        { url: config.url, schema: config.schema },
+        (message) => log?.warn(message),
+        config.ingestTimeouts,
       );
       return ingest.runSteps(steps);
     },

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { TelemetrySample } from '@fleetline/protocol';
+import type { FleetEvent, TelemetrySample } from '@fleetline/protocol';
 import { LiveState } from '../live/live-state.js';
+import { emptyVehicleState } from '../live/vehicle-state.js';
 import { createLogger } from '../logger.js';
 import { WriteBatcher } from './write-batcher.js';
 import type { DeviceRef, WriteBatcherDeps, WriteResult } from './write-batcher.js';
 
 // The database is faked here on purpose: this tests what the batcher does
 // around a failing or slow commit. Real commits are covered by server/test.
-function setup(runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) => Promise<unknown>) {
+function setup(
+  runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) => Promise<unknown>,
+  /** What the fake database holds, for a batcher that reads it back. */
+  stored: {
+    states?: (ids: number[]) => Map<number, unknown>;
+    eventsAfter?: (id: number) => unknown[];
+  } = {},
+) {
   const live = new LiveState();
   live.upsertRecords([
     {
@@ -22,6 +30,7 @@ function setup(runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) =>
     },
   ]);
   const notified: number[][] = [];
+  const pushed: FleetEvent[] = [];
   const deps = {
     db: { runSteps },
     telemetry: {
@@ -33,7 +42,12 @@ function setup(runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) =>
       insertedKeys: () => new Set(),
       storedKeys: () => Promise.resolve(new Set()),
     },
-    events: { insertStatements: () => [], stored: () => [] },
+    events: {
+      insertStatements: () => [],
+      stored: () => [],
+      find: (filter: { after: number }) =>
+        Promise.resolve(stored.eventsAfter?.(filter.after) ?? []),
+    },
     vehicleStates: {
       // One statement carrying the vehicles whose state is written, for a fake database to look at.
       upsertStatements: (states: { vehicleId: number }[]) =>
@@ -41,11 +55,12 @@ function setup(runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) =>
           ? [{ sql: 'upsert', bindings: states.map((st) => `vehicle:${st.vehicleId}`) }]
           : [],
       existingVehicles: () => ({ sql: 'exists', bindings: [] }),
+      loadAll: (ids: number[]) => Promise.resolve(stored.states?.(ids) ?? new Map()),
     },
     live,
     listener: {
       vehiclesChanged: (ids: readonly number[]) => notified.push([...ids]),
-      eventsStored: () => {},
+      eventsStored: (events: readonly FleetEvent[]) => pushed.push(...events),
     },
     clock: { now: () => 1000 },
     logger: createLogger('silent'),
@@ -56,7 +71,7 @@ function setup(runSteps: (steps: { statements: { bindings: unknown[] }[] }[]) =>
     overspeedMinMs: 0,
     offlineAfterMs: 60_000,
   });
-  return { batcher, live, notified };
+  return { batcher, live, notified, pushed };
 }
 /** A submission as a promise, for tests: resolves once committed, rejects when refused. */
 const submit = (batcher: WriteBatcher, device: DeviceRef, samples: TelemetrySample[]) =>
@@ -93,6 +108,58 @@ describe('WriteBatcher', () => {
     expect(live.rev).toBe(0);
     expect(notified).toEqual([]);
     expect(batcher.highestStoredSeq(1)).toBe(0);
+  });
+
+  it('after a commit in doubt, reloads the vehicles it wrote and pushes the events it stored before planning again', async () => {
+    // The first transaction's connection dies: whether its COMMIT landed is
+    // unknown. (It did: the database holds its state and event.)
+    let calls = 0;
+    const ignitionOn: FleetEvent = {
+      id: 5,
+      vehicleId: 1,
+      type: 'ignition_on',
+      t: 900,
+      recordedAt: 1000,
+      late: false,
+      data: {},
+    };
+    const asStored = {
+      ...emptyVehicleState(),
+      online: true,
+      lastSeenAt: 2000,
+      position: { t: 2000, lat: 2, lon: 2, fixQuality: 'gps' },
+    };
+    const eventsAsked: number[] = [];
+    const { batcher, live, notified, pushed } = setup(
+      () =>
+        ++calls === 1
+          ? Promise.reject(new Error('Connection terminated unexpectedly'))
+          : Promise.resolve({ committed: true, rows: [[], [], []] }),
+      {
+        states: (ids) => new Map(ids.map((id) => [id, asStored])),
+        eventsAfter: (after) => {
+          eventsAsked.push(after);
+          return after < 5 ? [ignitionOn] : [];
+        },
+      },
+    );
+    batcher.noteLatestEventId(4);
+    await expect(submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1)])).rejects.toMatchObject({
+      slug: 'unavailable',
+    });
+    expect(pushed).toEqual([]);
+    expect(live.state(1)?.position).toBeNull();
+
+    await submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1)]);
+    expect(pushed).toEqual([ignitionOn]);
+    expect(eventsAsked).toEqual([4]);
+    // The stored state, not the one the live picture had before the tick in doubt.
+    expect(live.state(1)?.position?.t).toBe(2000);
+    expect(notified.flat()).toContain(1);
+    // Settled once: a later tick reads nothing back.
+    await submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(2)]);
+    expect(eventsAsked).toEqual([4]);
+    expect(pushed).toEqual([ignitionOn]);
   });
 
   it('refuses work beyond its pending bound instead of growing without limit', async () => {

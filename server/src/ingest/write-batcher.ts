@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import type { Step, StepsResult } from '../db/steps.js';
 import type { FleetEvent, TelemetrySample } from '@fleetline/protocol';
 import { isDataError } from '../db/dialect.js';
 import { AppError } from '../domain/errors.js';
@@ -106,6 +107,17 @@ export class WriteBatcher {
   private storedTotal = 0;
   /** When the oldest pending submission arrived. */
   private pendingSince = 0;
+  /**
+   * Vehicles written by a transaction whose outcome is unknown (the database
+   * went away during it, perhaps after its COMMIT landed). Before the next
+   * tick plans anything, their state is reloaded from the database and the
+   * events such a transaction stored are pushed: otherwise those events
+   * would never reach a console live, and the next samples would raise them
+   * a second time.
+   */
+  private readonly inDoubt = new Set<number>();
+  /** The newest event id this writer knows of; every later one is its own, from a tick in doubt. */
+  private eventsKnownTo: number | undefined;
 
   constructor(
     private readonly deps: WriteBatcherDeps,
@@ -115,6 +127,11 @@ export class WriteBatcher {
   /** Seeds a device's stored high-water mark (from the database, at authentication). */
   noteDevice(deviceId: number, highestSeq: number): void {
     this.storedSeqs.seed(deviceId, highestSeq);
+  }
+
+  /** Seeds the newest stored event id (from the database, at start). */
+  noteLatestEventId(id: number): void {
+    this.eventsKnownTo = Math.max(this.eventsKnownTo ?? 0, id);
   }
 
   /** Samples stored since start. */
@@ -233,6 +250,7 @@ export class WriteBatcher {
     const candidates = candidatesOf(batch);
     let outcome: { vehicles: number[]; events: FleetEvent[] };
     try {
+      await this.settleDoubt();
       const { vehicles, events, attempts, dbMs } = await this.commitTick(candidates, sweep);
       this.releaseTick();
       const stored = this.settleAll(batch, candidates, NONE_REFUSED);
@@ -261,6 +279,49 @@ export class WriteBatcher {
     }
     if (outcome.vehicles.length > 0) this.deps.listener.vehiclesChanged(outcome.vehicles);
     if (outcome.events.length > 0) this.deps.listener.eventsStored(outcome.events);
+  }
+
+  /**
+   * After a transaction whose outcome is unknown: puts back the state the
+   * database holds for its vehicles, and pushes the events it stored, if it
+   * did. Only this writer stores events, so every event after the newest it
+   * knows of is one of those.
+   */
+  private async settleDoubt(): Promise<void> {
+    if (this.inDoubt.size === 0) return;
+    const { vehicleStates, live, listener, logger } = this.deps;
+    const vehicleIds = [...this.inDoubt];
+    const [states, missed] = await Promise.all([
+      vehicleStates.loadAll(vehicleIds),
+      this.eventsKnownTo === undefined ? Promise.resolve([]) : this.eventsAfter(this.eventsKnownTo),
+    ]);
+    this.inDoubt.clear();
+    // A vehicle with no stored state has none to restore: the tick in doubt
+    // did not store one, and the live state never moved past it.
+    const restored = vehicleIds.filter((id) => {
+      const state = states.get(id);
+      return state !== undefined && live.restore(id, state);
+    });
+    for (const event of missed) this.eventsKnownTo = Math.max(this.eventsKnownTo ?? 0, event.id);
+    logger.warn(
+      { vehicles: vehicleIds.length, events: missed.length },
+      'a transaction in doubt: vehicle states reloaded from the database, and the events it stored pushed',
+    );
+    if (restored.length > 0) listener.vehiclesChanged(restored);
+    if (missed.length > 0) listener.eventsStored(missed);
+  }
+
+  private async eventsAfter(after: number): Promise<FleetEvent[]> {
+    const found: FleetEvent[] = [];
+    for (;;) {
+      const events = await this.deps.events.find({
+        visibility: { all: true },
+        after: found.at(-1)?.id ?? after,
+        limit: EVENT_PAGE,
+      });
+      found.push(...events);
+      if (events.length < EVENT_PAGE) return found;
+    }
   }
 
   /**
@@ -485,7 +546,7 @@ export class WriteBatcher {
     attempts: number;
     dbMs: number | undefined;
   }> {
-    const { db, telemetry, vehicleStates, events, live, clock } = this.deps;
+    const { telemetry, vehicleStates, events, live, clock } = this.deps;
     const now = clock.now();
     // A number at or below its device's high-water mark may be stored already,
     // and under another kind, which no table's key would catch. Usually this
@@ -532,7 +593,8 @@ export class WriteBatcher {
         : retainedMs === null
           ? plan.events
           : plan.events.filter((e) => e.t >= now - retainedMs);
-      const result = await db.runSteps([
+      const written = derive ? plan.changes.map((change) => change.vehicleId) : [];
+      const result = await this.runSteps(written, [
         { statements: samples.statements, expectRows: samples.count },
         derive
           ? { statements: events.insertStatements(newEvents, now) }
@@ -558,6 +620,8 @@ export class WriteBatcher {
         continue;
       }
       const storedEvents = events.stored(newEvents, result.rows[1] ?? [], now);
+      for (const event of storedEvents)
+        this.eventsKnownTo = Math.max(this.eventsKnownTo ?? 0, event.id);
       for (const c of candidates)
         if (!c.excluded) this.storedSeqs.markStored(c.submission.device.deviceId, c.sample.seq);
       return {
@@ -569,7 +633,24 @@ export class WriteBatcher {
     }
     throw new Error('samples were found stored twice in a row; only this writer stores samples');
   }
+
+  /**
+   * Runs a tick's transaction. One that fails other than for its data may
+   * have committed all the same (the connection died after COMMIT went
+   * out): the vehicles it wrote are in doubt until the next tick settles it.
+   */
+  private async runSteps(vehicleIds: readonly number[], steps: Step[]): Promise<StepsResult> {
+    try {
+      return await this.deps.db.runSteps(steps);
+    } catch (err) {
+      if (!isDataError(err)) for (const id of vehicleIds) this.inDoubt.add(id);
+      throw err;
+    }
+  }
 }
+
+/** Events read per query when catching up after a transaction in doubt. */
+const EVENT_PAGE = 1000;
 
 /**
  * Samples stored alone found a vehicle deleted under its device. Counted as

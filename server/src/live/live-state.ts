@@ -152,6 +152,27 @@ export class LiveState {
     return { changes, events };
   }
 
+  /**
+   * Puts back the state the database holds for a vehicle, after a tick whose
+   * commit may or may not have landed: every section counts as changed, so
+   * consoles get it. The detector's memory that is not persisted (an
+   * overspeed being timed, a backlog stream) starts over. Returns whether
+   * the vehicle is known.
+   */
+  restore(vehicleId: number, state: LiveVehicleState): boolean {
+    const vehicle = this.vehicles.get(vehicleId);
+    if (!vehicle) return false;
+    vehicle.state = state;
+    vehicle.backfill = null;
+    const rev = ++this.revision;
+    vehicle.rev = rev;
+    const sections: Section[] = ['presence', 'overspeed', 'position', 'status'];
+    for (const key of state.readings.keys()) sections.push(`reading:${key}`);
+    for (const kind of state.dtcs.keys()) sections.push(`dtc:${kind}`);
+    for (const section of sections) vehicle.sectionRevs.set(section, rev);
+    return true;
+  }
+
   /** Drops a vehicle the database no longer has (deleted under its connected device). */
   forget(vehicleId: number): void {
     this.vehicles.delete(vehicleId);

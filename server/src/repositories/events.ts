@@ -113,6 +113,12 @@ export class EventRepository {
     return rows.map((row) => this.toEvent(row));
   }
 
+  /** The id of the newest stored event, 0 when there is none. */
+  async latestId(): Promise<number> {
+    const row = await this.knex('events').max<{ id: unknown }>({ id: 'id' }).first();
+    return row?.id == null ? 0 : toNumber(row.id);
+  }
+
   async find(filter: EventFilter): Promise<FleetEvent[]> {
     const q = this.knex<EventRow>('events');
     if (!filter.visibility.all) {

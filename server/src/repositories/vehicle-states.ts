@@ -67,8 +67,11 @@ export class VehicleStateRepository {
     private readonly dialect: Dialect,
   ) {}
 
-  async loadAll(): Promise<Map<number, LiveVehicleState>> {
-    const rows = await this.knex('vehicle_states').select<StateRow[]>();
+  /** The persisted state of every vehicle, or of `vehicleIds`. */
+  async loadAll(vehicleIds?: readonly number[]): Promise<Map<number, LiveVehicleState>> {
+    const query = this.knex('vehicle_states');
+    if (vehicleIds) query.whereIn('vehicle_id', vehicleIds);
+    const rows = await query.select<StateRow[]>();
     const states = new Map<number, LiveVehicleState>();
     for (const row of rows) states.set(toNumber(row.vehicle_id), this.fromRow(row));
     return states;
