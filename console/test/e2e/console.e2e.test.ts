@@ -46,6 +46,8 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
   const pageErrors: string[] = [];
+  /** What the browser logged as errors, with the URL it was about (a failed request's). */
+  const consoleErrors: { text: string; url: string }[] = [];
   /** Ids of the events recorded while the server was down, oldest first. */
   let missed: number[] = [];
 
@@ -81,8 +83,9 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     });
     // The server's strict CSP must not block anything the console needs.
     page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
-        pageErrors.push(message.text());
+      if (message.type() !== 'error') return;
+      consoleErrors.push({ text: message.text(), url: message.location().url });
+      if (/Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
     });
   }, 240_000);
 
@@ -130,6 +133,10 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
 
   it('signs in and shows the fleet moving on the map', async () => {
     await page.goto(`${server.url}/console/`);
+    await page.getByLabel('E-mail').waitFor();
+    // Not signed in yet is normal: nothing is logged as an error for it (no 401 from
+    // /api/auth/me, which a browser logs as a failed request).
+    expect(consoleErrors).toEqual([]);
     await page.getByLabel('E-mail').fill(seeded.dispatcher);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -140,6 +147,12 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
     await page
       .locator('[data-testid="connection"][data-status="live"]')
       .waitFor({ timeout: 15_000 });
+    // A reload keeps the login (the session cookie), without the sign-in screen.
+    await page.reload();
+    await page
+      .locator('[data-testid="connection"][data-status="live"]')
+      .waitFor({ timeout: 15_000 });
+    expect(await page.getByLabel('Password').count()).toBe(0);
     await expect
       .poll(() => page.locator('[data-testid="vehicle-list"] [data-vehicle-id]').count())
       .toBe(VEHICLES);

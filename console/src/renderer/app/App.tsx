@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ConsoleProvider, useConsole, useSlice } from './context';
 import type { ConsoleServices } from './context';
 import { ConsoleShell } from './ConsoleShell';
+import { forgetCookieLogin } from './cookie-login';
 import { LoginScreen } from './LoginScreen';
 
 export function App({ services }: { services: ConsoleServices }) {
@@ -27,6 +28,7 @@ function Root() {
       // Signing out locally still works while the server is away; the session expires there.
     }
     await platform.saveSession(null);
+    forgetCookieLogin(window.localStorage);
     stores.fleet.getState().clear();
     stores.events.getState().clear();
     stores.ui.getState().select(null);

@@ -4,6 +4,7 @@ import { CONSOLE_ROLES } from '@fleetline/protocol';
 import { errorMessage } from '../api/errors';
 import { ApiError } from '../api/errors';
 import { useConsole, useSlice } from './context';
+import { rememberCookieLogin } from './cookie-login';
 import { dropLoginDraft, keepLoginDraft, urlOrigin } from './login-draft';
 
 /**
@@ -62,6 +63,9 @@ export function LoginScreen() {
           expiresAt: login.expiresAt,
           user: login.user,
         });
+      } else {
+        // The login is the cookie the server just set: a reload asks who it belongs to.
+        rememberCookieLogin(window.localStorage, login.expiresAt);
       }
       stores.session.getState().signedIn(login.user, login.token, login.expiresAt);
     } catch (err) {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FleetEvent } from '@fleetline/protocol';
 import { DEFAULT_SETTINGS } from '../../shared/ipc';
 import type { DesktopBridge, LastPicture, StoredSession } from '../../shared/ipc';
+import { webPlatform } from '../platform/platform';
 import { vehicleSnapshot } from '../testing/fixtures';
 import { bootstrap } from './bootstrap';
 
@@ -163,5 +164,109 @@ describe('start-up (desktop)', () => {
     const { stores } = await bootstrap();
     expect(stores.session.getState().emailHint).toBeNull();
     expect(stores.session.getState().notice).toBe('The server cannot be reached.');
+  });
+});
+
+describe('start-up (web)', () => {
+  const KEY = 'fleetline.console.cookie-login-until';
+  /** A server as the page sees it: every URL asked for, and the answer to /api/auth/me. */
+  const server = (me: () => Response) => {
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', (input: string) => {
+      asked.push(input);
+      if (input.startsWith('/api/auth/me')) return Promise.resolve(me());
+      if (input.startsWith('/api/config'))
+        return Promise.resolve(
+          Response.json({ map: { mapboxToken: null, styleUrl: null }, version: '1' }),
+        );
+      return Promise.resolve(new Response(null, { status: 404 }));
+    });
+    return asked;
+  };
+  const problem = (status: number, type: string) =>
+    Response.json({ type: `/problems/${type}`, title: type, status }, { status });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    localStorage.clear();
+  });
+
+  it('shows the sign-in screen without asking who is signed in when this browser made no login', async () => {
+    // The answer could only be a 401, which the browser logs as an error.
+    const asked = server(() => problem(401, 'unauthenticated'));
+    const { stores } = await bootstrap(webPlatform(window));
+    expect(stores.session.getState()).toMatchObject({ status: 'signed-out', notice: null });
+    expect(asked.filter((url) => url.startsWith('/api/auth/me'))).toEqual([]);
+  });
+
+  it('nor when the login it made has expired (and forgets it)', async () => {
+    localStorage.setItem(KEY, String(Date.now() - 1));
+    const asked = server(() => problem(401, 'unauthenticated'));
+    const { stores } = await bootstrap(webPlatform(window));
+    expect(stores.session.getState().status).toBe('signed-out');
+    expect(asked.filter((url) => url.startsWith('/api/auth/me'))).toEqual([]);
+    expect(localStorage.getItem(KEY)).toBeNull();
+  });
+
+  it('says so when the server cannot be reached, without a login to ask about', async () => {
+    vi.stubGlobal('fetch', () => Promise.reject(new TypeError('Failed to fetch')));
+    const { stores } = await bootstrap(webPlatform(window));
+    expect(stores.session.getState()).toMatchObject({
+      status: 'signed-out',
+      notice: 'The server cannot be reached.',
+    });
+  });
+
+  it('signs in with the cookie login this browser made', async () => {
+    localStorage.setItem(KEY, String(Date.now() + 60_000));
+    server(() => Response.json(user));
+    const { stores } = await bootstrap(webPlatform(window));
+    expect(stores.session.getState()).toMatchObject({ status: 'signed-in', user, token: null });
+  });
+
+  it('says the session ended when the server no longer knows that login', async () => {
+    localStorage.setItem(KEY, String(Date.now() + 60_000));
+    server(() => problem(401, 'unauthenticated'));
+    const { stores } = await bootstrap(webPlatform(window));
+    expect(stores.session.getState()).toMatchObject({
+      status: 'signed-out',
+      notice: 'Your session has ended. Please sign in again.',
+    });
+    expect(localStorage.getItem(KEY)).toBeNull();
+  });
+
+  it('reports a real failure to check the login instead of passing over it', async () => {
+    localStorage.setItem(KEY, String(Date.now() + 60_000));
+    const asked = server(() => problem(500, 'internal'));
+    const { stores } = await bootstrap(webPlatform(window));
+    expect(asked.filter((url) => url.startsWith('/api/auth/me'))).toHaveLength(1);
+    expect(stores.session.getState().status).toBe('signed-out');
+    expect(stores.session.getState().notice).toBe(
+      'Who is signed in could not be checked: internal',
+    );
+    // Kept: the login may well be fine once the server is.
+    expect(localStorage.getItem(KEY)).not.toBeNull();
+  });
+});
+
+describe('start-up (desktop, server reachable)', () => {
+  afterEach(() => {
+    delete window.fleetline;
+    vi.unstubAllGlobals();
+  });
+
+  it('does not ask who is signed in without a kept login: a desktop page has no cookie login', async () => {
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', (input: string) => {
+      asked.push(input);
+      return Promise.resolve(
+        input.endsWith('/api/config')
+          ? Response.json({ map: { mapboxToken: null, styleUrl: null }, version: '1' })
+          : Response.json({ type: '/problems/unauthenticated', status: 401 }, { status: 401 }),
+      );
+    });
+    window.fleetline = fakeBridge({ session: null, picture: null }).bridge;
+    const { stores } = await bootstrap();
+    expect(stores.session.getState()).toMatchObject({ status: 'signed-out', notice: null });
+    expect(asked.filter((url) => url.includes('/api/auth/me'))).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 import { createApiClient } from '../api/client';
-import { ApiError } from '../api/errors';
+import { ApiError, errorMessage } from '../api/errors';
 import { createPlatform } from '../platform/platform';
 import type { Platform } from '../platform/platform';
 import { createConsoleStores } from './context';
 import type { ConsoleServices } from './context';
+import { cookieLoginMayExist, forgetCookieLogin } from './cookie-login';
 import { takeLoginDraft } from './login-draft';
 
 /**
@@ -58,16 +59,48 @@ async function restoreSession({ platform, api, stores }: ConsoleServices): Promi
     }
     return;
   }
-  try {
-    // The web console's login is its HttpOnly cookie: ask who it belongs to.
-    const user = await api.me();
-    session.signedIn(user, null, null);
-  } catch (err) {
-    const unreachable =
-      err instanceof ApiError && (err.type === 'network' || err.type === 'timeout');
-    // No login to trust, no server to sign in at: what this computer last saw beats
-    // a sign-in screen that cannot work (read-only, marked stale, until the server is back).
-    if (unreachable && stores.fleet.getState().source === 'stored') session.offline();
-    else session.signedOut(unreachable ? 'The server cannot be reached.' : null);
+  // The web console's login is its HttpOnly cookie: ask who it belongs to, but only
+  // when this browser made one that has not expired. Without one the answer can only
+  // be a 401, which the browser would log as an error on a start where nothing went
+  // wrong. A desktop page never has a cookie login (it is not on the server's origin).
+  if (platform.kind === 'web' && cookieLoginMayExist(window.localStorage, Date.now())) {
+    try {
+      session.signedIn(await api.me(), null, null);
+      return;
+    } catch (err) {
+      if (err instanceof ApiError && err.type === 'unauthenticated') {
+        // Ended on the server before its time (signed out elsewhere, revoked).
+        forgetCookieLogin(window.localStorage);
+        session.signedOut('Your session has ended. Please sign in again.');
+        return;
+      }
+      if (!unreachable(err)) {
+        session.signedOut(`Who is signed in could not be checked: ${errorMessage(err)}`);
+        return;
+      }
+      return signedOutOrOffline(stores);
+    }
   }
+  // Nobody to ask about: only whether the server can be reached (its public settings) decides.
+  try {
+    await api.config();
+    session.signedOut(null);
+  } catch (err) {
+    if (unreachable(err)) signedOutOrOffline(stores);
+    // It answered: the sign-in screen says what is wrong when it is used.
+    else session.signedOut(null);
+  }
+}
+
+function unreachable(err: unknown): boolean {
+  return err instanceof ApiError && (err.type === 'network' || err.type === 'timeout');
+}
+
+/**
+ * No login to trust, no server to sign in at: what this computer last saw beats
+ * a sign-in screen that cannot work (read-only, marked stale, until the server is back).
+ */
+function signedOutOrOffline(stores: ConsoleServices['stores']): void {
+  if (stores.fleet.getState().source === 'stored') stores.session.getState().offline();
+  else stores.session.getState().signedOut('The server cannot be reached.');
 }

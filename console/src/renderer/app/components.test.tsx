@@ -528,6 +528,9 @@ describe('sign-in', () => {
       status: 'signed-in',
       token: 'fls_x',
     });
+    // In a browser the login is the server's cookie: a reload asks who it belongs to until it expires.
+    const until = Number(localStorage.getItem('fleetline.console.cookie-login-until'));
+    expect(until).toBe(services.stores.session.getState().expiresAt);
   });
 
   it('on the desktop, switches server without calling it from this page, and keeps the e-mail for the reload', async () => {
