@@ -137,3 +137,77 @@ describe('the alarm dock with many open alarms', () => {
     expect(view.container.querySelectorAll('li.alarm')).toHaveLength(2);
   });
 });
+
+describe('alarms', () => {
+  it('lists open alarms until acknowledged', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    unmount = view.unmount;
+    expect(view.container.querySelector('[data-testid="alarms"]')).toBeNull();
+    await step(() =>
+      services.stores.events.getState().add([
+        {
+          id: 1,
+          vehicleId: 1,
+          type: 'dtc_new',
+          t: Date.now(),
+          recordedAt: Date.now(),
+          late: false,
+          data: { code: 'P0301', dtcKind: 'stored' },
+        },
+      ]),
+    );
+    expect(text(view.container.querySelector('[data-testid="alarms"]'))).toContain(
+      'Van 01 Trouble code P0301 Cylinder 1 misfire detected',
+    );
+    await step(() =>
+      view.container.querySelector<HTMLButtonElement>('button[aria-label="Acknowledge"]')?.click(),
+    );
+    expect(view.container.querySelector('[data-testid="alarms"]')).toBeNull();
+  });
+
+  it('lists serious alarms first and expands to show every open alarm', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    unmount = view.unmount;
+    const now = Date.now();
+    const speeding = Array.from({ length: 9 }, (_, i) => ({
+      id: i + 1,
+      vehicleId: 2,
+      type: 'overspeed' as const,
+      t: now,
+      recordedAt: now,
+      late: false,
+      data: { speedKmh: 80, limitKmh: 50, lat: 52.5, lon: 13.4 },
+    }));
+    // The offline alarm is the oldest: newest-first alone would hide it under the overspeeds.
+    await step(() =>
+      services.stores.events.getState().add([
+        {
+          id: 0,
+          vehicleId: 3,
+          type: 'device_offline',
+          t: now,
+          recordedAt: now,
+          late: false,
+          data: { lastSeenAt: now - 60_000 },
+        },
+        ...speeding,
+      ]),
+    );
+    const items = () => [...view.container.querySelectorAll('[data-testid="alarms"] li.alarm')];
+    expect(items()).toHaveLength(6);
+    expect(text(items()[0])).toContain('Offline');
+    const toggle = [...view.container.querySelectorAll('button')].find((b) =>
+      text(b).startsWith('Show all'),
+    );
+    expect(text(toggle)).toBe('Show all 10 (4 more)');
+    expect(toggle?.getAttribute('aria-expanded')).toBe('false');
+    await step(() => toggle?.click());
+    expect(items()).toHaveLength(10);
+    expect(toggle?.getAttribute('aria-expanded')).toBe('true');
+    expect(text(toggle)).toBe('Show fewer');
+  });
+});

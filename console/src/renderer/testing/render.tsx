@@ -2,7 +2,8 @@ import { act } from 'react';
 import type { ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createApiClient } from '../api/client';
-import { ConsoleProvider, createConsoleStores } from '../app/context';
+import { ConsoleProvider, createConsoleStores, useConsole } from '../app/context';
+import { useShortcuts } from '../app/use-shortcuts';
 import type { ConsoleServices } from '../app/context';
 import { webPlatform } from '../platform/platform';
 
@@ -78,4 +79,11 @@ export function press(
 
 export function text(el: Element | null | undefined): string {
   return (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** The console's keyboard shortcuts, as the shell installs them, for components tested without the shell. */
+export function ShortcutHost() {
+  const { stores } = useConsole();
+  useShortcuts(stores);
+  return null;
 }
