@@ -405,6 +405,14 @@ describe.each(databaseTargets())('console feed on $name', (target) => {
     const v = s.vehiclesB[1]!;
     const maxId = async () =>
       Number((await running.server.db.knex('events').max({ id: 'id' }).first())?.id ?? 0);
+    // Vehicles of earlier tests go offline 400 ms after their last sample, an
+    // event of their own: wait for that, or it may land among the ones counted here.
+    const { live } = running.server;
+    await eventually(
+      () => ([...live.ids()].every((id) => !live.state(id)?.online) ? true : undefined),
+      5000,
+      'every vehicle offline',
+    );
     const before = await maxId();
     const t = Date.now();
     const rows = Array.from({ length: 1005 }, (_, i) => ({

@@ -25,7 +25,7 @@ export class VehicleDirectory {
     if (missing.length === 0) return [];
     const [records, states] = await Promise.all([
       this.vehicles.records(missing),
-      this.states.loadAll(),
+      this.states.loadAll(missing),
     ]);
     this.live.upsertRecords(records, states);
     return records.map((record) => record.id);
@@ -40,7 +40,10 @@ export class VehicleDirectory {
     const records = await this.vehicles.records(vehicleIds);
     const found = new Set(records.map((r) => r.id));
     for (const id of vehicleIds) if (!found.has(id)) this.live.forget(id);
-    const states = await this.states.loadAll();
+    // States only matter for vehicles new to the live state.
+    const states = await this.states.loadAll(
+      records.map((r) => r.id).filter((id) => !this.live.has(id)),
+    );
     return this.live.upsertRecords(records, states);
   }
 }

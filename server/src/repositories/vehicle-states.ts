@@ -69,6 +69,7 @@ export class VehicleStateRepository {
 
   /** The persisted state of every vehicle, or of `vehicleIds`. */
   async loadAll(vehicleIds?: readonly number[]): Promise<Map<number, LiveVehicleState>> {
+    if (vehicleIds?.length === 0) return new Map();
     const query = this.knex('vehicle_states');
     if (vehicleIds) query.whereIn('vehicle_id', vehicleIds);
     const rows = await query.select<StateRow[]>();
