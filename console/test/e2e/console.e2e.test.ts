@@ -484,4 +484,92 @@ describe('the web console, end to end', { timeout: 90_000 }, () => {
       expect(await page.locator(`[data-event-id="${id}"]`).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
+
+  it('keeps a storm of 10,000 open alarms to a screenful of rows, and reaches the last', async () => {
+    const dock = page.getByTestId('alarms');
+    // The fleet parks, so no alarm of its own comes in among the storm's (the
+    // next offline alarm is two minutes away), and its alarms so far are dealt with.
+    await faulty?.stop();
+    faulty = undefined;
+    await fleet?.stop();
+    fleet = undefined;
+    await page.waitForTimeout(1000);
+    if ((await dock.count()) > 0)
+      await dock.getByRole('button', { name: 'Acknowledge all' }).click();
+    // Broadcast as the server does for stored events (ids far above the real
+    // ones): driving vehicles into this many alarms would take hours. Just under
+    // the console's bound of 10,000 open alarms, which is the dock's own test.
+    const STORM = 9_990;
+    const van1 = seeded.vehicles[0]!;
+    const now = Date.now();
+    server.server.feed.eventsStored(
+      Array.from({ length: STORM }, (_, i) => ({
+        id: 100_000_000 + i,
+        vehicleId: van1.id,
+        type: 'overspeed' as const,
+        t: now - i * 1000,
+        recordedAt: now,
+        late: false,
+        data: { speedKmh: 60 + (i % 20), limitKmh: 45, lat: 52.52, lon: 13.405 },
+      })),
+    );
+    // One message of ~2 MB to encode, send, check against the protocol and list.
+    await expect
+      .poll(async () => Number(await dock.locator('.count').textContent()), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(STORM);
+    await dock.getByRole('button', { name: /^Show all/ }).click();
+    const rows = dock.locator('li.alarm');
+    expect(await rows.count()).toBeLessThan(60);
+    /** Where the row with the focus is in the list, and whether it is the last. */
+    const focused = () =>
+      page.evaluate(() => {
+        const row = document.activeElement?.closest('li.alarm');
+        const at = Number(row?.getAttribute('aria-posinset'));
+        const of = Number(row?.getAttribute('aria-setsize'));
+        return { last: at === of && of > 0, acknowledge: document.activeElement?.ariaLabel };
+      });
+    const lastRow = () =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll('li.alarm')).some((row) => {
+          const bounds = row.getBoundingClientRect();
+          const list = document
+            .querySelector('[data-testid="alarm-list"]')!
+            .getBoundingClientRect();
+          return (
+            row.getAttribute('aria-posinset') === row.getAttribute('aria-setsize') &&
+            bounds.top >= list.top - 1 &&
+            bounds.bottom <= list.bottom + 1
+          );
+        }),
+      );
+
+    // By keyboard: End goes to the last alarm, scrolled into view.
+    await rows.first().getByRole('button', { name: 'Acknowledge' }).focus();
+    await page.keyboard.press('End');
+    expect(await focused()).toEqual({ last: true, acknowledge: 'Acknowledge' });
+    expect(await lastRow()).toBe(true);
+    expect(await rows.count()).toBeLessThan(60);
+    await shot('07-alarm-storm');
+
+    // By scrolling: back to the top, then down to the bottom with the wheel.
+    const viewport = dock.getByTestId('alarm-list');
+    await viewport.evaluate((el) => (el.scrollTop = 0));
+    await expect.poll(lastRow).toBe(false);
+    await viewport.hover();
+    await page.mouse.wheel(0, STORM * 50);
+    await expect.poll(lastRow).toBe(true);
+    expect(await rows.count()).toBeLessThan(60);
+
+    // Acknowledged from the keyboard: Enter on the last one's ✓ (the storm's
+    // oldest, at 60 km/h); the focus goes to the new last (the next oldest, 61).
+    const focusedText = () =>
+      page.evaluate(() => document.activeElement?.closest('li.alarm')?.textContent ?? '');
+    expect(await focusedText()).toContain('60 km/h');
+    await page.keyboard.press('Enter');
+    await expect.poll(focusedText, { timeout: 10_000 }).toContain('61 km/h');
+    expect(await focused()).toEqual({ last: true, acknowledge: 'Acknowledge' });
+    await dock.getByRole('button', { name: 'Acknowledge all' }).click();
+    expect(await dock.count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
 });
