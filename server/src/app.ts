@@ -13,6 +13,7 @@ import { systemHandlers } from './http/handlers/system.js';
 import { routes } from './http/routes.js';
 import { WriteBatcher } from './ingest/write-batcher.js';
 import { LiveState } from './live/live-state.js';
+import { VehicleChangeReader } from './live/vehicle-change-reader.js';
 import { VehicleDirectory } from './live/vehicle-directory.js';
 import { ConsoleFeed } from './realtime/console-feed.js';
 import { ConsoleGateway } from './realtime/console-gateway.js';
@@ -70,7 +71,11 @@ export async function createFleetlineServer(
   const live = new LiveState();
   const directory = new VehicleDirectory(live, repos.vehicles, repos.vehicleStates);
   // Read first: a change recorded while the directory loads is read again, harmlessly.
-  let changesReadTo = await repos.vehicleChanges.latestId();
+  const vehicleChanges = new VehicleChangeReader(
+    repos.vehicleChanges,
+    await repos.vehicleChanges.latestId(),
+    () => clock.now(),
+  );
   await directory.loadAll();
   // Downtime is not the devices' silence: give every online vehicle a full offline delay from now.
   live.graceAll(startedAt);
@@ -202,15 +207,10 @@ export async function createFleetlineServer(
     if (readingChanges) return;
     readingChanges = true;
     try {
-      for (;;) {
-        const { lastId, vehicleIds, more } = await repos.vehicleChanges.since(changesReadTo);
-        if (vehicleIds.length > 0) {
-          feed.vehiclesChanged(await directory.refresh(vehicleIds));
-          await consoles.refreshScopes();
-        }
-        changesReadTo = lastId;
-        if (!more) break;
-      }
+      await vehicleChanges.read(async (vehicleIds) => {
+        feed.vehiclesChanged(await directory.refresh(vehicleIds));
+        await consoles.refreshScopes();
+      });
       const now = clock.now();
       if (now - prunedChangesAt >= VEHICLE_CHANGES_KEPT_MS / 24) {
         prunedChangesAt = now;

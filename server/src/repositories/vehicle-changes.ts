@@ -2,6 +2,20 @@ import type { Knex } from 'knex';
 import { toNumber } from './types.js';
 import type { Queryable } from './types.js';
 
+export interface VehicleChange {
+  id: number;
+  vehicleId: number;
+}
+
+interface ChangeRow {
+  id: number | string;
+  vehicle_id: number | string;
+}
+
+function toChange(row: ChangeRow): VehicleChange {
+  return { id: toNumber(row.id), vehicleId: toNumber(row.vehicle_id) };
+}
+
 /**
  * The change feed of vehicle records: every account operation that changes a
  * vehicle (registration, driver, device) adds a row in its own transaction,
@@ -23,22 +37,26 @@ export class VehicleChangeRepository {
     return row?.id == null ? 0 : toNumber(row.id);
   }
 
-  /** Changes after `afterId`, oldest first, at most `limit`: their vehicles and the last id read. */
-  async since(
-    afterId: number,
-    limit = 1000,
-  ): Promise<{ lastId: number; vehicleIds: number[]; more: boolean }> {
+  /** Changes with an id above `afterId`, oldest first, at most `limit`. */
+  async after(afterId: number, limit: number): Promise<VehicleChange[]> {
     const rows = await this.knex('vehicle_changes')
       .where('id', '>', afterId)
       .orderBy('id')
-      .limit(limit + 1)
-      .select<{ id: number | string; vehicle_id: number | string }[]>('id', 'vehicle_id');
-    const taken = rows.slice(0, limit);
-    return {
-      lastId: taken.length > 0 ? toNumber(taken.at(-1)!.id) : afterId,
-      vehicleIds: [...new Set(taken.map((r) => toNumber(r.vehicle_id)))],
-      more: rows.length > limit,
-    };
+      .limit(limit)
+      .select<ChangeRow[]>('id', 'vehicle_id');
+    return rows.map(toChange);
+  }
+
+  /** The changes among `ids` that exist (are committed) now. */
+  async byIds(ids: readonly number[]): Promise<VehicleChange[]> {
+    const found: VehicleChange[] = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await this.knex('vehicle_changes')
+        .whereIn('id', ids.slice(i, i + 1000))
+        .select<ChangeRow[]>('id', 'vehicle_id');
+      found.push(...rows.map(toChange));
+    }
+    return found;
   }
 
   /** Deletes changes recorded before `before` (every reader has long read them). */
