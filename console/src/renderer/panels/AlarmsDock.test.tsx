@@ -11,11 +11,11 @@ afterEach(async () => {
   unmount = undefined;
 });
 
-/** `count` overspeed alarms of Van 2, ids 1..count: the dock lists them newest (highest id) first. */
-function overspeeds(count: number): FleetEvent[] {
+/** `count` overspeed alarms of Van 2, ids from..: the dock lists them newest (highest id) first. */
+function overspeeds(count: number, from = 1): FleetEvent[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, i) => ({
-    id: i + 1,
+    id: from + i,
     vehicleId: 2,
     type: 'overspeed' as const,
     t: now,
@@ -114,6 +114,124 @@ describe('the alarm dock with many open alarms', () => {
     });
     expect(row(5_000)).not.toBeNull();
     expect(focused()?.getAttribute('aria-posinset')).toBe('1');
+  });
+
+  describe('holds its place while alarms come and go', () => {
+    /** Where a row is on the screen: px below the top of the list's viewport. */
+    const onScreen = (viewport: HTMLElement, id: number) => {
+      const row = viewport.querySelector<HTMLElement>(`li[data-alarm-id="${id}"]`);
+      return row ? parseFloat(row.style.top) - viewport.scrollTop : null;
+    };
+    const scrollTo = (viewport: HTMLElement, top: number) =>
+      step(() => {
+        viewport.scrollTop = top;
+        viewport.dispatchEvent(new Event('scroll'));
+      });
+    const inView = (viewport: HTMLElement) =>
+      [...viewport.querySelectorAll<HTMLElement>('li.alarm')]
+        .filter((row) => {
+          const top = parseFloat(row.style.top) - viewport.scrollTop;
+          return top > -ALARM_ROW_HEIGHT && top < 600;
+        })
+        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+        .map((row) => row.dataset.alarmId);
+
+    it('keeps the rows in view, and the focus, when alarms arrive or are acknowledged above them', async () => {
+      const { services, viewport } = await open(500);
+      // Mid-list, the top row partly scrolled away: ids 500 (first) .. 1 (last).
+      await scrollTo(viewport, 200 * ALARM_ROW_HEIGHT + 10);
+      // Row 203 (id 298) has the keyboard's focus on its ✓.
+      await step(() =>
+        viewport
+          .querySelector<HTMLButtonElement>('li[data-alarm-id="298"] [aria-label="Acknowledge"]')
+          ?.focus(),
+      );
+      const shown = inView(viewport);
+      const where = onScreen(viewport, 298);
+      expect(shown).toContain('298');
+
+      await step(() => services.stores.events.getState().add(overspeeds(3, 501)));
+      // Three new alarms above: the list scrolled by three rows, nothing in view moved.
+      expect(viewport.scrollTop).toBe(203 * ALARM_ROW_HEIGHT + 10);
+      expect(inView(viewport)).toEqual(shown);
+      expect(onScreen(viewport, 298)).toBe(where);
+      expect(document.activeElement?.closest('li')?.dataset.alarmId).toBe('298');
+      expect(document.activeElement?.getAttribute('aria-label')).toBe('Acknowledge');
+
+      // Five acknowledged above (elsewhere: another window, the event log): the same.
+      for (const id of [503, 502, 501, 500, 499])
+        await step(() => services.stores.events.getState().acknowledge(id));
+      expect(viewport.scrollTop).toBe(198 * ALARM_ROW_HEIGHT + 10);
+      expect(inView(viewport)).toEqual(shown);
+      expect(onScreen(viewport, 298)).toBe(where);
+      expect(document.activeElement?.closest('li')?.dataset.alarmId).toBe('298');
+
+      // A click's ✓ acknowledges its own alarm; the next takes its place, as before.
+      const below = shown[shown.indexOf('298') + 1];
+      await step(() => (document.activeElement as HTMLButtonElement).click());
+      expect(viewport.scrollTop).toBe(198 * ALARM_ROW_HEIGHT + 10);
+      expect(onScreen(viewport, 297)).toBe(where);
+      expect(below).toBe('297');
+      expect(document.activeElement?.closest('li')?.dataset.alarmId).toBe('297');
+    });
+
+    it('keeps the row under the pointer where it is when an alarm comes in above it, in view', async () => {
+      const services = testServices();
+      loadFleet(services, three());
+      const view = await render(services, <AlarmsDock />);
+      unmount = view.unmount;
+      // 100 harsh brakings (ids 1001..1100) above 400 overspeeds (ids 1..400).
+      const brakings = overspeeds(100, 1001).map((e): FleetEvent => ({
+        ...e,
+        type: 'harsh_braking',
+        data: {
+          lat: null,
+          lon: null,
+          speedKmh: null,
+          accelMs2: -6,
+          durationS: null,
+          distanceKm: null,
+        },
+      }));
+      await step(() => services.stores.events.getState().add([...overspeeds(400), ...brakings]));
+      const toggle = [...view.container.querySelectorAll('button')].find((b) =>
+        text(b).startsWith('Show all'),
+      );
+      await step(() => toggle?.click());
+      const viewport = view.container.querySelector<HTMLElement>('[data-testid="alarm-list"]')!;
+      // Rows 95.. in view: the last brakings, then the overspeeds from row 100 (id 400).
+      await scrollTo(viewport, 95 * ALARM_ROW_HEIGHT);
+      // The pointer rests on row 105 (id 395), about to click it.
+      await step(() =>
+        viewport.dispatchEvent(
+          new PointerEvent('pointermove', { bubbles: true, clientY: 10 * ALARM_ROW_HEIGHT + 5 }),
+        ),
+      );
+      const where = onScreen(viewport, 395);
+      expect(where).toBe(10 * ALARM_ROW_HEIGHT);
+
+      // A new overspeed goes first among the overspeeds: row 100, in view, above the pointer.
+      await step(() => services.stores.events.getState().add(overspeeds(1, 401)));
+      expect(onScreen(viewport, 395)).toBe(where);
+
+      // The pointer gone, the top row in view is what holds.
+      await step(() =>
+        viewport.dispatchEvent(
+          new PointerEvent('pointerout', { bubbles: true, relatedTarget: document.body }),
+        ),
+      );
+      const top = inView(viewport)[0];
+      await step(() => services.stores.events.getState().add(overspeeds(1, 402)));
+      expect(inView(viewport)[0]).toBe(top);
+    });
+
+    it('shows new alarms at the top when the list is scrolled to the top', async () => {
+      const { services, viewport, row } = await open(500);
+      await step(() => services.stores.events.getState().add(overspeeds(2, 501)));
+      expect(viewport.scrollTop).toBe(0);
+      expect(row(1)?.getAttribute('data-alarm-id')).toBe('502');
+      expect(row(3)?.getAttribute('data-alarm-id')).toBe('500');
+    });
   });
 
   it('selects the vehicle from its name, and moves the focus to the next alarm once one is acknowledged', async () => {

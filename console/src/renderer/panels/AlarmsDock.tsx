@@ -62,6 +62,43 @@ export function AlarmsDock() {
     return () => observer.disconnect();
   }, [hasAlarms]);
 
+  /**
+   * Where the pointer is over the list (px below its top), while it is: the
+   * row under it is the one a click is about to land on.
+   */
+  const pointerY = useRef<number | null>(null);
+  const shownBefore = useRef(open);
+  // Alarms that arrive or go above the rows in view must not move those rows
+  // under the dispatcher, who may be about to click one: the list keeps an
+  // anchor row where it was on the screen and scrolls by what changed above
+  // it, before the browser paints. At the very top it does not: new alarms
+  // come into view there, as the dispatcher watching the top expects.
+  useLayoutEffect(() => {
+    const before = shownBefore.current;
+    shownBefore.current = open;
+    const el = viewport.current;
+    if (before === open || !expanded || !el || scrollTop <= 0) return;
+    const inView = (index: number) =>
+      index >= 0 &&
+      index < before.length &&
+      (index + 1) * ALARM_ROW_HEIGHT > scrollTop &&
+      index * ALARM_ROW_HEIGHT < scrollTop + height;
+    // The row under the pointer first, then the one with the keyboard's
+    // focus, then the top row in view.
+    const pointed =
+      pointerY.current === null
+        ? -1
+        : Math.floor((scrollTop + pointerY.current) / ALARM_ROW_HEIGHT);
+    const focusedId = el.contains(document.activeElement) ? active.id : -1;
+    const focused = before.findIndex((a) => a.event.id === focusedId);
+    const anchor = [pointed, focused].find(inView) ?? Math.floor(scrollTop / ALARM_ROW_HEIGHT);
+    const next = anchoredScrollTop(before, open, anchor, scrollTop);
+    if (next === null || next === scrollTop) return;
+    el.scrollTop = next;
+    // As the browser took it: past the end of a shorter list, it stops at the end.
+    setScrollTop(el.scrollTop);
+  }, [open]);
+
   useLayoutEffect(() => {
     const column = focusAfterRender.current;
     if (!column) return;
@@ -165,6 +202,12 @@ export function AlarmsDock() {
         ref={viewport}
         className={`alarm-viewport${expanded ? ' expanded' : ''}`}
         onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        onPointerMove={(e) => {
+          pointerY.current = e.clientY - e.currentTarget.getBoundingClientRect().top;
+        }}
+        onPointerLeave={() => {
+          pointerY.current = null;
+        }}
         onKeyDown={onKeyDown}
         data-testid="alarm-list"
       >
@@ -191,6 +234,7 @@ export function AlarmsDock() {
                 aria-posinset={index + 1}
                 aria-setsize={open.length}
                 data-alarm-index={index}
+                data-alarm-id={event.id}
               >
                 <span
                   className="alarm-text"
@@ -241,4 +285,33 @@ export function AlarmsDock() {
       )}
     </section>
   );
+}
+
+/**
+ * The scroll position that keeps row `anchor` of the list `before` where it
+ * was on the screen in the list `after` (rows of ALARM_ROW_HEIGHT, scrolled to
+ * `scrollTop`); null when nothing of it is left to hold on to. An anchor
+ * that is gone (acknowledged) has its place taken by the next alarm that is
+ * still there, as the rows below an acknowledged one move up into its place;
+ * with none below, the one above it stays where it was.
+ */
+export function anchoredScrollTop(
+  before: readonly Alarm[],
+  after: readonly Alarm[],
+  anchor: number,
+  scrollTop: number,
+): number | null {
+  const indexAfter = new Map(after.map((a, i) => [a.event.id, i]));
+  const at = (index: number) => indexAfter.get(before[index]?.event.id ?? -1);
+  const offset = anchor * ALARM_ROW_HEIGHT - scrollTop;
+  for (let i = anchor; i < before.length; i++) {
+    const index = at(i);
+    if (index !== undefined) return Math.max(0, index * ALARM_ROW_HEIGHT - offset);
+  }
+  for (let i = anchor - 1; i >= 0; i--) {
+    const index = at(i);
+    if (index !== undefined)
+      return Math.max(0, index * ALARM_ROW_HEIGHT - (i * ALARM_ROW_HEIGHT - scrollTop));
+  }
+  return null;
 }
