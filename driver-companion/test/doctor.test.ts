@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/cli.js';
 import type { CliIo } from '../src/cli/io.js';
@@ -46,7 +48,111 @@ function writeConfig(dir: string, values: object): string {
   return file;
 }
 
+/** The outbox files' bytes and what they hold, to tell that doctor changed nothing. */
+function fingerprint(dataDir: string): { files: Record<string, string>; rows: unknown } {
+  const files: Record<string, string> = {};
+  for (const name of fs.readdirSync(dataDir).sort()) {
+    // An empty -wal and the -shm are a reader's bookkeeping beside a file closed cleanly.
+    if (
+      name.endsWith('-shm') ||
+      (name.endsWith('-wal') && fs.statSync(path.join(dataDir, name)).size === 0)
+    )
+      continue;
+    files[name] = createHash('sha256')
+      .update(fs.readFileSync(path.join(dataDir, name)))
+      .digest('hex');
+  }
+  const db = new Database(path.join(dataDir, OUTBOX_FILE), { readonly: true });
+  try {
+    const count = (table: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const rows = {
+      samples: count('samples'),
+      events: count('events'),
+      meta: db.prepare('SELECT key, value FROM meta ORDER BY key').all(),
+    };
+    return { files, rows };
+  } finally {
+    db.close();
+  }
+}
+
 describe('doctor', () => {
+  it('leaves an outbox over its disk bound as it is, and says what the daemon will do to it', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'state');
+    const outbox = Outbox.open({
+      file: path.join(dataDir, OUTBOX_FILE),
+      maxBytes: 64 << 20,
+      synchronous: 'NORMAL',
+      logger,
+    });
+    const t0 = Date.UTC(2026, 10, 20, 7, 0, 0);
+    for (let minute = 0; minute < 100; minute += 1) {
+      outbox.append([
+        ...Array.from({ length: 60 }, (_, s) => ({
+          kind: 'position' as const,
+          t: t0 + (minute * 60 + s) * 1000,
+          lat: 52.5 + minute / 1000,
+          lon: 13.4 + s / 1e5,
+          speedKmh: 30,
+          fixQuality: 'gps' as const,
+        })),
+        {
+          kind: 'driving' as const,
+          t: t0 + minute * 60_000,
+          event: 'harsh_braking' as const,
+          accelMs2: -5,
+          speedKmh: 40,
+        },
+      ]);
+    }
+    outbox.close();
+    const before = fingerprint(dataDir);
+    expect(before.rows).toMatchObject({ samples: 6000, events: 100 });
+
+    const config = writeConfig(dir, {
+      name: 'Van 12',
+      server: { url: `http://127.0.0.1:${await freePort()}`, token: TOKEN },
+      devices: { obd: { transport: 'none' }, gps: { transport: 'none' } },
+      // The bound lowered since the outbox filled: the daemon would thin at its start.
+      storage: { dataDir, maxDiskMb: 1 },
+      health: { port: null },
+    });
+    const report = await cli(['doctor', '--config', config]);
+    expect(report.out).toContain(
+      'info  outbox: 6100 sample(s) waiting (oldest from 2026-11-20T07:00:00.000Z); last sequence number 6100;',
+    );
+    expect(report.out).toMatch(
+      /warn {2}outbox: [\d.]+ MB of data, past the 0\.8 MB positions and readings may fill under storage\.maxDiskMb 1: at its start the daemon thins the older half of the positions and readings/,
+    );
+    expect(fingerprint(dataDir)).toEqual(before);
+  });
+
+  it('reports an outbox SQLite cannot read and leaves it where it is', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'state');
+    fs.mkdirSync(dataDir);
+    const file = path.join(dataDir, OUTBOX_FILE);
+    fs.writeFileSync(file, 'this is not a database, it is a shopping list '.repeat(200));
+    const config = writeConfig(dir, {
+      name: 'Van 12',
+      server: { url: `http://127.0.0.1:${await freePort()}`, token: TOKEN },
+      devices: { obd: { transport: 'none' }, gps: { transport: 'none' } },
+      storage: { dataDir },
+      health: { port: null },
+    });
+    const before = fs.readFileSync(file);
+
+    const report = await cli(['doctor', '--config', config]);
+    expect(report.code).toBe(1);
+    expect(report.out).toContain(
+      `FAIL  outbox: ${file} is corrupt (file is not a database): at its start the daemon moves it aside`,
+    );
+    expect(fs.readdirSync(dataDir)).toEqual([OUTBOX_FILE]);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
   it('reports a stored refusal of the configured token when the server cannot be reached', async () => {
     const dir = tempDir();
     const dataDir = path.join(dir, 'state');
@@ -89,6 +195,50 @@ describe('doctor', () => {
       'info  device token: an older token was refused (device-token-revoked); the configured one is different',
     );
   });
+
+  it(
+    'says a refusal stored of a token the server accepts now stops run, and leaves the record to the user',
+    { timeout: 30_000 },
+    async () => {
+      const s = await startTestServer();
+      cleanups.push(async () => {
+        await s.stop().catch(() => undefined);
+        fs.rmSync(s.dir, { recursive: true, force: true });
+      });
+      const vehicle = await registerVehicle(s.server, 'Doctor 3');
+      const dir = tempDir();
+      const dataDir = path.join(dir, 'state');
+      const file = path.join(dataDir, OUTBOX_FILE);
+      const outbox = Outbox.open({ file, maxBytes: 64 << 20, synchronous: 'NORMAL', logger });
+      const at = Date.UTC(2026, 10, 20, 7, 0, 0);
+      outbox.setRefusal({
+        type: 'device-token-invalid',
+        message: 'Unknown device token',
+        at,
+        tokenHash: tokenHash(vehicle.token),
+      });
+      outbox.close();
+      const before = fingerprint(dataDir);
+      const config = writeConfig(dir, {
+        name: 'Van 12',
+        server: { url: s.url, token: vehicle.token },
+        devices: { obd: { transport: 'none' }, gps: { transport: 'none' } },
+        storage: { dataDir },
+        health: { port: null },
+      });
+
+      const report = await cli(['doctor', '--config', config]);
+      expect(report.code).toBe(1);
+      expect(report.out).toContain('ok    device token: accepted');
+      expect(report.out).toContain(
+        `FAIL  device token: the server accepts it now, but refused it at ${new Date(at).toISOString()} (device-token-invalid) and the outbox keeps that: run will not use this token while it does`,
+      );
+      expect(report.out).toContain(
+        `fix: with the daemon stopped, remove the record: sqlite3 ${file} "DELETE FROM meta WHERE key = 'refusal'"`,
+      );
+      expect(fingerprint(dataDir)).toEqual(before);
+    },
+  );
 
   it(
     'says a new outbox that recorded more than the server holds is renumbered at its first hello',

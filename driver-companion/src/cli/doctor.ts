@@ -10,7 +10,9 @@ import type { DeviceRole } from '../devices/endpoints.js';
 import { DeviceLocator } from '../devices/locator.js';
 import { probeSerialPort } from '../devices/probe.js';
 import type { CompanionStatus } from '../health/status.js';
-import { Outbox, tokenHash } from '../outbox/outbox.js';
+import { inspectOutbox } from '../outbox/inspection.js';
+import type { OutboxFinding, OutboxInspection, OutboxSnapshot } from '../outbox/inspection.js';
+import { tokenHash } from '../outbox/outbox.js';
 import type { NumberingPreview, Refusal } from '../outbox/outbox.js';
 import { checkServer } from '../uplink/check-server.js';
 import { readInstance } from '../util/instance-lock.js';
@@ -161,37 +163,20 @@ function fromRunning(status: CompanionStatus): Check[] {
   return checks;
 }
 
-/** No companion running: look at everything directly. */
+/**
+ * No companion running: look at everything directly. The outbox is only
+ * read (inspectOutbox): a diagnostic must not thin it, move it aside or
+ * record anything in it; what the daemon will do to it is reported instead.
+ */
 async function standalone(config: CompanionConfig): Promise<Check[]> {
-  const checks: Check[] = [];
-  const logger = createLogger('silent');
   const file = path.join(config.storage.dataDir, OUTBOX_FILE);
-  let outbox: Outbox | null = null;
-  if (fs.existsSync(file)) {
-    try {
-      outbox = Outbox.open({
-        file,
-        maxBytes: config.storage.maxDiskMb * 1024 * 1024,
-        synchronous: config.storage.synchronous,
-        logger,
-      });
-    } catch (error) {
-      checks.push({
-        status: 'fail',
-        area: 'outbox',
-        message: `${file} cannot be opened: ${messageOf(error)}`,
-        fix: `check the permissions of ${config.storage.dataDir} and the free disk space`,
-      });
-    }
-  } else {
-    checks.push({
-      status: 'info',
-      area: 'outbox',
-      message: `none yet (${file} is created at the first run)`,
-    });
-  }
+  const found = inspectOutbox(file, config.storage.maxDiskMb * 1024 * 1024);
+  const outbox = found.kind === 'outbox' ? found.inspection : null;
+  const checks: Check[] =
+    found.kind === 'outbox'
+      ? outboxChecks(found.inspection.snapshot, config)
+      : [findingCheck(found, file)];
   try {
-    if (outbox) checks.push(...outboxChecks(outbox, config));
     checks.push(await deviceCheck('obd', config));
     checks.push(await deviceCheck('gps', config));
     checks.push(...(await serverChecks(config, outbox)));
@@ -201,26 +186,67 @@ async function standalone(config: CompanionConfig): Promise<Check[]> {
   return checks;
 }
 
-function outboxChecks(outbox: Outbox, config: CompanionConfig): Check[] {
-  const stats = outbox.stats();
+/** An outbox file that could not be inspected, or none: what that means for the daemon. */
+function findingCheck(found: Exclude<OutboxFinding, { kind: 'outbox' }>, file: string): Check {
+  const area = 'outbox';
+  switch (found.kind) {
+    case 'missing':
+      return { status: 'info', area, message: `none yet (${file} is created at the first run)` };
+    case 'unset':
+      return {
+        status: 'info',
+        area,
+        message: `${file} holds no outbox yet (no ${found.missingTables.join(', ')} table); the daemon sets it up at its start`,
+      };
+    case 'corrupt':
+      return {
+        status: 'fail',
+        area,
+        message: `${file} is corrupt (${found.message}): at its start the daemon moves it aside (${path.basename(file)}.corrupt-<time>) and begins a new outbox; what waited in it is not sent`,
+        fix: `to keep what waited, copy the file before the daemon starts; sqlite3's .recover may get it back`,
+      };
+    case 'newer':
+      return {
+        status: 'fail',
+        area,
+        message: `${file}: ${found.message}; the daemon will not open it`,
+        fix: 'install the companion version that wrote it, or a later one',
+      };
+    case 'unopenable':
+      return {
+        status: 'fail',
+        area,
+        message: `${file} cannot be opened${found.code ? ` (${found.code})` : ''}: ${found.message}`,
+        fix: `doctor reads it as the user it runs as, and needs to be able to create its -wal and -shm files beside it: run doctor as root or as the companion's user; otherwise check the disk`,
+      };
+  }
+}
+
+function outboxChecks(stats: OutboxSnapshot, config: CompanionConfig): Check[] {
+  const overBound = stats.usedBytes > stats.thinAboveBytes;
   const checks: Check[] = [
     {
-      status: stats.full ? 'fail' : 'ok',
+      // Over the bound, the warning below says so; this line only counts.
+      status: overBound ? 'info' : 'ok',
       area: 'outbox',
       message: `${stats.pending} sample(s) waiting${stats.oldestT ? ` (oldest from ${new Date(stats.oldestT).toISOString()})` : ''}; last sequence number ${stats.lastAssignedSeq}; ${mb(stats.fileBytes)} of ${mb(stats.maxBytes)}`,
-      ...(stats.full
-        ? { fix: 'restore the uplink so the server takes the backlog, or raise storage.maxDiskMb' }
-        : {}),
     },
   ];
-  const c = stats.counters;
-  if (stats.full || stats.eventsFull) {
+  if (overBound) {
     checks.push({
-      status: 'fail',
+      status: 'warn',
       area: 'outbox',
-      message: stats.eventsFull
-        ? `events and alarms alone fill the whole bound: new events are refused too (${c.refusedEventsWhileFull} so far), as are positions and readings (${c.refusedWhileFull})`
-        : `events and alarms alone fill the bound for positions and readings: those are refused (${c.refusedWhileFull} so far); events are kept in the reserve`,
+      message: `${mb(stats.usedBytes)} of data, past the ${mb(stats.thinAboveBytes)} positions and readings may fill under storage.maxDiskMb ${config.storage.maxDiskMb}: at its start the daemon thins the older half of the positions and readings, and drops the oldest if need be (events are never thinned or dropped)`,
+      fix: 'restore the uplink so the server takes the backlog, or raise storage.maxDiskMb if the disk allows',
+    });
+  }
+  const c = stats.counters;
+  if (c.refusedWhileFull + c.refusedEventsWhileFull > 0) {
+    checks.push({
+      status: 'warn',
+      area: 'outbox',
+      message: `events and alarms alone filled the bound at some point: ${c.refusedWhileFull} positions and readings${c.refusedEventsWhileFull > 0 ? ` and ${c.refusedEventsWhileFull} events` : ''} were refused`,
+      fix: 'restore the uplink so the server takes the backlog, or raise storage.maxDiskMb',
     });
   }
   if (c.thinnedPositions + c.thinnedReadings + c.droppedOldest > 0) {
@@ -231,22 +257,21 @@ function outboxChecks(outbox: Outbox, config: CompanionConfig): Check[] {
       fix: `raise storage.maxDiskMb (now ${config.storage.maxDiskMb}) if the disk allows, or keep the uplink up`,
     });
   }
-  const rejections = outbox.recentRejections(3);
   if (c.rejectedByServer > 0) {
     checks.push({
       status: 'warn',
       area: 'outbox',
-      message: `the server rejected ${c.rejectedByServer} sample(s) for good; latest: ${rejections
+      message: `the server rejected ${c.rejectedByServer} sample(s) for good; latest: ${stats.recentRejections
         .map((r) => `seq ${r.seq ?? '?'} ${r.field}: ${r.reason}`)
         .join('; ')}`,
       fix: 'a rejection for "t" means a clock far ahead: check GPS and NTP; others are companion bugs worth reporting',
     });
   }
-  if (outbox.quarantined() > 0) {
+  if (stats.quarantined > 0) {
     checks.push({
       status: 'warn',
       area: 'outbox',
-      message: `${outbox.quarantined()} sample(s) in quarantine (their batch was refused as malformed)`,
+      message: `${stats.quarantined} sample(s) in quarantine (their batch was refused as malformed)`,
       fix: 'report it with the outbox file; the samples are kept in its quarantine table',
     });
   }
@@ -398,9 +423,13 @@ async function suggestSerial(device: DeviceConfig, wanted: 'elm327' | 'gps'): Pr
   return 'check the cable and power, or run `fleetline-companion scan`';
 }
 
-async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Promise<Check[]> {
+async function serverChecks(
+  config: CompanionConfig,
+  outbox: OutboxInspection | null,
+): Promise<Check[]> {
   const checks: Check[] = [];
   const url = config.server.url;
+  const refusal = outbox?.snapshot.refusal ?? null;
   try {
     const response = await fetch(new URL('healthz', url.endsWith('/') ? url : `${url}/`), {
       signal: AbortSignal.timeout(5000),
@@ -424,14 +453,13 @@ async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Pro
       fix: 'check server.url, the network (mobile data, APN) and any firewall; samples wait in the outbox meanwhile',
     });
     // The server cannot say otherwise now: what it said last time stands.
-    checks.push(...storedRefusalChecks(outbox, config));
+    checks.push(...storedRefusalChecks(refusal, config));
     return checks;
   }
   const result = await checkServer(url, config.server.token);
-  const refusal = outbox?.getRefusal() ?? null;
   const sameToken = refusal?.tokenHash === tokenHash(config.server.token);
   if (result.outcome === 'unreachable' || result.outcome === 'invalid') {
-    checks.push(...storedRefusalChecks(outbox, config));
+    checks.push(...storedRefusalChecks(refusal, config));
   }
   switch (result.outcome) {
     case 'accepted': {
@@ -452,23 +480,17 @@ async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Pro
         });
       }
       if (outbox && refusal && sameToken) {
-        outbox.setRefusal(null);
+        // Clearing the record is a change to the outbox: not doctor's to make.
         checks.push({
-          status: 'info',
+          status: 'fail',
           area: 'device token',
-          message:
-            'it was refused before; accepted now, so the refusal record is cleared and run will connect again',
+          message: `the server accepts it now, but refused it at ${new Date(refusal.at).toISOString()} (${refusal.type}) and the outbox keeps that: run will not use this token while it does`,
+          fix: `with the daemon stopped, remove the record: sqlite3 ${outbox.file} "DELETE FROM meta WHERE key = 'refusal'" (or install a new token)`,
         });
       }
       break;
     }
     case 'refused':
-      outbox?.setRefusal({
-        type: result.type,
-        message: result.message,
-        at: Date.now(),
-        tokenHash: tokenHash(config.server.token),
-      });
       checks.push({
         status: 'fail',
         area: 'device token',
@@ -505,7 +527,7 @@ async function serverChecks(config: CompanionConfig, outbox: Outbox | null): Pro
 
 /** What the daemon's next hello does to this outbox's numbering, by the rule it applies. */
 function nextHelloChecks(
-  outbox: Outbox,
+  outbox: OutboxInspection,
   hello: { deviceId: number; highestStoredSeq: number },
 ): Check[] {
   let preview: NumberingPreview;
@@ -520,7 +542,7 @@ function nextHelloChecks(
       },
     ];
   }
-  const check = numberingCheck(hello, outbox, preview);
+  const check = numberingCheck(hello, outbox.snapshot, preview);
   return check ? [check] : [];
 }
 
@@ -584,12 +606,11 @@ export function numberingCheck(
 }
 
 /**
- * A refusal stored by the daemon (or an earlier doctor), reported when the
- * server cannot be asked: `run` will not use this token again, and that is
- * the one thing the user must know even offline.
+ * A refusal stored by the daemon, reported when the server cannot be asked:
+ * `run` will not use this token again, and that is the one thing the user
+ * must know even offline.
  */
-function storedRefusalChecks(outbox: Outbox | null, config: CompanionConfig): Check[] {
-  const refusal = outbox?.getRefusal() ?? null;
+function storedRefusalChecks(refusal: Refusal | null, config: CompanionConfig): Check[] {
   if (!refusal) return [];
   if (refusal.tokenHash !== tokenHash(config.server.token)) {
     return [

@@ -83,15 +83,10 @@ export function openDatabase(options: {
     db.pragma('busy_timeout = 5000');
     // Keep the WAL small against the bound: checkpoint often and truncate it back afterwards.
     const pageSize = Number(db.pragma('page_size', { simple: true }));
-    const walPages = Math.max(16, Math.min(1000, Math.floor(options.maxBytes / pageSize / 16)));
+    const walPages = walLimitPages(options.maxBytes, pageSize);
     db.pragma(`wal_autocheckpoint = ${walPages}`);
     db.pragma(`journal_size_limit = ${walPages * pageSize}`);
-    const version = Number(db.pragma('user_version', { simple: true }));
-    if (version > SCHEMA_VERSION) {
-      throw new Error(
-        `outbox schema ${version} is newer than this companion understands (${SCHEMA_VERSION})`,
-      );
-    }
+    checkSchemaVersion(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
       CREATE TABLE IF NOT EXISTS samples (
@@ -118,6 +113,51 @@ export function openDatabase(options: {
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/**
+ * Opens an existing outbox file for reading only (doctor): no pragma that
+ * writes, no schema, nothing moved aside. A file in WAL mode is read with
+ * its WAL, committed transactions a killed process left there included;
+ * SQLite keeps a reader's index of the WAL in the `-shm` file, and creates
+ * an empty `-wal` and the `-shm` beside a file closed cleanly (a reader
+ * cannot take the lock that would let it remove them again). Neither holds
+ * data: the next daemon uses them and removes them at its stop. Throws on a
+ * file SQLite cannot read (isCorruption) or cannot open.
+ */
+export function openDatabaseReadOnly(options: { file: string; maxBytes: number }): {
+  db: Database.Database;
+  walBytes: number;
+} {
+  const db = new Database(options.file, { readonly: true, fileMustExist: true });
+  try {
+    // A reader may wait for a writer's checkpoint; it must not fail on one.
+    db.pragma('busy_timeout = 5000');
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    checkSchemaVersion(db);
+    return { db, walBytes: walLimitPages(options.maxBytes, pageSize) * pageSize };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The WAL's size limit in pages: small against the bound, which it is part of. */
+function walLimitPages(maxBytes: number, pageSize: number): number {
+  return Math.max(16, Math.min(1000, Math.floor(maxBytes / pageSize / 16)));
+}
+
+function checkSchemaVersion(db: Database.Database): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > SCHEMA_VERSION) throw new NewerSchemaError(version);
+}
+
+/** The file was written by a newer companion: this one must not touch it. */
+export class NewerSchemaError extends Error {
+  constructor(readonly version: number) {
+    super(`outbox schema ${version} is newer than this companion understands (${SCHEMA_VERSION})`);
+    this.name = 'NewerSchemaError';
   }
 }
 

@@ -61,6 +61,31 @@ const THIN_STEPS: readonly { cls: SampleClass; bucketMs: number }[] = [
   { cls: SAMPLE_CLASS.reading, bucketMs: 300_000 },
 ];
 
+/**
+ * The policy's limits for a file, from its page size and its WAL's limit:
+ * pages in use may reach highWaterBytes before positions and readings are
+ * thinned, and eventCapBytes before events are refused too.
+ */
+export function boundLimits(
+  maxBytes: number,
+  pageSize: number,
+  walBytes: number,
+): { highWaterBytes: number; eventCapBytes: number } {
+  // The WAL may briefly hold one chunk beyond its limit before a checkpoint trims it.
+  const eventCapBytes = Math.max(pageSize * 80, maxBytes - 2 * walBytes - SHM_BYTES);
+  return {
+    eventCapBytes,
+    highWaterBytes: Math.max(pageSize * 64, eventCapBytes * (1 - EVENT_RESERVE)),
+  };
+}
+
+/** Bytes of database pages holding data (the file keeps freed pages for reuse). */
+export function usedBytes(db: Database.Database, pageSize: number): number {
+  const pages = Number(db.pragma('page_count', { simple: true }));
+  const free = Number(db.pragma('freelist_count', { simple: true }));
+  return (pages - free) * pageSize;
+}
+
 export class DiskBound {
   readonly maxBytes: number;
   /** Pages in use may reach this before the policy runs (the rest: the events' reserve, the WAL, the -shm). */
@@ -92,12 +117,9 @@ export class DiskBound {
     this.#host = options.host;
     this.maxBytes = options.maxBytes;
     this.#pageSize = Number(options.db.pragma('page_size', { simple: true }));
-    // The WAL may briefly hold one chunk beyond its limit before a checkpoint trims it.
-    this.eventCapBytes = Math.max(
-      this.#pageSize * 80,
-      this.maxBytes - 2 * options.walBytes - SHM_BYTES,
-    );
-    this.highWaterBytes = Math.max(this.#pageSize * 64, this.eventCapBytes * (1 - EVENT_RESERVE));
+    const limits = boundLimits(this.maxBytes, this.#pageSize, options.walBytes);
+    this.eventCapBytes = limits.eventCapBytes;
+    this.highWaterBytes = limits.highWaterBytes;
   }
 
   /** Only events are left and the bound is reached: positions and readings are refused. */
@@ -112,9 +134,7 @@ export class DiskBound {
 
   /** Bytes of database pages holding data (the file keeps freed pages for reuse). */
   usedBytes(): number {
-    const pages = Number(this.#db.pragma('page_count', { simple: true }));
-    const free = Number(this.#db.pragma('freelist_count', { simple: true }));
-    return (pages - free) * this.#pageSize;
+    return usedBytes(this.#db, this.#pageSize);
   }
 
   /**

@@ -287,6 +287,19 @@ function attachOrClose(
   }
 }
 
+/** The database, WAL and shared-memory files as they are on disk, together. */
+export function bytesOnDisk(file: string): number {
+  let total = 0;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      total += fs.statSync(file + suffix).size;
+    } catch {
+      // Not there (no WAL yet): nothing to count.
+    }
+  }
+  return total;
+}
+
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Logger } from '../util/logger.js';
 import { messageOf } from '../util/logger.js';
@@ -9,17 +8,13 @@ import { DiskBound } from './disk-bound.js';
 import type { ThinReport } from './disk-bound.js';
 import { ZERO_COUNTERS, parseJson } from './meta.js';
 import type { OutboxCounters, Refusal } from './meta.js';
-import { previewNumbering, renumberWaiting, renumberingAtHello } from './numbering.js';
-import type {
-  NumberingCheck,
-  NumberingPreview,
-  NumberingState,
-  RenumberResult,
-} from './numbering.js';
-import { OutboxFile, isDiskTrouble } from './outbox-file.js';
+import { renumberWaiting, renumberingAtHello } from './numbering.js';
+import type { NumberingCheck, NumberingState, RenumberResult } from './numbering.js';
+import { OutboxFile, bytesOnDisk, isDiskTrouble } from './outbox-file.js';
 import type { FileReplacement } from './outbox-file.js';
 import { SAMPLE_CLASS, sampleClass, sampleSeries } from './samples.js';
 import type { OutboxSample, SampleDraft } from './samples.js';
+import { readStoredState } from './stored-state.js';
 
 export { OutboxUnavailableError } from './outbox-file.js';
 export { tokenHash } from './meta.js';
@@ -187,8 +182,8 @@ export class Outbox {
     });
     this.#checkedSinceOpen = false;
 
-    let outboxId = this.#meta('outbox_id');
-    let createdAt = Number(this.#meta('created_at'));
+    const stored = readStoredState(db, this.#sql);
+    let { outboxId, createdAt } = stored;
     if (!outboxId) {
       outboxId = randomUUID();
       createdAt = this.#now();
@@ -196,34 +191,12 @@ export class Outbox {
       this.#sql.setMeta.run('created_at', String(createdAt));
     }
     this.#outboxId = outboxId;
-    this.#createdAt = createdAt;
-    this.#counters = {
-      ...ZERO_COUNTERS,
-      ...parseJson<Partial<OutboxCounters>>(this.#meta('counters'), {}),
-    };
-    // The counter never goes back, whatever table holds the highest number.
-    const highest = db
-      .prepare(
-        `SELECT max(
-           coalesce((SELECT max(seq) FROM samples), 0),
-           coalesce((SELECT max(seq) FROM events), 0),
-           coalesce((SELECT max(seq) FROM quarantine), 0),
-           coalesce((SELECT max(seq) FROM journal), 0)) AS seq`,
-      )
-      .get() as { seq: number };
-    this.#lastSeq = Math.max(Number(this.#meta('last_seq') ?? 0), highest.seq);
+    this.#createdAt = createdAt ?? 0;
+    this.#counters = stored.counters;
+    this.#lastSeq = stored.lastSeq;
     this.#lastSeqAtOpen = this.#lastSeq;
-    // An outbox from before the check was recorded has had one at every hello it kept an identity of.
-    const identity = parseJson<{ deviceId: number } | null>(this.#meta('identity'), null);
-    const numberedFor = Number(this.#meta('numbered_for_device') ?? identity?.deviceId);
-    this.#numberedFor = Number.isInteger(numberedFor) ? numberedFor : null;
-    this.#pending = (
-      db
-        .prepare('SELECT (SELECT count(*) FROM samples) + (SELECT count(*) FROM events) AS n')
-        .get() as {
-        n: number;
-      }
-    ).n;
+    this.#numberedFor = stored.numberedFor;
+    this.#pending = stored.pending;
     this.#applyPolicy();
   }
 
@@ -434,16 +407,6 @@ export class Outbox {
     });
   }
 
-  /**
-   * What checkNumbering would do now, without doing it or recording
-   * anything: `doctor` says what the daemon's next hello will do.
-   */
-  previewNumbering(deviceId: number, highestStoredSeq: number): NumberingPreview {
-    return this.#file.guard(() =>
-      previewNumbering(this.#sql, this.#numbering(), deviceId, highestStoredSeq),
-    );
-  }
-
   #numbering(): NumberingState {
     return {
       lastAssignedSeq: this.#lastSeq,
@@ -617,15 +580,7 @@ export class Outbox {
   }
 
   fileBytes(): number {
-    let total = 0;
-    for (const suffix of ['', '-wal', '-shm']) {
-      try {
-        total += fs.statSync(this.file + suffix).size;
-      } catch {
-        // Not there (no WAL yet): nothing to count.
-      }
-    }
-    return total;
+    return bytesOnDisk(this.file);
   }
 
   /** Every sample ever committed, when the journal is on (audits and acceptance tests). */

@@ -167,7 +167,7 @@ export class Uplink {
     this.#waitingForOutbox = false;
     const refusal = this.#outboxOr(() => this.#o.outbox.getRefusal(), null, 'read a refusal');
     if (refusal && refusal.tokenHash === this.#tokenHash) {
-      // Refused before, same token: never again. A new token (or doctor) clears it.
+      // Refused before, same token: never again. A new token clears it (doctor says how else).
       this.#status.refusal = refusal;
       this.#setState('refused');
       this.#log.error(
