@@ -225,6 +225,21 @@ describe('the alarm dock with many open alarms', () => {
       expect(inView(viewport)[0]).toBe(top);
     });
 
+    it('starts at the top again when alarms come after every one was acknowledged', async () => {
+      const { services, c, row } = await open(500);
+      await scrollTo(
+        c.querySelector<HTMLElement>('[data-testid="alarm-list"]')!,
+        200 * ALARM_ROW_HEIGHT,
+      );
+      await step(() => services.stores.events.getState().acknowledgeAll());
+      expect(c.querySelector('[data-testid="alarm-list"]')).toBeNull();
+      await step(() => services.stores.events.getState().add(overspeeds(500, 1001)));
+      // A new list, at its top: its first rows are in the page, not blanks.
+      expect(c.querySelector<HTMLElement>('[data-testid="alarm-list"]')?.scrollTop).toBe(0);
+      expect(row(1)?.getAttribute('data-alarm-id')).toBe('1500');
+      expect(row(6)?.getAttribute('data-alarm-id')).toBe('1495');
+    });
+
     it('shows new alarms at the top when the list is scrolled to the top', async () => {
       const { services, viewport, row } = await open(500);
       await step(() => services.stores.events.getState().add(overspeeds(2, 501)));

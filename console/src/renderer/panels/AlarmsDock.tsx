@@ -76,6 +76,12 @@ export function AlarmsDock() {
   useLayoutEffect(() => {
     const before = shownBefore.current;
     shownBefore.current = open;
+    // Every alarm acknowledged, the list goes from the page: the next one
+    // starts at its top, not at an offset its new viewport (at 0) does not have.
+    if (open.length === 0) {
+      if (scrollTop !== 0) setScrollTop(0);
+      return;
+    }
     const el = viewport.current;
     if (before === open || !expanded || !el || scrollTop <= 0) return;
     const inView = (index: number) =>
