@@ -63,7 +63,8 @@ flight). Exit codes: 0 stopped, 1 crashed, 78 invalid configuration.`,
     },
     help: `Options:
       --no-probe          only list the serial ports, open nothing
-      --no-network        do not try Wi-Fi adapters (192.168.0.10:35000 and --tcp)
+      --no-network        do not try the usual Wi-Fi adapter (192.168.0.10:35000);
+                          those given with --tcp are still tried
       --no-ble            do not scan for Bluetooth LE adapters
       --tcp HOST:PORT     also try this Wi-Fi adapter (repeatable)
       --json              machine-readable output
