@@ -2,6 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadFleet, three } from '../testing/fixtures';
 import { ShortcutHost, press, render, step, testServices, text } from '../testing/render';
+import { AlarmsDock } from '../panels/AlarmsDock';
+import { VehicleList } from '../panels/VehicleList';
+import type { FilterChip } from '../stores/vehicle-filter';
 import { TopBar } from './TopBar';
 
 let unmount: (() => Promise<void>) | undefined;
@@ -112,5 +115,72 @@ describe('the user menu', () => {
       document.body.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true })),
     );
     expect(menu()).toBeNull();
+  });
+});
+
+describe('the filter chips and the alarm dock', () => {
+  it('agree: "Open alarms" counts and shows the vehicles the dock has alarms for, however many alarms', async () => {
+    const services = testServices();
+    // Van 01 is speeding (the map's red "alarm" state) but its alarm was dealt with;
+    // Van 02 is offline and Truck 1 stands: no vehicle is in the alarm state but Van 01.
+    loadFleet(services, [{ ...three()[0]!, overspeed: true }, ...three().slice(1)]);
+    const view = await render(
+      services,
+      <>
+        <TopBar account={{ kind: 'signed-in', onSignOut: () => {} }} />
+        <AlarmsDock />
+        <VehicleList />
+      </>,
+    );
+    unmount = view.unmount;
+    const chip = (name: FilterChip) =>
+      view.container.querySelector<HTMLButtonElement>(`[data-chip="${name}"]`);
+    const listed = () =>
+      [...view.container.querySelectorAll<HTMLElement>('[data-vehicle-id]')].map(
+        (r) => r.dataset.vehicleId,
+      );
+
+    // A storm: 10,000 overspeeds on Van 02 and Truck 1, raised and over.
+    const now = Date.now();
+    await step(() =>
+      services.stores.events.getState().add(
+        Array.from({ length: 10_000 }, (_, i) => ({
+          id: i + 1,
+          vehicleId: i % 2 === 0 ? 2 : 3,
+          type: 'overspeed' as const,
+          t: now,
+          recordedAt: now,
+          late: false,
+          data: { speedKmh: 70, limitKmh: 50, lat: 52.5, lon: 13.4 },
+        })),
+      ),
+    );
+    expect(text(view.container.querySelector('[data-testid="alarms"] h2'))).toBe(
+      'Alarms 10000 on 2 vehicles',
+    );
+    expect(text(chip('open-alarm'))).toBe('Open alarms 2');
+    expect(chip('open-alarm')?.title).toContain('open alarm');
+    // The speeding van is among the moving ones; the three chips before count every vehicle.
+    expect(text(chip('moving'))).toBe('Moving 1');
+    expect(text(chip('idle'))).toBe('Idle 1');
+    expect(text(chip('offline'))).toBe('Offline 1');
+
+    await step(() => chip('open-alarm')?.click());
+    expect(listed()).toEqual(['3', '2']);
+
+    // Van 02's alarms acknowledged: one vehicle left, in the dock, on the chip and in the list.
+    await step(() => {
+      const events = services.stores.events.getState();
+      for (const a of events.alarms) if (a.event.vehicleId === 2) events.acknowledge(a.event.id);
+    });
+    expect(text(view.container.querySelector('[data-testid="alarm-vehicles"]'))).toBe(
+      'on 1 vehicle',
+    );
+    expect(text(chip('open-alarm'))).toBe('Open alarms 1');
+    expect(listed()).toEqual(['3']);
+
+    await step(() => services.stores.events.getState().acknowledgeAll());
+    expect(text(chip('open-alarm'))).toBe('Open alarms 0');
+    expect(listed()).toEqual([]);
   });
 });

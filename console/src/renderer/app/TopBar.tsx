@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useConsole, useSlice } from './context';
 import { ConnectionBadge } from './ConnectionBadge';
-import { STATE_LABELS, VEHICLE_STATES } from '../stores/vehicle-state';
-import type { VehicleState } from '../stores/vehicle-state';
+import { FILTER_CHIPS, FILTER_CHIP_LABELS, motionChip } from '../stores/vehicle-filter';
+import type { FilterChip } from '../stores/vehicle-filter';
 import { useNow } from '../panels/use-now';
 import type { ShellAccount } from './ConsoleShell';
 
@@ -77,28 +77,43 @@ function SearchBox() {
   );
 }
 
+/** What each chip shows, for its tooltip: the last one is not a state. */
+const CHIP_TITLES: Record<FilterChip, string> = {
+  moving: 'Moving vehicles',
+  idle: 'Idle vehicles',
+  offline: 'Offline vehicles',
+  'open-alarm': 'Vehicles with an open alarm in the alarm dock, whatever they do now',
+};
+
 function StateFilter() {
   const { stores } = useConsole();
-  const states = useSlice(stores.ui, (s) => s.filter.states);
+  const chips = useSlice(stores.ui, (s) => s.filter.states);
   const listRevision = useSlice(stores.fleet, (s) => s.listRevision);
+  const openAlarms = useSlice(stores.events, (s) => s.openAlarmVehicleIds);
+  // Vehicles, as the list shows them with the chip on: the last count is the
+  // dock's vehicles (those this console holds), not its alarms.
   const counts = useMemo(() => {
-    const c: Record<VehicleState, number> = { moving: 0, idle: 0, offline: 0, alarm: 0 };
-    for (const v of stores.fleet.getState().vehicles.values()) c[v.state] += 1;
+    const c: Record<FilterChip, number> = { moving: 0, idle: 0, offline: 0, 'open-alarm': 0 };
+    for (const v of stores.fleet.getState().vehicles.values()) {
+      c[motionChip(v)] += 1;
+      if (openAlarms.has(v.id)) c['open-alarm'] += 1;
+    }
     return c;
-  }, [stores, listRevision]);
+  }, [stores, listRevision, openAlarms]);
   return (
-    <div className="chips state-filter" role="group" aria-label="Filter by state">
-      {VEHICLE_STATES.map((state, i) => (
+    <div className="chips state-filter" role="group" aria-label="Filter vehicles">
+      {FILTER_CHIPS.map((chip, i) => (
         <button
-          key={state}
+          key={chip}
           type="button"
-          className={`chip state-${state} ${states.has(state) ? 'on' : ''}`}
-          aria-pressed={states.has(state)}
-          onClick={() => stores.ui.getState().toggleState(state)}
-          title={`${STATE_LABELS[state]} (${i + 1})`}
+          className={`chip state-${chip === 'open-alarm' ? 'alarm' : chip} ${chips.has(chip) ? 'on' : ''}`}
+          aria-pressed={chips.has(chip)}
+          onClick={() => stores.ui.getState().toggleState(chip)}
+          title={`${CHIP_TITLES[chip]} (${i + 1})`}
+          data-chip={chip}
         >
-          <span className="dot" aria-hidden="true" /> {STATE_LABELS[state]}{' '}
-          <span className="count">{counts[state]}</span>
+          <span className="dot" aria-hidden="true" /> {FILTER_CHIP_LABELS[chip]}{' '}
+          <span className="count">{counts[chip]}</span>
         </button>
       ))}
     </div>

@@ -1,6 +1,5 @@
 import type { ConsoleStores } from './context';
-import { VEHICLE_STATES } from '../stores/vehicle-state';
-import { filterVehicles } from '../stores/vehicle-filter';
+import { FILTER_CHIPS, filterVehicles } from '../stores/vehicle-filter';
 
 export interface Shortcut {
   keys: string[];
@@ -13,6 +12,7 @@ function step(stores: ConsoleStores, delta: 1 | -1): boolean {
   const list = filterVehicles(
     stores.fleet.getState().vehicles.values(),
     stores.ui.getState().filter,
+    stores.events.getState().openAlarmVehicleIds,
   );
   if (list.length === 0) return false;
   const current = stores.ui.getState().selectedId;
@@ -64,10 +64,13 @@ export const SHORTCUTS: Shortcut[] = [
     description: 'Fit the map to the vehicles shown',
     run: (s) => (s.ui.getState().requestFit(), true),
   },
-  ...VEHICLE_STATES.map((state, i): Shortcut => ({
+  ...FILTER_CHIPS.map((chip, i): Shortcut => ({
     keys: [String(i + 1)],
-    description: `Show or hide ${state} vehicles`,
-    run: (s) => (s.ui.getState().toggleState(state), true),
+    description:
+      chip === 'open-alarm'
+        ? 'Show or hide vehicles with an open alarm'
+        : `Show or hide ${chip} vehicles`,
+    run: (s) => (s.ui.getState().toggleState(chip), true),
   })),
   {
     keys: ['0'],

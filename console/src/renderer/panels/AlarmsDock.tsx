@@ -32,6 +32,7 @@ export function AlarmsDock() {
   const { stores } = useConsole();
   const alarms = useSlice(stores.events, (s) => s.alarms);
   const dropped = useSlice(stores.events, (s) => s.alarmsDropped);
+  const vehicleCount = useSlice(stores.events, (s) => s.openAlarmVehicleIds.size);
   const [expanded, setExpanded] = useState(false);
   // Sorted once per change of the list, not on every scroll.
   const open = useMemo(() => alarms.filter((a) => !a.acknowledged).sort(compareAlarms), [alarms]);
@@ -193,7 +194,11 @@ export function AlarmsDock() {
     <section className="alarms" aria-label="Alarms" data-testid="alarms">
       <header>
         <h2>
-          Alarms <span className="count">{open.length}</span>
+          Alarms <span className="count">{open.length}</span>{' '}
+          {/* The "Open alarms" filter chip counts these vehicles, not the alarms. */}
+          <span className="muted alarm-vehicles" data-testid="alarm-vehicles">
+            on {vehicleCount} {vehicleCount === 1 ? 'vehicle' : 'vehicles'}
+          </span>
         </h2>
         <button
           type="button"

@@ -20,15 +20,19 @@ export function VehicleList() {
   const filter = useSlice(stores.ui, (s) => s.filter);
   const selectedId = useSlice(stores.ui, (s) => s.selectedId);
   const total = useSlice(stores.fleet, (s) => s.vehicles.size);
+  const openAlarms = useSlice(stores.events, (s) => s.openAlarmVehicleIds);
   const now = useNow(1000);
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
 
   const ids = useMemo(
-    () => filterVehicles(stores.fleet.getState().vehicles.values(), filter).map((v) => v.id),
-    // listRevision: the store changed what lists show.
-    [stores, filter, listRevision],
+    () =>
+      filterVehicles(stores.fleet.getState().vehicles.values(), filter, openAlarms).map(
+        (v) => v.id,
+      ),
+    // listRevision: the store changed what lists show; openAlarms: which vehicles have one.
+    [stores, filter, listRevision, openAlarms],
   );
 
   useEffect(() => {

@@ -28,6 +28,27 @@ const ignition = (id: number): FleetEvent => ({
 });
 
 describe('events store', () => {
+  it('knows the vehicles with an open alarm, and keeps the same set while they are the same', () => {
+    const store = createEventsStore();
+    const on = (id: number, vehicleId: number): FleetEvent => ({ ...overspeed(id), vehicleId });
+    store.getState().add([on(1, 1), on(2, 2)]);
+    const first = store.getState().openAlarmVehicleIds;
+    expect([...first].sort()).toEqual([1, 2]);
+    // One more alarm of a vehicle already there: the same set, nothing to recompute.
+    store.getState().add([on(3, 2)]);
+    expect(store.getState().openAlarmVehicleIds).toBe(first);
+    store.getState().acknowledge(2);
+    expect(store.getState().openAlarmVehicleIds).toBe(first);
+    // Its last alarm acknowledged, the vehicle goes; replayed and late alarms never come.
+    store.getState().acknowledge(3);
+    expect([...store.getState().openAlarmVehicleIds]).toEqual([1]);
+    store.getState().add([on(4, 5)], { replay: true });
+    store.getState().add([{ ...on(5, 6), late: true }]);
+    expect([...store.getState().openAlarmVehicleIds]).toEqual([1]);
+    store.getState().acknowledgeAll();
+    expect(store.getState().openAlarmVehicleIds.size).toBe(0);
+  });
+
   it('keeps events newest first without duplicates and remembers the highest id', () => {
     const store = createEventsStore();
     expect(store.getState().add([overspeed(2), ignition(1)])).toHaveLength(2);

@@ -73,6 +73,22 @@ function boundAlarms(alarms: Alarm[]): { alarms: Alarm[]; dropped: number } {
  * away than the server replays, and it sent only the newest. Kept until a
  * dispatcher dismisses it, so a log that looks complete is not taken for it.
  */
+/**
+ * The vehicles with at least one open alarm: the ones the dock is about, and
+ * what the "Open alarms" filter chip shows. The previous set is handed back
+ * when the vehicles are the same, so what depends on it (the vehicle list,
+ * the map) does not recompute for an alarm more on a vehicle already there.
+ */
+function openAlarmVehicles(
+  alarms: readonly Alarm[],
+  previous: ReadonlySet<number>,
+): ReadonlySet<number> {
+  const ids = new Set<number>();
+  for (const a of alarms) if (!a.acknowledged) ids.add(a.event.vehicleId);
+  if (ids.size === previous.size && [...ids].every((id) => previous.has(id))) return previous;
+  return ids;
+}
+
 export interface ReplayGap {
   /** How many missed events the replay carried (the newest of them). */
   replayed: number;
@@ -96,6 +112,8 @@ export interface EventsState {
   alarms: Alarm[];
   /** Open alarms dropped since sign-in because more than MAX_OPEN_ALARMS were open. */
   alarmsDropped: number;
+  /** Ids of the vehicles with an open alarm (the same set while they are the same). */
+  openAlarmVehicleIds: ReadonlySet<number>;
   /** Set by a truncated replay; cleared only when dismissed (or on sign-out). */
   replayGap: ReplayGap | null;
 
@@ -118,6 +136,7 @@ export function createEventsStore() {
     lastEventId: null,
     alarms: [],
     alarmsDropped: 0,
+    openAlarmVehicleIds: new Set(),
     replayGap: null,
 
     /** Adds what is new and returns it (the caller notifies about those). */
@@ -153,6 +172,7 @@ export function createEventsStore() {
           lastEventId: maxId,
           alarms: bounded.alarms,
           alarmsDropped: s.alarmsDropped + bounded.dropped,
+          openAlarmVehicleIds: openAlarmVehicles(bounded.alarms, s.openAlarmVehicleIds),
           replayGap,
         };
       });
@@ -166,16 +186,18 @@ export function createEventsStore() {
     },
 
     acknowledge(eventId) {
-      set((s) => ({
-        alarms: boundAlarms(
+      set((s) => {
+        const { alarms } = boundAlarms(
           s.alarms.map((a) => (a.event.id === eventId ? { ...a, acknowledged: true } : a)),
-        ).alarms,
-      }));
+        );
+        return { alarms, openAlarmVehicleIds: openAlarmVehicles(alarms, s.openAlarmVehicleIds) };
+      });
     },
 
     acknowledgeAll() {
       set((s) => ({
         alarms: boundAlarms(s.alarms.map((a) => ({ ...a, acknowledged: true }))).alarms,
+        openAlarmVehicleIds: openAlarmVehicles([], s.openAlarmVehicleIds),
       }));
     },
 
@@ -184,7 +206,14 @@ export function createEventsStore() {
     },
 
     clear() {
-      set({ events: [], lastEventId: null, alarms: [], alarmsDropped: 0, replayGap: null });
+      set({
+        events: [],
+        lastEventId: null,
+        alarms: [],
+        alarmsDropped: 0,
+        openAlarmVehicleIds: new Set(),
+        replayGap: null,
+      });
     },
   }));
 }

@@ -141,12 +141,22 @@ describe('fleet store', () => {
     expect(s.listRevision).toBe(list + 1);
     // Into alarm: the map is told to redraw at once.
     expect(s.alarmRevision).toBe(alarms + 1);
-    // Moving on while in alarm is not news for the alarm colour; leaving the alarm is.
+    // Moving on while in alarm is not news for the alarm colour, nor for lists; leaving the alarm is.
     store
       .getState()
       .applyBatch(batchOf(updates(12, [{ id: 1, rev: 3, position: position(3_000, 13.6) }])), 0);
     expect(store.getState().alarmRevision).toBe(alarms + 1);
-    store.getState().applyBatch(batchOf(updates(13, [{ id: 1, rev: 4, overspeed: false }])), 0);
+    expect(store.getState().listRevision).toBe(list + 1);
+    // Stopping while in alarm is news for lists: the filter counts it as idle now.
+    store
+      .getState()
+      .applyBatch(
+        batchOf(updates(13, [{ id: 1, rev: 4, position: position(4_000, 13.6, 52.52, 0) }])),
+        0,
+      );
+    expect(store.getState().vehicles.get(1)?.state).toBe('alarm');
+    expect(store.getState().listRevision).toBe(list + 2);
+    store.getState().applyBatch(batchOf(updates(14, [{ id: 1, rev: 5, overspeed: false }])), 0);
     expect(store.getState().vehicles.get(1)?.state).not.toBe('alarm');
     expect(store.getState().alarmRevision).toBe(alarms + 2);
   });

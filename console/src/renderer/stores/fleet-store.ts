@@ -9,7 +9,7 @@ import type {
   VehicleSnapshot,
 } from '@fleetline/protocol';
 import type { MergedBatch, MergedVehicleUpdate } from '../live/update-buffer';
-import { classifyVehicle } from './vehicle-state';
+import { classifyVehicle, isMoving } from './vehicle-state';
 import type { VehicleState } from './vehicle-state';
 
 export interface VehicleRecord extends VehicleSnapshot {
@@ -44,7 +44,10 @@ export interface FleetState {
    */
   vehicles: Map<number, VehicleRecord>;
   revision: number;
-  /** Bumps only when what lists show changes (membership, names, states). */
+  /**
+   * Bumps only when what lists show changes (membership, names, states, and
+   * a vehicle in alarm starting or stopping: the filter counts it by that).
+   */
   listRevision: number;
   /**
    * Bumps when a live update takes a vehicle into or out of alarm: the map
@@ -147,7 +150,12 @@ export function createFleetStore() {
         // Revisions only grow: an update this console already has changes nothing.
         if (pending.update.rev > record.rev) record = mergeUpdate(record, pending.update);
         if (record === existing) continue;
-        if (!existing || existing.state !== record.state || pending.update.details)
+        if (
+          !existing ||
+          existing.state !== record.state ||
+          isMoving(existing) !== isMoving(record) ||
+          pending.update.details
+        )
           listChanged = true;
         if ((existing?.state === 'alarm') !== (record.state === 'alarm')) alarmChanged = true;
         vehicles.set(id, record);

@@ -1,13 +1,13 @@
 import { createStore } from 'zustand/vanilla';
-import type { VehicleState } from './vehicle-state';
+import type { FilterChip } from './vehicle-filter';
 
 export type PanelTab = 'live' | 'history' | 'events';
 
 export interface VehicleFilter {
   /** Matches name, plate, VIN and driver, case- and accent-insensitive. */
   text: string;
-  /** Empty: every state. */
-  states: ReadonlySet<VehicleState>;
+  /** The chips that are on (vehicle-filter.ts); empty: every vehicle. */
+  states: ReadonlySet<FilterChip>;
 }
 
 export interface UiState {
@@ -30,7 +30,7 @@ export interface UiState {
   select(id: number | null): void;
   setFollow(follow: boolean): void;
   setText(text: string): void;
-  toggleState(state: VehicleState): void;
+  toggleState(chip: FilterChip): void;
   clearFilter(): void;
   setPanelTab(tab: PanelTab): void;
   setColumnWidth(column: 'sidebar' | 'panel', width: number): void;

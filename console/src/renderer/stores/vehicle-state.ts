@@ -18,7 +18,12 @@ export function classifyVehicle(
   if (!v.online) return 'offline';
   if (v.overspeed) return 'alarm';
   if (v.dtcs.some((d) => d.kind !== 'pending' && d.codes.length > 0)) return 'alarm';
-  return (v.position?.speedKmh ?? 0) >= MOVING_MIN_KMH ? 'moving' : 'idle';
+  return isMoving(v) ? 'moving' : 'idle';
+}
+
+/** Going faster than standing, by its last position (in alarm or not). */
+export function isMoving(v: Pick<VehicleSnapshot, 'position'>): boolean {
+  return (v.position?.speedKmh ?? 0) >= MOVING_MIN_KMH;
 }
 
 export const STATE_LABELS: Record<VehicleState, string> = {

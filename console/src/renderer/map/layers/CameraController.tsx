@@ -70,6 +70,7 @@ function fitVehicles(map: MapLike, stores: ReturnType<typeof useConsole>['stores
   const vehicles = filterVehicles(
     stores.fleet.getState().vehicles.values(),
     stores.ui.getState().filter,
+    stores.events.getState().openAlarmVehicleIds,
   );
   let west = Infinity;
   let south = Infinity;

@@ -65,7 +65,7 @@ export function VehiclesLayer() {
   const { stores } = useConsole();
 
   useEffect(() => {
-    const { fleet, ui, connection } = stores;
+    const { fleet, ui, events, connection } = stores;
     const glLayer = new VehicleGlLayer(LAYERS.gl, { minZoom: INDIVIDUAL_MIN_ZOOM });
     addLayers(map, glLayer);
     const canvas = map.getCanvas();
@@ -73,8 +73,10 @@ export function VehiclesLayer() {
 
     const visible = (): VehicleRecord[] => {
       const { filter } = ui.getState();
+      const openAlarms = events.getState().openAlarmVehicleIds;
       const out: VehicleRecord[] = [];
-      for (const v of fleet.getState().vehicles.values()) if (matchesFilter(v, filter)) out.push(v);
+      for (const v of fleet.getState().vehicles.values())
+        if (matchesFilter(v, filter, openAlarms)) out.push(v);
       return out;
     };
 
@@ -138,6 +140,15 @@ export function VehiclesLayer() {
       if (s.filter !== prev.filter) forceAll();
       else if (s.selectedId !== prev.selectedId) glLayer.setVehicles(visible(), s.selectedId);
     });
+    // Filtered to vehicles with an open alarm, the map shows a vehicle's first
+    // alarm, and drops it once its last is acknowledged, at once.
+    const unsubscribeEvents = events.subscribe((s, prev) => {
+      if (
+        s.openAlarmVehicleIds !== prev.openAlarmVehicleIds &&
+        ui.getState().filter.states.has('open-alarm')
+      )
+        forceAll();
+    });
     const unsubscribeConnection = connection.subscribe((s, prev) => {
       if ((s.status === 'live') !== (prev.status === 'live')) showStale(s.status !== 'live');
     });
@@ -194,6 +205,7 @@ export function VehiclesLayer() {
       clearTimeout(timer);
       unsubscribeFleet();
       unsubscribeUi();
+      unsubscribeEvents();
       unsubscribeConnection();
       map.off('moveend', onMoveEnd);
       map.off('click', onClick);
