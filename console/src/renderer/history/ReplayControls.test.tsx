@@ -88,6 +88,10 @@ describe('the readings along a replay', () => {
     // At the start (the first position, 07:00:00).
     expect(services.stores.history.getState().cursorT).toBe(from);
     expect(row('Engine coolant')).toContain(`82.0 °C read ${formatTime(from - 80_000)}`);
+    // Read 80 s before the replay's time: as old as that, a last known value.
+    expect(row('Engine coolant')).toContain(
+      `82.0 °C read ${formatTime(from - 80_000)}, 1 min old (last known)`,
+    );
     // No engine speed was read before the trip: said so, not a bare dash.
     expect(row('Engine speed')).toContain('no reading yet');
     expect(row('Engine speed')).not.toContain('—');
@@ -108,6 +112,90 @@ describe('the readings along a replay', () => {
       .map((url) => new URL(url, 'http://console.test').searchParams)
       .map((q) => [Number(q.get('from')), Number(q.get('to'))]);
     expect(asked).toContainEqual([from - READINGS_BEFORE_MS, from]);
+  });
+
+  it("marks a reading with its age once it is older at the replay's time than its series is read", async () => {
+    // A trip's end: GPS speed all along, the OBD-II vehicle speed (read every
+    // second) last read 40 s before the end, coolant (read every 30 s) all along.
+    const SPEED = 0x0d;
+    const end = from + 60_000;
+    const services = testServices((url) => {
+      const query = new URL(url, 'http://console.test').searchParams;
+      const common = {
+        vehicleId: 1,
+        from: Number(query.get('from')),
+        to: Number(query.get('to')),
+        downsampled: false,
+        bucketMs: 0,
+      };
+      if (url.includes('/positions'))
+        return json(200, {
+          ...common,
+          points: Array.from({ length: 61 }, (_, s) => position(from + s * 1000, 13.4 + s / 1e4)),
+        });
+      if (url.includes('/readings'))
+        return json(200, {
+          ...common,
+          series:
+            Number(query.get('to')) <= from
+              ? []
+              : [
+                  series(
+                    SPEED,
+                    'km/h',
+                    Array.from({ length: 21 }, (_, s): [number, number] => [
+                      from + s * 1000,
+                      42 + s,
+                    ]),
+                  ),
+                  series(COOLANT, '°C', [
+                    [from, 80],
+                    [from + 30_000, 82],
+                    [from + 60_000, 84],
+                    [from + 90_000, 86],
+                  ]),
+                ],
+        });
+      return json(404, {});
+    });
+    loadFleet(services, three());
+    const vehicle = services.stores.fleet.getState().vehicles.get(1)!;
+    const view = await render(services, <ReplayControls vehicle={vehicle} />);
+    unmount = view.unmount;
+    await step(() =>
+      loadReplay(services.api, services.stores.history, {
+        vehicleId: 1,
+        from,
+        to: end + 1,
+        label: 'Trip',
+      }),
+    );
+    const cell = (name: string) =>
+      [...view.container.querySelectorAll('[data-testid="replay-readings"] tr')]
+        .find((r) => text(r.querySelector('th')).startsWith(name))
+        ?.querySelector('td.value');
+
+    // Mid-trip, each is current: no age.
+    await step(() => services.stores.history.getState().seek(from + 15_000));
+    expect(text(cell('Vehicle speed'))).toBe('57.0 km/h');
+    expect(cell('Vehicle speed')?.classList.contains('muted')).toBe(false);
+    // 10 s after the last speed reading: still current (the live panel's rule for 1 Hz values).
+    await step(() => services.stores.history.getState().seek(from + 30_000));
+    expect(text(cell('Vehicle speed'))).toBe('62.0 km/h');
+    // Past that, its age, from the replay's time, as a last known value.
+    await step(() => services.stores.history.getState().seek(from + 31_000));
+    expect(text(cell('Vehicle speed'))).toBe('62.0 km/h 11 s old (last known)');
+    expect(cell('Vehicle speed')?.classList.contains('muted')).toBe(true);
+    expect(
+      cell('Vehicle speed')?.querySelector('[data-testid="reading-age"]')?.getAttribute('title'),
+    ).toContain(`Read at ${formatTime(from + 20_000)}`);
+    // Coolant read every 30 s: 29 s after its last reading is not old for it.
+    await step(() => services.stores.history.getState().seek(from + 59_000));
+    expect(text(cell('Engine coolant'))).toBe('82.0 °C');
+    // At the trip's end.
+    await step(() => services.stores.history.getState().seek(end));
+    expect(text(cell('Vehicle speed'))).toBe('62.0 km/h 40 s old (last known)');
+    expect(text(cell('Engine coolant'))).toBe('84.0 °C');
   });
 
   it('says "no reading yet" for every series when nothing was read shortly before the start', async () => {

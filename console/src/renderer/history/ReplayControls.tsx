@@ -1,9 +1,16 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useConsole, useSlice } from '../app/context';
 import { errorMessage } from '../api/errors';
-import { formatNumber, formatTime, readingMeta, sortReadings } from '../panels/format';
+import { formatNumber, formatSpan, formatTime, readingMeta, sortReadings } from '../panels/format';
 import { Sparkline } from '../panels/Sparkline';
-import { REPLAY_SPEEDS, localDay, positionAt, valueAt } from '../stores/history-store';
+import {
+  READING_CURRENT_MIN_MS,
+  REPLAY_SPEEDS,
+  localDay,
+  positionAt,
+  readingAt,
+  readingCurrentForMs,
+} from '../stores/history-store';
 import type { ReplaySpeed } from '../stores/history-store';
 import type { VehicleRecord } from '../stores/fleet-store';
 import { csvFile, eventsCsv, exportFileName, positionsCsv, readingsCsv } from './csv';
@@ -27,6 +34,11 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
   const playing = useSlice(history, (s) => s.playing);
   const speed = useSlice(history, (s) => s.speed);
   const [exportState, setExportState] = useState<string | null>(null);
+  // Once per replay, not on every tick of its clock.
+  const currentFor = useMemo(
+    () => new Map(readings.map((s) => [`${s.pid}:${s.part}`, readingCurrentForMs(s.points)])),
+    [readings],
+  );
 
   useEffect(() => {
     if (!playing) return;
@@ -138,32 +150,48 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
                 const s = readings.find((x) => x.pid === r.pid && x.part === r.part);
                 if (!s) return null;
                 const meta = readingMeta(s.pid, s.part, s.unit);
-                const value = cursorT === null ? null : valueAt(s.points, cursorT);
+                const key = `${s.pid}:${s.part}`;
+                const reading = cursorT === null ? null : readingAt(s.points, cursorT);
                 // Before the series' first reading in the range: the one it had just before.
                 const before =
-                  value === null
+                  reading === null
                     ? readingsBefore
                         .find((x) => x.pid === s.pid && x.part === s.part)
                         ?.points.at(-1)
                     : undefined;
-                const shown = value ?? before?.value ?? null;
+                const shown = reading ?? before ?? null;
+                // Read longer ago than the series is read, it is not the value at the
+                // replay's time: said as the live panel says a last known value.
+                const age = shown === null || cursorT === null ? 0 : cursorT - shown.t;
+                const old = age > (currentFor.get(key) ?? READING_CURRENT_MIN_MS);
                 return (
-                  <tr key={`${s.pid}:${s.part}`}>
+                  <tr key={key}>
                     <th scope="row">{meta.name}</th>
-                    <td className="value">
+                    <td className={`value${old ? ' muted' : ''}`}>
                       {shown === null ? (
                         <span className="muted">no reading yet</span>
                       ) : (
                         <>
-                          {formatNumber(shown, meta.digits)}{' '}
+                          {formatNumber(shown.value, meta.digits)}{' '}
                           <span className="unit">{meta.unit}</span>
-                          {before && (
-                            <span
-                              className="muted reading-before"
-                              title="The latest reading before the replay's start"
-                            >
+                          {(before || old) && (
+                            // Under the value, on a line of its own.
+                            <span className="muted reading-note">
                               {' '}
-                              read {formatTime(before.t)}
+                              {before && (
+                                <span title="The latest reading before the replay's start">
+                                  read {formatTime(before.t)}
+                                </span>
+                              )}
+                              {before && old && ', '}
+                              {old && (
+                                <span
+                                  data-testid="reading-age"
+                                  title={`Read at ${formatTime(shown.t)}, ${formatSpan(age)} before the replay's time: the last reading until then`}
+                                >
+                                  {formatSpan(age)} old (last known)
+                                </span>
+                              )}
                             </span>
                           )}
                         </>

@@ -33,14 +33,19 @@ export function formatDateTime(t: number | null | undefined): string {
 /** "12 s ago", "4 min ago", "2 h ago": how old a value is, for a glance. */
 export function formatAge(t: number | null | undefined, now: number): string {
   if (t === null || t === undefined) return 'never';
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 5) return 'just now';
-  if (s < 60) return `${s} s ago`;
+  if (now - t < 4_500) return 'just now';
+  return `${formatSpan(now - t)} ago`;
+}
+
+/** "12 s", "4 min", "2 h", "3 days": a span of time, as formatAge says it. */
+export function formatSpan(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ago`;
+  if (m < 60) return `${m} min`;
   const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.floor(h / 24)} days ago`;
+  if (h < 48) return `${h} h`;
+  return `${Math.floor(h / 24)} days`;
 }
 
 /** PIDs the panel shows first, in this order; everything else follows by PID. */

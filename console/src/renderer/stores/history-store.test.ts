@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { PositionPoint } from '@fleetline/protocol';
 import { createConsoleStores } from '../app/context';
-import { createHistoryStore, dayRange, localDay, positionAt, valueAt } from './history-store';
+import {
+  createHistoryStore,
+  dayRange,
+  localDay,
+  positionAt,
+  readingAt,
+  readingCurrentForMs,
+  valueAt,
+} from './history-store';
 
 const point = (t: number, lon: number, speedKmh: number | null = 36): PositionPoint => ({
   t,
@@ -46,6 +54,22 @@ describe('history store', () => {
     expect(valueAt(points, 10)).toBe(1);
     expect(valueAt(points, 29)).toBe(2);
     expect(valueAt(points, 99)).toBe(3);
+    expect(readingAt(points, 29)).toEqual({ t: 20, value: 2 });
+  });
+
+  it("holds a reading current for three of its series' usual intervals, and at least 10 s", () => {
+    const every = (ms: number, count: number, start = 0) =>
+      Array.from({ length: count }, (_, i) => ({ t: start + i * ms, value: i }));
+    // Read every second: 10 s, as live values; every 30 s: 90 s.
+    expect(readingCurrentForMs(every(1000, 60))).toBe(10_000);
+    expect(readingCurrentForMs(every(30_000, 10))).toBe(90_000);
+    // Thinned to one per minute bucket: three buckets.
+    expect(readingCurrentForMs(every(60_000, 100))).toBe(180_000);
+    // The engine off for an hour in the middle does not make a 1 Hz series a slow one.
+    expect(readingCurrentForMs([...every(1000, 30), ...every(1000, 30, 3_600_000)])).toBe(10_000);
+    // Too few readings to tell how often: the shortest rule.
+    expect(readingCurrentForMs(every(600_000, 3))).toBe(10_000);
+    expect(readingCurrentForMs([])).toBe(10_000);
   });
 
   it('plays a loaded track to its end, then stops; playing again starts over', () => {

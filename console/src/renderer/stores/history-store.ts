@@ -222,17 +222,56 @@ export function positionAt(
   };
 }
 
-/** The value of a series at `t`: the latest point at or before it. */
-export function valueAt(points: readonly { t: number; value: number }[], t: number): number | null {
+interface SeriesPoint {
+  t: number;
+  value: number;
+}
+
+/** The reading of a series at `t`: its latest point at or before it (with when it was read). */
+export function readingAt(points: readonly SeriesPoint[], t: number): SeriesPoint | null {
   let lo = 0;
   let hi = points.length - 1;
-  if (hi < 0 || (points[0] as { t: number }).t > t) return null;
+  if (hi < 0 || (points[0] as SeriesPoint).t > t) return null;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if ((points[mid] as { t: number }).t <= t) lo = mid;
+    if ((points[mid] as SeriesPoint).t <= t) lo = mid;
     else hi = mid - 1;
   }
-  return (points[lo] as { value: number }).value;
+  return points[lo] as SeriesPoint;
+}
+
+/** The value of a series at `t`: the latest point at or before it. */
+export function valueAt(points: readonly SeriesPoint[], t: number): number | null {
+  return readingAt(points, t)?.value ?? null;
+}
+
+/** A reading this far behind the replay's time, or less, is current: no older than live ones get. */
+export const READING_CURRENT_MIN_MS = 10_000;
+/** A reading stands for this many of its series' usual intervals: two polls may be missed (the adapter busy, slow to answer). */
+const CURRENT_FOR_INTERVALS = 3;
+/** Intervals needed to tell how often a series is read; fewer, and the shortest rule applies. */
+const INTERVALS_TO_TELL = 3;
+
+/**
+ * How long after it was read a reading of this series still stands for the
+ * replay's time: three of its usual intervals, and never less than 10 s (a
+ * 1 Hz speed, as the live panel marks values after 10 s of silence; a
+ * temperature read every 30 s, 90 s). The usual interval is the median one
+ * in the series itself: the companion's polling plan is its own (and can be
+ * configured), a thinned series is read once per bucket, and a median is not
+ * moved by the long gaps of an engine switched off. Past that, the value is
+ * the last known one, and says how old it is.
+ */
+export function readingCurrentForMs(points: readonly SeriesPoint[]): number {
+  const intervals: number[] = [];
+  for (let i = 1; i < points.length; i++) {
+    const d = (points[i] as SeriesPoint).t - (points[i - 1] as SeriesPoint).t;
+    if (d > 0) intervals.push(d);
+  }
+  if (intervals.length < INTERVALS_TO_TELL) return READING_CURRENT_MIN_MS;
+  intervals.sort((a, b) => a - b);
+  const median = intervals[intervals.length >> 1] as number;
+  return Math.max(READING_CURRENT_MIN_MS, CURRENT_FOR_INTERVALS * median);
 }
 
 /**
