@@ -136,75 +136,140 @@ describe.each(databaseTargets().filter((t) => t.name === 'postgres'))(
       }
     });
 
-    it('a tick whose COMMIT landed unanswered: its events reach consoles once, and the state moves on', async () => {
-      const relay = await silenceableRelay(new URL(config.url));
+    /**
+     * A server on its own schema whose every database connection goes
+     * through a relay, with a console and one device connected and a first
+     * status (ignition off) stored.
+     */
+    const serverThroughRelay = async () => {
+      const own = await target.create();
+      const ownConfig = own.config as Extract<TestDatabase['config'], { kind: 'postgres' }>;
+      const relay = await silenceableRelay(new URL(ownConfig.url));
       const running = await startServer(
         testConfig({
-          kind: 'postgres',
+          ...ownConfig,
           url: relay.url,
-          schema: config.schema,
           ingestTimeouts: { statementMs: 1000, tickMs: 1500 },
         }),
       );
-      const ignitionOns = async (vehicleId: number) =>
-        Number(
-          (
-            await running.server.db
-              .knex('events')
-              .where({ vehicle_id: vehicleId, type: 'ignition_on' })
-              .count({ n: '*' })
-              .first()
-          )?.n,
-        );
-      try {
-        const s = await seed(running.server);
-        const v = s.vehiclesA[0]!;
-        const feed = await connectConsole(running.url, {
-          token: await login(running.url, s.admin),
-        });
-        const { socket } = await connectDevice(running.url, v.token);
-        const t = Date.now();
-        const status = (seq: number, at: number, ignition: boolean) => ({
-          kind: 'status',
-          seq,
-          t: at,
-          ignition,
-        });
-        expect(await sendBatch(socket, [status(1, t, false)])).toMatchObject({
-          ok: true,
-          stored: 1,
-        });
+      const s = await seed(running.server);
+      const v = s.vehiclesA[0]!;
+      const feed = await connectConsole(running.url, { token: await login(running.url, s.admin) });
+      const { socket } = await connectDevice(running.url, v.token);
+      const t = Date.now();
+      const send = (seq: number, ignition: boolean) =>
+        sendBatch(socket, [{ kind: 'status', seq, t: t + seq * 1000, ignition }]);
+      expect(await send(1, false)).toMatchObject({ ok: true, stored: 1 });
+      const direct = knexFactory({
+        client: 'pg',
+        connection: ownConfig.url,
+        searchPath: [ownConfig.schema!],
+      });
+      return {
+        running,
+        relay,
+        v,
+        feed,
+        send,
+        /** A second connection straight to the database, for the test's own statements. */
+        direct,
+        // Counted over a connection of the test's own: the server's pool may be silenced.
+        ignitionOns: async () =>
+          Number(
+            (
+              await direct('events')
+                .where({ vehicle_id: v.id, type: 'ignition_on' })
+                .count({ n: '*' })
+                .first()
+            )?.n,
+          ),
+        async close() {
+          closeClients();
+          await direct.destroy();
+          // The relay first: connections it silenced then end, rather than
+          // leave the server's pool waiting on them as it closes.
+          await relay.close();
+          await running.close();
+          await own.drop();
+        },
+      };
+    };
 
-        relay.silenceCommitOf('device_statuses');
-        expect(await sendBatch(socket, [status(2, t + 1000, true)])).toMatchObject({
-          error: { type: 'unavailable' },
-        });
+    it('a tick whose COMMIT landed unanswered: its events reach consoles once, and the state moves on', async () => {
+      const rig = await serverThroughRelay();
+      try {
+        rig.relay.silenceCommitOf('device_statuses');
+        expect(await rig.send(2, true)).toMatchObject({ error: { type: 'unavailable' } });
         // It was stored all the same, with its event; nothing told the console.
-        expect(await ignitionOns(v.id)).toBe(1);
+        expect(await rig.ignitionOns()).toBe(1);
 
         // The device resends, as a companion does: a duplicate now.
-        expect(await sendBatch(socket, [status(2, t + 1000, true)])).toMatchObject({
-          ok: true,
-          stored: 0,
-          duplicates: 1,
-        });
+        expect(await rig.send(2, true)).toMatchObject({ ok: true, stored: 0, duplicates: 1 });
         await eventually(
-          () => feed.events.find((e) => e.vehicleId === v.id && e.type === 'ignition_on'),
+          () => rig.feed.events.find((e) => e.vehicleId === rig.v.id && e.type === 'ignition_on'),
           3000,
           'the ignition_on the unanswered commit stored, pushed to the console',
         );
-        expect(running.server.live.state(v.id)?.status?.ignition).toBe(true);
+        expect(rig.running.server.live.state(rig.v.id)?.status?.ignition).toBe(true);
         // The live state moved on: the next report does not raise it a second time.
-        expect(await sendBatch(socket, [status(3, t + 2000, true)])).toMatchObject({
-          ok: true,
-          stored: 1,
-        });
-        expect(await ignitionOns(v.id)).toBe(1);
-        expect(feed.events.filter((e) => e.type === 'ignition_on')).toHaveLength(1);
+        expect(await rig.send(3, true)).toMatchObject({ ok: true, stored: 1 });
+        expect(await rig.ignitionOns()).toBe(1);
+        expect(rig.feed.events.filter((e) => e.type === 'ignition_on')).toHaveLength(1);
       } finally {
-        closeClients();
-        await running.close();
-        await relay.close();
+        await rig.close();
+      }
+    });
+
+    it('a failover that silences every open connection: ingest carries on over new ones', async () => {
+      const rig = await serverThroughRelay();
+      try {
+        // Every pooled connection, the ingest thread's included, is now half-open.
+        rig.relay.silenceOpenConnections();
+        expect(await rig.send(2, true)).toMatchObject({ error: { type: 'unavailable' } });
+        // Settling the tick in doubt and storing the resend use only new connections.
+        const started = performance.now();
+        expect(await rig.send(2, true)).toMatchObject({ ok: true, stored: 1, duplicates: 0 });
+        expect(performance.now() - started).toBeLessThan(1500);
+        await eventually(
+          () => rig.feed.events.find((e) => e.vehicleId === rig.v.id && e.type === 'ignition_on'),
+          3000,
+          'ignition_on after the failover',
+        );
+        expect(await rig.ignitionOns()).toBe(1);
+      } finally {
+        await rig.close();
+      }
+    });
+
+    it('a COMMIT that lands after the deadline is waited for before the next tick reads or writes', async () => {
+      const rig = await serverThroughRelay();
+      try {
+        // The next status tick takes 0.8 s to insert and 0.95 s to commit: each
+        // statement within its 1 s timeout, the whole past the 1.5 s deadline.
+        await rig.direct.raw(`
+          CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN PERFORM pg_sleep(CASE WHEN TG_WHEN = 'BEFORE' THEN 0.8 ELSE 0.95 END); RETURN NEW; END $$`);
+        await rig.direct.raw(
+          'CREATE TRIGGER slow_insert BEFORE INSERT ON device_statuses FOR EACH ROW EXECUTE FUNCTION slow()',
+        );
+        await rig.direct.raw(
+          'CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON device_statuses DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow()',
+        );
+        expect(await rig.send(2, true)).toMatchObject({ error: { type: 'unavailable' } });
+        await rig.direct.raw('DROP TRIGGER slow_insert ON device_statuses');
+        await rig.direct.raw('DROP TRIGGER slow_commit ON device_statuses');
+        // Resent at once, while the abandoned COMMIT is still running.
+        expect(await rig.send(2, true)).toMatchObject({ ok: true, stored: 0, duplicates: 1 });
+        await eventually(
+          () => rig.feed.events.find((e) => e.vehicleId === rig.v.id && e.type === 'ignition_on'),
+          3000,
+          "the late commit's ignition_on, pushed to the console",
+        );
+        expect(await rig.send(3, true)).toMatchObject({ ok: true, stored: 1 });
+        expect(await rig.ignitionOns()).toBe(1);
+        expect(rig.feed.events.filter((e) => e.type === 'ignition_on')).toHaveLength(1);
+      } finally {
+        await rig.close();
       }
     });
 

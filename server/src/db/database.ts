@@ -117,6 +117,11 @@ function postgresKnex(
       connectionString: config.url,
       types: pgTypes,
       application_name: 'fleetline-server',
+      // TCP keepalive from 10 s of silence, so a connection left half-open
+      // by a failover is found by the OS's probes (how soon then depends on
+      // net.ipv4.tcp_keepalive_intvl and _probes; see OPERATIONS.md).
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     },
     ...(config.schema ? { searchPath: [config.schema] } : {}),
     ...(log ? { log } : {}),

@@ -31,8 +31,25 @@ function setup(
   ]);
   const notified: number[][] = [];
   const pushed: FleetEvent[] = [];
+  type FakeSteps = { statements: { sql?: string; bindings: unknown[] }[] }[];
+  // Reads the batcher makes to settle a commit in doubt, answered from `stored`.
+  const answerReads = (steps: FakeSteps) => {
+    const states = steps[0]?.statements[0];
+    const events = steps[1]?.statements[0];
+    if (states?.sql !== 'select-states' && events?.sql !== 'events-after') return undefined;
+    const ids = (states?.bindings ?? []) as number[];
+    return Promise.resolve({
+      committed: true,
+      rows: [
+        states ? [...(stored.states?.(ids) ?? new Map()).entries()] : [],
+        events ? (stored.eventsAfter?.(events.bindings[0] as number) ?? []) : [],
+      ],
+    });
+  };
   const deps = {
-    db: { runSteps },
+    db: {
+      runSteps: (steps: FakeSteps) => answerReads(steps) ?? runSteps(steps),
+    },
     telemetry: {
       // One statement carrying the tick's sequence numbers, for a fake database to look at.
       insertStatements: (rows: { positions: { sample: TelemetrySample }[] }) => ({
@@ -43,10 +60,14 @@ function setup(
       storedKeys: () => Promise.resolve(new Set()),
     },
     events: {
-      insertStatements: () => [],
+      // One statement naming the events stored, for a fake database to look at.
+      insertStatements: (events: { type: string }[]) =>
+        events.length > 0
+          ? [{ sql: 'events', bindings: events.map((e) => `event:${e.type}`) }]
+          : [],
       stored: () => [],
-      find: (filter: { after: number }) =>
-        Promise.resolve(stored.eventsAfter?.(filter.after) ?? []),
+      afterStatement: (after: number) => ({ sql: 'events-after', bindings: [after] }),
+      fromRows: (rows: unknown[]) => rows,
     },
     vehicleStates: {
       // One statement carrying the vehicles whose state is written, for a fake database to look at.
@@ -55,7 +76,8 @@ function setup(
           ? [{ sql: 'upsert', bindings: states.map((st) => `vehicle:${st.vehicleId}`) }]
           : [],
       existingVehicles: () => ({ sql: 'exists', bindings: [] }),
-      loadAll: (ids: number[]) => Promise.resolve(stored.states?.(ids) ?? new Map()),
+      selectStatement: (ids: number[]) => ({ sql: 'select-states', bindings: ids }),
+      statesFromRows: (rows: [number, unknown][]) => new Map(rows),
     },
     live,
     listener: {
@@ -162,6 +184,49 @@ describe('WriteBatcher', () => {
     expect(pushed).toEqual([ignitionOn]);
   });
 
+  it('keeps a commit in doubt until it could be settled, and pushes every event it stored, page after page', async () => {
+    let calls = 0;
+    let readsFail = true;
+    const event = (id: number): FleetEvent => ({
+      id,
+      vehicleId: 1,
+      type: 'overspeed',
+      t: 900,
+      recordedAt: 1000,
+      late: false,
+      data: { speedKmh: 120, limitKmh: 90, lat: 1, lon: 1 },
+    });
+    const { batcher, pushed } = setup(
+      () =>
+        ++calls === 1
+          ? Promise.reject(new Error('Connection terminated unexpectedly'))
+          : Promise.resolve({ committed: true, rows: [[], [], []] }),
+      {
+        states: () => {
+          if (readsFail) throw new Error('Connection terminated unexpectedly');
+          return new Map();
+        },
+        // 1,001 events stored by the tick in doubt: more than one page.
+        eventsAfter: (after) =>
+          Array.from({ length: Math.max(0, Math.min(1000, 1005 - after)) }, (_, i) =>
+            event(after + 1 + i),
+          ),
+      },
+    );
+    batcher.noteLatestEventId(4);
+    await expect(submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1)])).rejects.toMatchObject({
+      slug: 'unavailable',
+    });
+    // The database is still away when the next tick tries to settle it: that tick fails too.
+    await expect(submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1)])).rejects.toMatchObject({
+      slug: 'unavailable',
+    });
+    expect(pushed).toEqual([]);
+    readsFail = false;
+    await submit(batcher, { deviceId: 1, vehicleId: 1 }, [fix(1)]);
+    expect(pushed.map((e) => e.id)).toEqual(Array.from({ length: 1001 }, (_, i) => 5 + i));
+  });
+
   it('refuses work beyond its pending bound instead of growing without limit', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -229,8 +294,9 @@ describe('WriteBatcher', () => {
       });
       expect(clean).toEqual({ stored: 1, duplicates: 0, refused: [], highestStoredSeq: 4 });
       // The whole tick, then each submission, then the refused submission's
-      // samples one by one, the refused one again without what it derives.
-      expect(ticks).toEqual([[1, 2, 3, 4], [1, 2, 3], [1], [2], [2], [3], [4]]);
+      // samples one by one, the refused one again without its events, then
+      // alone.
+      expect(ticks).toEqual([[1, 2, 3, 4], [1, 2, 3], [1], [2], [2], [2], [3], [4]]);
       expect(live.state(1)?.position?.t).toBe(1000);
       expect(notified.flat()).toContain(1);
       expect(batcher.storedSamples).toBe(3);
@@ -281,6 +347,52 @@ describe('WriteBatcher', () => {
     });
   });
 
+  it('a sweep whose events the database refuses still takes its vehicles offline, and keeps them', async () => {
+    const refusesEvents = (steps: { statements: { bindings: unknown[] }[] }[]) =>
+      steps.some((step) =>
+        step.statements.some((st) => st.bindings.some((b) => String(b).startsWith('event:'))),
+      );
+    const { batcher, live, notified } = setup((steps) =>
+      refusesEvents(steps)
+        ? Promise.reject(
+            Object.assign(new Error('UNIQUE constraint failed: events.id'), {
+              code: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+            }),
+          )
+        : Promise.resolve({ committed: true, rows: [[], [], []] }),
+    );
+    Object.assign(live.state(1)!, { online: true, lastSeenAt: -100_000 });
+    batcher.requestSweep();
+    await batcher.drain();
+    expect(live.has(1)).toBe(true);
+    expect(live.state(1)?.online).toBe(false);
+    expect(notified.flat()).toContain(1);
+  });
+
+  it('a sample whose events the database refuses moves the live state all the same', async () => {
+    const { batcher, live } = setup((steps) =>
+      steps[1]!.statements.length > 0
+        ? Promise.reject(
+            Object.assign(new Error('UNIQUE constraint failed: events.id'), {
+              code: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+            }),
+          )
+        : Promise.resolve({ committed: true, rows: [[], [], []] }),
+    );
+    // The first report of an offline vehicle raises device_online, which is refused.
+    const moved: TelemetrySample = {
+      kind: 'position',
+      seq: 1,
+      t: 5000,
+      lat: 3,
+      lon: 1,
+      fixQuality: 'gps',
+    };
+    const result = await submit(batcher, { deviceId: 1, vehicleId: 1 }, [moved]);
+    expect(result).toMatchObject({ stored: 1, refused: [] });
+    expect(live.state(1)).toMatchObject({ online: true, position: { t: 5000, lat: 3 } });
+  });
+
   it('a sweep refused for one vehicle takes the others offline, drops that one, and does not spin', async () => {
     const calls: unknown[][] = [];
     const { batcher, live } = setup((steps) => {
@@ -314,7 +426,8 @@ describe('WriteBatcher', () => {
     await batcher.drain();
     expect(live.has(1)).toBe(false);
     expect(live.state(2)?.online).toBe(false);
-    // The whole sweep, then one vehicle at a time; nothing retried in a loop.
-    expect(calls.length).toBeLessThanOrEqual(4);
+    // The whole sweep, then one vehicle at a time (the refused one once more
+    // without its event); nothing retried in a loop.
+    expect(calls.length).toBeLessThanOrEqual(5);
   });
 });

@@ -7,6 +7,7 @@ import { StoredSeqs } from './stored-seqs.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { LiveState } from '../live/live-state.js';
+import type { LiveVehicleState } from '../live/vehicle-state.js';
 import type { EventRepository } from '../repositories/events.js';
 import { emptySampleRows, sampleKey } from '../repositories/telemetry.js';
 import type { SampleRows, TelemetryRepository } from '../repositories/telemetry.js';
@@ -289,12 +290,26 @@ export class WriteBatcher {
    */
   private async settleDoubt(): Promise<void> {
     if (this.inDoubt.size === 0) return;
-    const { vehicleStates, live, listener, logger } = this.deps;
+    const { db, vehicleStates, events, live, listener, logger } = this.deps;
     const vehicleIds = [...this.inDoubt];
-    const [states, missed] = await Promise.all([
-      vehicleStates.loadAll(vehicleIds),
-      this.eventsKnownTo === undefined ? Promise.resolve([]) : this.eventsAfter(this.eventsKnownTo),
-    ]);
+    // Read through the writer's own transactions: on PostgreSQL they run on
+    // the ingest connection, under its deadline, and each first waits for
+    // any ingest transaction still open (the one in doubt, on a connection
+    // given up) to end.
+    const missed: FleetEvent[] = [];
+    let states: Map<number, LiveVehicleState> | undefined;
+    for (;;) {
+      const after = missed.at(-1)?.id ?? this.eventsKnownTo;
+      const result = await db.runSteps([
+        { statements: states ? [] : [vehicleStates.selectStatement(vehicleIds)] },
+        { statements: after === undefined ? [] : [events.afterStatement(after, EVENT_PAGE)] },
+      ]);
+      if (!result.committed) throw new Error('a read-only transaction was rolled back');
+      states ??= vehicleStates.statesFromRows(result.rows[0] ?? []);
+      const page = events.fromRows(result.rows[1] ?? []);
+      missed.push(...page);
+      if (page.length < EVENT_PAGE) break;
+    }
     this.inDoubt.clear();
     // A vehicle with no stored state has none to restore: the tick in doubt
     // did not store one, and the live state never moved past it.
@@ -309,19 +324,6 @@ export class WriteBatcher {
     );
     if (restored.length > 0) listener.vehiclesChanged(restored);
     if (missed.length > 0) listener.eventsStored(missed);
-  }
-
-  private async eventsAfter(after: number): Promise<FleetEvent[]> {
-    const found: FleetEvent[] = [];
-    for (;;) {
-      const events = await this.deps.events.find({
-        visibility: { all: true },
-        after: found.at(-1)?.id ?? after,
-        limit: EVENT_PAGE,
-      });
-      found.push(...events);
-      if (events.length < EVENT_PAGE) return found;
-    }
   }
 
   /**
@@ -402,8 +404,12 @@ export class WriteBatcher {
     );
     const vehicles = new Set<number>();
     const events: FleetEvent[] = [];
-    const commit = async (candidates: Candidate[], withSweep: boolean | ReadonlySet<number>) => {
-      const result = await this.commitTick(candidates, withSweep);
+    const commit = async (
+      candidates: Candidate[],
+      withSweep: boolean | ReadonlySet<number>,
+      derive: Derive = 'all',
+    ) => {
+      const result = await this.commitTick(candidates, withSweep, derive);
       for (const v of result.vehicles) vehicles.add(v);
       events.push(...result.events);
     };
@@ -439,7 +445,7 @@ export class WriteBatcher {
   private async storeAlone(
     submission: Submission,
     own: Candidate[],
-    commit: (candidates: Candidate[], sweep: false) => Promise<void>,
+    commit: (candidates: Candidate[], sweep: false, derive?: Derive) => Promise<void>,
   ): Promise<Set<Candidate>> {
     const refused = new Set<Candidate>();
     try {
@@ -455,48 +461,47 @@ export class WriteBatcher {
         seq: candidate.sample.seq,
         kind: candidate.sample.kind,
       };
-      try {
-        await commit([candidate], false);
-        continue;
-      } catch (err) {
-        if (!isDataError(err)) throw err;
-        this.deps.logger.warn(
-          { err, ...where },
-          'the database refused a sample with what it derives; storing the sample alone',
-        );
+      // The refusal may come from what the sample derives, not from the
+      // sample: an events table out of step, a vehicle deleted under its
+      // device. A refused sample is deleted by its device, so it is stored
+      // with less and less of what it derives rather than refused: the
+      // telemetry is the record, what it derives is not worth losing it.
+      let failure: unknown;
+      for (const derive of DERIVE_LEVELS) {
+        try {
+          await commit([candidate], false, derive);
+          failure = undefined;
+          if (derive !== 'all')
+            this.deps.logger.error(
+              { ...where, stored: derive === 'state' ? 'without its events' : 'alone' },
+              'a sample was stored without what it derives, which the database refused',
+            );
+          break;
+        } catch (err) {
+          if (!isDataError(err) && !(err instanceof VehicleGone)) throw err;
+          failure = err;
+        }
       }
-      // The refusal may come from what the sample derives (an event, the
-      // vehicle's state), not from the sample: an events table out of step,
-      // a vehicle deleted under its device. A refused sample is deleted by
-      // its device, so the sample is stored without them if it can be: the
-      // telemetry is the record, and what it derives is not worth losing it.
-      try {
-        await this.commitTick([candidate], false, false);
-        this.deps.logger.error(
-          where,
-          'a sample was stored without its events and vehicle state, which the database refused',
-        );
-      } catch (err) {
-        if (!isDataError(err) && !(err instanceof VehicleGone)) throw err;
-        refused.add(candidate);
-        candidate.excluded = true;
-        this.deps.logger.error(
-          { err, ...where },
-          'the database refused a sample; it is refused to its device',
-        );
-      }
+      if (failure === undefined) continue;
+      refused.add(candidate);
+      candidate.excluded = true;
+      this.deps.logger.error(
+        { err: failure, ...where },
+        'the database refused a sample; it is refused to its device',
+      );
     }
     return refused;
   }
 
   /**
-   * A sweep the database refused: each vehicle's offline change on its own.
-   * A vehicle whose state the database refuses (deleted under its connected
-   * device) is dropped from the live picture, so that it stops failing every
-   * sweep and every other vehicle still goes offline on time.
+   * A sweep the database refused: each vehicle's offline change on its own,
+   * and if refused again, without its event. A vehicle whose state the
+   * database refuses even so (deleted under its connected device) is dropped
+   * from the live picture, so that it stops failing every sweep and every
+   * other vehicle still goes offline on time.
    */
   private async sweepOneByOne(
-    commit: (candidates: Candidate[], sweep: ReadonlySet<number>) => Promise<void>,
+    commit: (candidates: Candidate[], sweep: ReadonlySet<number>, derive?: Derive) => Promise<void>,
   ): Promise<void> {
     const { live, logger, clock } = this.deps;
     const plan = live.plan(new Map(), {
@@ -507,6 +512,20 @@ export class WriteBatcher {
     for (const { vehicleId } of plan.changes) {
       try {
         await commit([], new Set([vehicleId]));
+        continue;
+      } catch (err) {
+        if (!isDataError(err)) {
+          logger.error({ err }, 'offline sweep failed; the next one retries');
+          return;
+        }
+      }
+      try {
+        await commit([], new Set([vehicleId]), 'state');
+        logger.error(
+          { vehicleId },
+          'a vehicle went offline without its event, which the database refused',
+        );
+        continue;
       } catch (err) {
         if (!isDataError(err)) {
           logger.error({ err }, 'offline sweep failed; the next one retries');
@@ -534,12 +553,8 @@ export class WriteBatcher {
     candidates: Candidate[],
     /** Take silent vehicles offline: all of them, or only these. */
     sweep: boolean | ReadonlySet<number>,
-    /**
-     * False: store the samples alone, without the events and vehicle state
-     * they derive, and leave the live state as it is (the last resort for a
-     * sample whose derived rows the database refuses).
-     */
-    derive = true,
+    /** What is stored beside the samples (see Derive). */
+    derive: Derive = 'all',
   ): Promise<{
     vehicles: number[];
     events: FleetEvent[];
@@ -588,15 +603,16 @@ export class WriteBatcher {
       });
       const samples = telemetry.insertStatements(rows, now);
       const retainedMs = this.options.eventRetentionMs ?? null;
-      const newEvents = !derive
-        ? []
-        : retainedMs === null
-          ? plan.events
-          : plan.events.filter((e) => e.t >= now - retainedMs);
-      const written = derive ? plan.changes.map((change) => change.vehicleId) : [];
+      const newEvents =
+        derive !== 'all'
+          ? []
+          : retainedMs === null
+            ? plan.events
+            : plan.events.filter((e) => e.t >= now - retainedMs);
+      const written = derive !== 'none' ? plan.changes.map((change) => change.vehicleId) : [];
       const result = await this.runSteps(written, [
         { statements: samples.statements, expectRows: samples.count },
-        derive
+        derive !== 'none'
           ? { statements: events.insertStatements(newEvents, now) }
           : // Alone, samples are stored only for a vehicle that still exists.
             {
@@ -604,7 +620,9 @@ export class WriteBatcher {
                 byVehicle.size > 0 ? [vehicleStates.existingVehicles([...byVehicle.keys()])] : [],
               expectRows: byVehicle.size,
             },
-        { statements: derive ? vehicleStates.upsertStatements(plan.changes, now) : [] },
+        {
+          statements: derive !== 'none' ? vehicleStates.upsertStatements(plan.changes, now) : [],
+        },
       ]);
       if (!result.committed && result.failedStep === 1)
         throw new VehicleGone([...byVehicle.keys()]);
@@ -625,7 +643,7 @@ export class WriteBatcher {
       for (const c of candidates)
         if (!c.excluded) this.storedSeqs.markStored(c.submission.device.deviceId, c.sample.seq);
       return {
-        vehicles: derive ? live.commit(plan) : [],
+        vehicles: derive !== 'none' ? live.commit(plan) : [],
         events: storedEvents,
         attempts: attempt,
         dbMs: result.dbMs,
@@ -648,6 +666,15 @@ export class WriteBatcher {
     }
   }
 }
+
+/**
+ * What a tick stores beside its samples: the events and the vehicle states
+ * they derive ('all'); the states only ('state'); nothing, the samples
+ * alone, and only for vehicles that still exist ('none'). Anything but 'all'
+ * is a fallback for rows the database refuses.
+ */
+type Derive = 'all' | 'state' | 'none';
+const DERIVE_LEVELS: readonly Derive[] = ['all', 'state', 'none'];
 
 /** Events read per query when catching up after a transaction in doubt. */
 const EVENT_PAGE = 1000;

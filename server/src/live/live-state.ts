@@ -162,7 +162,10 @@ export class LiveState {
   restore(vehicleId: number, state: LiveVehicleState): boolean {
     const vehicle = this.vehicles.get(vehicleId);
     if (!vehicle) return false;
-    vehicle.state = state;
+    // Silence is measured from the later of the two: the grace given at
+    // start (graceAll) is not in the database.
+    const lastSeenAt = Math.max(state.lastSeenAt ?? 0, vehicle.state.lastSeenAt ?? 0);
+    vehicle.state = { ...state, lastSeenAt: lastSeenAt === 0 ? state.lastSeenAt : lastSeenAt };
     vehicle.backfill = null;
     const rev = ++this.revision;
     vehicle.rev = rev;

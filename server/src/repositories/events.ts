@@ -113,6 +113,22 @@ export class EventRepository {
     return rows.map((row) => this.toEvent(row));
   }
 
+  /**
+   * Every event after `afterId`, oldest first, at most `limit`, as a
+   * statement for the ingest writer's own transaction; `fromRows` reads it.
+   */
+  afterStatement(afterId: number, limit: number): StatementRequest {
+    return {
+      sql: 'SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?',
+      params: [afterId, limit],
+      returns: true,
+    };
+  }
+
+  fromRows(rows: readonly unknown[]): FleetEvent[] {
+    return (rows as EventRow[]).map((row) => this.toEvent(row));
+  }
+
   /** The id of the newest stored event, 0 when there is none. */
   async latestId(): Promise<number> {
     const row = await this.knex('events').max<{ id: unknown }>({ id: 'id' }).first();

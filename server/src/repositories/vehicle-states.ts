@@ -79,6 +79,24 @@ export class VehicleStateRepository {
   }
 
   /**
+   * The stored states of some vehicles, as a statement for the ingest
+   * writer's own transaction; `statesFromRows` reads its rows.
+   */
+  selectStatement(vehicleIds: readonly number[]): StatementRequest {
+    return {
+      sql: `SELECT * FROM vehicle_states WHERE vehicle_id IN (${vehicleIds.map(() => '?').join(', ')})`,
+      params: [...vehicleIds],
+      returns: true,
+    };
+  }
+
+  statesFromRows(rows: readonly unknown[]): Map<number, LiveVehicleState> {
+    const states = new Map<number, LiveVehicleState>();
+    for (const row of rows as StateRow[]) states.set(toNumber(row.vehicle_id), this.fromRow(row));
+    return states;
+  }
+
+  /**
    * A transaction guard: one row for each of these vehicles that still
    * exists. Run with `expectRows` set to their count, it rolls the
    * transaction back if one was deleted.

@@ -38,6 +38,10 @@ export class PgIngestThread {
     timeouts: Partial<IngestTimeouts> = {},
   ) {
     this.timeouts = { ...DEFAULT_INGEST_TIMEOUTS, ...timeouts };
+    // A statement that may run past the deadline would be taken for a dead
+    // connection while the database is still working on it.
+    if (this.timeouts.statementMs >= this.timeouts.tickMs)
+      throw new Error('the ingest statement timeout must be shorter than the tick deadline');
     this.rpc = this.spawn();
   }
 

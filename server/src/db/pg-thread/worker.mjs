@@ -31,9 +31,11 @@ const knex = knexFactory({
     // server ends a transaction whose client went silent in the middle of it.
     statement_timeout: statementTimeoutMs,
     idle_in_transaction_session_timeout: statementTimeoutMs,
-    // Finds a dead peer between ticks (a failover, a cable) instead of on
-    // the next tick's first write.
+    // TCP keepalive from 10 s of silence: a peer that vanished between
+    // ticks (a failover, a cable) is found by the OS's probes rather than
+    // only by the next tick's deadline.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     connectionTimeoutMillis: statementTimeoutMs,
   },
   ...(options.schema ? { searchPath: [options.schema] } : {}),
@@ -62,6 +64,14 @@ async function runSteps(steps) {
   const started = performance.now();
   try {
     const rows = await knex.transaction(async (trx) => {
+      // One ingest transaction at a time per schema, across connections: a
+      // thread replaced after its deadline leaves its backend behind, which
+      // may still be committing. The next transaction waits here until that
+      // one has ended, so what it reads (a tick in doubt being settled) and
+      // plans comes after it.
+      await trx.raw(
+        "SELECT pg_advisory_xact_lock(hashtext('fleetline-ingest:' || current_schema()))",
+      );
       /** @type {unknown[][]} */
       const all = [];
       for (let i = 0; i < steps.length; i++) {
