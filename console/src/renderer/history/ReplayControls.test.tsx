@@ -88,10 +88,8 @@ describe('the readings along a replay', () => {
     // At the start (the first position, 07:00:00).
     expect(services.stores.history.getState().cursorT).toBe(from);
     expect(row('Engine coolant')).toContain(`82.0 °C read ${formatTime(from - 80_000)}`);
-    // Read 80 s before the replay's time: as old as that, a last known value.
-    expect(row('Engine coolant')).toContain(
-      `82.0 °C read ${formatTime(from - 80_000)}, 1 min old (last known)`,
-    );
+    // Read 80 s before the start, 100 s before the next: not old for a series read that seldom.
+    expect(row('Engine coolant')).not.toContain('old');
     // No engine speed was read before the trip: said so, not a bare dash.
     expect(row('Engine speed')).toContain('no reading yet');
     expect(row('Engine speed')).not.toContain('—');
@@ -152,7 +150,6 @@ describe('the readings along a replay', () => {
                     [from, 80],
                     [from + 30_000, 82],
                     [from + 60_000, 84],
-                    [from + 90_000, 86],
                   ]),
                 ],
         });
@@ -196,6 +193,22 @@ describe('the readings along a replay', () => {
     await step(() => services.stores.history.getState().seek(end));
     expect(text(cell('Vehicle speed'))).toBe('62.0 km/h 40 s old (last known)');
     expect(text(cell('Engine coolant'))).toBe('84.0 °C');
+  });
+
+  it('tells how often a series is read from the reading before the start too, and marks that one when it is old', async () => {
+    // Engine speed read 80 s before the start, then at 3 s and 13 s in (every
+    // 10 s); coolant 40 s before the start and 20 s in (every minute).
+    const { services, row } = await open([
+      series(RPM, 'rpm', [[from - 80_000, 800]]),
+      series(COOLANT, '°C', [[from - 40_000, 81]]),
+    ]);
+    await step(() => services.stores.history.getState().seek(from + 1_000));
+    expect(row('Engine speed')).toContain(
+      `800 rpm read ${formatTime(from - 80_000)}, 1 min old (last known)`,
+    );
+    // 41 s old, read once a minute: current, with when it was read.
+    expect(row('Engine coolant')).toContain(`81.0 °C read ${formatTime(from - 40_000)}`);
+    expect(row('Engine coolant')).not.toContain('old');
   });
 
   it('says "no reading yet" for every series when nothing was read shortly before the start', async () => {

@@ -34,10 +34,21 @@ export function ReplayControls({ vehicle }: { vehicle: VehicleRecord }) {
   const playing = useSlice(history, (s) => s.playing);
   const speed = useSlice(history, (s) => s.speed);
   const [exportState, setExportState] = useState<string | null>(null);
-  // Once per replay, not on every tick of its clock.
+  // Once per replay, not on every tick of its clock. The reading from before
+  // the start counts: a slow series has few of its own in a short trip.
   const currentFor = useMemo(
-    () => new Map(readings.map((s) => [`${s.pid}:${s.part}`, readingCurrentForMs(s.points)])),
-    [readings],
+    () =>
+      new Map<string, number>(
+        readings.map((s) => {
+          const before = readingsBefore.find((x) => x.pid === s.pid && x.part === s.part);
+          const last = before?.points.at(-1);
+          return [
+            `${s.pid}:${s.part}`,
+            readingCurrentForMs(last ? [last, ...s.points] : s.points),
+          ] as const;
+        }),
+      ),
+    [readings, readingsBefore],
   );
 
   useEffect(() => {

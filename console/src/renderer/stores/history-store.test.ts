@@ -67,8 +67,10 @@ describe('history store', () => {
     expect(readingCurrentForMs(every(60_000, 100))).toBe(180_000);
     // The engine off for an hour in the middle does not make a 1 Hz series a slow one.
     expect(readingCurrentForMs([...every(1000, 30), ...every(1000, 30, 3_600_000)])).toBe(10_000);
-    // Too few readings to tell how often: the shortest rule.
-    expect(readingCurrentForMs(every(600_000, 3))).toBe(10_000);
+    // A slow series in a short trip, a gap or two: the shortest of them.
+    expect(readingCurrentForMs([...every(60_000, 2), { t: 200_000, value: 0 }])).toBe(180_000);
+    // One reading, or none: how often cannot be told, the shortest rule.
+    expect(readingCurrentForMs(every(60_000, 1))).toBe(10_000);
     expect(readingCurrentForMs([])).toBe(10_000);
   });
 

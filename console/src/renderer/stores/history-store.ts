@@ -249,8 +249,8 @@ export function valueAt(points: readonly SeriesPoint[], t: number): number | nul
 export const READING_CURRENT_MIN_MS = 10_000;
 /** A reading stands for this many of its series' usual intervals: two polls may be missed (the adapter busy, slow to answer). */
 const CURRENT_FOR_INTERVALS = 3;
-/** Intervals needed to tell how often a series is read; fewer, and the shortest rule applies. */
-const INTERVALS_TO_TELL = 3;
+/** Intervals needed for their median; with fewer, the shortest is the best guess. */
+const INTERVALS_FOR_MEDIAN = 3;
 
 /**
  * How long after it was read a reading of this series still stands for the
@@ -259,8 +259,10 @@ const INTERVALS_TO_TELL = 3;
  * temperature read every 30 s, 90 s). The usual interval is the median one
  * in the series itself: the companion's polling plan is its own (and can be
  * configured), a thinned series is read once per bucket, and a median is not
- * moved by the long gaps of an engine switched off. Past that, the value is
- * the last known one, and says how old it is.
+ * moved by the long gaps of an engine switched off. A slow series in a short
+ * trip has only a gap or two: the shortest of them (a gap is a poll interval
+ * or more, when polls were missed); none at all, and the 10 s. Past that, the
+ * value is the last known one, and says how old it is.
  */
 export function readingCurrentForMs(points: readonly SeriesPoint[]): number {
   const intervals: number[] = [];
@@ -268,10 +270,12 @@ export function readingCurrentForMs(points: readonly SeriesPoint[]): number {
     const d = (points[i] as SeriesPoint).t - (points[i - 1] as SeriesPoint).t;
     if (d > 0) intervals.push(d);
   }
-  if (intervals.length < INTERVALS_TO_TELL) return READING_CURRENT_MIN_MS;
+  if (intervals.length === 0) return READING_CURRENT_MIN_MS;
   intervals.sort((a, b) => a - b);
-  const median = intervals[intervals.length >> 1] as number;
-  return Math.max(READING_CURRENT_MIN_MS, CURRENT_FOR_INTERVALS * median);
+  const usual = (
+    intervals.length < INTERVALS_FOR_MEDIAN ? intervals[0] : intervals[intervals.length >> 1]
+  ) as number;
+  return Math.max(READING_CURRENT_MIN_MS, CURRENT_FOR_INTERVALS * usual);
 }
 
 /**
