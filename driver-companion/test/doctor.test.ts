@@ -196,6 +196,54 @@ describe('doctor', () => {
     );
   });
 
+  it('holds a stored refusal only for the server that gave it, and says which server that was', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'state');
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const at = Date.UTC(2026, 10, 20, 7, 0, 0);
+    const store = (serverUrl: string) => {
+      const outbox = Outbox.open({
+        file: path.join(dataDir, OUTBOX_FILE),
+        maxBytes: 64 << 20,
+        synchronous: 'NORMAL',
+        logger,
+      });
+      outbox.setRefusal({
+        type: 'device-token-invalid',
+        message: 'Unknown device token',
+        at,
+        tokenHash: tokenHash(TOKEN),
+        serverUrl,
+      });
+      outbox.close();
+    };
+    const config = writeConfig(dir, {
+      name: 'Van 12',
+      // Spelled with a trailing slash: the same server as the record's.
+      server: { url: `${nobody}/`, token: TOKEN },
+      devices: { obd: { transport: 'none' }, gps: { transport: 'none' } },
+      storage: { dataDir },
+      health: { port: null },
+    });
+
+    // Refused while server.url named another server, corrected since: the record does not hold.
+    store('https://fleet.example.com/other');
+    const corrected = await cli(['doctor', '--config', config]);
+    expect(corrected.out).not.toContain('FAIL  device token');
+    expect(corrected.out).toContain(
+      `info  device token: https://fleet.example.com/other refused this token (device-token-invalid) at ${new Date(at).toISOString()}; the configured server is ${nobody}, so it does not matter (run removes the record at its start)`,
+    );
+
+    // Refused by the configured server: it holds, and the report names the server.
+    store(nobody);
+    const refused = await cli(['doctor', '--config', config]);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(
+      `FAIL  device token: refused by ${nobody} at ${new Date(at).toISOString()}: device-token-invalid (Unknown device token); run will not use this token again`,
+    );
+    expect(refused.out).toContain('correcting server.url is enough');
+  });
+
   it(
     'says a refusal stored of a token the server accepts now stops run, and leaves the record to the user',
     { timeout: 30_000 },
@@ -231,7 +279,7 @@ describe('doctor', () => {
       expect(report.code).toBe(1);
       expect(report.out).toContain('ok    device token: accepted');
       expect(report.out).toContain(
-        `FAIL  device token: the server accepts it now, but refused it at ${new Date(at).toISOString()} (device-token-invalid) and the outbox keeps that: run will not use this token while it does`,
+        `FAIL  device token: the server accepts it now, but a server (the record does not say which) refused it at ${new Date(at).toISOString()} (device-token-invalid) and the outbox keeps that: run will not use this token while it does`,
       );
       expect(report.out).toContain(
         `fix: with the daemon stopped, remove the record: sqlite3 ${file} "DELETE FROM meta WHERE key = 'refusal'"`,

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TimeSource } from '../src/clock/time-source.js';
 import { CompanionConfigSchema } from '../src/config/schema.js';
 import type { UplinkConfig } from '../src/config/schema.js';
-import { Outbox } from '../src/outbox/outbox.js';
+import { Outbox, tokenHash } from '../src/outbox/outbox.js';
 import type { SampleDraft } from '../src/outbox/samples.js';
 import { Uplink } from '../src/uplink/uplink.js';
 import { createLogger } from '../src/util/logger.js';
@@ -359,6 +359,57 @@ describe('Uplink against the real server', () => {
     await eventually(() => (u.status().state === 'refused' ? true : undefined), 5000, 'refused');
     expect(u.status().refusal).toMatchObject({ type: 'device-token-invalid' });
     expect(box.getRefusal()?.type).toBe('device-token-invalid');
+  });
+
+  it('holds a refusal only against the server that gave it, once server.url is corrected', async () => {
+    const right = await server();
+    const other = await server();
+    const v = await registerVehicle(right.server, 'U4b');
+    const box = outbox();
+    box.append(drafts(10));
+
+    // Pointed at another Fleetline server, which does not know the token.
+    const misdirected = uplink(`${other.url}/`, v.token, box);
+    misdirected.start();
+    await eventually(
+      () => (misdirected.status().state === 'refused' ? true : undefined),
+      5000,
+      'refused by the other server',
+    );
+    await misdirected.stop();
+    // Kept as origin and path, whatever the configuration's spelling.
+    expect(box.getRefusal()).toMatchObject({
+      type: 'device-token-invalid',
+      tokenHash: tokenHash(v.token),
+      serverUrl: other.url,
+    });
+
+    // Still the wrong server after a restart: not tried again.
+    const again = uplink(other.url, v.token, box);
+    again.start();
+    expect(again.status().state).toBe('refused');
+    await again.stop();
+
+    // server.url corrected: the same token connects and delivers what was kept.
+    const corrected = uplink(right.url, v.token, box);
+    corrected.start();
+    await eventually(() => (box.pending === 0 ? true : undefined), 5000, 'delivery');
+    expect(box.getRefusal()).toBeNull();
+    expect(storedSamples(right.dbFile, v.deviceId)).toHaveLength(10);
+    await corrected.stop();
+
+    // A record from before servers were kept holds for the token against any server.
+    box.setRefusal({
+      type: 'device-token-revoked',
+      message: 'The device token was revoked',
+      at: Date.now(),
+      tokenHash: tokenHash(v.token),
+    });
+    const legacy = uplink(right.url, v.token, box);
+    legacy.start();
+    expect(legacy.status().state).toBe('refused');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(right.server.devices.connected).toBe(0);
   });
 
   it('settles a sample the server rejects (too far in the future) and never sends it again', async () => {

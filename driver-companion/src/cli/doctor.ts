@@ -12,7 +12,7 @@ import { probeSerialPort } from '../devices/probe.js';
 import type { CompanionStatus } from '../health/status.js';
 import { inspectOutbox } from '../outbox/inspection.js';
 import type { OutboxFinding, OutboxInspection, OutboxSnapshot } from '../outbox/inspection.js';
-import { tokenHash } from '../outbox/outbox.js';
+import { refusalHolds, refuser, serverKey, tokenHash } from '../outbox/outbox.js';
 import type { NumberingPreview, Refusal } from '../outbox/outbox.js';
 import { checkServer } from '../uplink/check-server.js';
 import { readInstance } from '../util/instance-lock.js';
@@ -111,7 +111,7 @@ function fromRunning(status: CompanionStatus): Check[] {
       u.state === 'connected'
         ? `connected to ${u.server} as device ${u.deviceId ?? '?'} (vehicle ${u.vehicleId ?? '?'}); ${u.sender?.samplesStored ?? 0} samples stored since start`
         : u.state === 'refused' && u.refusal
-          ? `the server refused the token (${u.refusal.type}) at ${new Date(u.refusal.at).toISOString()}; not retrying it`
+          ? `${refuser(u.refusal)} refused the token (${u.refusal.type}) at ${new Date(u.refusal.at).toISOString()}; not retrying it`
           : `${u.state}${u.lastError ? `: ${u.lastError.message}` : ''}`,
     ...(uplinkProblem ? { fix: uplinkProblem.message } : {}),
   });
@@ -457,7 +457,7 @@ async function serverChecks(
     return checks;
   }
   const result = await checkServer(url, config.server.token);
-  const sameToken = refusal?.tokenHash === tokenHash(config.server.token);
+  const holds = refusal !== null && refusalHolds(refusal, config.server.token, url);
   if (result.outcome === 'unreachable' || result.outcome === 'invalid') {
     checks.push(...storedRefusalChecks(refusal, config));
   }
@@ -479,12 +479,13 @@ async function serverChecks(
           fix: 'enable NTP (timedatectl set-ntp true); with a GPS fix sample times follow GPS anyway',
         });
       }
-      if (outbox && refusal && sameToken) {
+      if (outbox && refusal && holds) {
         // Clearing the record is a change to the outbox: not doctor's to make.
+        const when = new Date(refusal.at).toISOString();
         checks.push({
           status: 'fail',
           area: 'device token',
-          message: `the server accepts it now, but refused it at ${new Date(refusal.at).toISOString()} (${refusal.type}) and the outbox keeps that: run will not use this token while it does`,
+          message: `the server accepts it now, but ${typeof refusal.serverUrl !== 'string' ? `a server (the record does not say which) refused it at ${when}` : `refused it at ${when}`} (${refusal.type}) and the outbox keeps that: run will not use this token while it does`,
           fix: `with the daemon stopped, remove the record: sqlite3 ${outbox.file} "DELETE FROM meta WHERE key = 'refusal'" (or install a new token)`,
         });
       }
@@ -515,13 +516,8 @@ async function serverChecks(
       });
       break;
   }
-  if (result.outcome === 'accepted' && refusal && !sameToken) {
-    checks.push({
-      status: 'info',
-      area: 'device token',
-      message: `an older token was refused (${refusal.type}); the configured one is different, so it does not matter`,
-    });
-  }
+  if (result.outcome === 'accepted' && refusal && !holds)
+    checks.push(refusalElsewhereCheck(refusal, config));
   return checks;
 }
 
@@ -612,29 +608,34 @@ export function numberingCheck(
  */
 function storedRefusalChecks(refusal: Refusal | null, config: CompanionConfig): Check[] {
   if (!refusal) return [];
-  if (refusal.tokenHash !== tokenHash(config.server.token)) {
-    return [
-      {
-        status: 'info',
-        area: 'device token',
-        message: `an older token was refused (${refusal.type}); the configured one is different, so it does not matter`,
-      },
-    ];
-  }
+  if (!refusalHolds(refusal, config.server.token, config.server.url))
+    return [refusalElsewhereCheck(refusal, config)];
   return [
     {
       status: 'fail',
       area: 'device token',
-      message: `refused by the server at ${new Date(refusal.at).toISOString()}: ${refusal.type} (${refusal.message}); run will not use this token again (the server could not be asked now)`,
+      message: `refused by ${refuser(refusal)} at ${new Date(refusal.at).toISOString()}: ${refusal.type} (${refusal.message}); run will not use this token again (the server could not be asked now)`,
       fix: refusalFix(refusal.type),
     },
   ];
 }
 
+/** A stored refusal that does not hold for the configured token and server: run clears it at its start. */
+function refusalElsewhereCheck(refusal: Refusal, config: CompanionConfig): Check {
+  return {
+    status: 'info',
+    area: 'device token',
+    message:
+      refusal.tokenHash !== tokenHash(config.server.token)
+        ? `an older token was refused (${refusal.type}); the configured one is different, so it does not matter`
+        : `${refuser(refusal)} refused this token (${refusal.type}) at ${new Date(refusal.at).toISOString()}; the configured server is ${serverKey(config.server.url)}, so it does not matter (run removes the record at its start)`,
+  };
+}
+
 function refusalFix(type: Refusal['type']): string {
   return type === 'device-token-revoked'
     ? 'the token was revoked or replaced: get a new one (npm run fleetline -- replace-device) and put it in server.token or server.tokenFile'
-    : 'the server does not know this token: check it was copied whole (fld_ and 43 characters) and points at the right server, or register the vehicle';
+    : 'the server does not know this token: check it was copied whole (fld_ and 43 characters) and that server.url is the server that issued it (a refusal holds only for the server that gave it, so correcting server.url is enough), or register the vehicle';
 }
 
 function mb(bytes: number): string {

@@ -2,6 +2,7 @@ import type { ClockStatus } from '../clock/time-source.js';
 import type { DerivedState } from '../derive/driving-deriver.js';
 import type { GpsStatus } from '../devices/gps-supervisor.js';
 import type { ObdStatus } from '../devices/obd-supervisor.js';
+import { refuser } from '../outbox/meta.js';
 import type { OutboxStats } from '../outbox/outbox.js';
 import type { SinkStats } from '../sampling/sample-sink.js';
 import type { UplinkStatus } from '../uplink/uplink.js';
@@ -55,13 +56,18 @@ export function assess(
 
   const uplink = status.uplink;
   if (uplink.state === 'refused' && uplink.refusal) {
+    const refusal = uplink.refusal;
     add(
       'failing',
       'uplink',
-      `the server refused the device token (${uplink.refusal.type}) at ${new Date(uplink.refusal.at).toISOString()}; ` +
-        'the companion will not retry it. Register the vehicle again or replace its device ' +
-        '(npm run fleetline -- replace-device), put the new token in the configuration and restart. ' +
-        'Samples are kept in the outbox meanwhile.',
+      `${refuser(refusal)} refused the device token (${refusal.type}) at ${new Date(refusal.at).toISOString()}; ` +
+        'the companion will not retry it there. ' +
+        (refusal.type === 'device-token-invalid'
+          ? 'If server.url names another Fleetline server, correct it and restart (a refusal holds only ' +
+            'for the server that gave it); otherwise register'
+          : 'Register') +
+        ' the vehicle again or replace its device (npm run fleetline -- replace-device), put the new ' +
+        'token in the configuration and restart. Samples are kept in the outbox meanwhile.',
     );
   } else if (uplink.state === 'replaced') {
     add(

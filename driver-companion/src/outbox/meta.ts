@@ -35,10 +35,36 @@ export interface Refusal {
   at: number;
   /** SHA-256 prefix of the refused token: a new token clears the refusal, the same one never retries. */
   tokenHash: string;
+  /**
+   * The server that refused it (serverKey): another server in the configuration
+   * clears the refusal too, since a token one server does not know may be good at
+   * another. Absent in a record from before servers were kept: it holds for any.
+   */
+  serverUrl?: string;
 }
 
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}
+
+/** A server as a refusal records it: origin and path, no trailing slash (https://fleet.example.com/fleet). */
+export function serverKey(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+}
+
+/**
+ * Whether a stored refusal is of this token by this server: then `run` does
+ * not use the token. A record without a server matches on the token alone.
+ */
+export function refusalHolds(refusal: Refusal, token: string, serverUrl: string): boolean {
+  if (refusal.tokenHash !== tokenHash(token)) return false;
+  return typeof refusal.serverUrl !== 'string' || refusal.serverUrl === serverKey(serverUrl);
+}
+
+/** Who refused, for reports: the server recorded, or "the server" in a record from before they were. */
+export function refuser(refusal: Refusal): string {
+  return typeof refusal.serverUrl === 'string' ? refusal.serverUrl : 'the server';
 }
 
 /** A stored JSON value, or the fallback when there is none or it does not parse. */

@@ -17,7 +17,7 @@ import type { OutboxSample, SampleDraft } from './samples.js';
 import { readStoredState } from './stored-state.js';
 
 export { OutboxUnavailableError } from './outbox-file.js';
-export { tokenHash } from './meta.js';
+export { refusalHolds, refuser, serverKey, tokenHash } from './meta.js';
 export type { OutboxCounters, Refusal } from './meta.js';
 export type { ThinReport } from './disk-bound.js';
 export type { NumberingCheck, NumberingPreview, RenumberResult } from './numbering.js';

@@ -14,7 +14,7 @@ import type {
 } from '@fleetline/protocol';
 import type { TimeSource } from '../clock/time-source.js';
 import type { UplinkConfig } from '../config/schema.js';
-import { tokenHash } from '../outbox/outbox.js';
+import { refusalHolds, refuser, serverKey, tokenHash } from '../outbox/outbox.js';
 import type { Outbox, Refusal } from '../outbox/outbox.js';
 import { Backoff, jitter } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
@@ -84,6 +84,8 @@ export class Uplink {
   readonly #factory: SocketFactory;
   readonly #sender: BatchSender;
   readonly #tokenHash: string;
+  /** The configured server as a refusal records it. */
+  readonly #serverKey: string;
   #socket: DeviceSocket | null = null;
   #timer: NodeJS.Timeout | null = null;
   #helloTimer: NodeJS.Timeout | null = null;
@@ -100,6 +102,7 @@ export class Uplink {
     this.#now = options.now ?? monotonicNow;
     this.#random = options.random ?? Math.random;
     this.#tokenHash = tokenHash(options.token);
+    this.#serverKey = serverKey(options.url);
     this.#backoff = new Backoff({
       minMs: options.config.reconnectMinS * 1000,
       maxMs: options.config.reconnectMaxS * 1000,
@@ -166,12 +169,17 @@ export class Uplink {
     }
     this.#waitingForOutbox = false;
     const refusal = this.#outboxOr(() => this.#o.outbox.getRefusal(), null, 'read a refusal');
-    if (refusal && refusal.tokenHash === this.#tokenHash) {
-      // Refused before, same token: never again. A new token clears it (doctor says how else).
+    if (refusal && refusalHolds(refusal, this.#o.token, this.#o.url)) {
+      // Refused before, same token, same server: never again. A new token or
+      // server clears it (doctor says how else).
       this.#status.refusal = refusal;
       this.#setState('refused');
       this.#log.error(
-        { type: refusal.type, refusedAt: new Date(refusal.at).toISOString() },
+        {
+          type: refusal.type,
+          refusedAt: new Date(refusal.at).toISOString(),
+          refusedBy: refuser(refusal),
+        },
         'the server refused this device token before; not connecting (run doctor, install a new token)',
       );
       return;
@@ -401,7 +409,13 @@ export class Uplink {
   }
 
   #refuse(type: Refusal['type'], message: string): void {
-    const refusal: Refusal = { type, message, at: this.#now(), tokenHash: this.#tokenHash };
+    const refusal: Refusal = {
+      type,
+      message,
+      at: this.#now(),
+      tokenHash: this.#tokenHash,
+      serverUrl: this.#serverKey,
+    };
     // Kept in memory whatever: this process does not retry the token either way.
     this.#outboxOr(() => this.#o.outbox.setRefusal(refusal), undefined, 'store the refusal');
     this.#status.refusal = refusal;
@@ -410,7 +424,7 @@ export class Uplink {
     this.#clearTimers();
     this.#setState('refused');
     this.#log.error(
-      { type, message },
+      { type, message, server: this.#serverKey },
       'the server refused the device token; not retrying with it (samples stay in the outbox)',
     );
     // Close after the state change, so the disconnect that follows schedules nothing.

@@ -71,7 +71,7 @@ describe('a revoked device token', () => {
         refusal: { type: 'device-token-revoked' },
       });
       expect(body.problems.find((p) => p.area === 'uplink')?.message).toMatch(
-        /refused the device token \(device-token-revoked\).*replace-device/,
+        /^http:\/\/127\.0\.0\.1:\d+ refused the device token \(device-token-revoked\).*replace-device/,
       );
 
       // Never retried: no new connection attempt while we watch.
@@ -85,7 +85,7 @@ describe('a revoked device token', () => {
       expect(whileRunning.code).toBe(1);
       expect(whileRunning.stdout).toMatch(/running \(pid \d+/);
       expect(whileRunning.stdout).toMatch(
-        /FAIL {2}server: the server refused the token \(device-token-revoked\)/,
+        /FAIL {2}server: http:\/\/127\.0\.0\.1:\d+ refused the token \(device-token-revoked\)/,
       );
       expect(whileRunning.stdout).toMatch(/fix: .*replace-device/);
       expect(server.server.devices.connected).toBe(0);
