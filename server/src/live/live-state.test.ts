@@ -20,7 +20,17 @@ describe('LiveState.restore', () => {
       ...emptyVehicleState(),
       online: true,
       lastSeenAt: 2000,
-      position: { t: 2000, lat: 1, lon: 2, fixQuality: 'gps' as const },
+      position: {
+        t: 2000,
+        lat: 1,
+        lon: 2,
+        speedKmh: null,
+        headingDeg: null,
+        altitudeM: null,
+        hdop: null,
+        satellites: null,
+        fixQuality: 'gps' as const,
+      },
     };
     live.upsertRecords([record], new Map([[1, stored]]));
     // A start after downtime: every online vehicle counts as just seen.
