@@ -77,6 +77,18 @@ function fingerprint(dataDir: string): { files: Record<string, string>; rows: un
   }
 }
 
+/** The refusal stored in an outbox, read without the outbox's code. */
+function storedRefusal(dataDir: string): unknown {
+  const db = new Database(path.join(dataDir, OUTBOX_FILE), { readonly: true });
+  try {
+    const row = db.prepare(`SELECT value FROM meta WHERE key = 'refusal'`).get() as
+      { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as unknown) : null;
+  } finally {
+    db.close();
+  }
+}
+
 describe('doctor', () => {
   it('leaves an outbox over its disk bound as it is, and says what the daemon will do to it', async () => {
     const dir = tempDir();
@@ -245,7 +257,7 @@ describe('doctor', () => {
   });
 
   it(
-    'says a refusal stored of a token the server accepts now stops run, and leaves the record to the user',
+    'says a refusal stored of a token the server accepts now stops run and names the command that removes it',
     { timeout: 30_000 },
     async () => {
       const s = await startTestServer();
@@ -281,10 +293,55 @@ describe('doctor', () => {
       expect(report.out).toContain(
         `FAIL  device token: the server accepts it now, but a server (the record does not say which) refused it at ${new Date(at).toISOString()} (device-token-invalid) and the outbox keeps that: run will not use this token while it does`,
       );
+      const forget = `fleetline-companion forget-refusal --config ${config}`;
       expect(report.out).toContain(
-        `fix: with the daemon stopped, remove the record: sqlite3 ${file} "DELETE FROM meta WHERE key = 'refusal'"`,
+        `fix: with the daemon stopped, remove the record: ${forget} (or install a new token)`,
       );
       expect(fingerprint(dataDir)).toEqual(before);
+      const args = forget.split(' ').slice(1);
+
+      // The daemon holds the outbox (refused, as the record says): forget-refusal leaves it alone.
+      const daemon = await Companion.start({
+        config: loadConfig({ env: {}, flags: { config } }),
+        logger,
+      });
+      cleanups.push(() => daemon.stop());
+      expect(daemon.status().uplink.state).toBe('refused');
+      const whileRunning = await cli(args);
+      expect(whileRunning.code).toBe(1);
+      expect(whileRunning.out).toContain(
+        `fleetline-companion: a companion (pid ${process.pid}, "Van 12") holds ${dataDir}; nothing was removed. Stop it`,
+      );
+      expect(storedRefusal(dataDir)).not.toBeNull();
+      await daemon.stop();
+
+      // Stopped: the record goes, and what it said is printed.
+      const forgotten = await cli(args);
+      expect(forgotten.code).toBe(0);
+      expect(forgotten.out).toBe(
+        `removed the refusal stored in ${file}: the server refused the configured token at ${new Date(at).toISOString()}: device-token-invalid (Unknown device token). run uses the token again at its next start.\n`,
+      );
+      expect(storedRefusal(dataDir)).toBeNull();
+      expect(fs.existsSync(path.join(dataDir, 'companion.lock'))).toBe(false);
+      const again = await cli(args);
+      expect(again).toEqual({
+        code: 0,
+        out: `no refusal is stored in ${file}: nothing to remove\n`,
+      });
+
+      const healthy = await cli(['doctor', '--config', config]);
+      expect(healthy.out).not.toContain('FAIL');
+      expect(healthy.code).toBe(0);
+      const restarted = await Companion.start({
+        config: loadConfig({ env: {}, flags: { config } }),
+        logger,
+      });
+      cleanups.push(() => restarted.stop());
+      await eventually(
+        () => (restarted.status().uplink.state === 'connected' ? true : undefined),
+        10_000,
+        'connected with the token',
+      );
     },
   );
 
@@ -424,4 +481,66 @@ describe('doctor', () => {
       );
     },
   );
+});
+
+describe('forget-refusal', () => {
+  it('creates nothing where there is no outbox, and leaves a corrupt one as it is', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'state');
+    const config = writeConfig(dir, {
+      server: { url: 'http://127.0.0.1:9', token: TOKEN },
+      storage: { dataDir },
+      health: { port: null },
+    });
+    const file = path.join(dataDir, OUTBOX_FILE);
+
+    expect(await cli(['forget-refusal', '--config', config])).toEqual({
+      code: 0,
+      out: `no outbox at ${file}: no refusal is stored, nothing to remove\n`,
+    });
+    expect(fs.existsSync(dataDir)).toBe(false);
+
+    fs.mkdirSync(dataDir);
+    fs.writeFileSync(file, 'this is not a database, it is a shopping list '.repeat(200));
+    const before = fs.readFileSync(file);
+    const corrupt = await cli(['forget-refusal', '--config', config]);
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.out).toContain(
+      `fleetline-companion: ${file} is corrupt (file is not a database); nothing was removed.`,
+    );
+    expect(fs.readdirSync(dataDir)).toEqual([OUTBOX_FILE]);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('says when the refusal it removed did not hold for the configured token and server', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'state');
+    const outbox = Outbox.open({
+      file: path.join(dataDir, OUTBOX_FILE),
+      maxBytes: 64 << 20,
+      synchronous: 'NORMAL',
+      logger,
+    });
+    const at = Date.UTC(2026, 10, 20, 7, 0, 0);
+    outbox.setRefusal({
+      type: 'device-token-revoked',
+      message: 'The device token was revoked',
+      at,
+      tokenHash: tokenHash(OTHER_TOKEN),
+      serverUrl: 'https://fleet.example.com',
+    });
+    outbox.close();
+    const config = writeConfig(dir, {
+      server: { url: 'https://fleet.example.com/', token: TOKEN },
+      storage: { dataDir },
+      health: { port: null },
+    });
+
+    const report = await cli(['forget-refusal', '--config', config]);
+    expect(report.code).toBe(0);
+    expect(report.out).toContain(
+      `https://fleet.example.com refused another token at ${new Date(at).toISOString()}: device-token-revoked (The device token was revoked). It did not hold for the configured token and server`,
+    );
+    expect(storedRefusal(dataDir)).toBeNull();
+  });
 });

@@ -44,6 +44,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await (await import('./scan.js')).scan(io, parsed);
       case 'doctor':
         return await (await import('./doctor.js')).doctor(io, parsed);
+      case 'forget-refusal':
+        return (await import('./forget-refusal.js')).forgetRefusal(io, parsed);
       case 'simulate':
         return await (await import('./simulate.js')).simulate(io, parsed);
       default:

@@ -89,6 +89,22 @@ the devices and connects to the server once itself. Exit code 0 when all is
 well, 1 when something needs fixing, 78 when the configuration is invalid.`,
   },
   {
+    name: 'forget-refusal',
+    summary: 'remove the stored refusal of the device token, once the server accepts it again',
+    usage: 'fleetline-companion forget-refusal [--config FILE] [flags]',
+    options: CONFIG_OPTIONS,
+    help: `${CONFIG_HELP}
+
+When the server refuses the device token, the outbox keeps the refusal and
+run does not use that token with that server again, even after a restart.
+Once the server accepts the token again (doctor says so), this removes the
+record and prints what it was. Stop the daemon first: forget-refusal changes
+nothing while a companion holds the data directory. Exit codes: 0 no refusal
+is stored any more (removed, or there was none), 1 nothing was removed (a
+companion holds the data directory, or the outbox cannot be opened), 78
+invalid configuration.`,
+  },
+  {
     name: 'simulate',
     summary: 'run the daemon against simulated devices on pseudo-terminals',
     usage: 'fleetline-companion simulate [--config FILE] [flags] [--city NAME] [--gps-hz N]',
@@ -172,6 +188,23 @@ export function parseCommand(spec: CommandSpec, args: readonly string[]): Parsed
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError(`${spec.name}: ${message.replace(/\. To specify.*$/s, '')}`);
   }
+}
+
+/**
+ * A command line for another command with the configuration flags this one
+ * was given, for a report to print. The token itself is not printed.
+ */
+export function commandLine(command: string, values: ParsedCommand['values']): string {
+  const words = ['fleetline-companion', command];
+  for (const flag of Object.keys(CONFIG_OPTIONS)) {
+    const value = values[flag];
+    if (typeof value === 'string') words.push(`--${flag}`, flag === 'token' ? 'fld_…' : value);
+  }
+  return words.map(shellWord).join(' ');
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./…-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The configuration flags of a parsed command. */

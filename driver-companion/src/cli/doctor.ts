@@ -18,7 +18,7 @@ import { checkServer } from '../uplink/check-server.js';
 import { readInstance } from '../util/instance-lock.js';
 import { createLogger, messageOf, typeOf } from '../util/logger.js';
 import type { ParsedCommand } from './commands.js';
-import { configFlags } from './commands.js';
+import { commandLine, configFlags } from './commands.js';
 import { EXIT_CONFIG } from './io.js';
 import type { CliIo } from './io.js';
 import { configOrReport } from './run.js';
@@ -70,7 +70,7 @@ export async function doctor(io: CliIo, parsed: ParsedCommand): Promise<number> 
       message: `a companion (pid ${instance.pid}) is running on ${config.storage.dataDir} without an answering health endpoint; its devices, outbox and connection are left alone`,
       fix: 'stop it to let doctor check the devices and the server itself, or give it a health port',
     });
-  } else checks.push(...(await standalone(config)));
+  } else checks.push(...(await standalone(config, commandLine('forget-refusal', parsed.values))));
 
   if (parsed.values.json === true) {
     io.out(JSON.stringify({ running: running !== null, checks }, null, 2));
@@ -168,7 +168,7 @@ function fromRunning(status: CompanionStatus): Check[] {
  * read (inspectOutbox): a diagnostic must not thin it, move it aside or
  * record anything in it; what the daemon will do to it is reported instead.
  */
-async function standalone(config: CompanionConfig): Promise<Check[]> {
+async function standalone(config: CompanionConfig, forgetRefusal: string): Promise<Check[]> {
   const file = path.join(config.storage.dataDir, OUTBOX_FILE);
   const found = inspectOutbox(file, config.storage.maxDiskMb * 1024 * 1024);
   const outbox = found.kind === 'outbox' ? found.inspection : null;
@@ -179,7 +179,7 @@ async function standalone(config: CompanionConfig): Promise<Check[]> {
   try {
     checks.push(await deviceCheck('obd', config));
     checks.push(await deviceCheck('gps', config));
-    checks.push(...(await serverChecks(config, outbox)));
+    checks.push(...(await serverChecks(config, outbox, forgetRefusal)));
   } finally {
     outbox?.close();
   }
@@ -426,6 +426,8 @@ async function suggestSerial(device: DeviceConfig, wanted: 'elm327' | 'gps'): Pr
 async function serverChecks(
   config: CompanionConfig,
   outbox: OutboxInspection | null,
+  /** The command line that removes a stored refusal, with doctor's configuration flags. */
+  forgetRefusal: string,
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const url = config.server.url;
@@ -486,7 +488,7 @@ async function serverChecks(
           status: 'fail',
           area: 'device token',
           message: `the server accepts it now, but ${typeof refusal.serverUrl !== 'string' ? `a server (the record does not say which) refused it at ${when}` : `refused it at ${when}`} (${refusal.type}) and the outbox keeps that: run will not use this token while it does`,
-          fix: `with the daemon stopped, remove the record: sqlite3 ${outbox.file} "DELETE FROM meta WHERE key = 'refusal'" (or install a new token)`,
+          fix: `with the daemon stopped, remove the record: ${forgetRefusal} (or install a new token)`,
         });
       }
       break;

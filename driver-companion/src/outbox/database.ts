@@ -143,6 +143,25 @@ export function openDatabaseReadOnly(options: { file: string; maxBytes: number }
   }
 }
 
+/**
+ * Opens an existing outbox file to change a record in it (forget-refusal),
+ * with the daemon stopped: nothing created, no schema set up, nothing moved
+ * aside. Throws as openDatabaseReadOnly does.
+ */
+export function openDatabaseForChange(file: string): Database.Database {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    // The change must outlast a power cut whatever storage.synchronous says.
+    db.pragma('synchronous = FULL');
+    checkSchemaVersion(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
 /** The WAL's size limit in pages: small against the bound, which it is part of. */
 function walLimitPages(maxBytes: number, pageSize: number): number {
   return Math.max(16, Math.min(1000, Math.floor(maxBytes / pageSize / 16)));

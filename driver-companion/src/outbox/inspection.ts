@@ -131,7 +131,10 @@ export function inspectOutbox(file: string, maxBytes: number, rejections = 3): O
   }
 }
 
-function unreadable(error: unknown): OutboxFinding {
+/** What an error opening or reading the file says about it. */
+export function unreadable(
+  error: unknown,
+): Extract<OutboxFinding, { kind: 'corrupt' | 'newer' | 'unopenable' }> {
   const message = messageOf(error);
   if (isCorruption(error)) return { kind: 'corrupt', message };
   if (error instanceof NewerSchemaError) return { kind: 'newer', message };

@@ -171,7 +171,7 @@ export class Uplink {
     const refusal = this.#outboxOr(() => this.#o.outbox.getRefusal(), null, 'read a refusal');
     if (refusal && refusalHolds(refusal, this.#o.token, this.#o.url)) {
       // Refused before, same token, same server: never again. A new token or
-      // server clears it (doctor says how else).
+      // server clears it; forget-refusal does once the server accepts the token again.
       this.#status.refusal = refusal;
       this.#setState('refused');
       this.#log.error(

@@ -120,6 +120,16 @@ describe('a revoked device token', () => {
         await fetch(`http://127.0.0.1:${healthPort}/health`)
       ).json()) as HealthBody;
       expect(again.uplink.state).toBe('refused');
+
+      // forget-refusal leaves the outbox of a running daemon alone.
+      const forget = await runCommand(['forget-refusal', '--config', configFile]);
+      expect(forget.code).toBe(1);
+      expect(forget.stderr).toMatch(
+        /a companion \(pid \d+, "revoked"\) holds .*; nothing was removed\. Stop it/,
+      );
+      expect(restarted.child.pid).toBe(
+        Number(/\(pid (\d+)/.exec(forget.stderr)?.[1] ?? Number.NaN),
+      );
       restarted.child.kill('SIGTERM');
       await restarted.exited;
 
