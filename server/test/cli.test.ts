@@ -67,7 +67,7 @@ describe.each(databaseTargets())('server process and CLI on $name', (target) => 
     expect(hello.vehicleId).toBeGreaterThan(0);
   });
 
-  it('creates users, and reports bad input with usage and exit codes', async () => {
+  it('creates users and assigns drivers, refusing duplicates, fleetless members and unknown roles', async () => {
     const created = await runCli(
       [
         'create-user',
@@ -134,6 +134,10 @@ describe.each(databaseTargets())('server process and CLI on $name', (target) => 
     expect(assigned.stdout).toMatch(/vehicle 1 is now driven by Dora Driver/);
     const cleared = await runCli(['assign-driver', '--vehicle', '1', '--user', 'none'], env);
     expect(cleared.stdout).toMatch(/vehicle 1 has no driver now/);
+  });
+
+  // Apart from the test above: each spawns its own CLI processes, a few seconds each on a loaded machine.
+  it('reports bad input with usage and exit codes', async () => {
     const unknownFleet = await runCli(
       ['register-vehicle', '--name', 'Y', '--fleet', 'Nowhere'],
       env,
