@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_MAX_BATCH_SAMPLES } from '@fleetline/protocol';
+import type { IngestTimeouts } from './db/pg-thread/client.js';
 
 /** The origin of the desktop console's bundled renderer (its own privileged scheme). */
 export const DESKTOP_CONSOLE_ORIGIN = 'fleetline://app';
@@ -99,7 +100,7 @@ export type DatabaseConfig =
       url: string;
       schema: string | undefined;
       /** The ingest connection's timeouts, in ms (defaults in db/pg-thread/client.ts); not settable from the environment. */
-      ingestTimeouts?: { statementMs?: number; tickMs?: number };
+      ingestTimeouts?: Partial<IngestTimeouts>;
     };
 
 /**

@@ -69,13 +69,13 @@ function setup(
       afterStatement: (after: number) => ({ sql: 'events-after', bindings: [after] }),
       fromRows: (rows: unknown[]) => rows,
     },
+    vehicles: { existingStatement: () => ({ sql: 'exists', bindings: [] }) },
     vehicleStates: {
       // One statement carrying the vehicles whose state is written, for a fake database to look at.
       upsertStatements: (states: { vehicleId: number }[]) =>
         states.length > 0
           ? [{ sql: 'upsert', bindings: states.map((st) => `vehicle:${st.vehicleId}`) }]
           : [],
-      existingVehicles: () => ({ sql: 'exists', bindings: [] }),
       selectStatement: (ids: number[]) => ({ sql: 'select-states', bindings: ids }),
       statesFromRows: (rows: [number, unknown][]) => new Map(rows),
     },

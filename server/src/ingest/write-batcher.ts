@@ -4,14 +4,15 @@ import type { FleetEvent, TelemetrySample } from '@fleetline/protocol';
 import { isDataError } from '../db/dialect.js';
 import { AppError } from '../domain/errors.js';
 import { StoredSeqs } from './stored-seqs.js';
+import { TransactionsInDoubt } from './transactions-in-doubt.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { LiveState } from '../live/live-state.js';
-import type { LiveVehicleState } from '../live/vehicle-state.js';
 import type { EventRepository } from '../repositories/events.js';
 import { emptySampleRows, sampleKey } from '../repositories/telemetry.js';
 import type { SampleRows, TelemetryRepository } from '../repositories/telemetry.js';
 import type { VehicleStateRepository } from '../repositories/vehicle-states.js';
+import type { VehicleRepository } from '../repositories/vehicles.js';
 
 export interface DeviceRef {
   deviceId: number;
@@ -67,6 +68,7 @@ export interface WriteBatcherDeps {
   db: Pick<Database, 'runSteps'>;
   telemetry: TelemetryRepository;
   vehicleStates: VehicleStateRepository;
+  vehicles: Pick<VehicleRepository, 'existingStatement'>;
   events: EventRepository;
   live: LiveState;
   listener: CommitListener;
@@ -108,22 +110,15 @@ export class WriteBatcher {
   private storedTotal = 0;
   /** When the oldest pending submission arrived. */
   private pendingSince = 0;
-  /**
-   * Vehicles written by a transaction whose outcome is unknown (the database
-   * went away during it, perhaps after its COMMIT landed). Before the next
-   * tick plans anything, their state is reloaded from the database and the
-   * events such a transaction stored are pushed: otherwise those events
-   * would never reach a console live, and the next samples would raise them
-   * a second time.
-   */
-  private readonly inDoubt = new Set<number>();
-  /** The newest event id this writer knows of; every later one is its own, from a tick in doubt. */
-  private eventsKnownTo: number | undefined;
+  /** Transactions whose outcome is unknown, settled before the next tick plans anything. */
+  private readonly doubt: TransactionsInDoubt;
 
   constructor(
     private readonly deps: WriteBatcherDeps,
     private readonly options: WriteBatcherOptions,
-  ) {}
+  ) {
+    this.doubt = new TransactionsInDoubt(deps);
+  }
 
   /** Seeds a device's stored high-water mark (from the database, at authentication). */
   noteDevice(deviceId: number, highestSeq: number): void {
@@ -132,7 +127,7 @@ export class WriteBatcher {
 
   /** Seeds the newest stored event id (from the database, at start). */
   noteLatestEventId(id: number): void {
-    this.eventsKnownTo = Math.max(this.eventsKnownTo ?? 0, id);
+    this.doubt.noteEvents([{ id }]);
   }
 
   /** Samples stored since start. */
@@ -251,7 +246,7 @@ export class WriteBatcher {
     const candidates = candidatesOf(batch);
     let outcome: { vehicles: number[]; events: FleetEvent[] };
     try {
-      await this.settleDoubt();
+      await this.doubt.settle();
       const { vehicles, events, attempts, dbMs } = await this.commitTick(candidates, sweep);
       this.releaseTick();
       const stored = this.settleAll(batch, candidates, NONE_REFUSED);
@@ -280,50 +275,6 @@ export class WriteBatcher {
     }
     if (outcome.vehicles.length > 0) this.deps.listener.vehiclesChanged(outcome.vehicles);
     if (outcome.events.length > 0) this.deps.listener.eventsStored(outcome.events);
-  }
-
-  /**
-   * After a transaction whose outcome is unknown: puts back the state the
-   * database holds for its vehicles, and pushes the events it stored, if it
-   * did. Only this writer stores events, so every event after the newest it
-   * knows of is one of those.
-   */
-  private async settleDoubt(): Promise<void> {
-    if (this.inDoubt.size === 0) return;
-    const { db, vehicleStates, events, live, listener, logger } = this.deps;
-    const vehicleIds = [...this.inDoubt];
-    // Read through the writer's own transactions: on PostgreSQL they run on
-    // the ingest connection, under its deadline, and each first waits for
-    // any ingest transaction still open (the one in doubt, on a connection
-    // given up) to end.
-    const missed: FleetEvent[] = [];
-    let states: Map<number, LiveVehicleState> | undefined;
-    for (;;) {
-      const after = missed.at(-1)?.id ?? this.eventsKnownTo;
-      const result = await db.runSteps([
-        { statements: states ? [] : [vehicleStates.selectStatement(vehicleIds)] },
-        { statements: after === undefined ? [] : [events.afterStatement(after, EVENT_PAGE)] },
-      ]);
-      if (!result.committed) throw new Error('a read-only transaction was rolled back');
-      states ??= vehicleStates.statesFromRows(result.rows[0] ?? []);
-      const page = events.fromRows(result.rows[1] ?? []);
-      missed.push(...page);
-      if (page.length < EVENT_PAGE) break;
-    }
-    this.inDoubt.clear();
-    // A vehicle with no stored state has none to restore: the tick in doubt
-    // did not store one, and the live state never moved past it.
-    const restored = vehicleIds.filter((id) => {
-      const state = states.get(id);
-      return state !== undefined && live.restore(id, state);
-    });
-    for (const event of missed) this.eventsKnownTo = Math.max(this.eventsKnownTo ?? 0, event.id);
-    logger.warn(
-      { vehicles: vehicleIds.length, events: missed.length },
-      'a transaction in doubt: vehicle states reloaded from the database, and the events it stored pushed',
-    );
-    if (restored.length > 0) listener.vehiclesChanged(restored);
-    if (missed.length > 0) listener.eventsStored(missed);
   }
 
   /**
@@ -561,7 +512,7 @@ export class WriteBatcher {
     attempts: number;
     dbMs: number | undefined;
   }> {
-    const { telemetry, vehicleStates, events, live, clock } = this.deps;
+    const { telemetry, vehicleStates, vehicles, events, live, clock } = this.deps;
     const now = clock.now();
     // A number at or below its device's high-water mark may be stored already,
     // and under another kind, which no table's key would catch. Usually this
@@ -617,7 +568,7 @@ export class WriteBatcher {
           : // Alone, samples are stored only for a vehicle that still exists.
             {
               statements:
-                byVehicle.size > 0 ? [vehicleStates.existingVehicles([...byVehicle.keys()])] : [],
+                byVehicle.size > 0 ? [vehicles.existingStatement([...byVehicle.keys()])] : [],
               expectRows: byVehicle.size,
             },
         {
@@ -638,8 +589,7 @@ export class WriteBatcher {
         continue;
       }
       const storedEvents = events.stored(newEvents, result.rows[1] ?? [], now);
-      for (const event of storedEvents)
-        this.eventsKnownTo = Math.max(this.eventsKnownTo ?? 0, event.id);
+      this.doubt.noteEvents(storedEvents);
       for (const c of candidates)
         if (!c.excluded) this.storedSeqs.markStored(c.submission.device.deviceId, c.sample.seq);
       return {
@@ -661,7 +611,7 @@ export class WriteBatcher {
     try {
       return await this.deps.db.runSteps(steps);
     } catch (err) {
-      if (!isDataError(err)) for (const id of vehicleIds) this.inDoubt.add(id);
+      if (!isDataError(err)) this.doubt.mark(vehicleIds);
       throw err;
     }
   }
@@ -675,9 +625,6 @@ export class WriteBatcher {
  */
 type Derive = 'all' | 'state' | 'none';
 const DERIVE_LEVELS: readonly Derive[] = ['all', 'state', 'none'];
-
-/** Events read per query when catching up after a transaction in doubt. */
-const EVENT_PAGE = 1000;
 
 /**
  * Samples stored alone found a vehicle deleted under its device. Counted as

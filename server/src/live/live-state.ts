@@ -164,8 +164,8 @@ export class LiveState {
     if (!vehicle) return false;
     // Silence is measured from the later of the two: the grace given at
     // start (graceAll) is not in the database.
-    const lastSeenAt = Math.max(state.lastSeenAt ?? 0, vehicle.state.lastSeenAt ?? 0);
-    vehicle.state = { ...state, lastSeenAt: lastSeenAt === 0 ? state.lastSeenAt : lastSeenAt };
+    const seen = [state.lastSeenAt, vehicle.state.lastSeenAt].filter((t) => t !== null);
+    vehicle.state = { ...state, lastSeenAt: seen.length > 0 ? Math.max(...seen) : null };
     vehicle.backfill = null;
     const rev = ++this.revision;
     vehicle.rev = rev;

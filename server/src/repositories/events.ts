@@ -3,7 +3,7 @@ import { FleetEventSchema } from '@fleetline/protocol';
 import type { EventType, FleetEvent, NewFleetEvent } from '@fleetline/protocol';
 import type { Dialect, TableSpec } from '../db/dialect.js';
 import type { StatementRequest } from '../db/steps.js';
-import { toNumber } from './types.js';
+import { maxId, toNumber } from './types.js';
 
 const EVENTS: TableSpec = {
   name: 'events',
@@ -130,9 +130,8 @@ export class EventRepository {
   }
 
   /** The id of the newest stored event, 0 when there is none. */
-  async latestId(): Promise<number> {
-    const row = await this.knex('events').max<{ id: unknown }>({ id: 'id' }).first();
-    return row?.id == null ? 0 : toNumber(row.id);
+  latestId(): Promise<number> {
+    return maxId(this.knex, 'events');
   }
 
   async find(filter: EventFilter): Promise<FleetEvent[]> {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { toNumber } from './types.js';
+import { maxId, toNumber } from './types.js';
 import type { Queryable } from './types.js';
 
 export interface VehicleChange {
@@ -32,9 +32,8 @@ export class VehicleChangeRepository {
   }
 
   /** The id of the newest change: where a reader that starts now begins. */
-  async latestId(): Promise<number> {
-    const row = await this.knex('vehicle_changes').max<{ id: unknown }>({ id: 'id' }).first();
-    return row?.id == null ? 0 : toNumber(row.id);
+  latestId(): Promise<number> {
+    return maxId(this.knex, 'vehicle_changes');
   }
 
   /** Changes with an id above `afterId`, oldest first, at most `limit`. */

@@ -72,10 +72,7 @@ export class VehicleStateRepository {
     if (vehicleIds?.length === 0) return new Map();
     const query = this.knex('vehicle_states');
     if (vehicleIds) query.whereIn('vehicle_id', vehicleIds);
-    const rows = await query.select<StateRow[]>();
-    const states = new Map<number, LiveVehicleState>();
-    for (const row of rows) states.set(toNumber(row.vehicle_id), this.fromRow(row));
-    return states;
+    return this.statesFromRows(await query.select<StateRow[]>());
   }
 
   /**
@@ -94,19 +91,6 @@ export class VehicleStateRepository {
     const states = new Map<number, LiveVehicleState>();
     for (const row of rows as StateRow[]) states.set(toNumber(row.vehicle_id), this.fromRow(row));
     return states;
-  }
-
-  /**
-   * A transaction guard: one row for each of these vehicles that still
-   * exists. Run with `expectRows` set to their count, it rolls the
-   * transaction back if one was deleted.
-   */
-  existingVehicles(vehicleIds: readonly number[]): StatementRequest {
-    return {
-      sql: `SELECT id FROM vehicles WHERE id IN (${vehicleIds.map(() => '?').join(', ')})`,
-      params: [...vehicleIds],
-      returns: true,
-    };
   }
 
   /** Statements upserting the state of every vehicle an ingest tick touched. */

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { DriverRef } from '@fleetline/protocol';
 import { toNumber } from './types.js';
 import type { Queryable } from './types.js';
+import type { StatementRequest } from '../db/steps.js';
 
 /** A vehicle with its fleets, its strictest speed limit and its current device. */
 export interface VehicleRecord {
@@ -67,6 +68,19 @@ export class VehicleRepository {
       .where({ plate })
       .first<{ id: number; name: string } | undefined>('id', 'name');
     return row ? { id: toNumber(row.id), name: row.name } : undefined;
+  }
+
+  /**
+   * A transaction guard: one row for each of these vehicles that still
+   * exists. Run with `expectRows` set to their count, it rolls the
+   * transaction back if one was deleted.
+   */
+  existingStatement(vehicleIds: readonly number[]): StatementRequest {
+    return {
+      sql: `SELECT id FROM vehicles WHERE id IN (${vehicleIds.map(() => '?').join(', ')})`,
+      params: [...vehicleIds],
+      returns: true,
+    };
   }
 
   async exists(id: number): Promise<boolean> {

@@ -7,9 +7,9 @@ export interface PgThreadOptions {
   /**
    * PostgreSQL's statement_timeout (and idle_in_transaction_session_timeout)
    * on the ingest connection: a statement stuck behind a lock fails rather
-   * than stalling every tick after it. Absent: DEFAULT_INGEST_TIMEOUTS.
+   * than stalling every tick after it (see IngestTimeouts in client.ts).
    */
-  statementTimeoutMs?: number;
+  statementTimeoutMs: number;
 }
 
 export type PgThreadRequest = { op: 'steps'; steps: Step[] } | { op: 'close' };

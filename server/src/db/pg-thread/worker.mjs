@@ -19,7 +19,7 @@ import { threadError } from '../thread-error.mjs';
 /** @type {import('./messages.js').PgThreadOptions} */
 const options = workerData;
 
-const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+const { statementTimeoutMs } = options;
 
 const knex = knexFactory({
   client: 'pg',
