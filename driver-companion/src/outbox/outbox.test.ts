@@ -1,41 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../util/logger.js';
-import { Outbox } from './outbox.js';
-import type { SampleDraft } from './samples.js';
+import { describe, expect, it } from 'vitest';
+import { T0, driving, open, position, reading, useTempFiles } from './outbox-kit.fixture.js';
 
-const logger = createLogger('silent');
-const dirs: string[] = [];
-
-function tempFile(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'companion-outbox-'));
-  dirs.push(dir);
-  return path.join(dir, 'outbox.sqlite');
-}
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const T0 = Date.UTC(2026, 10, 21, 8, 0, 0);
-
-function position(t: number, lat = 52.5): SampleDraft {
-  return { kind: 'position', t, lat, lon: 13.4, speedKmh: 30, fixQuality: 'gps' };
-}
-function reading(t: number, pid = 13, value = 30): SampleDraft {
-  return { kind: 'reading', t, pid, part: 0, value, unit: 'km/h' };
-}
-function driving(t: number): SampleDraft {
-  return { kind: 'driving', t, event: 'harsh_braking', accelMs2: -5, speedKmh: 40 };
-}
-
-function open(file: string, options: Partial<Parameters<typeof Outbox.open>[0]> = {}): Outbox {
-  return Outbox.open({ file, maxBytes: 64 * 1024 * 1024, synchronous: 'FULL', logger, ...options });
-}
+const tempFile = useTempFiles();
 
 describe('Outbox', () => {
   it('numbers samples from 1 in order and never hands a number out twice, even after everything was settled', () => {
