@@ -12,6 +12,14 @@ export const DEFAULT_MAX_BATCH_SAMPLES = 1000;
 /** Handshake `auth` a device sends when it connects. */
 export const DeviceAuthSchema = z.object({
   token: z.string().min(1).max(512),
+  /**
+   * The identity of the outbox the device numbers its samples from: a UUID
+   * made with the outbox file, kept in it, and so restored with it from a
+   * backup. Lets the server tell the device whether the numbers it holds
+   * came from this outbox (see `DeviceHello.lastOutboxId`). Optional: a
+   * device without one is numbered by its own judgement alone.
+   */
+  outboxId: z.string().uuid().optional(),
 });
 export type DeviceAuth = z.infer<typeof DeviceAuthSchema>;
 
@@ -23,6 +31,14 @@ export const DeviceHelloSchema = z.object({
   highestStoredSeq: z.number().int().min(0),
   maxBatchSamples: z.number().int().min(1),
   serverTime: z.number().int(),
+  /**
+   * The outbox this device's token connected with before this connection
+   * (its `outboxId`), or null when none is on record. When it equals the
+   * device's own, the numbers the server holds past the device's counter
+   * are the device's own (a restored backup), not another outbox's.
+   * Absent from servers older than the field.
+   */
+  lastOutboxId: z.string().nullable().optional(),
 });
 export type DeviceHello = z.infer<typeof DeviceHelloSchema>;
 
