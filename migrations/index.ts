@@ -6,6 +6,7 @@ import * as createDrivingEvents from './20261121090300_create_driving_events.js'
 import * as addVehicleDriver from './20261121090400_add_vehicle_driver.js';
 import * as addDeviceHealth from './20261121090500_add_device_health.js';
 import * as createVehicleChanges from './20261122090000_create_vehicle_changes.js';
+import * as addDeviceOutbox from './20261122100000_add_device_outbox.js';
 
 export interface NamedMigration extends Knex.Migration {
   name: string;
@@ -24,6 +25,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261121090400_add_vehicle_driver', ...addVehicleDriver },
   { name: '20261121090500_add_device_health', ...addDeviceHealth },
   { name: '20261122090000_create_vehicle_changes', ...createVehicleChanges },
+  { name: '20261122100000_add_device_outbox', ...addDeviceOutbox },
 ];
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

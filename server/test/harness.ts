@@ -275,9 +275,10 @@ export function closeClients(): void {
 export function connectDevice(
   url: string,
   token: string,
+  extra: { outboxId?: unknown } = {},
 ): Promise<{ socket: DeviceClient; hello: DeviceHello }> {
   const socket: DeviceClient = io(`${url}${DEVICE_NAMESPACE}`, {
-    auth: { token },
+    auth: { token, ...extra },
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -19,6 +19,13 @@ import type { AuthenticatedDevice, DeviceAuthService } from '../services/device-
 interface DeviceSocketData {
   device: AuthenticatedDevice;
   inFlight: number;
+  /** The outbox the handshake named, null if none. */
+  outboxId: string | null;
+  /**
+   * Whether the token's record of its last outbox is this connection's:
+   * true, or the write that makes it so (started by the first batch).
+   */
+  outboxRecorded: true | Promise<void> | null;
 }
 
 export type DeviceNamespace = Namespace<
@@ -111,13 +118,51 @@ export class DeviceGateway {
 
   private async authenticate(socket: DeviceSocket): Promise<void> {
     const auth = DeviceAuthSchema.safeParse(socket.handshake.auth);
-    if (!auth.success)
-      throw new AppError('device-token-invalid', 'the handshake must carry auth.token');
+    if (!auth.success) {
+      const field = auth.error.issues[0]?.path[0] === 'outboxId' ? 'outboxId' : 'token';
+      throw new AppError(
+        'device-token-invalid',
+        field === 'token'
+          ? 'the handshake must carry auth.token'
+          : 'auth.outboxId, when given, must be a UUID',
+      );
+    }
     const device = await this.deps.deviceAuth.authenticate(auth.data.token);
     await this.deps.ensureVehicle(device.vehicleId);
     this.deps.batcher.noteDevice(device.deviceId, device.highestSeq);
     socket.data.device = device;
     socket.data.inFlight = 0;
+    socket.data.outboxId = auth.data.outboxId ?? null;
+    socket.data.outboxRecorded = socket.data.outboxId === device.lastOutboxId ? true : null;
+  }
+
+  /**
+   * Runs `then` once the token's last outbox is recorded as this
+   * connection's: at its first batch, not at the handshake, because a device
+   * sends only after its hello's numbering check is done. A device that
+   * failed before would otherwise find its own outbox on record and take the
+   * server's numbers for its own.
+   */
+  private afterOutboxRecorded(socket: DeviceSocket, then: (err: unknown) => void): void {
+    const { data } = socket;
+    if (data.outboxRecorded === true) {
+      then(null);
+      return;
+    }
+    data.outboxRecorded ??= this.deps.deviceAuth
+      .recordOutbox(data.device.deviceId, data.outboxId)
+      .then(() => {
+        data.outboxRecorded = true;
+      });
+    const recording = data.outboxRecorded;
+    recording.then(
+      () => then(null),
+      (err: unknown) => {
+        // The next batch tries again.
+        if (data.outboxRecorded === recording) data.outboxRecorded = null;
+        then(err);
+      },
+    );
   }
 
   private onConnection(socket: DeviceSocket): void {
@@ -138,6 +183,7 @@ export class DeviceGateway {
       highestStoredSeq: this.deps.batcher.highestStoredSeq(device.deviceId),
       maxBatchSamples: this.options.maxBatchSamples,
       serverTime: this.deps.clock.now(),
+      lastOutboxId: device.lastOutboxId,
     });
 
     socket.on('telemetry', (batch: unknown, ack: unknown) => {
@@ -156,9 +202,17 @@ export class DeviceGateway {
         return;
       }
       socket.data.inFlight++;
-      this.ingest(device, batch, log, (r) => {
+      const done = (r: BatchReply): void => {
         socket.data.inFlight--;
         reply(r);
+      };
+      this.afterOutboxRecorded(socket, (err) => {
+        if (err) {
+          log.error({ err }, 'could not record the outbox of the connection');
+          done({ error: toErrorBody(new AppError('unavailable')) });
+          return;
+        }
+        this.ingest(device, batch, log, done);
       });
     });
 

@@ -6,18 +6,22 @@ export interface DeviceRecord {
   id: number;
   vehicleId: number;
   revokedAt: number | null;
+  /** The outbox of the last connection that sent telemetry with this device's token. */
+  lastOutboxId: string | null;
 }
 
 interface DeviceRow {
   id: number;
   vehicle_id: number;
   revoked_at: number | null;
+  last_outbox_id: string | null;
 }
 
 const toRecord = (row: DeviceRow): DeviceRecord => ({
   id: toNumber(row.id),
   vehicleId: toNumber(row.vehicle_id),
   revokedAt: toNullableNumber(row.revoked_at),
+  lastOutboxId: row.last_outbox_id ?? null,
 });
 
 /** Ids per lookup, well under both databases' parameter limits. */
@@ -49,6 +53,11 @@ export class DeviceRepository {
   async findById(id: number): Promise<DeviceRecord | undefined> {
     const row = await this.knex<DeviceRow>('devices').where({ id }).first();
     return row ? toRecord(row) : undefined;
+  }
+
+  /** Records the outbox a device's connection named (null: it named none). */
+  async setLastOutbox(id: number, outboxId: string | null): Promise<void> {
+    await this.knex('devices').where({ id }).update({ last_outbox_id: outboxId });
   }
 
   /** Revokes one device; false when it does not exist or was already revoked. */

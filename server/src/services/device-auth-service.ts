@@ -7,6 +7,11 @@ export interface AuthenticatedDevice {
   deviceId: number;
   vehicleId: number;
   highestSeq: number;
+  /**
+   * The outbox of the last connection that sent telemetry with this token,
+   * as it was when this connection authenticated (the hello's lastOutboxId).
+   */
+  lastOutboxId: string | null;
 }
 
 export class DeviceAuthService {
@@ -21,6 +26,16 @@ export class DeviceAuthService {
     if (!device) throw new AppError('device-token-invalid');
     if (device.revokedAt !== null) throw new AppError('device-token-revoked');
     const highestSeq = await this.telemetry.highestSeq(device.id);
-    return { deviceId: device.id, vehicleId: device.vehicleId, highestSeq };
+    return {
+      deviceId: device.id,
+      vehicleId: device.vehicleId,
+      highestSeq,
+      lastOutboxId: device.lastOutboxId,
+    };
+  }
+
+  /** Records the outbox a connection named (null: none) as the token's last. */
+  async recordOutbox(deviceId: number, outboxId: string | null): Promise<void> {
+    await this.devices.setLastOutbox(deviceId, outboxId);
   }
 }
