@@ -32,8 +32,9 @@ export const DeviceHelloSchema = z.object({
   maxBatchSamples: z.number().int().min(1),
   serverTime: z.number().int(),
   /**
-   * The outbox this device's token connected with before this connection
-   * (its `outboxId`), or null when none is on record. When it equals the
+   * The `outboxId` of the last connection that sent a batch with this
+   * device's token before this one, or null when it named none or nothing
+   * is on record. When it equals the
    * device's own, the numbers the server holds past the device's counter
    * are the device's own (a restored backup), not another outbox's.
    * Absent from servers older than the field.
