@@ -70,12 +70,8 @@ export async function createFleetlineServer(
 
   const live = new LiveState();
   const directory = new VehicleDirectory(live, repos.vehicles, repos.vehicleStates);
-  // Read first: a change recorded while the directory loads is read again, harmlessly.
-  const vehicleChanges = new VehicleChangeReader(
-    repos.vehicleChanges,
-    await repos.vehicleChanges.latestId(),
-    () => clock.now(),
-  );
+  // Opened first: a change recorded while the directory loads is read again, harmlessly.
+  const vehicleChanges = await VehicleChangeReader.open(repos.vehicleChanges, () => clock.now());
   await directory.loadAll();
   // Downtime is not the devices' silence: give every online vehicle a full offline delay from now.
   live.graceAll(startedAt);

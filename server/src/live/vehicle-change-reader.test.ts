@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VehicleChange } from '../repositories/vehicle-changes.js';
-import { GAP_WAIT_MS, VehicleChangeReader } from './vehicle-change-reader.js';
+import { GAP_WAIT_MS, START_WINDOW, VehicleChangeReader } from './vehicle-change-reader.js';
 
 /**
  * A change feed whose rows become visible in any order, as on PostgreSQL,
@@ -11,6 +11,7 @@ function feed() {
   const visible = new Map<number, VehicleChange>();
   let clock = 0;
   const source = {
+    latestId: () => Promise.resolve(Math.max(0, ...visible.keys())),
     after: (afterId: number, limit: number) =>
       Promise.resolve(
         [...visible.values()]
@@ -27,6 +28,7 @@ function feed() {
     },
     advance: (ms: number) => (clock += ms),
     reader: (startAfter = 0) => new VehicleChangeReader(source, startAfter, () => clock),
+    open: () => VehicleChangeReader.open(source, () => clock),
   };
 }
 
@@ -75,6 +77,35 @@ describe('VehicleChangeReader', () => {
     expect(await read(reader)).toEqual([]);
     f.commit(5);
     expect(await read(reader)).toEqual([105]);
+  });
+
+  it('opened at start, takes what is visible as loaded and waits for ids missing below the newest', async () => {
+    const f = feed();
+    f.commit(1, 2, 4, 6); // 3 and 5 are inserted but not committed yet
+    const reader = await f.open();
+    expect(await read(reader)).toEqual([]);
+    f.commit(5, 7);
+    expect(await read(reader)).toEqual([105, 107]);
+    // Waited for a minute, like any gap; then given up.
+    f.advance(GAP_WAIT_MS);
+    expect(await read(reader)).toEqual([]);
+    f.commit(3);
+    expect(await read(reader)).toEqual([]);
+  });
+
+  it('opened at start, waits only for the last ids below the newest', async () => {
+    const f = feed();
+    f.commit(START_WINDOW + 10); // every id below it is missing
+    const reader = await f.open();
+    f.commit(5, 11, START_WINDOW + 11);
+    expect(await read(reader)).toEqual([111, 100 + START_WINDOW + 11]);
+  });
+
+  it('opened on an empty feed, reads from the first change', async () => {
+    const f = feed();
+    const reader = await f.open();
+    f.commit(1);
+    expect(await read(reader)).toEqual([101]);
   });
 
   it('offers the same changes again when applying them failed', async () => {

@@ -2,6 +2,8 @@ import type { VehicleChange } from '../repositories/vehicle-changes.js';
 
 /** What the reader needs of the change feed's table. */
 export interface VehicleChangeSource {
+  /** The newest change id visible now, 0 if none. */
+  latestId(): Promise<number>;
   /** Changes with an id above `afterId`, oldest first, at most `limit`. */
   after(afterId: number, limit: number): Promise<VehicleChange[]>;
   /** The changes among `ids` that exist now. */
@@ -19,6 +21,12 @@ const PAGE = 1000;
 export const GAP_WAIT_MS = 60_000;
 /** Missing ids tracked at most; beyond, the oldest are given up at once. */
 const MAX_GAPS = 10_000;
+/**
+ * Ids below the newest at start that are still looked for if missing: a
+ * change inserted before the newest one may commit after the server read
+ * the newest id (and loaded its vehicles).
+ */
+export const START_WINDOW = 1000;
 
 /**
  * Reads the vehicle change feed exactly once per change, in spite of ids
@@ -41,6 +49,29 @@ export class VehicleChangeReader {
   ) {
     this.settledTo = startAfter;
     this.maxSeen = startAfter;
+  }
+
+  /**
+   * A reader for a server starting now, before it loads its vehicles: every
+   * change visible now counts as reflected by that load, and an id below
+   * the newest that is missing (not committed yet, or rolled back) is waited
+   * for like any other gap.
+   */
+  static async open(source: VehicleChangeSource, now: () => number): Promise<VehicleChangeReader> {
+    const latest = await source.latestId();
+    const from = Math.max(0, latest - START_WINDOW);
+    const reader = new VehicleChangeReader(source, from, now);
+    const present = new Set(
+      (from < latest ? await source.after(from, START_WINDOW) : []).map((c) => c.id),
+    );
+    const at = now();
+    for (let id = from + 1; id <= latest; id++) {
+      if (present.has(id)) reader.applied.add(id);
+      else reader.gaps.set(id, at);
+    }
+    reader.maxSeen = latest;
+    reader.settle();
+    return reader;
   }
 
   /**
