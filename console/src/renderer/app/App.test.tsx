@@ -1,18 +1,10 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fleets, three } from '../testing/fixtures';
 import { press, render, step, testServices, text } from '../testing/render';
 import { App } from './App';
 
 const rows = (c: HTMLElement) => [...c.querySelectorAll<HTMLElement>('[data-vehicle-id]')];
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-  localStorage.clear();
-  sessionStorage.clear();
-});
 
 describe('the stored picture without a login (server unreachable)', () => {
   const unreachable = () => Promise.reject(new TypeError('Failed to fetch'));
@@ -24,7 +16,6 @@ describe('the stored picture without a login (server unreachable)', () => {
       .loadStored({ fleets, vehicles: three(), receivedAt: Date.now() - 2 * 3600_000 });
     services.stores.session.getState().offline();
     const view = await render(services, <App services={services} />);
-    unmount = view.unmount;
     await step(() => undefined);
     const banner = view.container.querySelector('[data-testid="offline-banner"]');
     expect(text(banner)).toMatch(

@@ -1,16 +1,8 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fleets, loadFleet, three } from '../testing/fixtures';
 import { json, render, step, testServices, text } from '../testing/render';
 import { ConnectionBadge, OfflineBanner, StaleBanner } from './ConnectionBadge';
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-  localStorage.clear();
-  sessionStorage.clear();
-});
 
 describe('connection state', () => {
   it('says live, or how old the picture is while reconnecting, and confirms the resync', async () => {
@@ -23,7 +15,6 @@ describe('connection state', () => {
         <StaleBanner />
       </>,
     );
-    unmount = view.unmount;
     await step(() => services.stores.connection.getState().set('live', Date.now()));
     expect(text(view.container.querySelector('[data-testid="connection"]'))).toBe('Live');
     expect(view.container.querySelector('[data-testid="stale-banner"]')).toBeNull();
@@ -73,7 +64,6 @@ describe('connection state', () => {
         <StaleBanner />
       </>,
     );
-    unmount = view.unmount;
     /** What screen readers are told as it changes: the text of every live region. */
     const announced = () =>
       [...view.container.querySelectorAll('[role="alert"], [role="status"], [aria-live]')]
@@ -94,7 +84,6 @@ describe('connection state', () => {
       .getState()
       .loadStored({ fleets, vehicles: three(), receivedAt: Date.now() - 3 * 3600_000 });
     const view = await render(services, <StaleBanner />);
-    unmount = view.unmount;
     expect(text(view.container)).toMatch(/saved on this computer.*3 h ago/);
   });
 });
@@ -112,7 +101,6 @@ describe('the stored picture without a login (server unreachable)', () => {
       .loadStored({ fleets, vehicles: three(), receivedAt: Date.now() - 60_000 });
     let signIns = 0;
     const view = await render(services, <OfflineBanner onSignIn={() => signIns++} probeMs={20} />);
-    unmount = view.unmount;
     const banner = () => view.container.querySelector('[data-testid="offline-banner"]');
     await step(() => new Promise((r) => setTimeout(r, 60)));
     expect(banner()?.getAttribute('data-server')).toBe('unreachable');

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../shared/ipc';
 import type { Settings, SettingsPatch } from '../../shared/ipc';
 import { webPlatform } from '../platform/platform';
@@ -12,14 +12,6 @@ function setInputValue(el: HTMLInputElement, value: string): void {
   // The prototype's setter with the element as receiver, not the element's own property.
   Reflect.set(HTMLInputElement.prototype, 'value', value, el);
 }
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-  localStorage.clear();
-  sessionStorage.clear();
-});
 
 /** The desktop platform as the renderer sees it, with settings in memory (the main process faked). */
 function desktopPlatform(serverUrl: string): Platform & { updates: SettingsPatch[] } {
@@ -67,7 +59,6 @@ describe('sign-in', () => {
     });
     services.stores.session.getState().signedOut();
     const view = await render(services, <LoginScreen />);
-    unmount = view.unmount;
     const input = (label: string) =>
       view.container.querySelector<HTMLInputElement>(`input[autocomplete="${label}"]`)!;
     const type = (el: HTMLInputElement, value: string) => {
@@ -100,7 +91,6 @@ describe('sign-in', () => {
     services.platform = platform;
     services.stores.session.getState().signedOut();
     const view = await render(services, <LoginScreen />);
-    unmount = view.unmount;
     const field = (selector: string) => view.container.querySelector<HTMLInputElement>(selector)!;
     await step(() => {
       for (const [selector, value] of [
@@ -143,7 +133,6 @@ describe('sign-in', () => {
     services.platform = platform;
     services.stores.session.getState().signedOut();
     const view = await render(services, <LoginScreen />);
-    unmount = view.unmount;
     await step(() => {
       for (const [selector, value] of [
         ['input[type="url"]', 'http://127.0.0.1:8080/'],
@@ -168,7 +157,6 @@ describe('sign-in', () => {
       .getState()
       .signedOut('Now using https://fleet.example. Enter your password to sign in.', 'd@x.y');
     const view = await render(services, <LoginScreen />);
-    unmount = view.unmount;
     expect(
       view.container.querySelector<HTMLInputElement>('input[autocomplete="username"]')?.value,
     ).toBe('d@x.y');
@@ -186,7 +174,6 @@ describe('sign-in', () => {
     );
     services.stores.session.getState().signedOut();
     const view = await render(services, <LoginScreen />);
-    unmount = view.unmount;
     await step(() => {
       for (const [selector, value] of [
         ['username', 'd@x.y'],

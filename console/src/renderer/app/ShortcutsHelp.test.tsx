@@ -1,16 +1,8 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { render, step, testServices } from '../testing/render';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { TopBar } from './TopBar';
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-  localStorage.clear();
-  sessionStorage.clear();
-});
 
 describe('the shortcuts dialog', () => {
   it('takes the focus, keeps Tab inside, and gives the focus back when it closes', async () => {
@@ -22,7 +14,6 @@ describe('the shortcuts dialog', () => {
         <ShortcutsHelp />
       </>,
     );
-    unmount = view.unmount;
     const opener = view.container.querySelector<HTMLButtonElement>(
       'button[aria-label="Keyboard shortcuts"]',
     );

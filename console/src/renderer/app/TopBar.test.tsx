@@ -7,14 +7,6 @@ import { VehicleList } from '../panels/VehicleList';
 import type { FilterChip } from '../stores/vehicle-filter';
 import { TopBar } from './TopBar';
 
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-  localStorage.clear();
-  sessionStorage.clear();
-});
-
 describe('alarm notifications in a browser', () => {
   /** The browser's Notification API, with the user's answer to its prompt scripted. */
   function fakeNotificationApi(permission: NotificationPermission, answer: NotificationPermission) {
@@ -49,7 +41,6 @@ describe('alarm notifications in a browser', () => {
       services,
       <TopBar account={{ kind: 'signed-in', onSignOut: () => {} }} />,
     );
-    unmount = view.unmount;
     const item = await openMenu(view);
     expect(item()?.getAttribute('aria-checked')).toBe('false');
     expect(text(item())).toBe('☐ Alarm notifications (the browser will ask)');
@@ -69,7 +60,6 @@ describe('alarm notifications in a browser', () => {
       services,
       <TopBar account={{ kind: 'signed-in', onSignOut: () => {} }} />,
     );
-    unmount = view.unmount;
     const item = await openMenu(view);
     await step(() => item()?.click());
     expect(browser.asked).toBe(1);
@@ -94,7 +84,6 @@ describe('the user menu', () => {
         <TopBar account={{ kind: 'signed-in', onSignOut: () => {} }} />
       </>,
     );
-    unmount = view.unmount;
     const toggle = view.container.querySelector<HTMLButtonElement>('.user-menu > button');
     const menu = () => view.container.querySelector('[role="menu"]');
     await step(() => toggle?.click());
@@ -132,7 +121,6 @@ describe('the filter chips and the alarm dock', () => {
         <VehicleList />
       </>,
     );
-    unmount = view.unmount;
     const chip = (name: FilterChip) =>
       view.container.querySelector<HTMLButtonElement>(`[data-chip="${name}"]`);
     const listed = () =>

@@ -1,18 +1,10 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VehicleList } from '../panels/VehicleList';
 import { loadFleet, three } from '../testing/fixtures';
 import { ShortcutHost, press, render, testServices, text } from '../testing/render';
 import { ShortcutsHelp } from './ShortcutsHelp';
 import { TopBar } from './TopBar';
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-  localStorage.clear();
-  sessionStorage.clear();
-});
 
 describe('keyboard shortcuts', () => {
   it('search, next and previous vehicle, follow, filters, tabs and help', async () => {
@@ -27,7 +19,6 @@ describe('keyboard shortcuts', () => {
         <ShortcutsHelp />
       </>,
     );
-    unmount = view.unmount;
     const ui = services.stores.ui;
     await press('/');
     expect(document.activeElement?.getAttribute('aria-label')).toBe('Search vehicles');

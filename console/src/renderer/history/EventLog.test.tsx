@@ -1,16 +1,10 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatTime } from '../panels/format';
 import { dayRange, localDay } from '../stores/history-store';
 import { loadFleet, three } from '../testing/fixtures';
 import { json, render, step, testServices, text } from '../testing/render';
 import { EventLog } from './EventLog';
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-});
 
 describe('event log', () => {
   /** An ignition of Van 01, one a second: event `id` happens `base + id` seconds. */
@@ -40,7 +34,6 @@ describe('event log', () => {
         {...(maxKept === undefined ? {} : { maxKept })}
       />,
     );
-    unmount = view.unmount;
     return view;
   };
   /**

@@ -1,15 +1,9 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localDay } from '../stores/history-store';
 import { loadFleet, three } from '../testing/fixtures';
 import { json, render, step, testServices, text } from '../testing/render';
 import { HistoryPanel } from './HistoryPanel';
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-});
 
 describe('history panel', () => {
   /** A server with no trips or events, whose /api/config says how long it keeps history. */
@@ -29,14 +23,13 @@ describe('history panel', () => {
     loadFleet(services, three());
     const vehicle = services.stores.fleet.getState().vehicles.get(1)!;
     const view = await render(services, <HistoryPanel vehicle={vehicle} />);
-    unmount = view.unmount;
     await step(() => undefined);
-    return view.container;
+    return view;
   };
 
   it('says how long the server keeps history, and offers no day before it', async () => {
     const services = server({ telemetryDays: 7, eventDays: 30 });
-    const c = await open(services);
+    const c = (await open(services)).container;
     expect(text(c.querySelector('[data-testid="retention-note"]'))).toBe(
       'Tracks and readings are kept for 7 days, trips and events for 30 days.',
     );
@@ -52,11 +45,10 @@ describe('history panel', () => {
 
   it('sets no limit for a server that keeps everything, or does not say', async () => {
     for (const retention of [{ telemetryDays: null, eventDays: null }, undefined]) {
-      const c = await open(server(retention));
+      const { container: c, unmount } = await open(server(retention));
       expect(c.querySelector('[data-testid="retention-note"]')).toBeNull();
       expect(c.querySelector<HTMLInputElement>('input[type="date"]')!.min).toBe('');
-      await unmount?.();
-      unmount = undefined;
+      await unmount();
     }
   });
 
@@ -67,7 +59,7 @@ describe('history panel', () => {
       reachable ? up(url) : Promise.reject(new TypeError(`Failed to fetch ${url}`)),
     );
     services.stores.connection.getState().set('reconnecting', Date.now());
-    const c = await open(services);
+    const c = (await open(services)).container;
     expect(c.querySelector('[data-testid="retention-note"]')).toBeNull();
 
     reachable = true;
@@ -82,7 +74,7 @@ describe('history panel', () => {
     let retention = { telemetryDays: 7, eventDays: 30 };
     const services = testServices((url) => answer(retention)(url));
     services.stores.connection.getState().set('live', Date.now());
-    const c = await open(services);
+    const c = (await open(services)).container;
     const note = () => text(c.querySelector('[data-testid="retention-note"]'));
     expect(note()).toBe('Tracks and readings are kept for 7 days, trips and events for 30 days.');
 
@@ -102,7 +94,7 @@ describe('history panel', () => {
       reachable ? up(url) : Promise.reject(new TypeError(`Failed to fetch ${url}`)),
     );
     services.stores.connection.getState().set('reconnecting', Date.now());
-    const c = await open(services);
+    const c = (await open(services)).container;
     expect(text(c)).toContain('Trips could not be loaded');
 
     reachable = true;

@@ -1,17 +1,11 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReadingSeries } from '@fleetline/protocol';
 import { formatTime } from '../panels/format';
 import { loadFleet, position, three } from '../testing/fixtures';
 import { json, render, step, testServices, text } from '../testing/render';
 import { READINGS_BEFORE_MS, loadReplay } from './history-actions';
 import { ReplayControls } from './ReplayControls';
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-});
 
 const from = Date.UTC(2026, 10, 21, 7, 0, 0);
 const RPM = 0x0c;
@@ -60,7 +54,6 @@ describe('the readings along a replay', () => {
     loadFleet(services, three());
     const vehicle = services.stores.fleet.getState().vehicles.get(1)!;
     const view = await render(services, <ReplayControls vehicle={vehicle} />);
-    unmount = view.unmount;
     await step(() =>
       loadReplay(services.api, services.stores.history, {
         vehicleId: 1,
@@ -158,7 +151,6 @@ describe('the readings along a replay', () => {
     loadFleet(services, three());
     const vehicle = services.stores.fleet.getState().vehicles.get(1)!;
     const view = await render(services, <ReplayControls vehicle={vehicle} />);
-    unmount = view.unmount;
     await step(() =>
       loadReplay(services.api, services.stores.history, {
         vehicleId: 1,

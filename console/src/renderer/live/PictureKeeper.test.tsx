@@ -40,10 +40,7 @@ function desktop(kind: 'desktop' | 'web' = 'desktop') {
 
 const unload = () => step(() => window.dispatchEvent(new Event('beforeunload')));
 
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
+afterEach(() => {
   vi.useRealTimers();
 });
 
@@ -52,8 +49,7 @@ describe('the picture keeper (desktop)', () => {
     const services = testServices();
     const { platform, saved } = desktop();
     services.platform = platform;
-    const view = await render(services, <PictureKeeper />);
-    unmount = view.unmount;
+    await render(services, <PictureKeeper />);
 
     // A picture from the local store is not saved back over itself.
     services.stores.fleet
@@ -97,8 +93,7 @@ describe('the picture keeper (desktop)', () => {
     const services = testServices();
     const { platform, saved, state } = desktop();
     services.platform = platform;
-    const view = await render(services, <PictureKeeper />);
-    unmount = view.unmount;
+    await render(services, <PictureKeeper />);
     const snapshot = (rev: number) =>
       services.stores.fleet.getState().applySnapshot(
         {
@@ -126,8 +121,7 @@ describe('the picture keeper (desktop)', () => {
     const services = testServices();
     const { platform, saved } = desktop('web');
     services.platform = platform;
-    const view = await render(services, <PictureKeeper />);
-    unmount = view.unmount;
+    await render(services, <PictureKeeper />);
     services.stores.fleet.getState().applySnapshot(
       {
         cursor: cursor(1),

@@ -1,15 +1,9 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FleetEvent } from '@fleetline/protocol';
 import { loadFleet, three } from '../testing/fixtures';
 import { press, render, step, testServices, text } from '../testing/render';
 import { ALARM_ROW_HEIGHT, AlarmsDock } from './AlarmsDock';
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-});
 
 /** `count` overspeed alarms of Van 2, ids from..: the dock lists them newest (highest id) first. */
 function overspeeds(count: number, from = 1): FleetEvent[] {
@@ -30,7 +24,6 @@ describe('the alarm dock with many open alarms', () => {
     const services = testServices();
     loadFleet(services, three());
     const view = await render(services, <AlarmsDock />);
-    unmount = view.unmount;
     await step(() => services.stores.events.getState().add(overspeeds(count)));
     const c = view.container;
     const toggle = [...c.querySelectorAll('button')].find((b) => text(b).startsWith('Show all'));
@@ -179,7 +172,6 @@ describe('the alarm dock with many open alarms', () => {
       const services = testServices();
       loadFleet(services, three());
       const view = await render(services, <AlarmsDock />);
-      unmount = view.unmount;
       // 100 harsh brakings (ids 1001..1100) above 400 overspeeds (ids 1..400).
       const brakings = overspeeds(100, 1001).map((e): FleetEvent => ({
         ...e,
@@ -253,7 +245,6 @@ describe('the alarm dock with many open alarms', () => {
     const services = testServices();
     loadFleet(services, three());
     const view = await render(services, <AlarmsDock />);
-    unmount = view.unmount;
     await step(() => services.stores.events.getState().add(overspeeds(3)));
     const first = view.container.querySelector<HTMLButtonElement>('li.alarm button.link');
     first?.focus();
@@ -276,7 +267,6 @@ describe('alarms', () => {
     const services = testServices();
     loadFleet(services, three());
     const view = await render(services, <AlarmsDock />);
-    unmount = view.unmount;
     expect(view.container.querySelector('[data-testid="alarms"]')).toBeNull();
     await step(() =>
       services.stores.events.getState().add([
@@ -304,7 +294,6 @@ describe('alarms', () => {
     const services = testServices();
     loadFleet(services, three());
     const view = await render(services, <AlarmsDock />);
-    unmount = view.unmount;
     const now = Date.now();
     const speeding = Array.from({ length: 9 }, (_, i) => ({
       id: i + 1,

@@ -1,19 +1,11 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadFleet, vehicleSnapshot } from '../testing/fixtures';
 import { json, render, step, testServices, text } from '../testing/render';
 import { LivePanel } from './LivePanel';
 import { VehicleList } from './VehicleList';
 
 const rows = (c: HTMLElement) => [...c.querySelectorAll<HTMLElement>('[data-vehicle-id]')];
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-  localStorage.clear();
-  sessionStorage.clear();
-});
 
 describe('vehicle panel', () => {
   it('shows the readings with names and units, trouble codes with descriptions, VIN, driver and health', async () => {
@@ -78,7 +70,6 @@ describe('vehicle panel', () => {
     const record = services.stores.fleet.getState().vehicles.get(1);
     if (!record) throw new Error('no record');
     const view = await render(services, <LivePanel vehicle={record} />);
-    unmount = view.unmount;
     await step(() => undefined);
     const readings = [...view.container.querySelectorAll('[data-testid="readings"] tr')].map(text);
     expect(readings[0]).toMatch(/^Engine speed\s*1,23\d rpm/);
@@ -150,7 +141,6 @@ describe('a silent or offline vehicle', () => {
     const record = services.stores.fleet.getState().vehicles.get(1);
     if (!record) throw new Error('no record');
     const view = await render(services, <LivePanel vehicle={record} />);
-    unmount = view.unmount;
     const cell = (id: string) => text(view.container.querySelector(`[data-testid="${id}"]`));
     return { view, cell };
   };
@@ -187,7 +177,6 @@ describe('a silent or offline vehicle', () => {
     const services = testServices();
     loadFleet(services, [heardFrom(47_000)]);
     const view = await render(services, <VehicleList />);
-    unmount = view.unmount;
     expect(text(rows(view.container)[0])).toContain('last known 47 km/h · 47 s ago');
   });
 });
@@ -206,7 +195,6 @@ describe('vehicle panel charts', () => {
     const record = services.stores.fleet.getState().vehicles.get(1);
     if (!record) throw new Error('no record');
     const view = await render(services, <LivePanel vehicle={record} />);
-    unmount = view.unmount;
     await step(() => undefined);
     expect(text(view.container.querySelector('[data-testid="chart-error"]'))).toMatch(
       /^The charts' last 15 minutes could not be loaded \(.+\); they show live values only\.$/,
@@ -231,7 +219,6 @@ describe('vehicle panel charts', () => {
     const record = services.stores.fleet.getState().vehicles.get(1);
     if (!record) throw new Error('no record');
     const view = await render(services, <LivePanel vehicle={record} />);
-    unmount = view.unmount;
     await step(() => undefined);
     expect(text(view.container.querySelector('[data-testid="chart-error"]'))).toContain(
       'cannot be reached',

@@ -6,10 +6,7 @@ import { loadFleet, three } from '../testing/fixtures';
 import { json, render, testServices } from '../testing/render';
 import { SidePanel } from './SidePanel';
 
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
+afterEach(() => {
   vi.useRealTimers();
 });
 
@@ -31,7 +28,6 @@ describe('side panel', () => {
     });
     loadFleet(services, three());
     const view = await render(services, <SidePanel />);
-    unmount = view.unmount;
     await advance(0);
     expect(asked.at(-1)).toEqual({ from: dayRange('2026-03-13').from, to: midnight });
 

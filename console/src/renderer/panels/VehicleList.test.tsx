@@ -1,25 +1,16 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cursor, loadFleet, three } from '../testing/fixtures';
 import { render, step, testServices, text } from '../testing/render';
 import { VehicleList } from './VehicleList';
 
 const rows = (c: HTMLElement) => [...c.querySelectorAll<HTMLElement>('[data-vehicle-id]')];
 
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-  localStorage.clear();
-  sessionStorage.clear();
-});
-
 describe('vehicle list', () => {
   it('lists vehicles by name with state and driver, filters, and selects on click', async () => {
     const services = testServices();
     loadFleet(services, three());
     const view = await render(services, <VehicleList />);
-    unmount = view.unmount;
     expect(rows(view.container).map((r) => r.dataset.vehicleId)).toEqual(['3', '1', '2']);
     expect(text(rows(view.container)[1])).toContain('Jörg Müller');
     expect(rows(view.container)[2]?.dataset.state).toBe('offline');
@@ -41,7 +32,6 @@ describe('vehicle list', () => {
     const services = testServices();
     loadFleet(services, three());
     const view = await render(services, <VehicleList />);
-    unmount = view.unmount;
     const before = services.stores.fleet.getState().listRevision;
     await step(() =>
       services.stores.fleet.getState().applyBatch(

@@ -1,6 +1,7 @@
 import { act } from 'react';
 import type { ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { afterEach } from 'vitest';
 import { createApiClient } from '../api/client';
 import { ConsoleProvider, createConsoleStores, useConsole } from '../app/context';
 import { useShortcuts } from '../app/use-shortcuts';
@@ -37,6 +38,20 @@ export function json(status: number, body: unknown): Response {
   });
 }
 
+/** What `render` mounted and nobody unmounted yet: the cleanup below unmounts it. */
+const mounted = new Set<() => Promise<void>>();
+
+// Registered once per test file, as the file imports this module (vitest
+// isolates test files, so each gets its own): every test ends with what it
+// rendered unmounted and the browser storage the components wrote cleared,
+// so the next test starts from an empty page.
+afterEach(async () => {
+  for (const unmount of [...mounted]) await unmount();
+  localStorage.clear();
+  sessionStorage.clear();
+});
+
+/** Mounts `ui` with these services; it is unmounted after the test unless `unmount` is called first. */
 export async function render(services: ConsoleServices, ui: ReactNode) {
   const container = document.createElement('div');
   document.body.append(container);
@@ -45,16 +60,16 @@ export async function render(services: ConsoleServices, ui: ReactNode) {
     root.render(<ConsoleProvider services={services}>{ui}</ConsoleProvider>);
     await Promise.resolve();
   });
-  return {
-    container,
-    unmount: async () => {
-      await act(async () => {
-        root.unmount();
-        await Promise.resolve();
-      });
-      container.remove();
-    },
+  const unmount = async () => {
+    if (!mounted.delete(unmount)) return;
+    await act(async () => {
+      root.unmount();
+      await Promise.resolve();
+    });
+    container.remove();
   };
+  mounted.add(unmount);
+  return { container, unmount };
 }
 
 /** Runs a state change or an event inside act, so React has rendered when it returns. */

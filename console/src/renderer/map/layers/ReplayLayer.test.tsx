@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import type * as GeoJSON from 'geojson';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PositionHistory } from '@fleetline/protocol';
 import { loadReplay } from '../../history/history-actions';
 import { position } from '../../testing/fixtures';
@@ -8,12 +8,6 @@ import { json, render, step, testServices } from '../../testing/render';
 import type { MapLike } from '../engine';
 import { MapContext } from '../map-context';
 import { ReplayLayer } from './ReplayLayer';
-
-let unmount: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await unmount?.();
-  unmount = undefined;
-});
 
 /** Just enough of a map for a layer component: it keeps the data last pushed to each source. */
 function fakeMap() {
@@ -54,13 +48,12 @@ describe('the replay layer', () => {
         : json(200, { ...answer, points: undefined, series: [] }),
     );
     const { map, data } = fakeMap();
-    const view = await render(
+    await render(
       services,
       <MapContext.Provider value={map}>
         <ReplayLayer />
       </MapContext.Provider>,
     );
-    unmount = view.unmount;
     await step(() =>
       loadReplay(services.api, services.stores.history, {
         vehicleId: 1,
