@@ -217,19 +217,31 @@ describe('the alarm dock with many open alarms', () => {
       expect(inView(viewport)[0]).toBe(top);
     });
 
-    it('starts at the top again when alarms come after every one was acknowledged', async () => {
-      const { services, c, row } = await open(500);
-      await scrollTo(
-        c.querySelector<HTMLElement>('[data-testid="alarm-list"]')!,
-        200 * ALARM_ROW_HEIGHT,
-      );
+    it('folds once every alarm is acknowledged, and the next storm comes in the folded dock, at its top', async () => {
+      const { services, c, rows, row } = await open(500);
+      const list = () => c.querySelector<HTMLElement>('[data-testid="alarm-list"]');
+      const toggle = () =>
+        [...c.querySelectorAll<HTMLButtonElement>('button')].find((b) =>
+          b.hasAttribute('aria-expanded'),
+        );
+      await scrollTo(list()!, 200 * ALARM_ROW_HEIGHT);
       await step(() => services.stores.events.getState().acknowledgeAll());
-      expect(c.querySelector('[data-testid="alarm-list"]')).toBeNull();
+      expect(list()).toBeNull();
       await step(() => services.stores.events.getState().add(overspeeds(500, 1001)));
+      // Folded: six rows and the way to the rest, not the list expanded for the alarms dealt with.
+      expect(rows()).toHaveLength(6);
+      expect(list()?.classList).not.toContain('expanded');
+      expect(toggle()?.getAttribute('aria-expanded')).toBe('false');
+      expect(text(toggle())).toBe('Show all 500 (494 more)');
       // A new list, at its top: its first rows are in the page, not blanks.
-      expect(c.querySelector<HTMLElement>('[data-testid="alarm-list"]')?.scrollTop).toBe(0);
+      expect(list()?.scrollTop).toBe(0);
       expect(row(1)?.getAttribute('data-alarm-id')).toBe('1500');
       expect(row(6)?.getAttribute('data-alarm-id')).toBe('1495');
+      // Expanded again, it is at its top too.
+      await step(() => toggle()?.click());
+      expect(list()?.scrollTop).toBe(0);
+      expect(row(1)?.getAttribute('data-alarm-id')).toBe('1500');
+      expect(row(7)?.getAttribute('data-alarm-id')).toBe('1494');
     });
 
     it('shows new alarms at the top when the list is scrolled to the top', async () => {

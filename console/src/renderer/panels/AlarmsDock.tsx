@@ -77,10 +77,13 @@ export function AlarmsDock() {
   useLayoutEffect(() => {
     const before = shownBefore.current;
     shownBefore.current = open;
-    // Every alarm acknowledged, the list goes from the page: the next one
-    // starts at its top, not at an offset its new viewport (at 0) does not have.
+    // Every alarm acknowledged, the dock goes from the page, and folds: the
+    // next alarms come in the folded dock, not in a list expanded for ones
+    // dealt with, and at its top, not at an offset its new viewport (at 0)
+    // does not have.
     if (open.length === 0) {
       if (scrollTop !== 0) setScrollTop(0);
+      if (expanded) setExpanded(false);
       return;
     }
     const el = viewport.current;
