@@ -1,5 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useConsole, useSlice } from '../app/context';
+import { EVENT_LABELS, describeEvent } from '../history/event-text';
+import { openAlarmsByVehicle } from '../stores/events-store';
+import type { VehicleOpenAlarms } from '../stores/events-store';
 import { filterVehicles } from '../stores/vehicle-filter';
 import { STATE_LABELS, isLastKnown, lastReportAt } from '../stores/vehicle-state';
 import { formatAge, formatNumber } from './format';
@@ -21,6 +24,9 @@ export function VehicleList() {
   const selectedId = useSlice(stores.ui, (s) => s.selectedId);
   const total = useSlice(stores.fleet, (s) => s.vehicles.size);
   const openAlarms = useSlice(stores.events, (s) => s.openAlarmVehicleIds);
+  const alarms = useSlice(stores.events, (s) => s.alarms);
+  // Once per change of the alarm list, for the rows' markers, not per row or per second.
+  const alarmsByVehicle = useMemo(() => openAlarmsByVehicle(alarms), [alarms]);
   const now = useNow(1000);
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -91,6 +97,7 @@ export function VehicleList() {
             const v = vehicles.get(id);
             if (!v) return null;
             const selected = id === selectedId;
+            const vehicleAlarms = alarmsByVehicle.get(id);
             return (
               <div
                 key={id}
@@ -105,6 +112,7 @@ export function VehicleList() {
               >
                 <span className={`state-dot state-${v.state}`} title={STATE_LABELS[v.state]} />
                 <span className="vehicle-name">{v.name}</span>
+                {vehicleAlarms && <OpenAlarmBadge alarms={vehicleAlarms} />}
                 <span className="vehicle-plate muted">{v.plate ?? ''}</span>
                 <span className="vehicle-meta muted">
                   {v.driver ? `${v.driver.name} · ` : ''}
@@ -124,5 +132,29 @@ export function VehicleList() {
         )}
       </div>
     </div>
+  );
+}
+
+/**
+ * Why a vehicle is under the "Open alarms" chip, shown whether the chip is
+ * on or not: its most serious open alarm (the one the dock lists first), and
+ * how many more it has.
+ */
+function OpenAlarmBadge({ alarms }: { alarms: VehicleOpenAlarms }) {
+  const { count, first } = alarms;
+  const title = describeEvent(first.event).title;
+  const label =
+    count === 1 ? `Open alarm: ${title}` : `${count} open alarms: ${title} and ${count - 1} more`;
+  return (
+    <span
+      className="badge state-alarm alarm-badge"
+      role="img"
+      aria-label={label}
+      title={label}
+      data-testid="open-alarm-badge"
+    >
+      <span aria-hidden="true">⚠</span> {EVENT_LABELS[first.event.type]}
+      {count > 1 && ` +${count - 1}`}
+    </span>
   );
 }

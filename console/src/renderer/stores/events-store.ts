@@ -48,6 +48,29 @@ export function compareAlarms(a: Alarm, b: Alarm): number {
   return alarmSeverity(b) - alarmSeverity(a) || b.event.id - a.event.id;
 }
 
+/** A vehicle's open alarms, as its row in the vehicle list marks them. */
+export interface VehicleOpenAlarms {
+  count: number;
+  /** The one the dock lists first: the most serious, then the newest. */
+  first: Alarm;
+}
+
+/** The open alarms of each vehicle that has any: one pass over the list. */
+export function openAlarmsByVehicle(alarms: readonly Alarm[]): Map<number, VehicleOpenAlarms> {
+  const byVehicle = new Map<number, VehicleOpenAlarms>();
+  for (const alarm of alarms) {
+    if (alarm.acknowledged) continue;
+    const id = alarm.event.vehicleId;
+    const seen = byVehicle.get(id);
+    if (!seen) byVehicle.set(id, { count: 1, first: alarm });
+    else {
+      seen.count += 1;
+      if (compareAlarms(alarm, seen.first) < 0) seen.first = alarm;
+    }
+  }
+  return byVehicle;
+}
+
 /** Keeps every open alarm up to the memory bound, and the newest acknowledged ones. */
 function boundAlarms(alarms: Alarm[]): { alarms: Alarm[]; dropped: number } {
   const open = alarms.filter((a) => !a.acknowledged);
