@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { T0, driving, open, position, reading, useTempFiles } from './outbox-kit.fixture.js';
 
@@ -99,6 +100,63 @@ describe('Outbox', () => {
     outbox.close();
     const aside = fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.corrupt-'));
     expect(aside.length).toBeGreaterThan(0);
+  });
+});
+
+describe('Outbox identity', () => {
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it('is made with the file and kept in it: a reopen and a copy (a backup) keep it, a new file gets its own', () => {
+    const file = tempFile();
+    let outbox = open(file);
+    const id = outbox.id;
+    expect(id).toMatch(UUID);
+    outbox.append([position(T0)]);
+    outbox.close();
+    outbox = open(file);
+    expect(outbox.id).toBe(id);
+    outbox.close();
+
+    const backup = tempFile();
+    fs.copyFileSync(file, backup);
+    const restored = open(backup);
+    expect(restored.id).toBe(id);
+    restored.close();
+
+    const fresh = open(tempFile());
+    expect(fresh.id).toMatch(UUID);
+    expect(fresh.id).not.toBe(id);
+    fresh.close();
+  });
+
+  it('is new for the file started in place of a corrupt one', () => {
+    const file = tempFile();
+    let outbox = open(file);
+    const id = outbox.id;
+    outbox.close();
+    fs.writeFileSync(file, 'this is not a database, it is a shopping list '.repeat(200));
+    outbox = open(file);
+    expect(outbox.id).toMatch(UUID);
+    expect(outbox.id).not.toBe(id);
+    outbox.close();
+  });
+
+  it('is given at open to a file without one (an older companion’s), or with one that is no UUID, and kept', () => {
+    for (const stored of [null, 'not-a-uuid']) {
+      const file = tempFile();
+      open(file).close();
+      const db = new Database(file);
+      if (stored === null) db.prepare(`DELETE FROM meta WHERE key = 'outbox_id'`).run();
+      else db.prepare(`UPDATE meta SET value = ? WHERE key = 'outbox_id'`).run(stored);
+      db.close();
+      let outbox = open(file);
+      const id = outbox.id;
+      expect(id).toMatch(UUID);
+      outbox.close();
+      outbox = open(file);
+      expect(outbox.id).toBe(id);
+      outbox.close();
+    }
   });
 });
 

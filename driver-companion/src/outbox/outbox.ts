@@ -255,6 +255,17 @@ export class Outbox {
     return this.#file.onReplaced(listener);
   }
 
+  /**
+   * The outbox's identity: a UUID made with its file and kept in it (a
+   * backup restored keeps it; a new file, or one started after a corrupt
+   * one was moved aside, gets a new one). Named in the handshake so the
+   * server can say whether the numbers it holds came from this outbox.
+   * Null while the file could not be opened.
+   */
+  get id(): string | null {
+    return this.#file.read(() => this.#outboxId, null);
+  }
+
   get lastAssignedSeq(): number {
     return this.#lastSeq;
   }

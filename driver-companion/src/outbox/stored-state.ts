@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { DeviceAuthSchema } from '@fleetline/protocol';
 import type { Statements } from './database.js';
 import { ZERO_COUNTERS, parseJson } from './meta.js';
 import type { OutboxCounters } from './meta.js';
@@ -9,7 +10,11 @@ import type { OutboxCounters } from './meta.js';
  * both see the same counter and the same numbering record.
  */
 export interface StoredState {
-  /** Null in a file no outbox has opened yet (the outbox then gives it one). */
+  /**
+   * Null in a file no outbox has opened yet, or whose id is not a UUID (the
+   * handshake names it, and a server refuses one that is not): the outbox
+   * then gives it one.
+   */
   outboxId: string | null;
   createdAt: number | null;
   counters: OutboxCounters;
@@ -42,11 +47,16 @@ export function readStoredState(db: Database.Database, sql: Statements): StoredS
     .prepare('SELECT (SELECT count(*) FROM samples) + (SELECT count(*) FROM events) AS n')
     .get() as { n: number };
   return {
-    outboxId: meta('outbox_id') ?? null,
+    outboxId: outboxIdOf(meta('outbox_id')),
     createdAt: Number.isFinite(createdAt) ? createdAt : null,
     counters: { ...ZERO_COUNTERS, ...parseJson<Partial<OutboxCounters>>(meta('counters'), {}) },
     lastSeq: Math.max(Number(meta('last_seq') ?? 0), highest.seq),
     numberedFor: Number.isInteger(numberedFor) ? numberedFor : null,
     pending: pending.n,
   };
+}
+
+function outboxIdOf(stored: string | undefined): string | null {
+  if (stored === undefined) return null;
+  return DeviceAuthSchema.shape.outboxId.safeParse(stored).success ? stored : null;
 }
