@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadFleet, three } from '../testing/fixtures';
+import { cursor, loadFleet, three, vehicleSnapshot } from '../testing/fixtures';
 import { ShortcutHost, press, render, step, testServices, text } from '../testing/render';
 import { AlarmsDock } from '../panels/AlarmsDock';
 import { VehicleList } from '../panels/VehicleList';
@@ -170,5 +170,70 @@ describe('the filter chips and the alarm dock', () => {
     await step(() => services.stores.events.getState().acknowledgeAll());
     expect(text(chip('open-alarm'))).toBe('Open alarms 0');
     expect(listed()).toEqual([]);
+  });
+
+  it('say how many of the vehicles in the dock are in view once the fleet picker narrowed it', async () => {
+    const services = testServices();
+    const fleets = [
+      { id: 1, name: 'City', overspeedLimitKmh: 50 },
+      { id: 2, name: 'Airport', overspeedLimitKmh: 80 },
+    ];
+    const city = [vehicleSnapshot({ id: 1 }), vehicleSnapshot({ id: 2 })];
+    const airport = [vehicleSnapshot({ id: 3, fleetIds: [2] })];
+    const snapshot = (vehicles: typeof city, shownFleets = fleets) =>
+      services.stores.fleet
+        .getState()
+        .applySnapshot(
+          { cursor: cursor(1), full: true, fleets: shownFleets, vehicles, serverTime: Date.now() },
+          Date.now(),
+        );
+    snapshot([...city, ...airport]);
+    const view = await render(
+      services,
+      <>
+        <TopBar account={{ kind: 'signed-in', onSignOut: () => {} }} />
+        <AlarmsDock />
+      </>,
+    );
+    const chip = () => view.container.querySelector<HTMLButtonElement>('[data-chip="open-alarm"]');
+    const dockLine = () => text(view.container.querySelector('[data-testid="alarm-vehicles"]'));
+    const now = Date.now();
+    await step(() =>
+      services.stores.events.getState().add(
+        [2, 3, 3].map((vehicleId, i) => ({
+          id: i + 1,
+          vehicleId,
+          type: 'overspeed' as const,
+          t: now,
+          recordedAt: now,
+          late: false,
+          data: { speedKmh: 90, limitKmh: 50, lat: 52.5, lon: 13.4 },
+        })),
+      ),
+    );
+    // Every vehicle in view: the dock and the chip agree, and say nothing more.
+    expect(dockLine()).toBe('on 2 vehicles');
+    expect(text(chip())).toBe('Open alarms 2');
+    expect(chip()?.title).not.toContain('not in');
+
+    // Narrowed to City: the chip counts Van 2, the dock still lists Van 3's alarms too.
+    await step(() => services.stores.ui.getState().setFleetIds([1]));
+    await step(() => snapshot(city, fleets.slice(0, 1)));
+    expect(text(chip())).toBe('Open alarms 1');
+    expect(dockLine()).toBe('on 2 vehicles, 1 in City');
+    expect(chip()?.title).toBe(
+      "Vehicles with an open alarm in the alarm dock, whatever they do now; the dock's other 1 is not in City (4)",
+    );
+
+    // Van 2's alarm acknowledged: none of the dock's vehicles is in City.
+    await step(() => services.stores.events.getState().acknowledge(1));
+    expect(dockLine()).toBe('on 1 vehicle, none in City');
+    expect(text(chip())).toBe('Open alarms 0');
+
+    // All fleets again, but Van 3 no longer visible to this user: "this view".
+    await step(() => services.stores.ui.getState().setFleetIds(null));
+    await step(() => snapshot(city));
+    expect(dockLine()).toBe('on 1 vehicle, none in this view');
+    expect(chip()?.title).toContain("the dock's other 1 is not in this view");
   });
 });

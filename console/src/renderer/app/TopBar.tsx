@@ -4,6 +4,7 @@ import { ConnectionBadge } from './ConnectionBadge';
 import { FILTER_CHIPS, FILTER_CHIP_LABELS, motionChip } from '../stores/vehicle-filter';
 import type { FilterChip } from '../stores/vehicle-filter';
 import { useNow } from '../panels/use-now';
+import { useOpenAlarmVehicles } from '../panels/use-open-alarm-vehicles';
 import type { ShellAccount } from './ConsoleShell';
 
 export function TopBar({ account }: { account: ShellAccount }) {
@@ -89,17 +90,18 @@ function StateFilter() {
   const { stores } = useConsole();
   const chips = useSlice(stores.ui, (s) => s.filter.states);
   const listRevision = useSlice(stores.fleet, (s) => s.listRevision);
-  const openAlarms = useSlice(stores.events, (s) => s.openAlarmVehicleIds);
   // Vehicles, as the list shows them with the chip on: the last count is the
   // dock's vehicles (those this console holds), not its alarms.
-  const counts = useMemo(() => {
-    const c: Record<FilterChip, number> = { moving: 0, idle: 0, offline: 0, 'open-alarm': 0 };
-    for (const v of stores.fleet.getState().vehicles.values()) {
-      c[motionChip(v)] += 1;
-      if (openAlarms.has(v.id)) c['open-alarm'] += 1;
-    }
+  const alarmVehicles = useOpenAlarmVehicles();
+  const motionCounts = useMemo(() => {
+    const c = { moving: 0, idle: 0, offline: 0 };
+    for (const v of stores.fleet.getState().vehicles.values()) c[motionChip(v)] += 1;
     return c;
-  }, [stores, listRevision, openAlarms]);
+  }, [stores, listRevision]);
+  const counts: Record<FilterChip, number> = {
+    ...motionCounts,
+    'open-alarm': alarmVehicles.inView,
+  };
   return (
     <div className="chips state-filter" role="group" aria-label="Filter vehicles">
       {FILTER_CHIPS.map((chip, i) => (
@@ -109,7 +111,7 @@ function StateFilter() {
           className={`chip state-${chip === 'open-alarm' ? 'alarm' : chip} ${chips.has(chip) ? 'on' : ''}`}
           aria-pressed={chips.has(chip)}
           onClick={() => stores.ui.getState().toggleState(chip)}
-          title={`${CHIP_TITLES[chip]} (${i + 1})`}
+          title={`${CHIP_TITLES[chip]}${chip === 'open-alarm' ? notInView(alarmVehicles) : ''} (${i + 1})`}
           data-chip={chip}
         >
           <span className="dot" aria-hidden="true" /> {FILTER_CHIP_LABELS[chip]}{' '}
@@ -118,6 +120,13 @@ function StateFilter() {
       ))}
     </div>
   );
+}
+
+/** For the "Open alarms" chip's tooltip: the dock's vehicles it does not count, if any. */
+function notInView({ total, inView, view }: { total: number; inView: number; view: string }) {
+  const others = total - inView;
+  if (others <= 0) return '';
+  return `; the dock's other ${others} ${others === 1 ? 'is' : 'are'} not in ${view}`;
 }
 
 function FleetPicker() {

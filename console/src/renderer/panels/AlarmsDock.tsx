@@ -5,6 +5,7 @@ import { MAX_OPEN_ALARMS, compareAlarms } from '../stores/events-store';
 import type { Alarm } from '../stores/events-store';
 import { describeEvent } from '../history/event-text';
 import { formatTime } from './format';
+import { useOpenAlarmVehicles } from './use-open-alarm-vehicles';
 
 /**
  * Alarms raised while this console watched, until a dispatcher acknowledges
@@ -32,7 +33,7 @@ export function AlarmsDock() {
   const { stores } = useConsole();
   const alarms = useSlice(stores.events, (s) => s.alarms);
   const dropped = useSlice(stores.events, (s) => s.alarmsDropped);
-  const vehicleCount = useSlice(stores.events, (s) => s.openAlarmVehicleIds.size);
+  const vehicles = useOpenAlarmVehicles();
   const [expanded, setExpanded] = useState(false);
   // Sorted once per change of the list, not on every scroll.
   const open = useMemo(() => alarms.filter((a) => !a.acknowledged).sort(compareAlarms), [alarms]);
@@ -198,9 +199,13 @@ export function AlarmsDock() {
       <header>
         <h2>
           Alarms <span className="count">{open.length}</span>{' '}
-          {/* The "Open alarms" filter chip counts these vehicles, not the alarms. */}
+          {/* The "Open alarms" filter chip counts these vehicles, not the alarms:
+              those in view, so when the fleet picker narrowed it, the dock says
+              how many are (it lists the alarms of the others too). */}
           <span className="muted alarm-vehicles" data-testid="alarm-vehicles">
-            on {vehicleCount} {vehicleCount === 1 ? 'vehicle' : 'vehicles'}
+            on {vehicles.total} {vehicles.total === 1 ? 'vehicle' : 'vehicles'}
+            {vehicles.inView < vehicles.total &&
+              `, ${vehicles.inView === 0 ? 'none' : vehicles.inView} in ${vehicles.view}`}
           </span>
         </h2>
         <button
