@@ -234,6 +234,75 @@ describe('Uplink against the real server', () => {
     expect(u3.status().sender).toMatchObject({ duplicates: 0, samplesStored: 80 });
   });
 
+  it('keeps the numbers of what a restored backup held, the server past it and this outbox on record: nothing stored twice', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U10');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'companion-uplink-'));
+    const file = path.join(dir, 'outbox.sqlite');
+    const backup = path.join(dir, 'backup.sqlite');
+    const box = outbox(dir);
+    box.append(drafts(100, 50));
+    const u1 = await streamUntilDrained(s.url, v.token, box, 'the first hundred');
+    await u1.stop();
+    // Thirty more recorded offline, and the card backed up with them waiting.
+    box.append(drafts(30, 51));
+    box.close();
+    fs.copyFileSync(file, backup);
+
+    // The outbox sends them (101..130) and fifty more (to 180)...
+    const later = outbox(dir);
+    later.append(drafts(50, 52));
+    const u2 = await streamUntilDrained(s.url, v.token, later, 'eighty more');
+    await u2.stop();
+    later.close();
+
+    // ...then the card is restored: 101..130 waiting again, and twenty recorded before the network.
+    for (const suffix of ['-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    fs.copyFileSync(backup, file);
+    const restored = outbox(dir);
+    expect(restored.lastAssignedSeq).toBe(130);
+    restored.append(drafts(20, 53));
+    const u3 = await streamUntilDrained(s.url, v.token, restored, 'the restored outbox');
+    const stored = storedSamples(s.dbFile, v.deviceId).sort((a, b) => a.seq - b.seq);
+    expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    // Each sample once: renumbered, what the backup held would have been stored a second time.
+    expect(new Set(stored.map((r) => r.t)).size).toBe(200);
+    expect(stored.slice(180).map(normalised)).toEqual(
+      restored
+        .journal()
+        .filter((r) => r.seq > 180)
+        .map((r) => normalised(r.sample)),
+    );
+    expect(u3.status().sender).toMatchObject({ duplicates: 30, samplesStored: 20 });
+  });
+
+  it('renumbers what waits when another outbox sent with the token last, the server not past this one’s counter', async () => {
+    const s = await server();
+    const v = await registerVehicle(s.server, 'U11');
+    const box = outbox();
+    box.append(drafts(100, 50));
+    const u1 = await streamUntilDrained(s.url, v.token, box, 'the first hundred');
+    await u1.stop();
+    // Offline, this outbox numbers 101..500; meanwhile another card sends fifty with the token (101..150).
+    box.append(drafts(400, 51));
+    const other = outbox();
+    other.append(drafts(50, 52));
+    const u2 = await streamUntilDrained(s.url, v.token, other, 'the other outbox');
+    await u2.stop();
+
+    const u3 = await streamUntilDrained(s.url, v.token, box, 'this outbox again');
+    const stored = storedSamples(s.dbFile, v.deviceId).sort((a, b) => a.seq - b.seq);
+    // None of this outbox's 101..150 taken for a replay of the other's.
+    expect(stored.map((r) => r.seq)).toEqual(Array.from({ length: 550 }, (_, i) => i + 1));
+    expect(stored.slice(150).map(normalised)).toEqual(
+      box
+        .journal()
+        .filter((r) => r.seq > 150)
+        .map((r) => normalised(r.sample)),
+    );
+    expect(u3.status().sender).toMatchObject({ duplicates: 0, samplesStored: 400 });
+  });
+
   it('survives an outbox corrupt mid-file: moves it aside, starts a new one, numbers above the server', async () => {
     const s = await server();
     const v = await registerVehicle(s.server, 'U9');

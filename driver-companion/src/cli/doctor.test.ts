@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,10 +40,16 @@ function positions(n: number): SampleDraft[] {
 
 /**
  * doctor's line for the outbox in `file` (closed: no daemon runs) against a
- * server at `highestStoredSeq` for `deviceId`, and what the daemon's hello
- * then does once it has opened the file.
+ * server at `highestStoredSeq` for `deviceId` that says the token's numbers
+ * last came from `lastOutboxId`, and what the daemon's hello then does once
+ * it has opened the file.
  */
-function diagnose(file: string, deviceId: number, highestStoredSeq: number) {
+function diagnose(
+  file: string,
+  deviceId: number,
+  highestStoredSeq: number,
+  lastOutboxId?: string | null,
+) {
   const hello = { deviceId, highestStoredSeq };
   const found = inspectOutbox(file, 64 << 20);
   if (found.kind !== 'outbox') throw new Error(`no outbox to inspect: ${found.kind}`);
@@ -50,10 +57,13 @@ function diagnose(file: string, deviceId: number, highestStoredSeq: number) {
   const check = numberingCheck(
     hello,
     inspection.snapshot,
-    inspection.previewNumbering(deviceId, highestStoredSeq),
+    inspection.previewNumbering(deviceId, highestStoredSeq, lastOutboxId),
   );
   inspection.close();
-  return { check, hello: open(file).checkNumbering(deviceId, highestStoredSeq) };
+  return {
+    check,
+    hello: open(file).checkNumbering(deviceId, highestStoredSeq, lastOutboxId),
+  };
 }
 
 /** An outbox the daemon left behind: opened, worked on, closed. */
@@ -144,6 +154,71 @@ describe('doctor on the numbering of the next hello', () => {
     expect(hello).toMatchObject({ reason: null, renumbered: 0 });
   });
 
+  it('a backup restored, the server past its counter and this outbox on record: what waits keeps its numbers', () => {
+    const file = tempFile();
+    let id: string | null = null;
+    leave(file, (outbox) => {
+      outbox.checkNumbering(7, 0);
+      outbox.append(positions(10));
+      id = outbox.id;
+    });
+    const { check, hello } = diagnose(file, 7, 20, id);
+    expect(check).toEqual({
+      status: 'info',
+      area: 'outbox',
+      message:
+        "the server holds up to seq 20, past this outbox's counter when it was opened (10), and says its numbers came from this outbox: a card restored from a backup, or commits a power cut rolled back after they were sent? What waits was numbered before and keeps its numbers (what the server holds of it is a replay, the rest it stores); what the daemon records before its next hello is renumbered above 20; numbering continues from 21",
+    });
+    expect(hello).toMatchObject({ reason: 'restored', renumbered: 0, lastAssignedSeq: 20 });
+  });
+
+  it('another outbox on record, the server past the counter: all of it is renumbered, however much the daemon records first', () => {
+    const file = tempFile();
+    leave(file, (outbox) => {
+      outbox.checkNumbering(7, 0);
+      outbox.append(positions(5));
+    });
+    const { check, hello } = diagnose(file, 7, 20, randomUUID());
+    expect(check).toEqual({
+      status: 'info',
+      area: 'outbox',
+      message:
+        "the server holds up to seq 20, past the last number this outbox handed out (5): the server says another outbox sent with this token last (another card, or another companion with this token). At its next hello the daemon renumbers all 5 waiting sample(s) above the server's seq 20, from 21 on, in order",
+      fix: 'make sure no other companion uses this token (each vehicle needs its own: register-vehicle)',
+    });
+    expect(hello).toMatchObject({ reason: 'server-ahead', renumbered: 5, from: 21 });
+  });
+
+  it('another outbox on record, the server not past the counter but past what waits: all of it is renumbered', () => {
+    const file = tempFile();
+    leave(file, (outbox) => {
+      outbox.checkNumbering(7, 0);
+      outbox.append(positions(80));
+      outbox.settle(1, 39);
+    });
+    const { check, hello } = diagnose(file, 7, 50, randomUUID());
+    expect(check).toEqual({
+      status: 'info',
+      area: 'outbox',
+      message:
+        "the server says another outbox sent with this token last (another card, or another companion with this token), and holds up to seq 50; at its next hello the daemon renumbers all 41 waiting sample(s) above the server's seq 50, from 51 on, in order, or those the other outbox numbered alike would be dropped as replays",
+      fix: 'make sure no other companion uses this token (each vehicle needs its own: register-vehicle)',
+    });
+    expect(hello).toMatchObject({ reason: 'other-outbox', renumbered: 41, from: 51 });
+
+    const clear = tempFile();
+    leave(clear, (outbox) => {
+      outbox.checkNumbering(7, 0);
+      outbox.append(positions(80));
+      outbox.settle(1, 39);
+    });
+    const below = diagnose(clear, 7, 39, randomUUID());
+    expect(below.check?.message).toBe(
+      "the server says another outbox sent with this token last (another card, or another companion with this token), and holds up to seq 39; nothing waiting is numbered at or below the server's seq 39, so nothing is renumbered",
+    );
+    expect(below.hello).toMatchObject({ reason: 'other-outbox', renumbered: 0 });
+  });
+
   it('the message for an outbox the server is past since it was opened', () => {
     // Only a daemon's open outbox can be here, not a file doctor inspects; the
     // message is kept for the rule's every case.
@@ -157,6 +232,7 @@ describe('doctor on the numbering of the next hello', () => {
         lastAssignedSeq: 23,
         numberedFor: 7,
         lastSeqAtOpen: 10,
+        lastOutbox: 'unknown',
       },
     );
     expect(check?.message).toBe(

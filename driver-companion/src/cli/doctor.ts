@@ -523,14 +523,19 @@ async function serverChecks(
   return checks;
 }
 
-/** What the daemon's next hello does to this outbox's numbering, by the rule it applies. */
+/**
+ * What the daemon's next hello does to this outbox's numbering, by the rule
+ * it applies. The next hello's lastOutboxId is this one's: doctor's
+ * connection names no outbox and sends nothing, and the server records the
+ * outbox of a connection that sends telemetry.
+ */
 function nextHelloChecks(
   outbox: OutboxInspection,
-  hello: { deviceId: number; highestStoredSeq: number },
+  hello: { deviceId: number; highestStoredSeq: number; lastOutboxId?: string | null | undefined },
 ): Check[] {
   let preview: NumberingPreview;
   try {
-    preview = outbox.previewNumbering(hello.deviceId, hello.highestStoredSeq);
+    preview = outbox.previewNumbering(hello.deviceId, hello.highestStoredSeq, hello.lastOutboxId);
   } catch (error) {
     return [
       {
@@ -579,26 +584,58 @@ export function numberingCheck(
             : `${why}; ${unmoved}, so nothing is renumbered, and the first hello records the check (numbering continues from ${preview.lastAssignedSeq + 1})`,
       };
     }
-    case 'server-ahead':
+    case 'server-ahead': {
+      // Told that another outbox numbered last, the daemon renumbers all of what waits however much it records first.
+      const another = preview.lastOutbox === 'another';
       return {
         status: 'info',
         area: 'outbox',
-        message: `the server holds up to seq ${seq}, past the last number this outbox handed out (${outbox.lastAssignedSeq}): a card restored from a backup, or another companion sending with this token? ${
+        message: `the server holds up to seq ${seq}, past the last number this outbox handed out (${outbox.lastAssignedSeq}): ${
+          another
+            ? 'the server says another outbox sent with this token last (another card, or another companion with this token).'
+            : 'a card restored from a backup, or another companion sending with this token?'
+        } ${
           preview.renumbered > 0
-            ? `${moved('At its next hello')} (should it record more than ${seq - outbox.lastAssignedSeq} before then, only those recorded since it started, the rest being replays)`
+            ? `${moved('At its next hello')}${another ? '' : ` (should it record more than ${seq - outbox.lastAssignedSeq} before then, only those recorded since it started, the rest being replays)`}`
             : `${unmoved}; numbering continues from ${seq + 1}`
         }`,
-        fix: 'if no backup was restored, make sure no other companion uses this token (each vehicle needs its own: register-vehicle)',
+        fix: another
+          ? 'make sure no other companion uses this token (each vehicle needs its own: register-vehicle)'
+          : 'if no backup was restored, make sure no other companion uses this token (each vehicle needs its own: register-vehicle)',
       };
-    case 'restored':
+    }
+    case 'restored': {
+      const own = preview.lastOutbox === 'this';
+      // Its own numbers: what it numbered before is its own, held by the server (a replay) or not.
+      const before = own
+        ? 'keep their numbers (what the server holds of them is a replay, the rest it stores)'
+        : 'are replays';
+      const kept =
+        preview.renumbered === 0 && outbox.pending > 0 && own
+          ? `What waits was numbered before and keeps its numbers (what the server holds of it is a replay, the rest it stores); what the daemon records before its next hello is renumbered above ${seq}; numbering continues from ${preview.lastAssignedSeq + 1}`
+          : `${unmoved}; numbering continues from ${preview.lastAssignedSeq + 1}`;
       return {
         status: 'info',
         area: 'outbox',
-        message: `the server holds up to seq ${seq}, past this outbox's counter when it was opened (${preview.lastSeqAtOpen}): a card restored from a backup, or commits a power cut rolled back after they were sent? ${
+        message: `the server holds up to seq ${seq}, past this outbox's counter when it was opened (${preview.lastSeqAtOpen})${
+          own ? ', and says its numbers came from this outbox' : ''
+        }: a card restored from a backup, or commits a power cut rolled back after they were sent? ${
           preview.renumbered > 0
-            ? `At its next hello the daemon renumbers the ${preview.renumbered} sample(s) numbered since above ${seq}, from ${seq + 1} on, in order; those numbered before are replays`
-            : `${unmoved}; numbering continues from ${preview.lastAssignedSeq + 1}`
+            ? `At its next hello the daemon renumbers the ${preview.renumbered} sample(s) numbered since above ${seq}, from ${seq + 1} on, in order; those numbered before ${before}`
+            : kept
         }`,
+      };
+    }
+    case 'other-outbox':
+      return {
+        status: 'info',
+        area: 'outbox',
+        message: `the server says another outbox sent with this token last (another card, or another companion with this token), and holds up to seq ${seq}; ${
+          preview.renumbered > 0
+            ? `${moved('at its next hello')}, or those the other outbox numbered alike would be dropped as replays`
+            : `${unmoved}, so nothing is renumbered`
+        }`,
+        fix: 'make sure no other companion uses this token (each vehicle needs its own: register-vehicle)',
       };
   }
 }

@@ -159,15 +159,27 @@ export class OutboxInspection {
   /**
    * What the daemon's next hello does to the waiting samples' numbers, by
    * the rule it applies (Outbox.checkNumbering): as the daemon opens the
-   * file at its start, with nothing recorded since and no hello yet.
+   * file at its start, with nothing recorded since and no hello yet. A file
+   * without an identity gets a new one then, which no server has on record.
    */
-  previewNumbering(deviceId: number, highestStoredSeq: number): NumberingPreview {
-    const { lastAssignedSeq, numberedFor } = this.snapshot;
+  previewNumbering(
+    deviceId: number,
+    highestStoredSeq: number,
+    lastOutboxId?: string | null,
+  ): NumberingPreview {
+    const { lastAssignedSeq, numberedFor, outboxId } = this.snapshot;
     return previewNumbering(
       this.#sql,
-      { lastAssignedSeq, lastSeqAtOpen: lastAssignedSeq, numberedFor, checkedSinceOpen: false },
+      {
+        outboxId,
+        lastAssignedSeq,
+        lastSeqAtOpen: lastAssignedSeq,
+        numberedFor,
+        checkedSinceOpen: false,
+      },
       deviceId,
       highestStoredSeq,
+      lastOutboxId,
     );
   }
 

@@ -402,12 +402,23 @@ export class Outbox {
    * number against this outbox's numbering (the rule: renumberingAtHello).
    * Waiting samples the server may hold other samples under are renumbered
    * above its highest, in their order; anything else of what waits that it
-   * holds is a true replay and keeps its number. The check is recorded with
-   * the renumbering, in one transaction. Call only with nothing in flight.
+   * holds is a true replay and keeps its number. `lastOutboxId` is the
+   * hello's: the outbox the server says the token's numbers last came from.
+   * The check is recorded with the renumbering, in one transaction. Call
+   * only with nothing in flight.
    */
-  checkNumbering(deviceId: number, highestStoredSeq: number): NumberingCheck {
+  checkNumbering(
+    deviceId: number,
+    highestStoredSeq: number,
+    lastOutboxId?: string | null,
+  ): NumberingCheck {
     return this.#file.guard(() => {
-      const needed = renumberingAtHello(this.#numbering(), deviceId, highestStoredSeq);
+      const needed = renumberingAtHello(
+        this.#numbering(),
+        deviceId,
+        highestStoredSeq,
+        lastOutboxId,
+      );
       const result =
         needed === null
           ? { renumbered: 0, from: null, lastAssignedSeq: this.#lastSeq }
@@ -420,6 +431,7 @@ export class Outbox {
 
   #numbering(): NumberingState {
     return {
+      outboxId: this.#outboxId,
       lastAssignedSeq: this.#lastSeq,
       lastSeqAtOpen: this.#lastSeqAtOpen,
       numberedFor: this.#numberedFor,

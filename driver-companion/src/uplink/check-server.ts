@@ -20,6 +20,13 @@ export function checkServer(url: string, token: string, timeoutMs = 10_000): Pro
   const { origin, path } = socketTarget(url);
   const socket: DeviceSocket = io(`${origin}${DEVICE_NAMESPACE}`, {
     path,
+    // No outboxId, on purpose: the daemon's hello judges the server's
+    // numbers by the outbox the server has on record for the token. doctor
+    // numbers and sends nothing, so it has no business there; were a server
+    // to record a handshake's outbox, naming this one would replace another
+    // outbox on record, and the daemon would take that one's numbers for its
+    // own and keep colliding ones (dropped as replays). Naming none is at
+    // worst recorded as none: the next hello then judges by the numbers alone.
     auth: { token },
     transports: ['websocket'],
     reconnection: false,

@@ -8,6 +8,7 @@ import {
 } from '@fleetline/protocol';
 import type {
   BatchAck,
+  DeviceAuth,
   DeviceHello,
   DeviceToServerEvents,
   ServerToDeviceEvents,
@@ -230,9 +231,15 @@ export class Uplink {
     this.#setState('connecting');
     this.#status.nextAttemptAt = null;
     const { origin, path } = socketTarget(this.#o.url);
+    // The outbox the hello's numbering check is for: its file's, read at
+    // every connect, since a corrupt file replaced by a new one starts a new
+    // session (see onReplaced) under a new identity.
+    const outboxId = this.#o.outbox.id;
+    const auth: DeviceAuth =
+      outboxId === null ? { token: this.#o.token } : { token: this.#o.token, outboxId };
     const socket = this.#factory(`${origin}${DEVICE_NAMESPACE}`, {
       path,
-      auth: { token: this.#o.token },
+      auth,
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
@@ -334,7 +341,7 @@ export class Uplink {
     // Before anything is sent: numbers the server already holds must not be reused.
     let numbering;
     try {
-      numbering = outbox.checkNumbering(hello.deviceId, hello.highestStoredSeq);
+      numbering = outbox.checkNumbering(hello.deviceId, hello.highestStoredSeq, hello.lastOutboxId);
     } catch (error) {
       // Unchecked numbers must not go out: a new session checks again after the back-off.
       this.#noteOutboxError(error);
@@ -346,8 +353,12 @@ export class Uplink {
     if (socket !== this.#socket) return;
     if (numbering.renumbered > 0) {
       this.#log.warn(
-        { highestStoredSeq: hello.highestStoredSeq, ...numbering },
-        'the outbox is new, was reset or restored (the server may hold its numbers); waiting samples renumbered',
+        {
+          highestStoredSeq: hello.highestStoredSeq,
+          lastOutboxId: hello.lastOutboxId,
+          ...numbering,
+        },
+        'the outbox is new, was reset or restored, or another outbox used this token (the server may hold its numbers); waiting samples renumbered',
       );
     }
     const lanes = this.#sender.start(hello.maxBatchSamples);
