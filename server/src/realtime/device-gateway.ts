@@ -1,5 +1,5 @@
 import type { Namespace, Socket } from 'socket.io';
-import { DeviceAuthSchema } from '@fleetline/protocol';
+import { DeviceAuthSchema, fieldErrors } from '@fleetline/protocol';
 import type {
   BatchReply,
   SampleRejection,
@@ -119,12 +119,14 @@ export class DeviceGateway {
   private async authenticate(socket: DeviceSocket): Promise<void> {
     const auth = DeviceAuthSchema.safeParse(socket.handshake.auth);
     if (!auth.success) {
-      const field = auth.error.issues[0]?.path[0] === 'outboxId' ? 'outboxId' : 'token';
+      // A bad token is refused for good; a malformed outboxId is a fault of
+      // the device's software, not of its token, and must not read as one.
+      if (auth.error.issues.some((issue) => issue.path[0] === 'token'))
+        throw new AppError('device-token-invalid', 'the handshake must carry auth.token');
       throw new AppError(
-        'device-token-invalid',
-        field === 'token'
-          ? 'the handshake must carry auth.token'
-          : 'auth.outboxId, when given, must be a UUID',
+        'validation-failed',
+        'invalid handshake',
+        fieldErrors(auth.error, ['auth']),
       );
     }
     const device = await this.deps.deviceAuth.authenticate(auth.data.token);
