@@ -1,9 +1,14 @@
 // @vitest-environment happy-dom
-import { describe, expect, it } from 'vitest';
+import { act } from 'react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FleetEvent } from '@fleetline/protocol';
 import { loadFleet, three } from '../testing/fixtures';
 import { press, render, step, testServices, text } from '../testing/render';
-import { ALARM_ROW_HEIGHT, AlarmsDock } from './AlarmsDock';
+import { ALARM_ROW_HEIGHT, AlarmsDock, POINTER_HOLD_MS } from './AlarmsDock';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** `count` overspeed alarms of Van 2, ids from..: the dock lists them newest (highest id) first. */
 function overspeeds(count: number, from = 1): FleetEvent[] {
@@ -244,6 +249,32 @@ describe('the alarm dock with many open alarms', () => {
       expect(row(7)?.getAttribute('data-alarm-id')).toBe('1494');
     });
 
+    it('at the top, keeps the row under the pointer where it is, and shows what came in above once it leaves', async () => {
+      const { services, viewport, row } = await open(500);
+      // The pointer rests on row 3 (id 498); the list is at its top.
+      await step(() =>
+        viewport.dispatchEvent(
+          new PointerEvent('pointermove', { bubbles: true, clientY: 2 * ALARM_ROW_HEIGHT + 5 }),
+        ),
+      );
+      expect(onScreen(viewport, 498)).toBe(2 * ALARM_ROW_HEIGHT);
+      await step(() => services.stores.events.getState().add(overspeeds(2, 501)));
+      expect(onScreen(viewport, 498)).toBe(2 * ALARM_ROW_HEIGHT);
+      expect(viewport.scrollTop).toBe(2 * ALARM_ROW_HEIGHT);
+      expect(text(document.querySelector('[data-testid="alarms-held"]'))).toBe(
+        '↑ 2 new above, shown when the pointer leaves the list',
+      );
+
+      await step(() =>
+        viewport.dispatchEvent(
+          new PointerEvent('pointerout', { bubbles: true, relatedTarget: document.body }),
+        ),
+      );
+      expect(viewport.scrollTop).toBe(0);
+      expect(row(1)?.getAttribute('data-alarm-id')).toBe('502');
+      expect(document.querySelector('[data-testid="alarms-held"]')).toBeNull();
+    });
+
     it('shows new alarms at the top when the list is scrolled to the top', async () => {
       const { services, viewport, row } = await open(500);
       await step(() => services.stores.events.getState().add(overspeeds(2, 501)));
@@ -251,6 +282,90 @@ describe('the alarm dock with many open alarms', () => {
       expect(row(1)?.getAttribute('data-alarm-id')).toBe('502');
       expect(row(3)?.getAttribute('data-alarm-id')).toBe('500');
     });
+  });
+
+  it('folded, keeps the row under the pointer where it is, and shows what came in above once it leaves', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    await step(() => services.stores.events.getState().add(overspeeds(8)));
+    const list = view.container.querySelector<HTMLElement>('[data-testid="alarm-list"]')!;
+    const shown = () =>
+      [...list.querySelectorAll<HTMLElement>('li.alarm')]
+        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+        .map((r) => [r.dataset.alarmId, parseFloat(r.style.top)]);
+    const held = () => view.container.querySelector('[data-testid="alarms-held"]');
+    // Ids 8 .. 3 shown; the pointer rests on the second row (id 7).
+    await step(() =>
+      list.dispatchEvent(
+        new PointerEvent('pointermove', { bubbles: true, clientY: ALARM_ROW_HEIGHT + 5 }),
+      ),
+    );
+    const before = shown();
+    expect(before.map(([id]) => id)).toEqual(['8', '7', '6', '5', '4', '3']);
+
+    // Two alarms come in first: the six rows stay as they are, the new ones wait above.
+    await step(() => services.stores.events.getState().add(overspeeds(2, 9)));
+    expect(shown()).toEqual(before);
+    expect(text(held())).toBe('↑ 2 new above, shown when the pointer leaves the list');
+    expect(text(view.container.querySelector('h2 .count'))).toBe('10');
+
+    // One of them acknowledged elsewhere: still nothing moves.
+    await step(() => services.stores.events.getState().acknowledge(10));
+    expect(shown()).toEqual(before);
+    expect(text(held())).toBe('↑ 1 new above, shown when the pointer leaves the list');
+
+    // The ✓ under the pointer clicked: its row goes, the next takes its place.
+    await step(() =>
+      list
+        .querySelector<HTMLButtonElement>('li[data-alarm-id="7"] [aria-label="Acknowledge"]')
+        ?.click(),
+    );
+    expect(shown().map(([id]) => id)).toEqual(['8', '6', '5', '4', '3', '2']);
+
+    await step(() =>
+      list.dispatchEvent(
+        new PointerEvent('pointerout', { bubbles: true, relatedTarget: document.body }),
+      ),
+    );
+    expect(shown().map(([id]) => id)).toEqual(['9', '8', '6', '5', '4', '3']);
+    expect(shown()[0]?.[1]).toBe(0);
+    expect(held()).toBeNull();
+  });
+
+  it('holds no longer than POINTER_HOLD_MS for a pointer that does not move: new alarms come into view', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    await step(() => services.stores.events.getState().add(overspeeds(8)));
+    const list = view.container.querySelector<HTMLElement>('[data-testid="alarm-list"]')!;
+    const firstShown = () =>
+      [...list.querySelectorAll<HTMLElement>('li.alarm')].find((r) => r.style.top === '0px')
+        ?.dataset.alarmId;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    act(() => {
+      list.dispatchEvent(
+        new PointerEvent('pointermove', { bubbles: true, clientY: ALARM_ROW_HEIGHT + 5 }),
+      );
+    });
+    act(() => {
+      services.stores.events.getState().add(overspeeds(1, 9));
+    });
+    expect(firstShown()).toBe('8');
+    act(() => {
+      vi.advanceTimersByTime(POINTER_HOLD_MS - 1);
+    });
+    expect(firstShown()).toBe('8');
+    act(() => {
+      vi.advanceTimersByTime(1);
+    });
+    expect(firstShown()).toBe('9');
+    expect(view.container.querySelector('[data-testid="alarms-held"]')).toBeNull();
+    // And the next alarm comes into view too, the pointer not having moved since.
+    act(() => {
+      services.stores.events.getState().add(overspeeds(1, 10));
+    });
+    expect(firstShown()).toBe('10');
   });
 
   it('selects the vehicle from its name, and moves the focus to the next alarm once one is acknowledged', async () => {

@@ -26,6 +26,13 @@ const OVERSCAN = 4;
 /** The height assumed until the list is laid out (0 until then): a screenful. */
 const UNMEASURED_HEIGHT = 600;
 
+/**
+ * How long a pointer that does not move holds the row under it at the top
+ * of the list: one left resting on the dock is not about to click, and must
+ * not keep the most serious new alarms out of view.
+ */
+export const POINTER_HOLD_MS = 5000;
+
 /** The two controls of a row; arrow keys keep to the one that has the focus. */
 type Column = 'vehicle' | 'acknowledge';
 
@@ -35,6 +42,15 @@ export function AlarmsDock() {
   const dropped = useSlice(stores.events, (s) => s.alarmsDropped);
   const vehicles = useOpenAlarmVehicles();
   const [expanded, setExpanded] = useState(false);
+  /**
+   * Folded, the first of the six rows shown: 0, unless the pointer holds a
+   * row while alarms arrive above it (see the layout effect below).
+   */
+  const [foldedStart, setFoldedStart] = useState(0);
+  /** Expanded, scrolled down from the top only to hold the row under the pointer. */
+  const [heldFromTop, setHeldFromTop] = useState(false);
+  /** The scroll position the list last set itself, to tell the dispatcher's own scrolling from it. */
+  const heldAt = useRef(0);
   // Sorted once per change of the list, not on every scroll.
   const open = useMemo(() => alarms.filter((a) => !a.acknowledged).sort(compareAlarms), [alarms]);
   const viewport = useRef<HTMLDivElement>(null);
@@ -48,9 +64,12 @@ export function AlarmsDock() {
   const [active, setActive] = useState({ id: -1, index: 0 });
   const focusAfterRender = useRef<Column | null>(null);
 
-  const shownCount = expanded ? open.length : Math.min(open.length, ALARMS_SHOWN_FOLDED);
+  // The rows shown: every one expanded (windowed below); six folded.
+  const start = foldedWindowStart(expanded ? 0 : foldedStart, open.length);
+  const end = expanded ? open.length : Math.min(open.length, start + ALARMS_SHOWN_FOLDED);
+  const shownCount = end - start;
   const found = open.findIndex((a) => a.event.id === active.id);
-  const activeIndex = Math.max(0, Math.min(found === -1 ? active.index : found, shownCount - 1));
+  const activeIndex = Math.max(start, Math.min(found === -1 ? active.index : found, end - 1));
 
   // The viewport exists only while there are alarms: measure it when it appears.
   const hasAlarms = open.length > 0;
@@ -69,12 +88,18 @@ export function AlarmsDock() {
    * row under it is the one a click is about to land on.
    */
   const pointerY = useRef<number | null>(null);
+  const releaseTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  /** This render's `release`, for the timer set by an earlier one. */
+  const releaseLatest = useRef(() => {});
+  useEffect(() => () => clearTimeout(releaseTimer.current), []);
   const shownBefore = useRef(open);
   // Alarms that arrive or go above the rows in view must not move those rows
   // under the dispatcher, who may be about to click one: the list keeps an
   // anchor row where it was on the screen and scrolls by what changed above
-  // it, before the browser paints. At the very top it does not: new alarms
-  // come into view there, as the dispatcher watching the top expects.
+  // it, before the browser paints. At the very top (and folded) it does so
+  // only for the row under the pointer, and only while the pointer is on the
+  // list: otherwise new alarms come into view there, as the dispatcher
+  // watching the top expects, and they do as soon as the pointer leaves.
   useLayoutEffect(() => {
     const before = shownBefore.current;
     shownBefore.current = open;
@@ -85,10 +110,36 @@ export function AlarmsDock() {
     if (open.length === 0) {
       if (scrollTop !== 0) setScrollTop(0);
       if (expanded) setExpanded(false);
+      if (foldedStart !== 0) setFoldedStart(0);
+      if (heldFromTop) setHeldFromTop(false);
       return;
     }
     const el = viewport.current;
-    if (before === open || !expanded || !el || scrollTop <= 0) return;
+    if (before === open || !el) return;
+    // Rows of `before`, the list as it was on the screen until this render.
+    const beforeStart = foldedWindowStart(expanded ? 0 : foldedStart, before.length);
+    const beforeEnd = expanded
+      ? before.length
+      : Math.min(before.length, beforeStart + ALARMS_SHOWN_FOLDED);
+    const pointed =
+      pointerY.current === null
+        ? -1
+        : beforeStart + Math.floor((scrollTop + pointerY.current) / ALARM_ROW_HEIGHT);
+    const underPointer = pointed >= beforeStart && pointed < beforeEnd;
+    if (!expanded) {
+      // Folded, the six rows shown move down by the alarms that came in above
+      // the row under the pointer (and up by those that went), as a scrolled
+      // list would: the row stays under it.
+      if (!underPointer && foldedStart === 0) return;
+      const next = underPointer
+        ? anchoredScrollTop(before, open, pointed, beforeStart * ALARM_ROW_HEIGHT)
+        : null;
+      const nextStart =
+        next === null ? 0 : foldedWindowStart(Math.round(next / ALARM_ROW_HEIGHT), open.length);
+      if (nextStart !== foldedStart) setFoldedStart(nextStart);
+      return;
+    }
+    if (scrollTop <= 0 && !underPointer) return;
     const inView = (index: number) =>
       index >= 0 &&
       index < before.length &&
@@ -96,10 +147,6 @@ export function AlarmsDock() {
       index * ALARM_ROW_HEIGHT < scrollTop + height;
     // The row under the pointer first, then the one with the keyboard's
     // focus, then the top row in view.
-    const pointed =
-      pointerY.current === null
-        ? -1
-        : Math.floor((scrollTop + pointerY.current) / ALARM_ROW_HEIGHT);
     const focusedId = el.contains(document.activeElement) ? active.id : -1;
     const focused = before.findIndex((a) => a.event.id === focusedId);
     const anchor = [pointed, focused].find(inView) ?? Math.floor(scrollTop / ALARM_ROW_HEIGHT);
@@ -107,7 +154,10 @@ export function AlarmsDock() {
     if (next === null || next === scrollTop) return;
     el.scrollTop = next;
     // As the browser took it: past the end of a shorter list, it stops at the end.
+    heldAt.current = el.scrollTop;
     setScrollTop(el.scrollTop);
+    // Held down from the top: back to it once the pointer leaves.
+    if (scrollTop <= 0 || heldFromTop) setHeldFromTop(el.scrollTop > 0);
   }, [open]);
 
   useLayoutEffect(() => {
@@ -124,11 +174,13 @@ export function AlarmsDock() {
   if (open.length === 0) return null;
 
   const hidden = open.length - shownCount;
+  /** Alarms that came in above while the pointer held a row: shown when it leaves. */
+  const heldAbove = expanded ? (heldFromTop ? Math.round(scrollTop / ALARM_ROW_HEIGHT) : 0) : start;
   const name = (id: number) => stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
-  const first = expanded ? Math.max(0, Math.floor(scrollTop / ALARM_ROW_HEIGHT) - OVERSCAN) : 0;
+  const first = expanded ? Math.max(0, Math.floor(scrollTop / ALARM_ROW_HEIGHT) - OVERSCAN) : start;
   const last = expanded
-    ? Math.min(shownCount, Math.ceil((scrollTop + height) / ALARM_ROW_HEIGHT) + OVERSCAN)
-    : shownCount;
+    ? Math.min(end, Math.ceil((scrollTop + height) / ALARM_ROW_HEIGHT) + OVERSCAN)
+    : end;
   const indices = Array.from({ length: last - first }, (_, i) => first + i);
   // The row with the focus stays in the DOM while it is scrolled out of view,
   // so the focus is not lost to the page (and Tab comes back to it).
@@ -136,7 +188,7 @@ export function AlarmsDock() {
 
   /** Moves the keyboard to row `index`, scrolled into view, focusing `column` in it. */
   const moveTo = (index: number, column: Column) => {
-    const target = Math.max(0, Math.min(index, shownCount - 1));
+    const target = Math.max(start, Math.min(index, end - 1));
     const alarm = open[target];
     if (!alarm) return;
     setActive({ id: alarm.event.id, index: target });
@@ -165,8 +217,8 @@ export function AlarmsDock() {
       ArrowUp: activeIndex - 1,
       PageDown: activeIndex + page,
       PageUp: activeIndex - page,
-      Home: 0,
-      End: shownCount - 1,
+      Home: start,
+      End: end - 1,
     };
     const index = to[event.key];
     if (index === undefined) return;
@@ -190,9 +242,28 @@ export function AlarmsDock() {
     if (expanded) {
       if (viewport.current) viewport.current.scrollTop = 0;
       setScrollTop(0);
+      setHeldFromTop(false);
     }
+    setFoldedStart(0);
     setExpanded(!expanded);
   };
+
+  /**
+   * The pointer gone (or still for POINTER_HOLD_MS), nothing is about to be
+   * clicked: the alarms held above come into view.
+   */
+  const release = () => {
+    if (releaseTimer.current !== undefined) clearTimeout(releaseTimer.current);
+    releaseTimer.current = undefined;
+    pointerY.current = null;
+    if (foldedStart !== 0) setFoldedStart(0);
+    if (heldFromTop) {
+      setHeldFromTop(false);
+      if (viewport.current) viewport.current.scrollTop = 0;
+      setScrollTop(0);
+    }
+  };
+  releaseLatest.current = release;
 
   return (
     <section className="alarms" aria-label="Alarms" data-testid="alarms">
@@ -220,13 +291,18 @@ export function AlarmsDock() {
       <div
         ref={viewport}
         className={`alarm-viewport${expanded ? ' expanded' : ''}`}
-        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        onScroll={(e) => {
+          const top = e.currentTarget.scrollTop;
+          setScrollTop(top);
+          // Scrolled by the dispatcher: where the list is now is theirs, not held.
+          if (heldFromTop && top !== heldAt.current) setHeldFromTop(false);
+        }}
         onPointerMove={(e) => {
           pointerY.current = e.clientY - e.currentTarget.getBoundingClientRect().top;
+          if (releaseTimer.current !== undefined) clearTimeout(releaseTimer.current);
+          releaseTimer.current = setTimeout(() => releaseLatest.current(), POINTER_HOLD_MS);
         }}
-        onPointerLeave={() => {
-          pointerY.current = null;
-        }}
+        onPointerLeave={release}
         onKeyDown={onKeyDown}
         data-testid="alarm-list"
       >
@@ -249,7 +325,7 @@ export function AlarmsDock() {
               <li
                 key={event.id}
                 className={`alarm alarm-${event.type}`}
-                style={{ top: index * ALARM_ROW_HEIGHT, height: ALARM_ROW_HEIGHT }}
+                style={{ top: (index - start) * ALARM_ROW_HEIGHT, height: ALARM_ROW_HEIGHT }}
                 aria-posinset={index + 1}
                 aria-setsize={open.length}
                 data-alarm-index={index}
@@ -288,6 +364,12 @@ export function AlarmsDock() {
           })}
         </ul>
       </div>
+      {heldAbove > 0 && (
+        // Below the list, so that it appearing moves no row.
+        <p className="alarm-held" data-testid="alarms-held">
+          ↑ {heldAbove} new above, shown when the pointer leaves the list
+        </p>
+      )}
       <p id="alarm-keys" className="sr-only">
         Up and down arrows, Page Up, Page Down, Home and End move between the alarms.
       </p>
@@ -304,6 +386,11 @@ export function AlarmsDock() {
       )}
     </section>
   );
+}
+
+/** The first of the folded rows: at most so far down that six are still shown. */
+function foldedWindowStart(wanted: number, length: number): number {
+  return Math.max(0, Math.min(wanted, length - ALARMS_SHOWN_FOLDED));
 }
 
 /**
