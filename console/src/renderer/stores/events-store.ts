@@ -92,11 +92,6 @@ function boundAlarms(alarms: Alarm[]): { alarms: Alarm[]; dropped: number } {
 }
 
 /**
- * A replay that left events out: more were missed while the console was
- * away than the server replays, and it sent only the newest. Kept until a
- * dispatcher dismisses it, so a log that looks complete is not taken for it.
- */
-/**
  * The vehicles with at least one open alarm: the ones the dock is about, and
  * what the "Open alarms" filter chip shows. The previous set is handed back
  * when the vehicles are the same, so what depends on it (the vehicle list,
@@ -112,6 +107,11 @@ function openAlarmVehicles(
   return ids;
 }
 
+/**
+ * A replay that left events out: more were missed while the console was
+ * away than the server replays, and it sent only the newest. Kept until a
+ * dispatcher dismisses it, so a log that looks complete is not taken for it.
+ */
 export interface ReplayGap {
   /** How many missed events the replay carried (the newest of them). */
   replayed: number;
