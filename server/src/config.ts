@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_MAX_BATCH_SAMPLES } from '@fleetline/protocol';
+import type { ApiTimeouts } from './db/database.js';
 import type { IngestTimeouts } from './db/pg-thread/client.js';
 
 /** The origin of the desktop console's bundled renderer (its own privileged scheme). */
@@ -101,6 +102,8 @@ export type DatabaseConfig =
       schema: string | undefined;
       /** The ingest connection's timeouts, in ms (defaults in db/pg-thread/client.ts); not settable from the environment. */
       ingestTimeouts?: Partial<IngestTimeouts>;
+      /** The API pool's timeouts, in ms (defaults in db/database.ts); not settable from the environment. */
+      apiTimeouts?: Partial<ApiTimeouts>;
     };
 
 /**

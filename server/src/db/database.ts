@@ -13,6 +13,24 @@ import type { Step, StepsResult } from './steps.js';
 
 export type { Step, StepsResult };
 
+/** Timeouts of the API's pool of PostgreSQL connections (not the ingest thread's). */
+export interface ApiTimeouts {
+  /**
+   * PostgreSQL's statement_timeout: a statement running longer is cancelled
+   * by the database, and its connection stays usable.
+   */
+  statementMs: number;
+  /**
+   * How long the client waits for any answer (pg's query_timeout). Longer
+   * than the statement timeout, so it fires only when the database cannot
+   * answer at all: a connection left half-open by a failover. That
+   * connection is then discarded, not handed to the next request.
+   */
+  queryMs: number;
+}
+
+export const DEFAULT_API_TIMEOUTS: ApiTimeouts = { statementMs: 30_000, queryMs: 35_000 };
+
 export interface Database {
   knex: Knex;
   dialect: Dialect;
@@ -25,6 +43,12 @@ export interface Database {
    * runs on the ingest thread's own connection.
    */
   runSteps(steps: Step[]): Promise<StepsResult>;
+  /**
+   * Runs `work` on a knex without the API's timeouts, for migrations (DDL on
+   * a large table may take long): on PostgreSQL a connection of its own,
+   * closed afterwards; on SQLite the one connection.
+   */
+  withoutTimeouts<T>(work: (knex: Knex) => Promise<T>): Promise<T>;
   /** Round-trips to the database; used by /healthz. */
   ping(): Promise<void>;
   /**
@@ -39,7 +63,10 @@ export interface Database {
 /** `logger` receives knex's own warnings, and notes of a database thread replaced after it died. */
 export function createDatabase(config: DatabaseConfig, logger?: Logger): Database {
   const log = logger ? knexLog(logger.child({ component: 'database' })) : undefined;
-  const knex = config.kind === 'sqlite' ? sqliteKnex(config, log) : postgresKnex(config, log);
+  const knex =
+    config.kind === 'sqlite'
+      ? sqliteKnex(config, log)
+      : postgresKnex(config, log, { ...DEFAULT_API_TIMEOUTS, ...config.apiTimeouts });
   // Started on the first tick: commands that never ingest (migrations, the
   // admin CLI) open no second connection and no thread.
   let ingest: PgIngestThread | undefined;
@@ -55,6 +82,15 @@ export function createDatabase(config: DatabaseConfig, logger?: Logger): Databas
         config.ingestTimeouts,
       );
       return ingest.runSteps(steps);
+    },
+    async withoutTimeouts(work) {
+      if (config.kind === 'sqlite') return work(knex);
+      const unbounded = postgresKnex(config, log, null, { min: 0, max: 1 });
+      try {
+        return await work(unbounded);
+      } finally {
+        await unbounded.destroy();
+      }
     },
     async ping() {
       await knex.raw('select 1');
@@ -110,7 +146,12 @@ function sqliteKnex(
 function postgresKnex(
   config: Extract<DatabaseConfig, { kind: 'postgres' }>,
   log: Knex.Config['log'],
+  timeouts: ApiTimeouts | null,
+  size: { min: number; max: number } = { min: 1, max: 10 },
 ): Knex {
+  // The client's wait must outlast the database's own limit (see ApiTimeouts).
+  if (timeouts && timeouts.statementMs >= timeouts.queryMs)
+    throw new Error('the API statement timeout must be shorter than its query timeout');
   return knexFactory({
     client: 'pg',
     connection: {
@@ -122,10 +163,19 @@ function postgresKnex(
       // net.ipv4.tcp_keepalive_intvl and _probes; see OPERATIONS.md).
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      ...(timeouts
+        ? { statement_timeout: timeouts.statementMs, query_timeout: timeouts.queryMs }
+        : {}),
     },
     ...(config.schema ? { searchPath: [config.schema] } : {}),
     ...(log ? { log } : {}),
-    pool: { min: 1, max: 10 },
+    pool: {
+      ...size,
+      // A query the client gave up on (query_timeout) leaves its connection
+      // waiting for an answer that will not come, and pg queues every later
+      // query behind it: such a connection is destroyed, not reused.
+      validate: (connection: { readyForQuery?: boolean }) => connection.readyForQuery === true,
+    },
   });
 }
 

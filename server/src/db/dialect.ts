@@ -223,3 +223,37 @@ export function isDataError(err: unknown): boolean {
   if (typeof code !== 'string') return false;
   return /^2[23][0-9A-Z]{3}$/.test(code) || SQLITE_DATA_ERRORS.test(code);
 }
+
+/** Socket-level failures: the database could not be reached or went away. */
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+/** pg's own messages for a connection it gave up on, or lost (knex prefixes the SQL and ' - '). */
+const PG_CLIENT_GONE = /(?:^| - )(?:Query read timeout|Connection terminated)/;
+
+/**
+ * Whether a failed statement failed because the database is unavailable
+ * (unreachable, restarting, out of connections, too slow to answer, or
+ * locked past the busy timeout) rather than because of the request: the
+ * same request may succeed shortly. PostgreSQL: SQLSTATE class 08
+ * (connection exception), 53 (insufficient resources), 57014 (a statement
+ * cancelled by statement_timeout) and 57P01–57P03 (shutting down, cannot
+ * connect now). SQLite: SQLITE_BUSY. knex: no pooled connection in time.
+ */
+export function isUnavailableError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const { code, name, message } = err as { code?: unknown; name?: unknown; message?: unknown };
+  if (name === 'KnexTimeoutError') return true;
+  if (typeof message === 'string' && PG_CLIENT_GONE.test(message)) return true;
+  if (typeof code !== 'string') return false;
+  return (
+    NETWORK_ERRORS.has(code) ||
+    /^(08[0-9A-Z]{3}|53[0-9A-Z]{3}|57014|57P0[123])$/.test(code) ||
+    code.startsWith('SQLITE_BUSY')
+  );
+}

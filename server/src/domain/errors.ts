@@ -11,7 +11,7 @@ export class AppError extends Error {
     readonly slug: ProblemSlug,
     message?: string,
     readonly errors?: FieldError[],
-    /** For `rate-limited`: when the caller may try again. */
+    /** For `rate-limited` and `unavailable`: when the caller may try again. */
     readonly retryAfterMs?: number,
   ) {
     super(message ?? PROBLEMS[slug].title);

@@ -1,8 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { PROBLEMS, problemTypeUri } from '@fleetline/protocol';
 import type { ProblemDetails, ProblemSlug } from '@fleetline/protocol';
+import { isUnavailableError } from '../db/dialect.js';
 import { AppError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
+
+/** The Retry-After given when the database is unavailable. */
+const UNAVAILABLE_RETRY_MS = 5000;
 
 export function sendProblem(res: Response, error: AppError, instance?: string): void {
   const problem: ProblemDetails = {
@@ -66,6 +70,21 @@ export function errorPipeline(logger: Logger): ErrorRequestHandler {
     const known = err instanceof AppError ? err : fromExpress(err);
     if (known) {
       sendProblem(res, known, req.originalUrl);
+      return;
+    }
+    if (isUnavailableError(err)) {
+      // Not the request's fault, nor a bug: the same request may work shortly.
+      logger.warn({ err, method: req.method, url: req.originalUrl }, 'database unavailable');
+      sendProblem(
+        res,
+        new AppError(
+          'unavailable',
+          'the database is not answering; retry shortly',
+          undefined,
+          UNAVAILABLE_RETRY_MS,
+        ),
+        req.originalUrl,
+      );
       return;
     }
     logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error in request');
