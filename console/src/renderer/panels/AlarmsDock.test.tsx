@@ -72,7 +72,7 @@ describe('the alarm dock with many open alarms', () => {
       '1',
       '1',
     ]);
-    ack(1)?.focus();
+    await step(() => ack(1)?.focus());
 
     await press('ArrowDown', document.activeElement!);
     expect(focused()?.getAttribute('aria-posinset')).toBe('2');
@@ -105,7 +105,7 @@ describe('the alarm dock with many open alarms', () => {
 
   it('keeps the focused row while it is scrolled out of view', async () => {
     const { viewport, row } = await open(10_000);
-    row(1)?.querySelector<HTMLButtonElement>('button')?.focus();
+    await step(() => row(1)?.querySelector<HTMLButtonElement>('button')?.focus());
     await step(() => {
       viewport.scrollTop = 5_000 * ALARM_ROW_HEIGHT;
       viewport.dispatchEvent(new Event('scroll'));
@@ -374,13 +374,13 @@ describe('the alarm dock with many open alarms', () => {
     const view = await render(services, <AlarmsDock />);
     await step(() => services.stores.events.getState().add(overspeeds(3)));
     const first = view.container.querySelector<HTMLButtonElement>('li.alarm button.link');
-    first?.focus();
+    await step(() => first?.focus());
     await step(() => first?.click());
     expect(services.stores.ui.getState().selectedId).toBe(2);
     await press('ArrowDown', document.activeElement!);
     expect(text(document.activeElement)).toBe('Van 02');
     const ackSecond = focused()?.querySelector<HTMLButtonElement>('[aria-label="Acknowledge"]');
-    ackSecond?.focus();
+    await step(() => ackSecond?.focus());
     await step(() => ackSecond?.click());
     // Ids 3, 2, 1 were listed; 2 is acknowledged and 1 takes its place and the focus.
     expect(focused()?.getAttribute('aria-posinset')).toBe('2');
