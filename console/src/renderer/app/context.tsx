@@ -32,16 +32,24 @@ export interface ConsoleStores {
 }
 
 export function createConsoleStores(): ConsoleStores {
+  const fleet = createFleetStore();
   const stores = {
     session: createSessionStore(),
     connection: createConnectionStore(),
-    fleet: createFleetStore(),
-    events: createEventsStore(),
+    fleet,
+    // An alarm's vehicle is named as the console holds it when the alarm comes in.
+    events: createEventsStore({ describeVehicle: (id) => fleet.getState().vehicles.get(id) }),
     ui: createUiStore(),
     history: createHistoryStore(),
   };
   // For the window's life, like the stores themselves.
   closeReplayWithSelection(stores.ui, stores.history);
+  // A vehicle renamed, or held only after its alarm came in (it joined the
+  // view in the same moment): the alarms' name for it follows. listRevision
+  // moves for both.
+  fleet.subscribe((s, prev) => {
+    if (s.listRevision !== prev.listRevision) stores.events.getState().vehiclesChanged();
+  });
   return stores;
 }
 

@@ -2,7 +2,7 @@
 import { act } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FleetEvent } from '@fleetline/protocol';
-import { loadFleet, three } from '../testing/fixtures';
+import { loadFleet, three, vehicleSnapshot } from '../testing/fixtures';
 import { press, render, step, testServices, text } from '../testing/render';
 import { ALARM_ROW_HEIGHT, AlarmsDock, POINTER_HOLD_MS } from './AlarmsDock';
 
@@ -54,7 +54,7 @@ describe('the alarm dock with many open alarms', () => {
     });
     expect(rows().length).toBeLessThan(60);
     // The last is the oldest overspeed, id 1 (60 km/h).
-    expect(text(row(10_000))).toContain('Van 02 Overspeed 60 km/h');
+    expect(text(row(10_000))).toContain('Van 02 B-FL 2 Overspeed 60 km/h');
     expect(row(10_000)?.getAttribute('style')).toContain(`top: ${9_999 * ALARM_ROW_HEIGHT}px`);
     expect(row(5_000)).toBeNull();
   });
@@ -409,12 +409,59 @@ describe('alarms', () => {
       ]),
     );
     expect(text(view.container.querySelector('[data-testid="alarms"]'))).toContain(
-      'Van 01 Trouble code P0301 Cylinder 1 misfire detected',
+      'Van 01 B-FL 1 Trouble code P0301 Cylinder 1 misfire detected',
     );
     await step(() =>
       view.container.querySelector<HTMLButtonElement>('button[aria-label="Acknowledge"]')?.click(),
     );
     expect(view.container.querySelector('[data-testid="alarms"]')).toBeNull();
+  });
+
+  it('names the vehicle of each alarm, with its plate, after the fleet picker narrowed the view away from it', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    const rows = () =>
+      [...view.container.querySelectorAll<HTMLElement>('li.alarm')].map((row) => text(row));
+    // Overspeeds of Truck 1 and Van 02, a trouble code of vehicle 9, which this console never held.
+    await step(() =>
+      services.stores.events.getState().add([
+        { ...overspeeds(1)[0]!, vehicleId: 3 },
+        ...overspeeds(1, 2),
+        {
+          id: 3,
+          vehicleId: 9,
+          type: 'dtc_new',
+          t: Date.now(),
+          recordedAt: Date.now(),
+          late: false,
+          data: { code: 'P0301', dtcKind: 'stored' },
+        },
+      ]),
+    );
+    expect(rows()[0]).toMatch(/^Unknown vehicle \(id 9\) Trouble code P0301/);
+    expect(rows()[1]).toMatch(/^Van 02 B-FL 2 Overspeed/);
+    expect(rows()[2]).toMatch(/^Truck 1 M-XY 300 Overspeed/);
+
+    // Narrowed to a view without Truck 1 (the fleet picker: a full snapshot
+    // of the vehicles left), and Van 02 renamed meanwhile.
+    const [van1, van2] = three();
+    await step(() =>
+      loadFleet(services, [van1!, { ...van2!, name: 'Van 02 (spare)', plate: 'B-FL 22' }]),
+    );
+    expect(services.stores.fleet.getState().vehicles.has(3)).toBe(false);
+    expect(rows()[1]).toMatch(/^Van 02 \(spare\) B-FL 22 Overspeed/);
+    expect(rows()[2]).toMatch(/^Truck 1 M-XY 300 Overspeed/);
+    expect(
+      view.container
+        .querySelector('li.alarm[data-alarm-id="1"] .alarm-text')
+        ?.getAttribute('title'),
+    ).toMatch(/^Truck 1 M-XY 300 Overspeed/);
+    // Vehicle 9 held at last (it joined the view): named from then on.
+    await step(() =>
+      loadFleet(services, [...three(), vehicleSnapshot({ id: 9, name: 'Bus 9', plate: 'B-BU 9' })]),
+    );
+    expect(rows()[0]).toMatch(/^Bus 9 B-BU 9 Trouble code P0301/);
   });
 
   it('lists serious alarms first and expands to show every open alarm', async () => {

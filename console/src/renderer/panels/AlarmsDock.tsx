@@ -40,6 +40,9 @@ export function AlarmsDock() {
   const { stores } = useConsole();
   const alarms = useSlice(stores.events, (s) => s.alarms);
   const dropped = useSlice(stores.events, (s) => s.alarmsDropped);
+  // By these, not the fleet store: once the fleet picker narrows the view,
+  // the console no longer holds the vehicles of some of the alarms listed.
+  const alarmVehicles = useSlice(stores.events, (s) => s.alarmVehicles);
   const vehicles = useOpenAlarmVehicles();
   const [expanded, setExpanded] = useState(false);
   /**
@@ -176,7 +179,6 @@ export function AlarmsDock() {
   const hidden = open.length - shownCount;
   /** Alarms that came in above while the pointer held a row: shown when it leaves. */
   const heldAbove = expanded ? (heldFromTop ? Math.round(scrollTop / ALARM_ROW_HEIGHT) : 0) : start;
-  const name = (id: number) => stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
   const first = expanded ? Math.max(0, Math.floor(scrollTop / ALARM_ROW_HEIGHT) - OVERSCAN) : start;
   const last = expanded
     ? Math.min(end, Math.ceil((scrollTop + height) / ALARM_ROW_HEIGHT) + OVERSCAN)
@@ -316,6 +318,10 @@ export function AlarmsDock() {
             if (!alarm) return null;
             const { event } = alarm;
             const text = describeEvent(event);
+            const vehicle = alarmVehicles.get(event.vehicleId);
+            // Plainly not a name: a vehicle the console never held while the alarm was open.
+            const vehicleName = vehicle?.name ?? `Unknown vehicle (id ${event.vehicleId})`;
+            const vehiclePlate = vehicle?.plate ?? null;
             const tabIndex = index === activeIndex ? 0 : -1;
             const focused = () => {
               if (active.id !== event.id || active.index !== index)
@@ -333,7 +339,7 @@ export function AlarmsDock() {
               >
                 <span
                   className="alarm-text"
-                  title={`${name(event.vehicleId)} ${text.title} ${text.detail} ${formatTime(event.t)}`}
+                  title={`${vehicleName}${vehiclePlate ? ` ${vehiclePlate}` : ''} ${text.title} ${text.detail} ${formatTime(event.t)}`}
                 >
                   <button
                     type="button"
@@ -343,8 +349,13 @@ export function AlarmsDock() {
                     onFocus={focused}
                     onClick={() => stores.ui.getState().select(event.vehicleId)}
                   >
-                    {name(event.vehicleId)}
+                    {vehicleName}
                   </button>{' '}
+                  {vehiclePlate && (
+                    <>
+                      <span className="muted alarm-plate">{vehiclePlate}</span>{' '}
+                    </>
+                  )}
                   <strong>{text.title}</strong> <span className="muted">{text.detail}</span>{' '}
                   <time className="muted">{formatTime(event.t)}</time>
                 </span>
