@@ -9,6 +9,7 @@ import type { CliIo } from '../src/cli/io.js';
 import { Companion, OUTBOX_FILE } from '../src/companion.js';
 import { loadConfig } from '../src/config/load.js';
 import { Outbox, tokenHash } from '../src/outbox/outbox.js';
+import { damageLeafPage } from '../src/outbox/outbox-kit.fixture.js';
 import { createLogger } from '../src/util/logger.js';
 import { freePort } from './support/process.js';
 import { eventually, registerVehicle, startTestServer } from './support/server.js';
@@ -163,6 +164,74 @@ describe('doctor', () => {
     );
     expect(fs.readdirSync(dataDir)).toEqual([OUTBOX_FILE]);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('finds a page damaged in the middle of the outbox, which opening it does not see, and leaves the file as it is', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'state');
+    const file = path.join(dataDir, OUTBOX_FILE);
+    const outbox = Outbox.open({ file, maxBytes: 64 << 20, synchronous: 'NORMAL', logger });
+    const t0 = Date.UTC(2026, 10, 20, 7, 0, 0);
+    for (let batch = 0; batch < 10; batch += 1) {
+      outbox.append(
+        Array.from({ length: 1000 }, (_, i) => ({
+          kind: 'position' as const,
+          t: t0 + (batch * 1000 + i) * 100,
+          lat: 52.5,
+          lon: 13.4 + i / 1e5,
+          speedKmh: 30,
+          fixQuality: 'gps' as const,
+        })),
+      );
+    }
+    outbox.close();
+    const config = writeConfig(dir, {
+      name: 'Van 12',
+      server: { url: `http://127.0.0.1:${await freePort()}`, token: TOKEN },
+      devices: { obd: { transport: 'none' }, gps: { transport: 'none' } },
+      storage: { dataDir },
+      health: { port: null },
+    });
+    const intact = await cli(['doctor', '--config', config]);
+    expect(intact.out).toMatch(
+      /ok {4}outbox: no damaged page \(PRAGMA quick_check over [\d.]+ MB in [\d.]+ s\)/,
+    );
+
+    // A page in the middle of the file goes bad (an SD card wearing out).
+    const page = damageLeafPage(file, 'samples');
+    const hash = () => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    const before = hash();
+    const report = await cli(['doctor', '--config', config]);
+    expect(report.code).toBe(1);
+    // The read-only inspection, like the daemon's open, reads no such page.
+    expect(report.out).toContain('ok    outbox: 10000 sample(s) waiting');
+    expect(report.out).toContain(
+      `FAIL  outbox: ${file} has damaged pages in samples (PRAGMA quick_check: Tree `,
+    );
+    expect(report.out).toContain(`page ${page}: `);
+    expect(report.out).toContain(
+      `the daemon opens it all the same, and the first time it reads a damaged page (at its start if it is one it reads then, otherwise when it sends, thins or deletes the samples stored there) it moves the file aside (${OUTBOX_FILE}.corrupt-<time>) and begins a new outbox`,
+    );
+    expect(report.out).toContain(`fix: to keep what waits, copy ${file}`);
+    expect(hash()).toBe(before);
+    expect(fs.readdirSync(dataDir).filter((name) => name.includes('.corrupt-'))).toEqual([]);
+
+    // Stopped at its deadline, it says what is left unchecked.
+    const hurried = await cli(['doctor', '--config', config, '--quick-check-timeout', '0.001']);
+    expect(hurried.out).toMatch(
+      /warn {2}outbox: the integrity check \(PRAGMA quick_check\) of .* did not finish within [\d.]+ s and was stopped/,
+    );
+    expect(hash()).toBe(before);
+    const usage = await cli(['doctor', '--config', config, '--quick-check-timeout', 'soon']);
+    expect(usage.code).toBe(64);
+
+    // What doctor said of the daemon: it opens the file, and moves it aside once it reads the page.
+    const daemon = Outbox.open({ file, maxBytes: 64 << 20, synchronous: 'NORMAL', logger });
+    cleanups.push(() => daemon.close());
+    expect(daemon.pending).toBe(10_000);
+    expect(() => daemon.read(0, null, 10_000)).toThrow(/malformed/);
+    expect(fs.readdirSync(dataDir).filter((name) => name.includes('.corrupt-'))).toHaveLength(1);
+    expect(daemon.pending).toBe(0);
   });
 
   it('reports a stored refusal of the configured token when the server cannot be reached', async () => {

@@ -78,10 +78,17 @@ vehicle and nothing is reset.`,
   {
     name: 'doctor',
     summary: 'check configuration, devices and the server, and say what to fix',
-    usage: 'fleetline-companion doctor [--config FILE] [flags] [--json]',
-    options: { ...CONFIG_OPTIONS, json: { type: 'boolean' } },
+    usage: 'fleetline-companion doctor [--config FILE] [flags] [--json] [--quick-check-timeout S]',
+    options: {
+      ...CONFIG_OPTIONS,
+      json: { type: 'boolean' },
+      'quick-check-timeout': { type: 'string' },
+    },
     help: `${CONFIG_HELP}
       --json              machine-readable output
+      --quick-check-timeout S
+                          stop SQLite's check of every outbox page after S seconds
+                          (default 30; 0: no limit); it runs beside the other checks
 
 If a companion is running (its health endpoint answers), doctor reports what
 it sees and leaves its devices and its connection alone; otherwise it opens

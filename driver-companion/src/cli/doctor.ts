@@ -12,13 +12,15 @@ import { probeSerialPort } from '../devices/probe.js';
 import type { CompanionStatus } from '../health/status.js';
 import { inspectOutbox } from '../outbox/inspection.js';
 import type { OutboxFinding, OutboxInspection, OutboxSnapshot } from '../outbox/inspection.js';
+import { checkIntegrity } from '../outbox/integrity.js';
+import type { IntegrityFinding } from '../outbox/integrity.js';
 import { refusalHolds, refuser, serverKey, tokenHash } from '../outbox/outbox.js';
 import type { NumberingPreview, Refusal } from '../outbox/outbox.js';
 import { checkServer } from '../uplink/check-server.js';
 import { readInstance } from '../util/instance-lock.js';
 import { createLogger, messageOf, typeOf } from '../util/logger.js';
 import type { ParsedCommand } from './commands.js';
-import { commandLine, configFlags } from './commands.js';
+import { UsageError, commandLine, configFlags } from './commands.js';
 import { EXIT_CONFIG } from './io.js';
 import type { CliIo } from './io.js';
 import { configOrReport } from './run.js';
@@ -45,6 +47,7 @@ const MARK: Record<Check['status'], string> = {
  * or taking over its connection.
  */
 export async function doctor(io: CliIo, parsed: ParsedCommand): Promise<number> {
+  const quickCheckMs = quickCheckTimeoutMs(parsed.values['quick-check-timeout']);
   const config = configOrReport(io, configFlags(parsed.values));
   if (!config) return EXIT_CONFIG;
   const checks: Check[] = [
@@ -70,7 +73,11 @@ export async function doctor(io: CliIo, parsed: ParsedCommand): Promise<number> 
       message: `a companion (pid ${instance.pid}) is running on ${config.storage.dataDir} without an answering health endpoint; its devices, outbox and connection are left alone`,
       fix: 'stop it to let doctor check the devices and the server itself, or give it a health port',
     });
-  } else checks.push(...(await standalone(config, commandLine('forget-refusal', parsed.values))));
+  } else {
+    checks.push(
+      ...(await standalone(config, commandLine('forget-refusal', parsed.values), quickCheckMs)),
+    );
+  }
 
   if (parsed.values.json === true) {
     io.out(JSON.stringify({ running: running !== null, checks }, null, 2));
@@ -168,7 +175,11 @@ function fromRunning(status: CompanionStatus): Check[] {
  * read (inspectOutbox): a diagnostic must not thin it, move it aside or
  * record anything in it; what the daemon will do to it is reported instead.
  */
-async function standalone(config: CompanionConfig, forgetRefusal: string): Promise<Check[]> {
+async function standalone(
+  config: CompanionConfig,
+  forgetRefusal: string,
+  quickCheckMs: number,
+): Promise<Check[]> {
   const file = path.join(config.storage.dataDir, OUTBOX_FILE);
   const found = inspectOutbox(file, config.storage.maxDiskMb * 1024 * 1024);
   const outbox = found.kind === 'outbox' ? found.inspection : null;
@@ -176,14 +187,79 @@ async function standalone(config: CompanionConfig, forgetRefusal: string): Promi
     found.kind === 'outbox'
       ? outboxChecks(found.inspection.snapshot, config)
       : [findingCheck(found, file)];
+  // quick_check reads every page: it runs beside the device and server checks, up to its deadline.
+  const stopIntegrity = new AbortController();
+  const integrity =
+    found.kind === 'outbox'
+      ? checkIntegrity(file, { timeoutMs: quickCheckMs, signal: stopIntegrity.signal })
+      : null;
+  const others: Check[] = [];
   try {
-    checks.push(await deviceCheck('obd', config));
-    checks.push(await deviceCheck('gps', config));
-    checks.push(...(await serverChecks(config, outbox, forgetRefusal)));
+    others.push(await deviceCheck('obd', config));
+    others.push(await deviceCheck('gps', config));
+    others.push(...(await serverChecks(config, outbox, forgetRefusal)));
+    if (integrity && found.kind === 'outbox') {
+      checks.push(integrityCheck(await integrity, file, found.inspection.snapshot.fileBytes));
+    }
   } finally {
+    stopIntegrity.abort();
     outbox?.close();
   }
-  return checks;
+  return [...checks, ...others];
+}
+
+const QUICK_CHECK_TIMEOUT_S = 30;
+
+/** --quick-check-timeout SECONDS (0: no limit). */
+function quickCheckTimeoutMs(value: ParsedCommand['values'][string]): number {
+  if (value === undefined) return QUICK_CHECK_TIMEOUT_S * 1000;
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError('doctor: --quick-check-timeout must be a number of seconds (0: no limit)');
+  }
+  // setTimeout's ceiling (about 24.8 days) stands for no limit.
+  return seconds === 0 ? 2 ** 31 - 1 : Math.min(seconds * 1000, 2 ** 31 - 1);
+}
+
+/**
+ * What quick_check found. A damaged page is found by the daemon only when
+ * it reads that page (OutboxFile.guard), and the file is moved aside then.
+ */
+function integrityCheck(found: IntegrityFinding, file: string, fileBytes: number): Check {
+  const area = 'outbox';
+  const pragma = 'PRAGMA quick_check';
+  switch (found.kind) {
+    case 'intact':
+      return {
+        status: 'ok',
+        area,
+        message: `no damaged page (${pragma} over ${mb(fileBytes)} in ${seconds(found.ms)})`,
+      };
+    case 'damaged': {
+      const shown = found.problems.slice(0, 3).join('; ');
+      const more = found.problems.length > 3 ? `; ${found.problems.length - 3} more` : '';
+      const where = found.objects.length > 0 ? ` in ${found.objects.join(', ')}` : '';
+      return {
+        status: 'fail',
+        area,
+        message: `${file} has damaged pages${where} (${pragma}: ${shown}${more}): the daemon opens it all the same, and the first time it reads a damaged page (at its start if it is one it reads then, otherwise when it sends, thins or deletes the samples stored there) it moves the file aside (${path.basename(file)}.corrupt-<time>) and begins a new outbox; what still waits in the file then, samples recorded since its start included, is not sent`,
+        fix: `to keep what waits, copy ${file} (and any -wal beside it) before the daemon starts; sqlite3's .recover may get most of it back. Then check the storage: an SD card wearing out, or one that loses writes at power cuts`,
+      };
+    }
+    case 'unfinished':
+      return {
+        status: 'warn',
+        area,
+        message: `the integrity check (${pragma}) of ${file} (${mb(fileBytes)}) did not finish within ${seconds(found.afterMs)} and was stopped: the pages it had not reached are unchecked`,
+        fix: 'run doctor with --quick-check-timeout 0 to wait for it however long it takes',
+      };
+    case 'failed':
+      return {
+        status: 'warn',
+        area,
+        message: `the integrity check (${pragma}) of ${file} could not run: ${found.message}`,
+      };
+  }
 }
 
 /** An outbox file that could not be inspected, or none: what that means for the daemon. */
@@ -679,6 +755,10 @@ function refusalFix(type: Refusal['type']): string {
 
 function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function signed(value: number): string {

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach } from 'vitest';
 import { createLogger } from '../util/logger.js';
 import { Outbox } from './outbox.js';
@@ -40,4 +41,29 @@ export function open(
   options: Partial<Parameters<typeof Outbox.open>[0]> = {},
 ): Outbox {
   return Outbox.open({ file, maxBytes: 64 * 1024 * 1024, synchronous: 'FULL', logger, ...options });
+}
+
+/**
+ * Overwrites a leaf page in the middle of a table with junk, as a worn SD
+ * card might: opening the file reads no such page, a full read does.
+ * Returns the page's number. The file must be closed (no WAL).
+ */
+export function damageLeafPage(file: string, table = 'samples'): number {
+  const db = new Database(file, { readonly: true });
+  const pageSize = Number(db.pragma('page_size', { simple: true }));
+  const leaves = db
+    .prepare("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno")
+    .all(table) as { pageno: number }[];
+  db.close();
+  const page = leaves[Math.floor(leaves.length / 2)]?.pageno;
+  if (page === undefined || leaves.length < 3) throw new Error(`too few leaf pages in ${table}`);
+  const junk = Buffer.alloc(pageSize);
+  for (let i = 0; i < pageSize; i += 1) junk[i] = (i * 7919) & 0xff;
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.writeSync(fd, junk, 0, pageSize, (page - 1) * pageSize);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return page;
 }
