@@ -284,6 +284,92 @@ describe('the alarm dock with many open alarms', () => {
     });
   });
 
+  describe('folds with six alarms or fewer', () => {
+    const toggle = (c: HTMLElement) =>
+      [...c.querySelectorAll<HTMLButtonElement>('button')].find((b) =>
+        b.hasAttribute('aria-expanded'),
+      );
+    const shownIds = (c: HTMLElement) =>
+      [...c.querySelectorAll<HTMLElement>('li.alarm')].map((r) => r.dataset.alarmId);
+
+    it('by itself once they fit in the folded dock, so the next storm comes in folded', async () => {
+      const { services, c, viewport } = await open(8);
+      // The keyboard on "Show fewer" while alarms are acknowledged elsewhere (another console).
+      await step(() => toggle(c)?.focus());
+      await step(() => services.stores.events.getState().acknowledge(1));
+      expect(viewport.classList).toContain('expanded');
+      expect(text(toggle(c))).toBe('Show fewer');
+      await step(() => services.stores.events.getState().acknowledge(2));
+      // Six: the same rows, folded, with nothing to show or fold; the focus
+      // goes to the list, not to the page.
+      expect(viewport.classList).not.toContain('expanded');
+      expect(toggle(c)).toBeUndefined();
+      expect(shownIds(c)).toEqual(['8', '7', '6', '5', '4', '3']);
+      expect(focused()?.getAttribute('data-alarm-id')).toBe('8');
+      expect(document.activeElement?.getAttribute('data-column')).toBe('vehicle');
+
+      await step(() => services.stores.events.getState().add(overspeeds(500, 1001)));
+      expect(shownIds(c)).toHaveLength(6);
+      expect(toggle(c)?.getAttribute('aria-expanded')).toBe('false');
+      expect(text(toggle(c))).toBe('Show all 506 (500 more)');
+    });
+
+    /**
+     * Eight open (ids 8..1), expanded; the pointer on the third row (id 6)
+     * when an alarm (9) comes in above it, then three acknowledged below it:
+     * six open, the list held one row down from its top.
+     */
+    const heldWithSix = async () => {
+      const dock = await open(8);
+      const { services, c, viewport } = dock;
+      await step(() =>
+        viewport.dispatchEvent(
+          new PointerEvent('pointermove', { bubbles: true, clientY: 2 * ALARM_ROW_HEIGHT + 5 }),
+        ),
+      );
+      await step(() => services.stores.events.getState().add(overspeeds(1, 9)));
+      for (const id of [1, 2, 3])
+        await step(() => services.stores.events.getState().acknowledge(id));
+      expect(text(c.querySelector('h2 .count'))).toBe('6');
+      // Nothing moved under the pointer: still expanded, held, and it can be folded.
+      expect(viewport.scrollTop).toBe(ALARM_ROW_HEIGHT);
+      const row6 = viewport.querySelector<HTMLElement>('li[data-alarm-id="6"]');
+      expect(parseFloat(row6?.style.top ?? '') - viewport.scrollTop).toBe(2 * ALARM_ROW_HEIGHT);
+      expect(viewport.classList).toContain('expanded');
+      expect(text(c.querySelector('[data-testid="alarms-held"]'))).toBe(
+        '↑ 1 new above, shown when the pointer leaves the list',
+      );
+      expect(text(toggle(c))).toBe('Show fewer');
+      expect(toggle(c)?.getAttribute('aria-expanded')).toBe('true');
+      return dock;
+    };
+
+    it('not while the pointer holds a row below its top: once the pointer leaves', async () => {
+      const { c, viewport } = await heldWithSix();
+      await step(() =>
+        viewport.dispatchEvent(
+          new PointerEvent('pointerout', { bubbles: true, relatedTarget: document.body }),
+        ),
+      );
+      expect(viewport.scrollTop).toBe(0);
+      expect(viewport.classList).not.toContain('expanded');
+      expect(toggle(c)).toBeUndefined();
+      expect(shownIds(c)).toEqual(['9', '8', '7', '6', '5', '4']);
+    });
+
+    it('or when "Show fewer" is pressed meanwhile, the focus going to the list', async () => {
+      const { c, viewport } = await heldWithSix();
+      await step(() => toggle(c)?.focus());
+      await step(() => toggle(c)?.click());
+      expect(viewport.scrollTop).toBe(0);
+      expect(viewport.classList).not.toContain('expanded');
+      expect(toggle(c)).toBeUndefined();
+      expect(shownIds(c)).toEqual(['9', '8', '7', '6', '5', '4']);
+      expect(focused()?.getAttribute('data-alarm-id')).toBe('9');
+      expect(document.activeElement?.getAttribute('data-column')).toBe('vehicle');
+    });
+  });
+
   it('folded, keeps the row under the pointer where it is, and shows what came in above once it leaves', async () => {
     const services = testServices();
     loadFleet(services, three());

@@ -66,6 +66,8 @@ export function AlarmsDock() {
    */
   const [active, setActive] = useState({ id: -1, index: 0 });
   const focusAfterRender = useRef<Column | null>(null);
+  /** "Show all" / "Show fewer": gone once the dock folds with six or fewer, so its focus is moved. */
+  const toggleButton = useRef<HTMLButtonElement>(null);
 
   // The rows shown: every one expanded (windowed below); six folded.
   const start = foldedWindowStart(expanded ? 0 : foldedStart, open.length);
@@ -163,6 +165,30 @@ export function AlarmsDock() {
     if (scrollTop <= 0 || heldFromTop) setHeldFromTop(el.scrollTop > 0);
   }, [open]);
 
+  /**
+   * Folding six alarms or fewer removes "Show fewer": its focus goes to the
+   * list (the row the keyboard was on), not to the page.
+   */
+  const keepFocusOnFold = () => {
+    if (open.length <= ALARMS_SHOWN_FOLDED && document.activeElement === toggleButton.current)
+      focusAfterRender.current = 'vehicle';
+  };
+  // Expanded, a list that fits in the folded dock looks the same folded (the
+  // same rows in the same places): it folds, so that the alarms that come
+  // next come in the folded dock, not in a list expanded for ones dealt
+  // with, as it does once every alarm is acknowledged. Not while it is
+  // scrolled down from its top (the pointer holding a row while alarms came
+  // in above, or the dispatcher's own scrolling): folded, the rows above
+  // would have to come into view at once and move the rest. It folds when it
+  // is back at its top, where the pointer leaving brings it.
+  useLayoutEffect(() => {
+    if (!expanded || open.length === 0 || open.length > ALARMS_SHOWN_FOLDED) return;
+    // As the layout effect above left it in this same commit.
+    if ((viewport.current?.scrollTop ?? 0) > 0) return;
+    keepFocusOnFold();
+    setExpanded(false);
+  }, [open, expanded, scrollTop]);
+
   useLayoutEffect(() => {
     const column = focusAfterRender.current;
     if (!column) return;
@@ -242,6 +268,7 @@ export function AlarmsDock() {
 
   const toggle = () => {
     if (expanded) {
+      keepFocusOnFold();
       if (viewport.current) viewport.current.scrollTop = 0;
       setScrollTop(0);
       setHeldFromTop(false);
@@ -384,8 +411,16 @@ export function AlarmsDock() {
       <p id="alarm-keys" className="sr-only">
         Up and down arrows, Page Up, Page Down, Home and End move between the alarms.
       </p>
-      {open.length > ALARMS_SHOWN_FOLDED && (
-        <button type="button" className="link" aria-expanded={expanded} onClick={toggle}>
+      {/* Expanded, it can always be folded: with six or fewer, that is while
+          it is scrolled down from its top (folding brings the rows above into view). */}
+      {(expanded || open.length > ALARMS_SHOWN_FOLDED) && (
+        <button
+          ref={toggleButton}
+          type="button"
+          className="link"
+          aria-expanded={expanded}
+          onClick={toggle}
+        >
           {expanded ? 'Show fewer' : `Show all ${open.length} (${hidden} more)`}
         </button>
       )}
