@@ -208,6 +208,10 @@ export class DeviceGateway {
         socket.data.inFlight--;
         reply(r);
       };
+      if (socket.data.outboxRecorded === true) {
+        this.ingest(device, batch, log, done);
+        return;
+      }
       this.afterOutboxRecorded(socket, (err) => {
         if (err) {
           log.error({ err }, 'could not record the outbox of the connection');
