@@ -116,6 +116,31 @@ describe('event log', () => {
     expect(items()[0]).toMatch(/Van 02\s*Overspeed\s*80 km\/h/);
   });
 
+  it('names the vehicle of an event as the alarm dock does, also once the view was narrowed away from it', async () => {
+    const now = Date.now();
+    const overspeedOf = (id: number, vehicleId: number) => ({
+      id,
+      vehicleId,
+      type: 'overspeed' as const,
+      t: now - 1000 + id,
+      recordedAt: now,
+      late: false,
+      data: { speedKmh: 71, limitKmh: 50, lat: 52.5, lon: 13.4 },
+    });
+    const services = testServices(() => json(200, { events: [] }));
+    loadFleet(services, three());
+    const view = await openFleetLog(services);
+    await step(() => services.stores.events.getState().add([overspeedOf(1, 2), overspeedOf(2, 9)]));
+    // Narrowed to a view without Van 02 (its alarm still open), Van 01 renamed meanwhile.
+    const [van1] = three();
+    await step(() => loadFleet(services, [{ ...van1!, name: 'Van 01 (spare)' }]));
+    await step(() => services.stores.events.getState().add([overspeedOf(3, 1)]));
+    const names = [
+      ...view.container.querySelectorAll('[data-testid="event-log"] .vehicle-link'),
+    ].map(text);
+    expect(names).toEqual(['Van 01 (spare)', 'Unknown vehicle (id 9)', 'Van 02']);
+  });
+
   it('says when a reconnect replayed only the newest missed events, and loads the earlier ones', async () => {
     const now = Date.now();
     // One event a second, the 50th now.

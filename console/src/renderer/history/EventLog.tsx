@@ -4,6 +4,7 @@ import type { EventType, FleetEvent } from '@fleetline/protocol';
 import { useConsole, useSlice } from '../app/context';
 import { errorMessage } from '../api/errors';
 import { useReloadWhenLive } from '../app/use-reload-when-live';
+import { useVehicleNamer } from '../app/vehicle-names';
 import { formatDateTime, formatTime } from '../panels/format';
 import { dayRange, localDay } from '../stores/history-store';
 import { csvFile, eventsCsv, exportFileName } from './csv';
@@ -196,8 +197,8 @@ export function EventLog({
     setJumpTo(null);
   }, [jumpTo]);
 
-  const vehicleName = (id: number) =>
-    stores.fleet.getState().vehicles.get(id)?.name ?? `Vehicle ${id}`;
+  const nameVehicle = useVehicleNamer();
+  const vehicleName = (id: number) => nameVehicle(id).name;
   // The export holds every event of the day and kinds chosen, fetched page by
   // page as the replay's export does, not only the rows loaded so far.
   const exportAll = async () => {

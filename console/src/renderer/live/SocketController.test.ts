@@ -118,6 +118,50 @@ describe('the socket controller', () => {
     expect(stores.events.getState().alarms.map((a) => a.event.id)).toEqual([10]);
   });
 
+  it('names the vehicle as the alarm dock does once the fleet picker narrowed the view away from it', async () => {
+    const snapshot = (vehicles: ReturnType<typeof vehicleSnapshot>[]) => ({
+      cursor: cursor(1),
+      full: true,
+      fleets: [{ id: 1, name: 'City', overspeedLimitKmh: 50 }],
+      vehicles,
+      serverTime: Date.now(),
+    });
+    const server = await feedServer((socket) => {
+      socket.emit(
+        'snapshot',
+        snapshot([
+          vehicleSnapshot({ id: 1, name: 'Van 01' }),
+          vehicleSnapshot({ id: 2, name: 'Van 02' }),
+        ]),
+      );
+      socket.emit('events', { events: [{ ...overspeed(50), vehicleId: 2 }] });
+      // Narrowed to a view without Van 02, whose alarm is still open.
+      socket.emit('snapshot', snapshot([vehicleSnapshot({ id: 1, name: 'Van 01' })]));
+      socket.emit('events', {
+        events: [
+          { ...overspeed(51), vehicleId: 2 },
+          { ...overspeed(52), vehicleId: 9 },
+        ],
+      });
+    });
+    const stores = createConsoleStores();
+    const { platform, notified } = recordingPlatform(server.url, true);
+    const { client, buffer } = startFeed(stores, platform, { flushIntervalMs: 50 });
+    cleanup.push(async () => {
+      client.stop();
+      buffer.dispose();
+      await server.close();
+    });
+    await until(() => notified.length === 3, 'three notifications');
+    expect(stores.fleet.getState().vehicles.has(2)).toBe(false);
+    expect(notified.map((n) => n.title)).toEqual([
+      'Van 02: Overspeed',
+      'Van 02: Overspeed',
+      // Never held while its alarm was open: not a made-up name.
+      'Unknown vehicle (id 9): Overspeed',
+    ]);
+  });
+
   it('raises none for an alarm replayed after a reconnect, or one that arrived late', async () => {
     const { notified, stores, stop } = await run([
       { events: [overspeed(20)], replay: true },

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { FleetEvent } from '@fleetline/protocol';
 import { useConsole } from '../app/context';
 import type { ConsoleStores } from '../app/context';
+import { vehicleNamer } from '../app/vehicle-names';
 import { describeEvent } from '../history/event-text';
 import type { Platform } from '../platform/platform';
 import { FeedClient } from './feed-client';
@@ -114,8 +115,7 @@ async function notifyAlarms(
   const raised = new Set(alarms.map((a) => a.event.id));
   for (const event of fresh) {
     if (!raised.has(event.id)) continue;
-    const vehicle = stores.fleet.getState().vehicles.get(event.vehicleId);
-    const name = vehicle?.name ?? `Vehicle ${event.vehicleId}`;
+    const { name } = vehicleNamer(stores)(event.vehicleId);
     await platform.notify({
       title: `${name}: ${describeEvent(event).title}`,
       body: describeEvent(event).detail,

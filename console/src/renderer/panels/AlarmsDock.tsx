@@ -4,6 +4,7 @@ import { useConsole, useSlice } from '../app/context';
 import { MAX_OPEN_ALARMS, compareAlarms } from '../stores/events-store';
 import type { Alarm } from '../stores/events-store';
 import { describeEvent } from '../history/event-text';
+import { useVehicleNamer } from '../app/vehicle-names';
 import { formatTime } from './format';
 import { useOpenAlarmVehicles } from './use-open-alarm-vehicles';
 
@@ -40,9 +41,9 @@ export function AlarmsDock() {
   const { stores } = useConsole();
   const alarms = useSlice(stores.events, (s) => s.alarms);
   const dropped = useSlice(stores.events, (s) => s.alarmsDropped);
-  // By these, not the fleet store: once the fleet picker narrows the view,
-  // the console no longer holds the vehicles of some of the alarms listed.
-  const alarmVehicles = useSlice(stores.events, (s) => s.alarmVehicles);
+  // Not by the fleet store alone: once the fleet picker narrows the view, the
+  // console no longer holds the vehicles of some of the alarms listed.
+  const nameVehicle = useVehicleNamer();
   const vehicles = useOpenAlarmVehicles();
   const [expanded, setExpanded] = useState(false);
   /**
@@ -345,10 +346,7 @@ export function AlarmsDock() {
             if (!alarm) return null;
             const { event } = alarm;
             const text = describeEvent(event);
-            const vehicle = alarmVehicles.get(event.vehicleId);
-            // Plainly not a name: a vehicle the console never held while the alarm was open.
-            const vehicleName = vehicle?.name ?? `Unknown vehicle (id ${event.vehicleId})`;
-            const vehiclePlate = vehicle?.plate ?? null;
+            const { name: vehicleName, plate: vehiclePlate } = nameVehicle(event.vehicleId);
             const tabIndex = index === activeIndex ? 0 : -1;
             const focused = () => {
               if (active.id !== event.id || active.index !== index)
