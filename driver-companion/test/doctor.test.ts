@@ -581,6 +581,65 @@ describe('forget-refusal', () => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 
+  it('needs only the data directory: --data-dir alone, or a configuration invalid elsewhere', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'state');
+    const at = Date.UTC(2026, 10, 20, 7, 0, 0);
+    const refuse = () => {
+      const outbox = Outbox.open({
+        file: path.join(dataDir, OUTBOX_FILE),
+        maxBytes: 64 << 20,
+        synchronous: 'NORMAL',
+        logger,
+      });
+      outbox.setRefusal({
+        type: 'device-token-revoked',
+        message: 'The device token was revoked',
+        at,
+        tokenHash: tokenHash(TOKEN),
+        serverUrl: 'https://fleet.example.com',
+      });
+      outbox.close();
+    };
+    const file = path.join(dataDir, OUTBOX_FILE);
+    const said = `removed the refusal stored in ${file}: https://fleet.example.com refused a token at ${new Date(at).toISOString()}: device-token-revoked (The device token was revoked). Whether it held for the configured token and server is not known: the configuration is invalid.`;
+
+    refuse();
+    const bare = await cli(['forget-refusal', '--data-dir', dataDir]);
+    expect(bare.code).toBe(0);
+    expect(bare.out).toContain(
+      `fleetline-companion: using the data directory ${dataDir}; the rest of the configuration is not valid (server: doctor says why), and forget-refusal does not need it`,
+    );
+    expect(bare.out).toContain(said);
+    expect(storedRefusal(dataDir)).toBeNull();
+
+    // The file that says where the outbox is, wrong elsewhere (no token, a device half set up).
+    refuse();
+    const config = writeConfig(dir, {
+      server: { url: 'https://fleet.example.com' },
+      devices: { obd: { transport: 'serial' } },
+      storage: { dataDir },
+    });
+    const invalid = await cli(['forget-refusal', '--config', config]);
+    expect(invalid.code).toBe(0);
+    expect(invalid.out).toContain(said);
+    expect(storedRefusal(dataDir)).toBeNull();
+
+    // A file it cannot read might have named another directory: refused, unless --data-dir says.
+    refuse();
+    fs.writeFileSync(config, '{ "storage": { "dataDir": ');
+    const unread = await cli(['forget-refusal', '--config', config]);
+    expect(unread.code).toBe(78);
+    expect(unread.out).toContain(
+      'fleetline-companion: invalid configuration: it does not say where the data directory is (give it with --data-dir DIR)',
+    );
+    expect(unread.out).toContain(`(config file ${config})`);
+    expect(storedRefusal(dataDir)).not.toBeNull();
+    const given = await cli(['forget-refusal', '--config', config, '--data-dir', dataDir]);
+    expect(given.code).toBe(0);
+    expect(storedRefusal(dataDir)).toBeNull();
+  });
+
   it('says when the refusal it removed did not hold for the configured token and server', async () => {
     const dir = tempDir();
     const dataDir = path.join(dir, 'state');

@@ -98,7 +98,7 @@ well, 1 when something needs fixing, 78 when the configuration is invalid.`,
   {
     name: 'forget-refusal',
     summary: 'remove the stored refusal of the device token, once the server accepts it again',
-    usage: 'fleetline-companion forget-refusal [--config FILE] [flags]',
+    usage: 'fleetline-companion forget-refusal [--data-dir DIR | --config FILE] [flags]',
     options: CONFIG_OPTIONS,
     help: `${CONFIG_HELP}
 
@@ -106,10 +106,13 @@ When the server refuses the device token, the outbox keeps the refusal and
 run does not use that token with that server again, even after a restart.
 Once the server accepts the token again (doctor says so), this removes the
 record and prints what it was. Stop the daemon first: forget-refusal changes
-nothing while a companion holds the data directory. Exit codes: 0 no refusal
-is stored any more (removed, or there was none), 1 nothing was removed (a
-companion holds the data directory, or the outbox cannot be opened), 78
-invalid configuration.`,
+nothing while a companion holds the data directory. It needs only the data
+directory (--data-dir alone will do); the rest of the configuration may be
+invalid. Exit codes: 0 no refusal is stored any more (removed, or there was
+none), 1 nothing was removed (a companion holds the data directory, or the
+outbox cannot be opened), 78 the configuration does not say where the data
+directory is (a configuration file that cannot be read, an invalid
+storage.dataDir).`,
   },
   {
     name: 'simulate',

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OUTBOX_FILE } from '../companion.js';
+import { ConfigError, formatProblem, loadConfig, loadDataDir } from '../config/load.js';
+import type { ConfigFlags } from '../config/load.js';
 import type { CompanionConfig } from '../config/schema.js';
 import { refusalHolds, refuser, tokenHash } from '../outbox/meta.js';
 import type { Refusal } from '../outbox/meta.js';
@@ -13,7 +15,6 @@ import type { ParsedCommand } from './commands.js';
 import { configFlags } from './commands.js';
 import { EXIT_CONFIG } from './io.js';
 import type { CliIo } from './io.js';
-import { configOrReport } from './run.js';
 
 /**
  * `forget-refusal`: removes the refusal of the device token stored in the
@@ -21,12 +22,14 @@ import { configOrReport } from './run.js';
  * doctor says so). Without it that took the sqlite3 tool, which a vehicle
  * may not have. Only with the daemon stopped: the data directory's lock is
  * taken for the change, so a daemon that holds it is refused and one that
- * starts meanwhile waits for its restart.
+ * starts meanwhile waits for its restart. It needs only the data
+ * directory: the rest of the configuration may be invalid (what brought
+ * the operator here may be a configuration being repaired).
  */
 export function forgetRefusal(io: CliIo, parsed: ParsedCommand): number {
-  const config = configOrReport(io, configFlags(parsed.values));
-  if (!config) return EXIT_CONFIG;
-  const dataDir = config.storage.dataDir;
+  const settings = settingsOrReport(io, configFlags(parsed.values));
+  if (!settings) return EXIT_CONFIG;
+  const { dataDir, name, config } = settings;
   const file = path.join(dataDir, OUTBOX_FILE);
   // Any live holder, this process included (acquireInstanceLock takes its own pid's lock over).
   const holder = readInstance(dataDir);
@@ -38,7 +41,7 @@ export function forgetRefusal(io: CliIo, parsed: ParsedCommand): number {
   }
   let lock: InstanceLock;
   try {
-    lock = acquireInstanceLock(dataDir, `${config.name} (forget-refusal)`);
+    lock = acquireInstanceLock(dataDir, `${name} (forget-refusal)`);
   } catch (error) {
     if (error instanceof InstanceLockError) return held(io, dataDir, error.holder);
     io.err(
@@ -87,12 +90,54 @@ function held(io: CliIo, dataDir: string, holder: InstanceInfo): number {
   return 1;
 }
 
+/**
+ * The whole configuration when it is valid; otherwise only the data
+ * directory, its problems printed as a note. Null (printed) when not even
+ * the data directory is known.
+ */
+function settingsOrReport(
+  io: CliIo,
+  flags: ConfigFlags,
+): { dataDir: string; name: string; config: CompanionConfig | null } | null {
+  const sources = { flags, env: io.env, cwd: io.cwd };
+  let problems: ConfigError['problems'];
+  try {
+    const config = loadConfig(sources);
+    return { dataDir: config.storage.dataDir, name: config.name, config };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems = error.problems;
+  }
+  try {
+    const { dataDir, name } = loadDataDir(sources);
+    const where = [...new Set(problems.map((p) => p.path || p.source))].join(', ');
+    io.err(
+      `fleetline-companion: using the data directory ${dataDir}; the rest of the configuration is not valid (${where}: doctor says why), and forget-refusal does not need it`,
+    );
+    return { dataDir, name, config: null };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(
+      'fleetline-companion: invalid configuration: it does not say where the data directory is (give it with --data-dir DIR)',
+    );
+    for (const problem of error.problems) io.err(`  - ${formatProblem(problem)}`);
+    return null;
+  }
+}
+
 /** What the removed record said, and what removing it changes for `run`. */
-function removed(refusal: Refusal | null, config: CompanionConfig): string {
+function removed(refusal: Refusal | null, config: CompanionConfig | null): string {
   if (!refusal) return 'a record that could not be read (run ignored it)';
-  const what = `${refuser(refusal)} refused ${
-    refusal.tokenHash === tokenHash(config.server.token) ? 'the configured token' : 'another token'
-  } at ${new Date(refusal.at).toISOString()}: ${refusal.type} (${refusal.message})`;
+  const token =
+    config === null
+      ? 'a token'
+      : refusal.tokenHash === tokenHash(config.server.token)
+        ? 'the configured token'
+        : 'another token';
+  const what = `${refuser(refusal)} refused ${token} at ${new Date(refusal.at).toISOString()}: ${refusal.type} (${refusal.message})`;
+  if (config === null) {
+    return `${what}. Whether it held for the configured token and server is not known: the configuration is invalid.`;
+  }
   return refusalHolds(refusal, config.server.token, config.server.url)
     ? `${what}. run uses the token again at its next start.`
     : `${what}. It did not hold for the configured token and server (run would have removed it at its start).`;

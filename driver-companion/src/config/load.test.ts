@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDeviceSpec } from './device-spec.js';
-import { ConfigError, loadConfig } from './load.js';
+import { ConfigError, loadConfig, loadDataDir } from './load.js';
 import type { ConfigProblem } from './load.js';
 import { DEFAULT_POLL_PLAN } from './schema.js';
 
@@ -326,6 +326,69 @@ describe('loadConfig', () => {
         path: 'uplink.reconnectMaxS',
         message: 'must not be smaller than uplink.reconnectMinS',
       }),
+    ]);
+  });
+});
+
+describe('loadDataDir', () => {
+  it('finds the data directory as loadConfig does, in a configuration invalid elsewhere', () => {
+    const dir = tempDir();
+    // No token, a bad device and a misspelt key: loadConfig refuses it, the directory is still known.
+    const file = writeConfig(dir, {
+      name: 'Van 12',
+      server: { url: 'not a url' },
+      devices: { obd: { transport: 'serial' } },
+      storage: { dataDir: 'state', maxDiskMb: -1 },
+      uplnk: {},
+    });
+    expect(() => loadConfig({ flags: { config: file }, env: {} })).toThrow(ConfigError);
+    expect(loadDataDir({ flags: { config: file }, env: {} })).toEqual({
+      dataDir: path.join(dir, 'state'),
+      name: 'Van 12',
+    });
+    // The same precedence: flag over environment over file over systemd, relative to where each was said.
+    expect(
+      loadDataDir({ flags: { config: file }, env: { FLEETLINE_DATA_DIR: 'env-dir' }, cwd: '/srv' })
+        .dataDir,
+    ).toBe('/srv/env-dir');
+    expect(
+      loadDataDir({ flags: { config: file, dataDir: '/var/lib/x' }, env: {}, cwd: '/srv' }).dataDir,
+    ).toBe('/var/lib/x');
+    expect(loadDataDir({ env: { STATE_DIRECTORY: '/var/lib/fc' }, cwd: '/srv' })).toEqual({
+      dataDir: '/var/lib/fc',
+      name: 'companion',
+    });
+    expect(loadDataDir({ env: {}, cwd: '/srv' }).dataDir).toBe('/srv/companion-data');
+  });
+
+  it('refuses when the sources do not say where it is: a file it cannot read, unless a higher source says', () => {
+    const dir = tempDir();
+    const missing = path.join(dir, 'missing.json');
+    expect(problemsOf(() => loadDataDir({ flags: { config: missing }, env: {} }))).toEqual([
+      { path: '', message: 'the file does not exist', source: `config file ${missing}` },
+    ]);
+    // systemd's directory is the lowest source: the file might have said otherwise.
+    const broken = writeConfig(dir, '{ "storage": { "dataDir": "state" ');
+    expect(
+      problemsOf(() =>
+        loadDataDir({ flags: { config: broken }, env: { STATE_DIRECTORY: '/var/lib/fc' } }),
+      ),
+    ).toMatchObject([{ path: '', source: `config file ${broken}` }]);
+    expect(
+      loadDataDir({ flags: { config: broken, dataDir: '/var/lib/fc' }, env: {} }).dataDir,
+    ).toBe('/var/lib/fc');
+    expect(
+      loadDataDir({ flags: { config: broken }, env: { FLEETLINE_DATA_DIR: '/var/lib/fc' } })
+        .dataDir,
+    ).toBe('/var/lib/fc');
+
+    const file = writeConfig(dir, { storage: { dataDir: '' } });
+    expect(problemsOf(() => loadDataDir({ flags: { config: file }, env: {} }))).toMatchObject([
+      { path: 'storage.dataDir', source: `config file ${file}` },
+    ]);
+    writeConfig(dir, { storage: 'state' });
+    expect(problemsOf(() => loadDataDir({ flags: { config: file }, env: {} }))).toEqual([
+      { path: 'storage', message: 'expected an object', source: `config file ${file}` },
     ]);
   });
 });

@@ -101,70 +101,7 @@ const FLAG_SETTINGS: readonly {
  * collected before one ConfigError reports them all.
  */
 export function loadConfig(sources: ConfigSources = {}): CompanionConfig {
-  const env = sources.env ?? process.env;
-  const cwd = sources.cwd ?? process.cwd();
-  const flags = sources.flags ?? {};
-  const problems: ConfigProblem[] = [];
-  const layers: Layer[] = [];
-
-  // systemd hands the unit its state directory and credentials; use them as defaults.
-  const platform: Json = {};
-  if (env.STATE_DIRECTORY) setPath(platform, ['storage', 'dataDir'], env.STATE_DIRECTORY);
-  layers.push({ source: 'systemd environment', tier: 'systemd', values: platform, baseDir: cwd });
-
-  const configPath = flags.config ?? nonEmpty(env.FLEETLINE_CONFIG);
-  if (configPath) {
-    const file = path.resolve(cwd, configPath);
-    const source = `config file ${file}`;
-    const values = readConfigFile(file, source, problems);
-    if (values) layers.push({ source, tier: 'file', values, baseDir: path.dirname(file) });
-  }
-
-  // One layer per variable and per flag, so every problem names the exact source.
-  for (const setting of ENV_SETTINGS) {
-    const raw = nonEmpty(env[setting.name]);
-    if (raw === undefined) continue;
-    addSetting(
-      layers,
-      problems,
-      setting.path,
-      setting.parse(raw),
-      `env ${setting.name}`,
-      'env',
-      cwd,
-    );
-  }
-  for (const setting of FLAG_SETTINGS) {
-    const raw = flags[setting.flag];
-    if (raw === undefined) continue;
-    addSetting(
-      layers,
-      problems,
-      setting.path,
-      setting.parse(raw),
-      `flag ${setting.name}`,
-      'flags',
-      cwd,
-    );
-  }
-  if (sources.overrides)
-    layers.push({
-      source: 'overrides',
-      tier: 'overrides',
-      values: sources.overrides,
-      baseDir: cwd,
-    });
-
-  const origins = new Map<string, Layer>();
-  const merged: Json = {};
-  for (const layer of oneTokenSource(layers)) mergeInto(merged, layer.values, [], layer, origins);
-  const sourceOf = (dotted: string): string => {
-    for (let parts = dotted.split('.'); parts.length > 0; parts = parts.slice(0, -1)) {
-      const layer = origins.get(parts.join('.'));
-      if (layer) return layer.source;
-    }
-    return 'default';
-  };
+  const { env, cwd, problems, merged, origins, sourceOf } = mergeSources(sources);
 
   // One token: a file named by the config, or systemd's LoadCredential=device-token.
   const server = (merged.server ?? {}) as Json;
@@ -241,6 +178,117 @@ export function loadConfig(sources: ConfigSources = {}): CompanionConfig {
     throw new ConfigError([{ path: 'server.token', message: 'is missing', source: 'default' }]);
   }
   return { ...config, server: { ...config.server, token } };
+}
+
+/** The sources layered and merged, before any check of the result. */
+interface MergedSources {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Problems of the sources themselves: a file that cannot be read, a flag that cannot be parsed. */
+  problems: ConfigProblem[];
+  merged: Json;
+  origins: Map<string, Layer>;
+  sourceOf: (dotted: string) => string;
+}
+
+function mergeSources(sources: ConfigSources): MergedSources {
+  const env = sources.env ?? process.env;
+  const cwd = sources.cwd ?? process.cwd();
+  const flags = sources.flags ?? {};
+  const problems: ConfigProblem[] = [];
+  const layers: Layer[] = [];
+
+  // systemd hands the unit its state directory and credentials; use them as defaults.
+  const platform: Json = {};
+  if (env.STATE_DIRECTORY) setPath(platform, ['storage', 'dataDir'], env.STATE_DIRECTORY);
+  layers.push({ source: 'systemd environment', tier: 'systemd', values: platform, baseDir: cwd });
+
+  const configPath = flags.config ?? nonEmpty(env.FLEETLINE_CONFIG);
+  if (configPath) {
+    const file = path.resolve(cwd, configPath);
+    const source = `config file ${file}`;
+    const values = readConfigFile(file, source, problems);
+    if (values) layers.push({ source, tier: 'file', values, baseDir: path.dirname(file) });
+  }
+
+  // One layer per variable and per flag, so every problem names the exact source.
+  for (const setting of ENV_SETTINGS) {
+    const raw = nonEmpty(env[setting.name]);
+    if (raw === undefined) continue;
+    addSetting(
+      layers,
+      problems,
+      setting.path,
+      setting.parse(raw),
+      `env ${setting.name}`,
+      'env',
+      cwd,
+    );
+  }
+  for (const setting of FLAG_SETTINGS) {
+    const raw = flags[setting.flag];
+    if (raw === undefined) continue;
+    addSetting(
+      layers,
+      problems,
+      setting.path,
+      setting.parse(raw),
+      `flag ${setting.name}`,
+      'flags',
+      cwd,
+    );
+  }
+  if (sources.overrides)
+    layers.push({
+      source: 'overrides',
+      tier: 'overrides',
+      values: sources.overrides,
+      baseDir: cwd,
+    });
+
+  const origins = new Map<string, Layer>();
+  const merged: Json = {};
+  for (const layer of oneTokenSource(layers)) mergeInto(merged, layer.values, [], layer, origins);
+  const sourceOf = (dotted: string): string => layerOf(origins, dotted)?.source ?? 'default';
+  return { env, cwd, problems, merged, origins, sourceOf };
+}
+
+/**
+ * Only where the data directory is (and the name, for the lock), from the
+ * same sources with the same precedence as loadConfig, for commands that
+ * need nothing else (forget-refusal): the rest of the configuration may be
+ * invalid. Throws a ConfigError when the sources do not say where it is: a
+ * configuration file that cannot be read might have set it, unless the
+ * environment or a flag, which take precedence, did.
+ */
+export function loadDataDir(sources: ConfigSources = {}): { dataDir: string; name: string } {
+  const { cwd, problems, merged, origins, sourceOf } = mergeSources(sources);
+  const origin = layerOf(origins, 'storage.dataDir');
+  const setAboveFile = origin !== undefined && origin.tier !== 'systemd' && origin.tier !== 'file';
+  const unreadFile = problems.filter((p) => p.path === '' && p.source.startsWith('config file '));
+  if (unreadFile.length > 0 && !setAboveFile) throw new ConfigError(unreadFile);
+  const storage = merged.storage;
+  if (storage !== undefined && !isPlainObject(storage)) {
+    throw new ConfigError([
+      { path: 'storage', message: 'expected an object', source: sourceOf('storage') },
+    ]);
+  }
+  const dataDirSchema = CompanionConfigSchema.shape.storage.unwrap().shape.dataDir;
+  const dataDir = dataDirSchema.safeParse(storage?.dataDir);
+  if (!dataDir.success) {
+    throw new ConfigError(
+      dataDir.error.issues.map((issue) => ({
+        path: 'storage.dataDir',
+        message: issue.message,
+        source: sourceOf('storage.dataDir'),
+      })),
+    );
+  }
+  const name = CompanionConfigSchema.shape.name.safeParse(merged.name);
+  return {
+    dataDir: path.resolve(baseDirOf(origins, 'storage.dataDir', cwd), dataDir.data),
+    name: name.success ? name.data : 'companion',
+  };
 }
 
 function addSetting(
@@ -352,12 +400,17 @@ function mergeInto(
   }
 }
 
-function baseDirOf(origins: Map<string, Layer>, dotted: string, cwd: string): string {
+/** The layer that set a value, or the object holding it. */
+function layerOf(origins: Map<string, Layer>, dotted: string): Layer | undefined {
   for (let parts = dotted.split('.'); parts.length > 0; parts = parts.slice(0, -1)) {
     const layer = origins.get(parts.join('.'));
-    if (layer) return layer.baseDir;
+    if (layer) return layer;
   }
-  return cwd;
+  return undefined;
+}
+
+function baseDirOf(origins: Map<string, Layer>, dotted: string, cwd: string): string {
+  return layerOf(origins, dotted)?.baseDir ?? cwd;
 }
 
 function setPath(target: Json, keys: readonly string[], value: unknown): void {
