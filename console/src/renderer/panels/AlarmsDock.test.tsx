@@ -419,6 +419,77 @@ describe('the alarm dock with many open alarms', () => {
     expect(held()).toBeNull();
   });
 
+  it('folded, keeps the focused alarm among the six shown when new ones push it down, so the focus stays on it', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    await step(() => services.stores.events.getState().add(overspeeds(8)));
+    const list = view.container.querySelector<HTMLElement>('[data-testid="alarm-list"]')!;
+    const shown = () =>
+      [...list.querySelectorAll<HTMLElement>('li.alarm')]
+        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+        .map((r) => r.dataset.alarmId);
+    const held = () => view.container.querySelector('[data-testid="alarms-held"]');
+    // Ids 8 .. 3 shown; the keyboard on the fourth row (id 5), no pointer on the list.
+    await step(() =>
+      list
+        .querySelector<HTMLButtonElement>('li[data-alarm-id="5"] [aria-label="Acknowledge"]')
+        ?.focus(),
+    );
+
+    // Two come in: the focused row moves down as new ones come into view at the top.
+    await step(() => services.stores.events.getState().add(overspeeds(2, 9)));
+    expect(shown()).toEqual(['10', '9', '8', '7', '6', '5']);
+    expect(focused()?.getAttribute('data-alarm-id')).toBe('5');
+    expect(held()).toBeNull();
+
+    // Two more would push it out of the six: they stay above it instead, and the focus on it.
+    await step(() => services.stores.events.getState().add(overspeeds(2, 11)));
+    expect(shown()).toEqual(['10', '9', '8', '7', '6', '5']);
+    expect(focused()?.getAttribute('data-alarm-id')).toBe('5');
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Acknowledge');
+    expect(text(held())).toBe('↑ 2 new above, shown by Home or when the focus leaves the list');
+
+    // Focusing another row shown moves nothing; up from the first row shown
+    // brings the one above into view, focused.
+    await step(() =>
+      list
+        .querySelector<HTMLButtonElement>('li[data-alarm-id="10"] [aria-label="Acknowledge"]')
+        ?.focus(),
+    );
+    expect(shown()).toEqual(['10', '9', '8', '7', '6', '5']);
+    await press('ArrowUp', document.activeElement!);
+    expect(focused()?.getAttribute('data-alarm-id')).toBe('11');
+    expect(shown()).toEqual(['11', '10', '9', '8', '7', '6']);
+    await press('Home', document.activeElement!);
+    expect(focused()?.getAttribute('data-alarm-id')).toBe('12');
+    expect(shown()).toEqual(['12', '11', '10', '9', '8', '7']);
+    expect(held()).toBeNull();
+  });
+
+  it('folded, shows what the focus held above once the focus leaves the list', async () => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    await step(() => services.stores.events.getState().add(overspeeds(8)));
+    const list = view.container.querySelector<HTMLElement>('[data-testid="alarm-list"]')!;
+    const firstShown = () =>
+      [...list.querySelectorAll<HTMLElement>('li.alarm')].find((r) => r.style.top === '0px')
+        ?.dataset.alarmId;
+    // The last of the six shown (id 3) focused; one more pushes it down.
+    await step(() =>
+      list
+        .querySelector<HTMLButtonElement>('li[data-alarm-id="3"] [data-column="vehicle"]')
+        ?.focus(),
+    );
+    await step(() => services.stores.events.getState().add(overspeeds(1, 9)));
+    expect(firstShown()).toBe('8');
+    expect(focused()?.getAttribute('data-alarm-id')).toBe('3');
+    await step(() => (document.activeElement as HTMLElement).blur());
+    expect(firstShown()).toBe('9');
+    expect(view.container.querySelector('[data-testid="alarms-held"]')).toBeNull();
+  });
+
   it('holds no longer than POINTER_HOLD_MS for a pointer that does not move: new alarms come into view', async () => {
     const services = testServices();
     loadFleet(services, three());

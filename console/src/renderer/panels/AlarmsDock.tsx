@@ -70,11 +70,21 @@ export function AlarmsDock() {
   /** "Show all" / "Show fewer": gone once the dock folds with six or fewer, so its focus is moved. */
   const toggleButton = useRef<HTMLButtonElement>(null);
 
-  // The rows shown: every one expanded (windowed below); six folded.
-  const start = foldedWindowStart(expanded ? 0 : foldedStart, open.length);
+  /** Whether the keyboard's focus is on a row: folded, that row stays among the six shown. */
+  const [focusWithin, setFocusWithin] = useState(false);
+  /** Whether the pointer holds rows (said below the list: it shows what waits once it leaves). */
+  const [pointerOn, setPointerOn] = useState(false);
+  const found = open.findIndex((a) => a.event.id === active.id);
+  // The rows shown: every one expanded (windowed below); six folded, moved
+  // down only as far as needed to keep the focused alarm among them when
+  // new ones push it down, so the focus is not lost to the page.
+  const start = expanded
+    ? 0
+    : foldedWindowStart(keepShown(foldedStart, focusWithin ? found : -1), open.length);
   const end = expanded ? open.length : Math.min(open.length, start + ALARMS_SHOWN_FOLDED);
   const shownCount = end - start;
-  const found = open.findIndex((a) => a.event.id === active.id);
+  /** The first row shown in the last commit, for the layout effect that holds rows in place. */
+  const startShown = useRef(start);
   const activeIndex = Math.max(start, Math.min(found === -1 ? active.index : found, end - 1));
 
   // The viewport exists only while there are alarms: measure it when it appears.
@@ -123,7 +133,7 @@ export function AlarmsDock() {
     const el = viewport.current;
     if (before === open || !el) return;
     // Rows of `before`, the list as it was on the screen until this render.
-    const beforeStart = foldedWindowStart(expanded ? 0 : foldedStart, before.length);
+    const beforeStart = expanded ? 0 : startShown.current;
     const beforeEnd = expanded
       ? before.length
       : Math.min(before.length, beforeStart + ALARMS_SHOWN_FOLDED);
@@ -135,13 +145,17 @@ export function AlarmsDock() {
     if (!expanded) {
       // Folded, the six rows shown move down by the alarms that came in above
       // the row under the pointer (and up by those that went), as a scrolled
-      // list would: the row stays under it.
-      if (!underPointer && foldedStart === 0) return;
+      // list would: the row stays under it. The focused row is only kept
+      // among them (as the render did already): kept there, not derived
+      // from the focus alone, so focusing another row shown moves nothing.
       const next = underPointer
         ? anchoredScrollTop(before, open, pointed, beforeStart * ALARM_ROW_HEIGHT)
         : null;
-      const nextStart =
-        next === null ? 0 : foldedWindowStart(Math.round(next / ALARM_ROW_HEIGHT), open.length);
+      const focusedAt = focusWithin ? open.findIndex((a) => a.event.id === active.id) : -1;
+      const nextStart = foldedWindowStart(
+        keepShown(next === null ? 0 : Math.round(next / ALARM_ROW_HEIGHT), focusedAt),
+        open.length,
+      );
       if (nextStart !== foldedStart) setFoldedStart(nextStart);
       return;
     }
@@ -165,6 +179,10 @@ export function AlarmsDock() {
     // Held down from the top: back to it once the pointer leaves.
     if (scrollTop <= 0 || heldFromTop) setHeldFromTop(el.scrollTop > 0);
   }, [open]);
+  // After the effect above, which needs the start of the commit before.
+  useLayoutEffect(() => {
+    startShown.current = start;
+  });
 
   /**
    * Folding six alarms or fewer removes "Show fewer": its focus goes to the
@@ -217,11 +235,13 @@ export function AlarmsDock() {
 
   /** Moves the keyboard to row `index`, scrolled into view, focusing `column` in it. */
   const moveTo = (index: number, column: Column) => {
-    const target = Math.max(start, Math.min(index, end - 1));
+    // Folded, up past the first row shown brings the ones held above into view.
+    const target = Math.max(0, Math.min(index, end - 1));
     const alarm = open[target];
     if (!alarm) return;
     setActive({ id: alarm.event.id, index: target });
     focusAfterRender.current = column;
+    if (!expanded && target < start) setFoldedStart(target);
     const el = viewport.current;
     if (!el || !expanded) return;
     const top = target * ALARM_ROW_HEIGHT;
@@ -246,7 +266,7 @@ export function AlarmsDock() {
       ArrowUp: activeIndex - 1,
       PageDown: activeIndex + page,
       PageUp: activeIndex - page,
-      Home: start,
+      Home: 0,
       End: end - 1,
     };
     const index = to[event.key];
@@ -286,6 +306,7 @@ export function AlarmsDock() {
     if (releaseTimer.current !== undefined) clearTimeout(releaseTimer.current);
     releaseTimer.current = undefined;
     pointerY.current = null;
+    setPointerOn(false);
     if (foldedStart !== 0) setFoldedStart(0);
     if (heldFromTop) {
       setHeldFromTop(false);
@@ -329,10 +350,18 @@ export function AlarmsDock() {
         }}
         onPointerMove={(e) => {
           pointerY.current = e.clientY - e.currentTarget.getBoundingClientRect().top;
+          if (!pointerOn) setPointerOn(true);
           if (releaseTimer.current !== undefined) clearTimeout(releaseTimer.current);
           releaseTimer.current = setTimeout(() => releaseLatest.current(), POINTER_HOLD_MS);
         }}
         onPointerLeave={release}
+        onFocus={() => setFocusWithin(true)}
+        onBlur={(e) => {
+          if (e.currentTarget.contains(e.relatedTarget)) return;
+          setFocusWithin(false);
+          // What the focus kept above comes into view, unless the pointer holds it.
+          if (!pointerOn) setFoldedStart(0);
+        }}
         onKeyDown={onKeyDown}
         data-testid="alarm-list"
       >
@@ -403,7 +432,10 @@ export function AlarmsDock() {
       {heldAbove > 0 && (
         // Below the list, so that it appearing moves no row.
         <p className="alarm-held" data-testid="alarms-held">
-          ↑ {heldAbove} new above, shown when the pointer leaves the list
+          ↑ {heldAbove} new above,{' '}
+          {pointerOn
+            ? 'shown when the pointer leaves the list'
+            : 'shown by Home or when the focus leaves the list'}
         </p>
       )}
       <p id="alarm-keys" className="sr-only">
@@ -430,6 +462,12 @@ export function AlarmsDock() {
       )}
     </section>
   );
+}
+
+/** The first of the folded rows from `wanted`, moved as little as keeps row `kept` (-1: none) among them. */
+function keepShown(wanted: number, kept: number): number {
+  if (kept < 0) return wanted;
+  return Math.min(Math.max(wanted, kept - ALARMS_SHOWN_FOLDED + 1), kept);
 }
 
 /** The first of the folded rows: at most so far down that six are still shown. */
