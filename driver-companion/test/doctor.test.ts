@@ -10,6 +10,7 @@ import { Companion, OUTBOX_FILE } from '../src/companion.js';
 import { loadConfig } from '../src/config/load.js';
 import { Outbox, tokenHash } from '../src/outbox/outbox.js';
 import { damageLeafPage } from '../src/outbox/outbox-kit.fixture.js';
+import { GUARD_FILE } from '../src/util/instance-lock.js';
 import { createLogger } from '../src/util/logger.js';
 import { freePort } from './support/process.js';
 import { eventually, registerVehicle, startTestServer } from './support/server.js';
@@ -577,7 +578,8 @@ describe('forget-refusal', () => {
     expect(corrupt.out).toContain(
       `fleetline-companion: ${file} is corrupt (file is not a database); nothing was removed.`,
     );
-    expect(fs.readdirSync(dataDir)).toEqual([OUTBOX_FILE]);
+    // Beside it only the lock's file, which stays (empty) once made.
+    expect(fs.readdirSync(dataDir).sort()).toEqual([GUARD_FILE, OUTBOX_FILE]);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 

@@ -31,7 +31,7 @@ export function forgetRefusal(io: CliIo, parsed: ParsedCommand): number {
   if (!settings) return EXIT_CONFIG;
   const { dataDir, name, config } = settings;
   const file = path.join(dataDir, OUTBOX_FILE);
-  // Any live holder, this process included (acquireInstanceLock takes its own pid's lock over).
+  // A live holder by its record, before the lock is even tried: its pid and name for the message.
   const holder = readInstance(dataDir);
   if (holder) return held(io, dataDir, holder);
   // Taking the lock would create the directory: none, no outbox.
@@ -83,9 +83,9 @@ export function forgetRefusal(io: CliIo, parsed: ParsedCommand): number {
   }
 }
 
-function held(io: CliIo, dataDir: string, holder: InstanceInfo): number {
+function held(io: CliIo, dataDir: string, holder: InstanceInfo | null): number {
   io.err(
-    `fleetline-companion: a companion (pid ${holder.pid}, "${holder.name}") holds ${dataDir}; nothing was removed. Stop it (systemctl stop fleetline-companion), run forget-refusal again, then start it.`,
+    `fleetline-companion: a companion${holder ? ` (pid ${holder.pid}, "${holder.name}")` : ''} holds ${dataDir}; nothing was removed. Stop it (systemctl stop fleetline-companion), run forget-refusal again, then start it.`,
   );
   return 1;
 }
