@@ -143,6 +143,34 @@ describe('the alarm dock under the pointer, in Chromium', { timeout: 90_000 }, (
     expect((await openIds()).slice(0, 2)).toEqual([...newest].reverse());
     await shot('09-vehicle-list-open-alarm');
     await acknowledgeAll();
+  });
+
+  it('expanded when it barely overflows: the list can still scroll by the whole row that came in', async () => {
+    // Seven rows: a list about as tall as its view, which one more row
+    // overflows by less than a row's height.
+    raise(7);
+    await expect.poll(shownCount).toBe(7);
+    await dock()
+      .getByRole('button', { name: /^Show all/ })
+      .click();
+    const list = dock().getByTestId('alarm-list');
+    const aimed = await pointAtAcknowledge(4);
+    const [newest] = raise(1);
+    await expect.poll(shownCount).toBe(8);
+    expect(await idAt(aimed.x, aimed.y)).toBe(aimed.id);
+    expect(await dock().getByTestId('alarms-held').textContent()).toContain('1 new above');
+
+    await page.mouse.down();
+    await page.mouse.up();
+    await expect.poll(shownCount).toBe(7);
+    expect(await openIds()).not.toContain(aimed.id);
+
+    await page.mouse.move(5, 5);
+    await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBe(0);
+    expect((await openIds())[0]).toBe(newest);
+    // The room made for the hold goes with it: no empty foot below the last row.
+    expect(await list.evaluate((el) => el.scrollHeight - el.clientHeight)).toBeLessThan(2 * 40);
+    await acknowledgeAll();
     expect(pageErrors).toEqual([]);
   });
 });

@@ -53,6 +53,12 @@ export function AlarmsDock() {
   const [foldedStart, setFoldedStart] = useState(0);
   /** Expanded, scrolled down from the top only to hold the row under the pointer. */
   const [heldFromTop, setHeldFromTop] = useState(false);
+  /**
+   * Expanded, empty room below the last row while a row is held: a list
+   * that did not overflow its view, or barely, cannot otherwise scroll down
+   * by the rows that came in above the held one.
+   */
+  const [slack, setSlack] = useState(0);
   /** The scroll position the list last set itself, to tell the dispatcher's own scrolling from it. */
   const heldAt = useRef(0);
   // Sorted once per change of the list, not on every scroll.
@@ -128,6 +134,7 @@ export function AlarmsDock() {
       if (expanded) setExpanded(false);
       if (foldedStart !== 0) setFoldedStart(0);
       if (heldFromTop) setHeldFromTop(false);
+      if (slack !== 0) setSlack(0);
       return;
     }
     const el = viewport.current;
@@ -172,6 +179,19 @@ export function AlarmsDock() {
     const anchor = [pointed, focused].find(inView) ?? Math.floor(scrollTop / ALARM_ROW_HEIGHT);
     const next = anchoredScrollTop(before, open, anchor, scrollTop);
     if (next === null || next === scrollTop) return;
+    // Room enough to scroll to `next`, set here before the scrolling: the
+    // view may grow with the list (up to the dock's bound), so measured again.
+    const ul = el.querySelector('ul');
+    const rowsHeight = open.length * ALARM_ROW_HEIGHT;
+    let room = 0;
+    if (ul) ul.style.height = `${rowsHeight}px`;
+    for (let i = 0; ul && i < 4; i++) {
+      const short = next - (rowsHeight + room - el.clientHeight);
+      if (short <= 0) break;
+      room += short;
+      ul.style.height = `${rowsHeight + room}px`;
+    }
+    if (room !== slack) setSlack(room);
     el.scrollTop = next;
     // As the browser took it: past the end of a shorter list, it stops at the end.
     heldAt.current = el.scrollTop;
@@ -293,6 +313,7 @@ export function AlarmsDock() {
       if (viewport.current) viewport.current.scrollTop = 0;
       setScrollTop(0);
       setHeldFromTop(false);
+      setSlack(0);
     }
     setFoldedStart(0);
     setExpanded(!expanded);
@@ -308,6 +329,7 @@ export function AlarmsDock() {
     pointerY.current = null;
     setPointerOn(false);
     if (foldedStart !== 0) setFoldedStart(0);
+    setSlack(0);
     if (heldFromTop) {
       setHeldFromTop(false);
       if (viewport.current) viewport.current.scrollTop = 0;
@@ -346,7 +368,10 @@ export function AlarmsDock() {
           const top = e.currentTarget.scrollTop;
           setScrollTop(top);
           // Scrolled by the dispatcher: where the list is now is theirs, not held.
-          if (heldFromTop && top !== heldAt.current) setHeldFromTop(false);
+          if (heldFromTop && top !== heldAt.current) {
+            setHeldFromTop(false);
+            setSlack(0);
+          }
         }}
         onPointerMove={(e) => {
           pointerY.current = e.clientY - e.currentTarget.getBoundingClientRect().top;
@@ -368,7 +393,7 @@ export function AlarmsDock() {
         <ul
           aria-label="Open alarms"
           aria-describedby="alarm-keys"
-          style={{ height: shownCount * ALARM_ROW_HEIGHT }}
+          style={{ height: shownCount * ALARM_ROW_HEIGHT + (expanded ? slack : 0) }}
         >
           {indices.map((index) => {
             const alarm = open[index];
