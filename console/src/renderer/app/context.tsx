@@ -37,18 +37,19 @@ export function createConsoleStores(): ConsoleStores {
     session: createSessionStore(),
     connection: createConnectionStore(),
     fleet,
-    // An alarm's vehicle is named as the console holds it when the alarm comes in.
-    events: createEventsStore({ describeVehicle: (id) => fleet.getState().vehicles.get(id) }),
+    events: createEventsStore(),
     ui: createUiStore(),
     history: createHistoryStore(),
   };
   // For the window's life, like the stores themselves.
   closeReplayWithSelection(stores.ui, stores.history);
-  // A vehicle renamed, or held only after its alarm came in (it joined the
-  // view in the same moment): the alarms' name for it follows. listRevision
-  // moves for both.
-  fleet.subscribe((s, prev) => {
-    if (s.listRevision !== prev.listRevision) stores.events.getState().vehiclesChanged();
+  // The names of the vehicles held this session are for this user only: a
+  // session that ends (signed out, expired, refused) may be followed by
+  // another user's, who may not be allowed to see those vehicles.
+  stores.session.subscribe((s, prev) => {
+    if (s.status === 'signed-out' && prev.status !== 'signed-out') {
+      fleet.getState().forgetVehicleNames();
+    }
   });
   return stores;
 }

@@ -141,6 +141,27 @@ describe('event log', () => {
     expect(names).toEqual(['Van 01 (spare)', 'Unknown vehicle (id 9)', 'Van 02']);
   });
 
+  it('names the vehicle of an event with no open alarm as the console last held it, once the view was narrowed away from it', async () => {
+    const now = Date.now();
+    const ignitionOf = (id: number, vehicleId: number) => ({
+      ...ignition(id, now - 10_000),
+      vehicleId,
+    });
+    const services = testServices(() => json(200, { events: [] }));
+    loadFleet(services, three());
+    const view = await openFleetLog(services);
+    // Ignitions raise no alarm: nothing but the console's memory of the session names Truck 1.
+    await step(() => services.stores.events.getState().add([ignitionOf(1, 3), ignitionOf(2, 9)]));
+    const [van1] = three();
+    await step(() => loadFleet(services, [van1!]));
+    expect(services.stores.fleet.getState().vehicles.has(3)).toBe(false);
+    const names = [
+      ...view.container.querySelectorAll('[data-testid="event-log"] .vehicle-link'),
+    ].map(text);
+    // Vehicle 9 was never held this session.
+    expect(names).toEqual(['Unknown vehicle (id 9)', 'Truck 1']);
+  });
+
   it('says when a reconnect replayed only the newest missed events, and loads the earlier ones', async () => {
     const now = Date.now();
     // One event a second, the 50th now.

@@ -157,7 +157,7 @@ describe('the socket controller', () => {
     expect(notified.map((n) => n.title)).toEqual([
       'Van 02: Overspeed',
       'Van 02: Overspeed',
-      // Never held while its alarm was open: not a made-up name.
+      // Never held this session: not a made-up name.
       'Unknown vehicle (id 9): Overspeed',
     ]);
   });

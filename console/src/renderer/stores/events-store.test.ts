@@ -49,51 +49,6 @@ describe('events store', () => {
     expect(store.getState().openAlarmVehicleIds.size).toBe(0);
   });
 
-  it('names each vehicle with an open alarm as held when it came in, and keeps the name once it is not held', () => {
-    // The vehicles the console holds (the fleet store, in the console).
-    const held = new Map([
-      [1, { name: 'Van 01', plate: 'B-FL 1' }],
-      [3, { name: 'Truck 1', plate: null }],
-    ]);
-    const store = createEventsStore({ describeVehicle: (id) => held.get(id) });
-    const on = (id: number, vehicleId: number): FleetEvent => ({ ...overspeed(id), vehicleId });
-    const named = () => Object.fromEntries(store.getState().alarmVehicles);
-    store.getState().add([on(1, 1), on(2, 3), ignition(3)]);
-    expect(named()).toEqual({
-      1: { name: 'Van 01', plate: 'B-FL 1' },
-      3: { name: 'Truck 1', plate: null },
-    });
-
-    // The fleet picker narrowed the view: Truck 1 is no longer held, its alarm still open.
-    held.delete(3);
-    const before = store.getState().alarmVehicles;
-    store.getState().vehiclesChanged();
-    expect(store.getState().alarmVehicles).toBe(before);
-    expect(named()[3]).toEqual({ name: 'Truck 1', plate: null });
-
-    // Renamed while held: the new name. An alarm on a vehicle not held yet
-    // (it joined the view in the same moment) gets its name once it is.
-    held.set(1, { name: 'Van 01 (spare)', plate: 'B-FL 1' });
-    store.getState().add([on(4, 7)]);
-    expect(named()[7]).toBeUndefined();
-    held.set(7, { name: 'Bus 7', plate: 'B-BU 7' });
-    store.getState().vehiclesChanged();
-    expect(named()).toEqual({
-      1: { name: 'Van 01 (spare)', plate: 'B-FL 1' },
-      3: { name: 'Truck 1', plate: null },
-      7: { name: 'Bus 7', plate: 'B-BU 7' },
-    });
-
-    // No open alarm left on a vehicle, nor on any: its name is not kept.
-    store.getState().acknowledge(2);
-    expect(Object.keys(named())).toEqual(['1', '7']);
-    store.getState().acknowledgeAll();
-    expect(store.getState().alarmVehicles.size).toBe(0);
-    store.getState().add([on(5, 1)]);
-    store.getState().clear();
-    expect(store.getState().alarmVehicles.size).toBe(0);
-  });
-
   it('keeps events newest first without duplicates and remembers the highest id', () => {
     const store = createEventsStore();
     expect(store.getState().add([overspeed(2), ignition(1)])).toHaveLength(2);

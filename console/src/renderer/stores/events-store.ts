@@ -108,46 +108,6 @@ function openAlarmVehicles(
 }
 
 /**
- * What names a vehicle in the alarm dock. Events carry only the vehicle's
- * id, and once the fleet picker narrows the view the console no longer
- * holds the vehicles outside it, though their alarms stay open: so each
- * vehicle with an open alarm keeps its name and plate as the console last
- * held them (when the alarm came in, and after any rename while held).
- */
-export interface AlarmVehicle {
-  name: string;
-  plate: string | null;
-}
-
-/** The name and plate of a vehicle the console holds now; undefined for one it does not. */
-export type DescribeVehicle = (vehicleId: number) => AlarmVehicle | undefined;
-
-/**
- * The names of the vehicles in `openIds`: as held now where they are, as
- * last known otherwise; none kept for a vehicle with no open alarm left. The
- * previous map is handed back when nothing changed.
- */
-function nameAlarmVehicles(
-  openIds: ReadonlySet<number>,
-  previous: ReadonlyMap<number, AlarmVehicle>,
-  describe: DescribeVehicle,
-): ReadonlyMap<number, AlarmVehicle> {
-  const next = new Map<number, AlarmVehicle>();
-  let changed = false;
-  for (const id of openIds) {
-    const known = previous.get(id);
-    const held = describe(id);
-    const named =
-      held && (held.name !== known?.name || held.plate !== known.plate)
-        ? { name: held.name, plate: held.plate }
-        : known;
-    if (named !== known) changed = true;
-    if (named) next.set(id, named);
-  }
-  return changed || next.size !== previous.size ? next : previous;
-}
-
-/**
  * A replay that left events out: more were missed while the console was
  * away than the server replays, and it sent only the newest. Kept until a
  * dispatcher dismisses it, so a log that looks complete is not taken for it.
@@ -177,12 +137,6 @@ export interface EventsState {
   alarmsDropped: number;
   /** Ids of the vehicles with an open alarm (the same set while they are the same). */
   openAlarmVehicleIds: ReadonlySet<number>;
-  /**
-   * The name and plate of each vehicle with an open alarm that the console
-   * held at some point since the alarm came in (normally, all of them): the
-   * dock names it by them when the vehicle is no longer held.
-   */
-  alarmVehicles: ReadonlyMap<number, AlarmVehicle>;
   /** Set by a truncated replay; cleared only when dismissed (or on sign-out). */
   replayGap: ReplayGap | null;
 
@@ -193,29 +147,19 @@ export interface EventsState {
   loadStored(events: readonly FleetEvent[]): void;
   acknowledge(eventId: number): void;
   acknowledgeAll(): void;
-  /** The vehicles held changed (joined, renamed): their names, for the alarms, are taken again. */
-  vehiclesChanged(): void;
   dismissReplayGap(): void;
   clear(): void;
 }
 
 export type EventsStore = ReturnType<typeof createEventsStore>;
 
-/**
- * `describeVehicle` looks a vehicle up among those the console holds (the
- * fleet store), so that an alarm's vehicle is named as it was when the
- * alarm came in.
- */
-export function createEventsStore({
-  describeVehicle = () => undefined,
-}: { describeVehicle?: DescribeVehicle } = {}) {
+export function createEventsStore() {
   return createStore<EventsState>()((set, get) => ({
     events: [],
     lastEventId: null,
     alarms: [],
     alarmsDropped: 0,
     openAlarmVehicleIds: new Set(),
-    alarmVehicles: new Map(),
     replayGap: null,
 
     /** Adds what is new and returns it (the caller notifies about those). */
@@ -246,14 +190,12 @@ export function createEventsStore({
         const bounded = raised.length
           ? boundAlarms([...raised.reverse(), ...s.alarms])
           : { alarms: s.alarms, dropped: 0 };
-        const openIds = openAlarmVehicles(bounded.alarms, s.openAlarmVehicleIds);
         return {
           events: merged,
           lastEventId: maxId,
           alarms: bounded.alarms,
           alarmsDropped: s.alarmsDropped + bounded.dropped,
-          openAlarmVehicleIds: openIds,
-          alarmVehicles: nameAlarmVehicles(openIds, s.alarmVehicles, describeVehicle),
+          openAlarmVehicleIds: openAlarmVehicles(bounded.alarms, s.openAlarmVehicleIds),
           replayGap,
         };
       });
@@ -271,12 +213,7 @@ export function createEventsStore({
         const { alarms } = boundAlarms(
           s.alarms.map((a) => (a.event.id === eventId ? { ...a, acknowledged: true } : a)),
         );
-        const openIds = openAlarmVehicles(alarms, s.openAlarmVehicleIds);
-        return {
-          alarms,
-          openAlarmVehicleIds: openIds,
-          alarmVehicles: nameAlarmVehicles(openIds, s.alarmVehicles, describeVehicle),
-        };
+        return { alarms, openAlarmVehicleIds: openAlarmVehicles(alarms, s.openAlarmVehicleIds) };
       });
     },
 
@@ -284,14 +221,7 @@ export function createEventsStore({
       set((s) => ({
         alarms: boundAlarms(s.alarms.map((a) => ({ ...a, acknowledged: true }))).alarms,
         openAlarmVehicleIds: openAlarmVehicles([], s.openAlarmVehicleIds),
-        alarmVehicles: new Map(),
       }));
-    },
-
-    vehiclesChanged() {
-      const { openAlarmVehicleIds, alarmVehicles } = get();
-      const named = nameAlarmVehicles(openAlarmVehicleIds, alarmVehicles, describeVehicle);
-      if (named !== alarmVehicles) set({ alarmVehicles: named });
     },
 
     dismissReplayGap() {
@@ -305,7 +235,6 @@ export function createEventsStore({
         alarms: [],
         alarmsDropped: 0,
         openAlarmVehicleIds: new Set(),
-        alarmVehicles: new Map(),
         replayGap: null,
       });
     },

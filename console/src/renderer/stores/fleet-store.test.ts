@@ -180,6 +180,50 @@ describe('fleet store', () => {
     expect(store.getState().listRevision).toBe(list + 1);
   });
 
+  it('keeps the name and plate of every vehicle held this session, also once it leaves the view, until cleared', () => {
+    const store = createFleetStore();
+    const names = () => Object.fromEntries(store.getState().vehicleNames);
+    store.getState().loadStored({ fleets, vehicles: [vehicleSnapshot({ id: 5 })], receivedAt: 1 });
+    store
+      .getState()
+      .applySnapshot(
+        snapshot([vehicleSnapshot({ id: 1, rev: 1 }), vehicleSnapshot({ id: 2, plate: null })]),
+        0,
+      );
+    // The fleet picker narrowed the view to vehicle 1; vehicle 1 renamed, 3 joins.
+    store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1, rev: 1 })]), 0);
+    const details = {
+      name: 'Van 1 (spare)',
+      plate: 'B-FL 9',
+      vin: null,
+      fleetIds: [1],
+      deviceId: 1,
+      driver: null,
+    };
+    store.getState().applyBatch(batchOf(updates(11, [{ id: 1, rev: 2, details }])), 0);
+    store
+      .getState()
+      .applyBatch(batchOf(updates(12, [], { added: [vehicleSnapshot({ id: 3 })] })), 0);
+    expect([...store.getState().vehicles.keys()].sort()).toEqual([1, 3]);
+    expect(names()).toEqual({
+      1: { name: 'Van 1 (spare)', plate: 'B-FL 9' },
+      2: { name: 'Van 2', plate: null },
+      3: { name: 'Van 3', plate: 'B-FL 3' },
+      5: { name: 'Van 5', plate: 'B-FL 5' },
+    });
+    // Only a name or plate changing moves namesRevision, not a position.
+    const revision = store.getState().namesRevision;
+    store.getState().applyBatch(batchOf(updates(13, [{ id: 1, rev: 3 }])), 0);
+    expect(store.getState().namesRevision).toBe(revision);
+
+    store.getState().forgetVehicleNames();
+    expect(store.getState().vehicleNames.size).toBe(0);
+    expect(store.getState().namesRevision).toBe(revision + 1);
+    store.getState().applySnapshot(snapshot([vehicleSnapshot({ id: 1 })]), 0);
+    store.getState().clear();
+    expect(store.getState().vehicleNames.size).toBe(0);
+  });
+
   it('keeps a capped trail per vehicle, moving only forward in time', () => {
     const store = createFleetStore();
     store

@@ -32,6 +32,12 @@ export interface SeriesPoint {
   value: number;
 }
 
+/** How the console names a vehicle: the alarm dock, the event log, notifications. */
+export interface VehicleName {
+  name: string;
+  plate: string | null;
+}
+
 export type ReadingKey = `${number}:${number}`;
 export const readingKey = (pid: number, part: number): ReadingKey => `${pid}:${part}`;
 
@@ -54,6 +60,17 @@ export interface FleetState {
    * shows that at once instead of at its next once-a-second refresh.
    */
   alarmRevision: number;
+  /**
+   * The name and plate of every vehicle the console held since sign-in, as
+   * it last held it, kept once the vehicle leaves the view (the fleet picker
+   * narrowed it): events of any vehicle seen this session are named by it.
+   * Never pruned (10,000 vehicles are well under a megabyte); forgotten only
+   * when the user signs out or the session ends, as the next user may not
+   * be allowed to see those vehicles. Updated in place; `namesRevision`
+   * bumps when a name or plate in it changes.
+   */
+  vehicleNames: Map<number, VehicleName>;
+  namesRevision: number;
   /** Ids changed by the last revision (layers update just these). */
   changed: ReadonlySet<number>;
   trails: Map<number, TrailPoint[]>;
@@ -71,6 +88,9 @@ export interface FleetState {
   loadStored(picture: { fleets: Fleet[]; vehicles: VehicleSnapshot[]; receivedAt: number }): void;
   watch(vehicleId: number, history: Map<ReadingKey, SeriesPoint[]>): void;
   unwatch(vehicleId: number): void;
+  /** Forgets `vehicleNames` (the session ended: the next user may be another). */
+  forgetVehicleNames(): void;
+  /** Empties the store, `vehicleNames` too (sign-out). */
   clear(): void;
 }
 
@@ -83,6 +103,8 @@ export function createFleetStore() {
     revision: 0,
     listRevision: 0,
     alarmRevision: 0,
+    vehicleNames: new Map(),
+    namesRevision: 0,
     changed: new Set(),
     trails: new Map(),
     series: new Map(),
@@ -92,8 +114,9 @@ export function createFleetStore() {
     serverTimeOffsetMs: 0,
 
     applySnapshot(message, now) {
-      const { vehicles, trails, series } = get();
+      const { vehicles, trails, series, vehicleNames } = get();
       const changed = new Set<number>();
+      let renamed = false;
       if (message.full) {
         const keep = new Set(message.vehicles.map((v) => v.id));
         for (const id of vehicles.keys()) {
@@ -115,6 +138,7 @@ export function createFleetStore() {
       }
       for (const snapshot of message.vehicles) {
         vehicles.set(snapshot.id, toRecord(snapshot));
+        if (rememberName(vehicleNames, snapshot)) renamed = true;
         if (snapshot.position) pushTrail(trails, snapshot.id, snapshot.position);
         appendSeries(series, snapshot.id, snapshot.readings);
         changed.add(snapshot.id);
@@ -124,6 +148,7 @@ export function createFleetStore() {
         cursor: message.cursor,
         revision: s.revision + 1,
         listRevision: s.listRevision + 1,
+        namesRevision: renamed ? s.namesRevision + 1 : s.namesRevision,
         changed,
         receivedAt: now,
         source: 'live',
@@ -132,9 +157,10 @@ export function createFleetStore() {
     },
 
     applyBatch(batch, now) {
-      const { vehicles, trails, series } = get();
+      const { vehicles, trails, series, vehicleNames } = get();
       const changed = new Set<number>();
       let listChanged = false;
+      let renamed = false;
       let alarmChanged = false;
       for (const id of batch.removed) {
         if (vehicles.delete(id)) {
@@ -159,6 +185,7 @@ export function createFleetStore() {
           listChanged = true;
         if ((existing?.state === 'alarm') !== (record.state === 'alarm')) alarmChanged = true;
         vehicles.set(id, record);
+        if (rememberName(vehicleNames, record)) renamed = true;
         for (const p of pending.positions) pushTrail(trails, id, p);
         if (pending.update.readings)
           appendSeries(series, id, [...pending.update.readings.values()]);
@@ -170,6 +197,7 @@ export function createFleetStore() {
         revision: changed.size > 0 ? s.revision + 1 : s.revision,
         listRevision: listChanged ? s.listRevision + 1 : s.listRevision,
         alarmRevision: alarmChanged ? s.alarmRevision + 1 : s.alarmRevision,
+        namesRevision: renamed ? s.namesRevision + 1 : s.namesRevision,
         changed,
         receivedAt: now,
         source: 'live',
@@ -181,8 +209,11 @@ export function createFleetStore() {
       if (get().source === 'live') return;
       const vehicles = new Map<number, VehicleRecord>();
       const trails = new Map<number, TrailPoint[]>();
+      const { vehicleNames } = get();
+      let renamed = false;
       for (const snapshot of picture.vehicles) {
         vehicles.set(snapshot.id, toRecord(snapshot));
+        if (rememberName(vehicleNames, snapshot)) renamed = true;
         if (snapshot.position) pushTrail(trails, snapshot.id, snapshot.position);
       }
       set((s) => ({
@@ -191,6 +222,7 @@ export function createFleetStore() {
         trails,
         revision: s.revision + 1,
         listRevision: s.listRevision + 1,
+        namesRevision: renamed ? s.namesRevision + 1 : s.namesRevision,
         changed: new Set(vehicles.keys()),
         receivedAt: picture.receivedAt,
         source: 'stored',
@@ -215,10 +247,17 @@ export function createFleetStore() {
       get().series.delete(vehicleId);
     },
 
+    forgetVehicleNames() {
+      if (get().vehicleNames.size === 0) return;
+      set((s) => ({ vehicleNames: new Map(), namesRevision: s.namesRevision + 1 }));
+    },
+
     clear() {
       set((s) => ({
         fleets: [],
         vehicles: new Map(),
+        vehicleNames: new Map(),
+        namesRevision: s.namesRevision + 1,
         trails: new Map(),
         series: new Map(),
         cursor: null,
@@ -230,6 +269,17 @@ export function createFleetStore() {
       }));
     },
   }));
+}
+
+/** Keeps a vehicle's name and plate as held now; true when they are new or changed. */
+function rememberName(
+  names: Map<number, VehicleName>,
+  vehicle: { id: number; name: string; plate: string | null },
+): boolean {
+  const known = names.get(vehicle.id);
+  if (known && known.name === vehicle.name && known.plate === vehicle.plate) return false;
+  names.set(vehicle.id, { name: vehicle.name, plate: vehicle.plate });
+  return true;
 }
 
 function toRecord(snapshot: VehicleSnapshot): VehicleRecord {
