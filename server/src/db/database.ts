@@ -4,7 +4,7 @@ import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import type { DatabaseConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { createDialect } from './dialect.js';
+import { createDialect, isClientGaveUp } from './dialect.js';
 import type { Dialect } from './dialect.js';
 import { PgIngestThread } from './pg-thread/client.js';
 import { pgTypes } from './pg-types.mjs';
@@ -152,7 +152,9 @@ function postgresKnex(
   // The client's wait must outlast the database's own limit (see ApiTimeouts).
   if (timeouts && timeouts.statementMs >= timeouts.queryMs)
     throw new Error('the API statement timeout must be shorter than its query timeout');
-  return knexFactory({
+  // Connections a query gave up on (query_timeout), by knex's id for them.
+  const abandoned = new Set<string>();
+  const knex = knexFactory({
     client: 'pg',
     connection: {
       connectionString: config.url,
@@ -173,10 +175,19 @@ function postgresKnex(
       ...size,
       // A query the client gave up on (query_timeout) leaves its connection
       // waiting for an answer that will not come, and pg queues every later
-      // query behind it: such a connection is destroyed, not reused.
-      validate: (connection: { readyForQuery?: boolean }) => connection.readyForQuery === true,
+      // query behind it: such a connection is destroyed, not reused. (Not
+      // pg's readyForQuery: after an error it is false until the database's
+      // next message, which may still be on its way, and the connection is
+      // fine.)
+      validate: (connection: { __knexUid?: string }) =>
+        !(connection.__knexUid !== undefined && abandoned.delete(connection.__knexUid)),
     },
   });
+  // Emitted before the connection goes back to the pool.
+  knex.on('query-error', (err: unknown, query: { __knexUid?: string }) => {
+    if (query.__knexUid !== undefined && isClientGaveUp(err)) abandoned.add(query.__knexUid);
+  });
+  return knex;
 }
 
 interface PoolClient {

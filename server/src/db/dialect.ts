@@ -236,6 +236,12 @@ const NETWORK_ERRORS = new Set([
 /** pg's own messages for a connection it gave up on, or lost (knex prefixes the SQL and ' - '). */
 const PG_CLIENT_GONE = /(?:^| - )(?:Query read timeout|Connection terminated)/;
 
+/** Whether pg gave up waiting for the answer to a query (its query_timeout). */
+export function isClientGaveUp(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /(?:^| - )Query read timeout/.test(message);
+}
+
 /**
  * Whether a failed statement failed because the database is unavailable
  * (unreachable, restarting, out of connections, too slow to answer, or
