@@ -51,6 +51,7 @@ const event = (id: number): FleetEvent => ({
 });
 const picture = (events: FleetEvent[] = [event(1)]): LastPicture => ({
   serverUrl: 'http://fleet.example',
+  userId: 1,
   savedAt: 100,
   receivedAt: 90,
   fleets: [{ id: 1, name: 'City', overspeedLimitKmh: 50 }],
@@ -134,6 +135,46 @@ describe('local store', () => {
     expect(loaded?.events).toHaveLength(MAX_STORED_EVENTS);
     expect(loaded?.events[0]?.id).toBe(MAX_STORED_EVENTS + 14);
     expect(store.loadPicture('http://other.example')).toBeNull();
+    store.close();
+  });
+
+  it("keeps whose picture it is, and never hands one user's events on to another", () => {
+    const { store } = open();
+    store.savePicture(picture([event(1), event(2)]));
+    store.savePicture(picture([event(3)]));
+    expect(store.loadPicture('http://fleet.example')?.userId).toBe(1);
+    expect(store.loadPicture('http://fleet.example')?.events.map((e) => e.id)).toEqual([3, 2, 1]);
+    store.savePicture({ ...picture([event(4)]), userId: 2 });
+    const loaded = store.loadPicture('http://fleet.example');
+    expect(loaded?.userId).toBe(2);
+    expect(loaded?.events.map((e) => e.id)).toEqual([4]);
+    store.close();
+  });
+
+  it('reads a picture stored before it said whose it was as nobody’s', () => {
+    const { file, store: fresh } = open();
+    fresh.close();
+    fs.rmSync(file);
+    const v1 = new Database(file);
+    v1.exec(`
+      CREATE TABLE picture (server_url TEXT PRIMARY KEY, saved_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL, fleets TEXT NOT NULL, vehicles TEXT NOT NULL);
+      CREATE TABLE events (server_url TEXT NOT NULL, id INTEGER NOT NULL, t INTEGER NOT NULL,
+        body TEXT NOT NULL, PRIMARY KEY (server_url, id));
+      INSERT INTO picture VALUES ('http://fleet.example', 100, 90, '[]', '[]');
+      PRAGMA user_version = 1;
+    `);
+    v1.prepare('INSERT INTO events VALUES (?, ?, ?, ?)').run(
+      'http://fleet.example',
+      1,
+      1,
+      JSON.stringify(event(1)),
+    );
+    v1.close();
+    const store = new LocalStore(file, box());
+    expect(store.loadPicture('http://fleet.example')).toMatchObject({ userId: null });
+    store.savePicture(picture([event(2)]));
+    expect(store.loadPicture('http://fleet.example')?.events.map((e) => e.id)).toEqual([2]);
     store.close();
   });
 

@@ -18,7 +18,7 @@ export interface SecretBox {
 /** Events kept per server for the last known picture. */
 export const MAX_STORED_EVENTS = 2000;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const MapSettingsSchema = z.object({
   mapboxToken: z.string().nullable(),
@@ -65,7 +65,8 @@ export class LocalStore {
         saved_at INTEGER NOT NULL,
         received_at INTEGER NOT NULL,
         fleets TEXT NOT NULL,
-        vehicles TEXT NOT NULL
+        vehicles TEXT NOT NULL,
+        user_id INTEGER
       );
       CREATE TABLE IF NOT EXISTS events (
         server_url TEXT NOT NULL,
@@ -74,8 +75,12 @@ export class LocalStore {
         body TEXT NOT NULL,
         PRIMARY KEY (server_url, id)
       );
-      PRAGMA user_version = ${SCHEMA_VERSION};
     `);
+    // Version 1 did not know whose picture it was: such a picture belongs to no one.
+    const columns = this.#db.pragma('table_info(picture)') as { name: string }[];
+    if (!columns.some((c) => c.name === 'user_id'))
+      this.#db.exec('ALTER TABLE picture ADD COLUMN user_id INTEGER');
+    this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 
   close(): void {
@@ -163,15 +168,23 @@ export class LocalStore {
       'INSERT OR REPLACE INTO events (server_url, id, t, body) VALUES (?, ?, ?, ?)',
     );
     this.#db.transaction(() => {
+      // Events pile up across saves: another user's picture must not inherit them.
+      const previous = this.#db
+        .prepare('SELECT user_id FROM picture WHERE server_url = ?')
+        .get(picture.serverUrl) as { user_id: number | null } | undefined;
+      if (!previous || previous.user_id === null || previous.user_id !== picture.userId)
+        this.#db.prepare('DELETE FROM events WHERE server_url = ?').run(picture.serverUrl);
       this.#db
         .prepare(
-          `INSERT INTO picture (server_url, saved_at, received_at, fleets, vehicles)
-           VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (server_url) DO UPDATE SET saved_at = excluded.saved_at,
-             received_at = excluded.received_at, fleets = excluded.fleets, vehicles = excluded.vehicles`,
+          `INSERT INTO picture (server_url, user_id, saved_at, received_at, fleets, vehicles)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (server_url) DO UPDATE SET user_id = excluded.user_id,
+             saved_at = excluded.saved_at, received_at = excluded.received_at,
+             fleets = excluded.fleets, vehicles = excluded.vehicles`,
         )
         .run(
           picture.serverUrl,
+          picture.userId,
           picture.savedAt,
           picture.receivedAt,
           JSON.stringify(picture.fleets),
@@ -190,9 +203,18 @@ export class LocalStore {
 
   loadPicture(serverUrl: string): LastPicture | null {
     const row = this.#db
-      .prepare('SELECT saved_at, received_at, fleets, vehicles FROM picture WHERE server_url = ?')
+      .prepare(
+        'SELECT user_id, saved_at, received_at, fleets, vehicles FROM picture WHERE server_url = ?',
+      )
       .get(serverUrl) as
-      { saved_at: number; received_at: number; fleets: string; vehicles: string } | undefined;
+      | {
+          user_id: number | null;
+          saved_at: number;
+          received_at: number;
+          fleets: string;
+          vehicles: string;
+        }
+      | undefined;
     if (!row) return null;
     const fleets = z.array(FleetSchema).safeParse(parseJson(row.fleets));
     const vehicles = z.array(VehicleSnapshotSchema).safeParse(parseJson(row.vehicles));
@@ -210,6 +232,7 @@ export class LocalStore {
     }
     return {
       serverUrl,
+      userId: row.user_id,
       savedAt: row.saved_at,
       receivedAt: row.received_at,
       fleets: fleets.data,

@@ -104,6 +104,7 @@ describe('the IPC contract, preload to main', () => {
     expect(await bridge.loadSession()).toEqual(session);
     await bridge.savePicture({
       serverUrl: 'http://x',
+      userId: 1,
       savedAt: 2,
       receivedAt: 1,
       fleets: [],

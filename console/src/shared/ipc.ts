@@ -60,6 +60,8 @@ export type StoredSession = z.infer<typeof StoredSessionSchema>;
 /** The last known picture: what the console shows, marked stale, when the server is out of reach. */
 export const LastPictureSchema = z.object({
   serverUrl: z.string().min(1),
+  /** Whose picture it is (null: not known, saved by an older console): shown to no one else. */
+  userId: z.number().int().nullable(),
   savedAt: z.number().int(),
   /** When the newest data in it was received from the server. */
   receivedAt: z.number().int(),

@@ -61,6 +61,7 @@ describe('start-up (desktop)', () => {
   it('opens with the stored picture and the kept login while the server cannot be reached', async () => {
     const picture: LastPicture = {
       serverUrl: 'http://127.0.0.1:9',
+      userId: 1,
       savedAt: 2_000,
       receivedAt: 1_500,
       fleets: [{ id: 1, name: 'City', overspeedLimitKmh: 50 }],
@@ -86,9 +87,33 @@ describe('start-up (desktop)', () => {
     });
   });
 
+  it("does not show another user's stored picture to the one whose login was kept", async () => {
+    const picture: LastPicture = {
+      serverUrl: 'http://127.0.0.1:9',
+      userId: 2,
+      savedAt: 2_000,
+      receivedAt: 1_500,
+      fleets: [{ id: 1, name: 'City', overspeedLimitKmh: 50 }],
+      vehicles: [vehicleSnapshot({ id: 1 })],
+      events: [event],
+    };
+    const session = {
+      serverUrl: 'http://127.0.0.1:9',
+      token: 'fls_kept',
+      expiresAt: Date.now() + 60_000,
+      user,
+    };
+    window.fleetline = fakeBridge({ session, picture }).bridge;
+    const { stores } = await bootstrap();
+    expect(stores.session.getState()).toMatchObject({ status: 'signed-in', dataUserId: 1 });
+    expect(stores.fleet.getState().vehicles.size).toBe(0);
+    expect(stores.events.getState().events).toEqual([]);
+  });
+
   it('shows the stored picture read-only when there is no kept login and the server cannot be reached', async () => {
     const picture: LastPicture = {
       serverUrl: 'http://127.0.0.1:9',
+      userId: 1,
       savedAt: 2_000,
       receivedAt: 1_500,
       fleets: [{ id: 1, name: 'City', overspeedLimitKmh: 50 }],
@@ -114,6 +139,7 @@ describe('start-up (desktop)', () => {
     );
     const picture: LastPicture = {
       serverUrl: 'http://127.0.0.1:9',
+      userId: 1,
       savedAt: 2_000,
       receivedAt: 1_500,
       fleets: [],

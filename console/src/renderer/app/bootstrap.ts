@@ -29,6 +29,8 @@ export async function bootstrap(platform?: Platform): Promise<ConsoleServices> {
   if (picture) {
     stores.fleet.getState().loadStored(picture);
     stores.events.getState().loadStored(picture.events);
+    // Another user signing in does not see it (see `keepDataToItsUser`).
+    stores.session.setState({ dataUserId: picture.userId });
   }
 
   await restoreSession(services);

@@ -32,26 +32,39 @@ export interface ConsoleStores {
 }
 
 export function createConsoleStores(): ConsoleStores {
-  const fleet = createFleetStore();
   const stores = {
     session: createSessionStore(),
     connection: createConnectionStore(),
-    fleet,
+    fleet: createFleetStore(),
     events: createEventsStore(),
     ui: createUiStore(),
     history: createHistoryStore(),
   };
   // For the window's life, like the stores themselves.
   closeReplayWithSelection(stores.ui, stores.history);
-  // The names of the vehicles held this session are for this user only: a
-  // session that ends (signed out, expired, refused) may be followed by
-  // another user's, who may not be allowed to see those vehicles.
-  stores.session.subscribe((s, prev) => {
-    if (s.status === 'signed-out' && prev.status !== 'signed-out') {
-      fleet.getState().forgetVehicleNames();
-    }
-  });
+  keepDataToItsUser(stores);
   return stores;
+}
+
+/**
+ * What the console holds of a user's (vehicles, their names, the event log,
+ * open alarms, the selection) is for that user only: when another signs in,
+ * who may not be allowed to see those fleets, it is all dropped before
+ * anything of the new session is shown. The same user signing in again after
+ * the session ended (expired, refused by the server) keeps it, so an alarm
+ * not yet acknowledged does not vanish; the feed's replay then catches up.
+ * Subscribed before any component, so it runs before React sees the change.
+ */
+function keepDataToItsUser(stores: ConsoleStores): void {
+  stores.session.subscribe((s) => {
+    if (s.status !== 'signed-in' || !s.user || s.user.id === s.dataUserId) return;
+    // Also with no known previous user: whatever the stores hold is nobody's to show.
+    stores.fleet.getState().clear();
+    stores.events.getState().clear();
+    stores.ui.getState().select(null);
+    stores.ui.getState().clearFilter();
+    stores.session.setState({ dataUserId: s.user.id });
+  });
 }
 
 export interface ConsoleServices {

@@ -29,18 +29,19 @@ describe('vehicle namer', () => {
     expect(name(9)).toEqual({ name: 'Unknown vehicle (id 9)', plate: null });
   });
 
-  it('forgets the vehicles held this session once it ends, as the next user may not see them', () => {
+  it('keeps the names for the same user after the session ended, forgets them for another', () => {
     const stores = createConsoleStores();
     stores.session.getState().signedIn(user, 'token', null);
     hold(stores, [1, 2]);
     hold(stores, [1]);
-    // Signed out, or the server ended the session: the console keeps the
-    // picture it shows, but not the names of vehicles out of it.
+    // The server ended the session: the same user signing in again keeps them.
     stores.session.getState().signedOut('Your session has ended. Please sign in again.');
-    expect(vehicleNamer(stores)(2)).toEqual({ name: 'Unknown vehicle (id 2)', plate: null });
-    expect(vehicleNamer(stores)(1)).toEqual({ name: 'Van 1', plate: 'B-FL 1' });
-    // The console's own sign-out empties the picture too.
-    stores.fleet.getState().clear();
+    stores.session.getState().signedIn(user, 'token 2', null);
+    expect(vehicleNamer(stores)(2)).toEqual({ name: 'Van 2', plate: 'B-FL 2' });
+    // Another user may not be allowed to see those vehicles.
+    stores.session.getState().signedOut('Your session has ended. Please sign in again.');
+    stores.session.getState().signedIn({ ...user, id: 2, email: 'e@x.y' }, 'token 3', null);
     expect(vehicleNamer(stores)(1)).toEqual({ name: 'Unknown vehicle (id 1)', plate: null });
+    expect(vehicleNamer(stores)(2)).toEqual({ name: 'Unknown vehicle (id 2)', plate: null });
   });
 });

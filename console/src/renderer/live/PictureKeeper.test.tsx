@@ -58,6 +58,13 @@ describe('the picture keeper (desktop)', () => {
     await unload();
     expect(saved).toEqual([]);
 
+    services.stores.session
+      .getState()
+      .signedIn(
+        { id: 4, email: 'd@x.y', name: 'Dana', role: 'dispatcher', fleetIds: [1] },
+        't',
+        null,
+      );
     const receivedAt = Date.now();
     services.stores.fleet.getState().applySnapshot(
       {
@@ -74,6 +81,8 @@ describe('the picture keeper (desktop)', () => {
     expect(saved).toHaveLength(1);
     const [picture] = saved;
     expect(picture?.receivedAt).toBe(receivedAt);
+    // Whose it is: the next start shows it to no one else.
+    expect(picture?.userId).toBe(4);
     expect(picture?.fleets).toEqual(fleets);
     expect(picture?.vehicles).toEqual([
       vehicleSnapshot({ id: 1 }),

@@ -24,6 +24,8 @@ export function PictureKeeper() {
       savedRevision = fleet.revision;
       void platform
         .savePicture({
+          // Whose data the stores hold: the picture is shown to no one else.
+          userId: stores.session.getState().dataUserId,
           savedAt: Date.now(),
           receivedAt: fleet.receivedAt,
           fleets: fleet.fleets,

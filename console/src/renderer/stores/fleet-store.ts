@@ -64,10 +64,10 @@ export interface FleetState {
    * The name and plate of every vehicle the console held since sign-in, as
    * it last held it, kept once the vehicle leaves the view (the fleet picker
    * narrowed it): events of any vehicle seen this session are named by it.
-   * Never pruned (10,000 vehicles are well under a megabyte); forgotten only
-   * when the user signs out or the session ends, as the next user may not
-   * be allowed to see those vehicles. Updated in place; `namesRevision`
-   * bumps when a name or plate in it changes.
+   * Never pruned (10,000 vehicles are well under a megabyte); emptied with
+   * the rest of the store (`clear`) on sign-out and when another user signs
+   * in, who may not be allowed to see those vehicles (`app/context.tsx`).
+   * Updated in place; `namesRevision` bumps when a name or plate in it changes.
    */
   vehicleNames: Map<number, VehicleName>;
   namesRevision: number;
@@ -88,9 +88,7 @@ export interface FleetState {
   loadStored(picture: { fleets: Fleet[]; vehicles: VehicleSnapshot[]; receivedAt: number }): void;
   watch(vehicleId: number, history: Map<ReadingKey, SeriesPoint[]>): void;
   unwatch(vehicleId: number): void;
-  /** Forgets `vehicleNames` (the session ended: the next user may be another). */
-  forgetVehicleNames(): void;
-  /** Empties the store, `vehicleNames` too (sign-out). */
+  /** Empties the store, `vehicleNames` too (sign-out, another user signing in). */
   clear(): void;
 }
 
@@ -245,11 +243,6 @@ export function createFleetStore() {
 
     unwatch(vehicleId) {
       get().series.delete(vehicleId);
-    },
-
-    forgetVehicleNames() {
-      if (get().vehicleNames.size === 0) return;
-      set((s) => ({ vehicleNames: new Map(), namesRevision: s.namesRevision + 1 }));
     },
 
     clear() {

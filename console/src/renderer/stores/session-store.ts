@@ -15,6 +15,12 @@ export interface SessionState {
   notice: string | null;
   /** The e-mail to fill in on the sign-in screen (typed before a reload that switched server). */
   emailHint: string | null;
+  /**
+   * The user whose data the fleet and events stores hold (null: nobody known,
+   * e.g. an older stored picture). Outlives the session on purpose: when the
+   * same user signs in again after it ended, their open alarms stay.
+   */
+  dataUserId: number | null;
 
   signedIn(user: CurrentUser, token: string | null, expiresAt: number | null): void;
   signedOut(notice?: string | null, emailHint?: string | null): void;
@@ -32,6 +38,7 @@ export function createSessionStore() {
     expiresAt: null,
     notice: null,
     emailHint: null,
+    dataUserId: null,
     signedIn: (user, token, expiresAt) =>
       set({ status: 'signed-in', user, token, expiresAt, notice: null, emailHint: null }),
     signedOut: (notice = null, emailHint = null) =>
