@@ -546,6 +546,88 @@ describe('the alarm dock with many open alarms', () => {
   });
 });
 
+describe('the alarm dock when the focused alarm is acknowledged elsewhere', () => {
+  const mount = async (count: number, expand = false) => {
+    const services = testServices();
+    loadFleet(services, three());
+    const view = await render(services, <AlarmsDock />);
+    await step(() => services.stores.events.getState().add(overspeeds(count)));
+    const c = view.container;
+    if (expand) {
+      const toggle = [...c.querySelectorAll('button')].find((b) => text(b).startsWith('Show all'));
+      await step(() => toggle?.click());
+    }
+    const focusOn = (id: number, column: 'vehicle' | 'acknowledge') =>
+      step(() =>
+        c
+          .querySelector<HTMLButtonElement>(`li[data-alarm-id="${id}"] [data-column="${column}"]`)
+          ?.focus(),
+      );
+    // As another console's acknowledgement arriving over the feed does.
+    const acknowledgeElsewhere = (id: number) =>
+      step(() => services.stores.events.getState().acknowledge(id));
+    return { services, c, focusOn, acknowledgeElsewhere };
+  };
+  const focusedId = () =>
+    document.activeElement?.closest('li.alarm')?.getAttribute('data-alarm-id');
+  const focusedColumn = () => document.activeElement?.getAttribute('data-column');
+
+  it('folded, moves the focus to the alarm that took its place, else the one above it', async () => {
+    // Ids 8 .. 3 shown.
+    const { focusOn, acknowledgeElsewhere } = await mount(8);
+    await focusOn(5, 'acknowledge');
+    await acknowledgeElsewhere(5);
+    expect(focusedId()).toBe('4');
+    expect(focusedColumn()).toBe('acknowledge');
+    // The last shown (8, 7, 6, 4, 3, 2 once 5 went), on its name; one not shown goes.
+    await focusOn(2, 'vehicle');
+    await acknowledgeElsewhere(1);
+    expect(focusedId()).toBe('2');
+    await acknowledgeElsewhere(2);
+    // None below: the one above takes the focus.
+    expect(focusedId()).toBe('3');
+    expect(focusedColumn()).toBe('vehicle');
+    // And it is the list's one Tab stop.
+    expect(document.activeElement?.getAttribute('tabindex')).toBe('0');
+  });
+
+  it('expanded, moves the focus to the alarm that took its place, else the one above it', async () => {
+    const { c, focusOn, acknowledgeElsewhere } = await mount(40, true);
+    expect(c.querySelector('[data-testid="alarm-list"]')?.classList).toContain('expanded');
+    await focusOn(38, 'acknowledge');
+    await acknowledgeElsewhere(38);
+    expect(focusedId()).toBe('37');
+    expect(focusedColumn()).toBe('acknowledge');
+    expect(document.activeElement?.getAttribute('tabindex')).toBe('0');
+    // The last alarm (id 1), scrolled to: none below it, the one above takes the focus.
+    await press('End', document.activeElement!);
+    expect(focusedId()).toBe('1');
+    await acknowledgeElsewhere(1);
+    expect(focusedId()).toBe('2');
+    expect(focusedColumn()).toBe('acknowledge');
+    expect(document.activeElement?.getAttribute('tabindex')).toBe('0');
+  });
+
+  it('emptied by "Acknowledge all", keeps the dock with its heading focused until the focus leaves', async () => {
+    const { services, c, focusOn } = await mount(3);
+    await focusOn(2, 'acknowledge');
+    await step(() => services.stores.events.getState().acknowledgeAll());
+    const dock = c.querySelector('[data-testid="alarms"]');
+    expect(document.activeElement?.tagName).toBe('H2');
+    expect(dock?.contains(document.activeElement)).toBe(true);
+    expect(text(dock)).toContain('No open alarms');
+    // A new alarm comes in the dock whose heading keeps the focus.
+    await step(() => services.stores.events.getState().add(overspeeds(1, 10)));
+    expect(document.activeElement?.tagName).toBe('H2');
+    expect(c.querySelectorAll('li.alarm')).toHaveLength(1);
+    await step(() => services.stores.events.getState().acknowledge(10));
+    expect(document.activeElement?.tagName).toBe('H2');
+    // The focus gone elsewhere, the empty dock goes from the page.
+    await step(() => (document.activeElement as HTMLElement).blur());
+    expect(c.querySelector('[data-testid="alarms"]')).toBeNull();
+  });
+});
+
 describe('alarms', () => {
   it('lists open alarms until acknowledged', async () => {
     const services = testServices();

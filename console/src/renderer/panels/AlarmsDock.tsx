@@ -75,6 +75,21 @@ export function AlarmsDock() {
   const focusAfterRender = useRef<Column | null>(null);
   /** "Show all" / "Show fewer": gone once the dock folds with six or fewer, so its focus is moved. */
   const toggleButton = useRef<HTMLButtonElement>(null);
+  /** The control of a row that last took the focus: the one the focus goes back to in another row. */
+  const focusedColumn = useRef<Column>('vehicle');
+  /**
+   * The alarm the focus goes to once it is rendered, its own row having gone
+   * (acknowledged on another console, or by "Acknowledge all") with the focus.
+   */
+  const refocus = useRef<{ id: number; column: Column } | null>(null);
+  /**
+   * Whether the heading has the focus, given when the last alarm went with
+   * the focus on its row: the dock stays, empty, until the focus leaves, so
+   * it is not lost to the page (and new alarms come in under it).
+   */
+  const [headingFocused, setHeadingFocused] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const focusHeading = useRef(false);
 
   /** Whether the keyboard's focus is on a row: folded, that row stays among the six shown. */
   const [focusWithin, setFocusWithin] = useState(false);
@@ -125,6 +140,29 @@ export function AlarmsDock() {
   useLayoutEffect(() => {
     const before = shownBefore.current;
     shownBefore.current = open;
+    // The focused row gone by no action of this dock's (acknowledged on
+    // another console, or all at once), the focus fell to the page: it goes
+    // to the alarm that took the row's place, else the one above it, else,
+    // none left, to the dock's heading.
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (focusWithin && lost && !open.some((a) => a.event.id === active.id)) {
+      if (open.length === 0) {
+        setHeadingFocused(true);
+        focusHeading.current = true;
+        // On the heading, not on a row: no row's going may take the focus back later.
+        setFocusWithin(false);
+      } else {
+        const target =
+          takingPlaceOf(before, open, active.id) ?? Math.min(active.index, open.length - 1);
+        const alarm = open[target];
+        if (alarm) {
+          setActive({ id: alarm.event.id, index: target });
+          // Folded, it is kept among the six shown, as the focused row is.
+          setFocusWithin(true);
+          refocus.current = { id: alarm.event.id, column: focusedColumn.current };
+        }
+      }
+    }
     // Every alarm acknowledged, the dock goes from the page, and folds: the
     // next alarms come in the folded dock, not in a list expanded for ones
     // dealt with, and at its top, not at an offset its new viewport (at 0)
@@ -239,7 +277,22 @@ export function AlarmsDock() {
       ?.focus();
   });
 
-  if (open.length === 0) return null;
+  // Rendered with the alarm it was set for (not in the commit that set it).
+  useLayoutEffect(() => {
+    const to = refocus.current;
+    if (!to || active.id !== to.id) return;
+    refocus.current = null;
+    viewport.current
+      ?.querySelector<HTMLButtonElement>(`[data-alarm-id="${to.id}"] [data-column="${to.column}"]`)
+      ?.focus();
+  });
+  useLayoutEffect(() => {
+    if (!focusHeading.current || !heading.current) return;
+    focusHeading.current = false;
+    heading.current.focus();
+  });
+
+  if (open.length === 0 && !headingFocused) return null;
 
   const hidden = open.length - shownCount;
   /** Alarms that came in above while the pointer held a row: shown when it leaves. */
@@ -338,20 +391,37 @@ export function AlarmsDock() {
   };
   releaseLatest.current = release;
 
+  const title = (
+    <h2
+      ref={heading}
+      tabIndex={-1}
+      onFocus={() => setHeadingFocused(true)}
+      onBlur={() => setHeadingFocused(false)}
+    >
+      Alarms <span className="count">{open.length}</span>{' '}
+      {/* The "Open alarms" filter chip counts these vehicles, not the alarms:
+          those in view, so when the fleet picker narrowed it, the dock says
+          how many are (it lists the alarms of the others too). */}
+      <span className="muted alarm-vehicles" data-testid="alarm-vehicles">
+        on {vehicles.total} {vehicles.total === 1 ? 'vehicle' : 'vehicles'}
+        {vehicles.inView < vehicles.total &&
+          `, ${vehicles.inView === 0 ? 'none' : vehicles.inView} in ${vehicles.view}`}
+      </span>
+    </h2>
+  );
+  if (open.length === 0)
+    // Same section, header and heading as below: the heading keeps the focus when alarms come.
+    return (
+      <section className="alarms" aria-label="Alarms" data-testid="alarms">
+        <header>{title}</header>
+        <p className="muted">No open alarms</p>
+      </section>
+    );
+
   return (
     <section className="alarms" aria-label="Alarms" data-testid="alarms">
       <header>
-        <h2>
-          Alarms <span className="count">{open.length}</span>{' '}
-          {/* The "Open alarms" filter chip counts these vehicles, not the alarms:
-              those in view, so when the fleet picker narrowed it, the dock says
-              how many are (it lists the alarms of the others too). */}
-          <span className="muted alarm-vehicles" data-testid="alarm-vehicles">
-            on {vehicles.total} {vehicles.total === 1 ? 'vehicle' : 'vehicles'}
-            {vehicles.inView < vehicles.total &&
-              `, ${vehicles.inView === 0 ? 'none' : vehicles.inView} in ${vehicles.view}`}
-          </span>
-        </h2>
+        {title}
         <button
           type="button"
           className="link"
@@ -380,7 +450,11 @@ export function AlarmsDock() {
           releaseTimer.current = setTimeout(() => releaseLatest.current(), POINTER_HOLD_MS);
         }}
         onPointerLeave={release}
-        onFocus={() => setFocusWithin(true)}
+        onFocus={(e) => {
+          setFocusWithin(true);
+          const column = (e.target as HTMLElement).dataset.column as Column | undefined;
+          if (column) focusedColumn.current = column;
+        }}
         onBlur={(e) => {
           if (e.currentTarget.contains(e.relatedTarget)) return;
           setFocusWithin(false);
@@ -527,4 +601,29 @@ export function anchoredScrollTop(
       return Math.max(0, index * ALARM_ROW_HEIGHT - (i * ALARM_ROW_HEIGHT - scrollTop));
   }
   return null;
+}
+
+/**
+ * Where alarm `id` of the list `before` is in `after`, or, gone, the alarm
+ * that took its place there (the next one still listed, as the rows below
+ * move up), else the one above it; undefined when none is left or `id` was
+ * not listed.
+ */
+function takingPlaceOf(
+  before: readonly Alarm[],
+  after: readonly Alarm[],
+  id: number,
+): number | undefined {
+  const at = before.findIndex((a) => a.event.id === id);
+  if (at === -1) return undefined;
+  const indexAfter = new Map(after.map((a, i) => [a.event.id, i]));
+  for (let i = at; i < before.length; i++) {
+    const index = indexAfter.get(before[i]?.event.id ?? -1);
+    if (index !== undefined) return index;
+  }
+  for (let i = at - 1; i >= 0; i--) {
+    const index = indexAfter.get(before[i]?.event.id ?? -1);
+    if (index !== undefined) return index;
+  }
+  return undefined;
 }
