@@ -233,13 +233,14 @@ const NETWORK_ERRORS = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
 ]);
-/** pg's own messages for a connection it gave up on, or lost (knex prefixes the SQL and ' - '). */
-const PG_CLIENT_GONE = /(?:^| - )(?:Query read timeout|Connection terminated)/;
+/** pg's own messages (knex prefixes the SQL and ' - '): an answer it gave up on, a connection lost. */
+const PG_GAVE_UP = /(?:^| - )Query read timeout/;
+const PG_CONNECTION_LOST = /(?:^| - )Connection terminated/;
 
 /** Whether pg gave up waiting for the answer to a query (its query_timeout). */
 export function isClientGaveUp(err: unknown): boolean {
   const message = (err as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && /(?:^| - )Query read timeout/.test(message);
+  return typeof message === 'string' && PG_GAVE_UP.test(message);
 }
 
 /**
@@ -255,7 +256,8 @@ export function isUnavailableError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const { code, name, message } = err as { code?: unknown; name?: unknown; message?: unknown };
   if (name === 'KnexTimeoutError') return true;
-  if (typeof message === 'string' && PG_CLIENT_GONE.test(message)) return true;
+  if (isClientGaveUp(err)) return true;
+  if (typeof message === 'string' && PG_CONNECTION_LOST.test(message)) return true;
   if (typeof code !== 'string') return false;
   return (
     NETWORK_ERRORS.has(code) ||

@@ -139,32 +139,29 @@ export class DeviceGateway {
   }
 
   /**
-   * Runs `then` once the token's last outbox is recorded as this
-   * connection's: at its first batch, not at the handshake, because a device
-   * sends only after its hello's numbering check is done. A device that
-   * failed before would otherwise find its own outbox on record and take the
-   * server's numbers for its own.
+   * Records the token's last outbox as this connection's, once: at its first
+   * batch, not at the handshake, because a device sends only after its
+   * hello's numbering check is done. A device that failed before would
+   * otherwise find its own outbox on record and take the server's numbers
+   * for its own. Batches that come meanwhile wait for the same write; after
+   * a failure the next batch tries again.
    */
-  private afterOutboxRecorded(socket: DeviceSocket, then: (err: unknown) => void): void {
-    const { data } = socket;
-    if (data.outboxRecorded === true) {
-      then(null);
-      return;
-    }
-    data.outboxRecorded ??= this.deps.deviceAuth
+  private recordOutbox(data: DeviceSocketData): Promise<void> {
+    if (data.outboxRecorded === true) return Promise.resolve();
+    if (data.outboxRecorded) return data.outboxRecorded;
+    const recording: Promise<void> = this.deps.deviceAuth
       .recordOutbox(data.device.deviceId, data.outboxId)
-      .then(() => {
-        data.outboxRecorded = true;
-      });
-    const recording = data.outboxRecorded;
-    recording.then(
-      () => then(null),
-      (err: unknown) => {
-        // The next batch tries again.
-        if (data.outboxRecorded === recording) data.outboxRecorded = null;
-        then(err);
-      },
-    );
+      .then(
+        () => {
+          data.outboxRecorded = true;
+        },
+        (err: unknown) => {
+          if (data.outboxRecorded === recording) data.outboxRecorded = null;
+          throw err;
+        },
+      );
+    data.outboxRecorded = recording;
+    return recording;
   }
 
   private onConnection(socket: DeviceSocket): void {
@@ -212,14 +209,13 @@ export class DeviceGateway {
         this.ingest(device, batch, log, done);
         return;
       }
-      this.afterOutboxRecorded(socket, (err) => {
-        if (err) {
+      this.recordOutbox(socket.data).then(
+        () => this.ingest(device, batch, log, done),
+        (err: unknown) => {
           log.error({ err }, 'could not record the outbox of the connection');
           done({ error: toErrorBody(new AppError('unavailable')) });
-          return;
-        }
-        this.ingest(device, batch, log, done);
-      });
+        },
+      );
     });
 
     socket.on('disconnect', (reason) => {
